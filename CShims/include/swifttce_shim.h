@@ -1,0 +1,28 @@
+/*
+ * Private to the library: the Swift functions behind spapr_tce_iommu_ops.
+ * They are implemented in Swift with @c @implementation, so the compiler
+ * checks each against the prototype here.
+ */
+#ifndef SWIFTTCE_SHIM_H
+#define SWIFTTCE_SHIM_H
+
+#include "../../include/swifttce.h"
+
+IOMMUTLBEntry swifttce_spapr_tce_translate(IOMMUMemoryRegion *iommu,
+                                           hwaddr addr, IOMMUAccessFlags flag,
+                                           int iommu_idx);
+uint64_t swifttce_spapr_tce_get_min_page_size(IOMMUMemoryRegion *iommu);
+int swifttce_spapr_tce_notify_flag_changed(IOMMUMemoryRegion *iommu,
+                                           IOMMUNotifierFlag old_flags,
+                                           IOMMUNotifierFlag new_flags,
+                                           Error **errp);
+void swifttce_spapr_tce_replay(IOMMUMemoryRegion *iommu,
+                               IOMMUNotifier *notifier);
+
+/* Swift imports a C const global as a copy; this gives its address. */
+static inline const MemoryRegionIOMMUOps *swifttce_spapr_tce_ops(void)
+{
+    return &spapr_tce_iommu_ops;
+}
+
+#endif /* SWIFTTCE_SHIM_H */

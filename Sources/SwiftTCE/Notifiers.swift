@@ -1,0 +1,152 @@
+import CSwiftTCE
+
+// IOMMU notifiers: an intrusive list in the caller's structs, as in QEMU, and
+// the union of their flags, which the region's notify_flag_changed hook sees
+// change.
+
+@c @implementation
+public func iommu_notifier_init(
+    _ n: UnsafeMutablePointer<IOMMUNotifier>?,
+    _ fn: IOMMUNotify?,
+    _ flags: IOMMUNotifierFlag,
+    _ start: hwaddr,
+    _ end: hwaddr,
+    _ iommu_idx: Int32
+) {
+    n?.initialize(to: IOMMUNotifier(
+        notify: fn, notifier_flags: flags, start: start, end: end,
+        iommu_idx: iommu_idx, registered_on: nil, next: nil))
+}
+
+/// Calls `body` on each registered notifier, reading the link first so that a
+/// notifier may unregister itself from its own callback.
+@inline(__always)
+func forEachNotifier(_ mr: Region, _ body: (UnsafeMutablePointer<IOMMUNotifier>) -> Void) {
+    var cursor = mr.pointee.iommu_notify
+    while let n = cursor {
+        cursor = n.pointee.next
+        body(n)
+    }
+}
+
+/// Recomputes the flag union and tells the hook when it changed. A refusal
+/// is returned to the caller, which decides what to undo.
+private func updateNotifierFlags(_ mr: Region, _ errp: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    var union: UInt32 = 0
+    forEachNotifier(mr) { union |= $0.pointee.notifier_flags.rawValue }
+    let old = mr.pointee.iommu_notify_flags
+    let new = IOMMUNotifierFlag(rawValue: union)
+    guard old != new else { return 0 }
+    if let hook = mr.pointee.ops.pointee.notify_flag_changed {
+        let status = hook(mr, old, new, errp)
+        if status < 0 { return status }
+    }
+    mr.pointee.iommu_notify_flags = new
+    return 0
+}
+
+private func unlink(_ mr: Region, _ n: UnsafeMutablePointer<IOMMUNotifier>) {
+    var link = withUnsafeMutablePointer(to: &mr.pointee.iommu_notify) { $0 }
+    while let current = link.pointee {
+        if current == n {
+            link.pointee = n.pointee.next
+            break
+        }
+        link = withUnsafeMutablePointer(to: &current.pointee.next) { $0 }
+    }
+    n.pointee.next = nil
+    n.pointee.registered_on = nil
+}
+
+@c @implementation
+public func memory_region_register_iommu_notifier(
+    _ iommu_mr: UnsafeMutablePointer<IOMMUMemoryRegion>?,
+    _ n: UnsafeMutablePointer<IOMMUNotifier>?,
+    _ errp: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guard let mr = iommu_mr, let n else {
+        setError(errp, "register_iommu_notifier: NULL region or notifier")
+        return statusInvalid
+    }
+    let notifier = n.pointee
+    if notifier.notify == nil {
+        setError(errp, "register_iommu_notifier: the notifier has no notify function")
+        return statusInvalid
+    }
+    if notifier.notifier_flags == IOMMU_NOTIFIER_NONE {
+        setError(errp, "register_iommu_notifier: the notifier has no flags")
+        return statusInvalid
+    }
+    if notifier.start > notifier.end {
+        setError(errp, "register_iommu_notifier: start 0x\(String(notifier.start, radix: 16)) is past end 0x\(String(notifier.end, radix: 16))")
+        return statusInvalid
+    }
+    let indexes = memory_region_iommu_num_indexes(mr)
+    if notifier.iommu_idx < 0 || notifier.iommu_idx >= indexes {
+        setError(errp, "register_iommu_notifier: iommu_idx \(notifier.iommu_idx) is not in 0..<\(indexes)")
+        return statusInvalid
+    }
+    if notifier.registered_on != nil {
+        setError(errp, "register_iommu_notifier: the notifier is registered already")
+        return statusInvalid
+    }
+    // QEMU inserts at the head; delivery order follows.
+    n.pointee.next = mr.pointee.iommu_notify
+    n.pointee.registered_on = mr
+    mr.pointee.iommu_notify = n
+    let status = updateNotifierFlags(mr, errp)
+    if status < 0 {
+        unlink(mr, n)
+    }
+    return status
+}
+
+@c @implementation
+public func memory_region_unregister_iommu_notifier(
+    _ iommu_mr: UnsafeMutablePointer<IOMMUMemoryRegion>?,
+    _ n: UnsafeMutablePointer<IOMMUNotifier>?
+) {
+    guard let mr = iommu_mr, let n, n.pointee.registered_on == mr else { return }
+    unlink(mr, n)
+    // As in QEMU, a hook that objects to losing a notifier is not obeyed.
+    _ = updateNotifierFlags(mr, nil)
+}
+
+@c @implementation
+public func memory_region_notify_iommu_one(
+    _ notifier: UnsafeMutablePointer<IOMMUNotifier>?,
+    _ event: UnsafeMutablePointer<IOMMUTLBEvent>?
+) {
+    guard let n = notifier, let event, let notify = n.pointee.notify else { return }
+    let entry = event.pointee.entry
+    // [iova, iova + addr_mask] must overlap [start, end]; the sum may not wrap.
+    let last = entry.iova &+ entry.addr_mask
+    if n.pointee.start > (last < entry.iova ? UInt64.max : last) || n.pointee.end < entry.iova {
+        return
+    }
+    if event.pointee.type.rawValue & n.pointee.notifier_flags.rawValue == 0 {
+        return
+    }
+    notify(n, &event.pointee.entry)
+}
+
+@c @implementation
+public func memory_region_notify_iommu(
+    _ iommu_mr: UnsafeMutablePointer<IOMMUMemoryRegion>?,
+    _ iommu_idx: Int32,
+    _ event: IOMMUTLBEvent
+) {
+    guard let mr = iommu_mr else { return }
+    notifyRegion(mr, iommuIndex: iommu_idx, event)
+}
+
+/// The body of memory_region_notify_iommu, for callers inside the library.
+@inline(__always)
+func notifyRegion(_ mr: Region, iommuIndex: Int32, _ event: IOMMUTLBEvent) {
+    forEachNotifier(mr) { n in
+        guard n.pointee.iommu_idx == iommuIndex else { return }
+        // Each notifier gets its own copy: a callback may scribble on it.
+        var copy = event
+        memory_region_notify_iommu_one(n, &copy)
+    }
+}

@@ -1,0 +1,245 @@
+import CSwiftTCE
+import Glibc
+
+// The sPAPR TCE table: one DMA window (LIOBN) of the guest's IOMMU.
+//
+// A table is a plain struct behind a pointer: `SpaprTceTable *` in C. No
+// class, so the translate path has no reference counting and no exclusivity
+// checks. Lifecycle calls are serialised by the caller (QEMU's big lock).
+
+struct TCETable {
+    let liobn: UInt32
+    let owner: UnsafeMutableRawPointer?
+    /// The IOMMU region the table drives; its opaque points back here.
+    let iommu: Region
+    let name: UnsafeMutablePointer<CChar>
+    var pageShift: UInt32 = 0
+    var busOffset: UInt64 = 0
+    var nbTable: UInt32 = 0
+    var needVFIO = false
+    var skippingReplay = false
+    var storage = TCEStorage()
+    /// The next table in the registry.
+    var next: Table?
+
+    var pageMask: UInt64 { ~((UInt64(1) << UInt64(pageShift)) &- 1) }
+}
+
+typealias Table = UnsafeMutablePointer<TCETable>
+
+extension Table {
+    init?(_ tcet: OpaquePointer?) {
+        guard let tcet else { return nil }
+        self.init(tcet)
+    }
+
+    /// The table behind one of our IOMMU regions.
+    @inline(__always)
+    init?(region: Region?) {
+        guard let region, region.pointee.ops == swifttce_spapr_tce_ops(),
+              let opaque = region.pointee.opaque else { return nil }
+        self = opaque.assumingMemoryBound(to: TCETable.self)
+    }
+
+    /// What translate answers for a TCE at index (QEMU's field by field).
+    @inline(__always)
+    func tlbEntry(index: UInt64, tce: UInt64) -> IOMMUTLBEntry {
+        let mask = pointee.pageMask
+        return IOMMUTLBEntry(
+            target_as: nil,
+            iova: (index << UInt64(pointee.pageShift)) & mask,
+            translated_addr: tce & mask,
+            addr_mask: ~mask,
+            perm: IOMMUAccessFlags(rawValue: UInt32(truncatingIfNeeded: tce & permBits)))
+    }
+}
+
+// MARK: - Registry
+
+/// Every live table, newest first (QEMU's spapr_tce_tables). A pointer cell
+/// rather than a global var: lookups run on hypercall threads and a global var
+/// would cost an exclusivity check each time. Changed only by new/free, which
+/// the caller serialises; read concurrently by hypercalls.
+nonisolated(unsafe) private let registry: UnsafeMutablePointer<Table?> = {
+    let cell = UnsafeMutablePointer<Table?>.allocate(capacity: 1)
+    cell.initialize(to: nil)
+    return cell
+}()
+
+@inline(__always)
+func findTable(liobn: UInt32) -> Table? {
+    var cursor = registry.pointee
+    while let table = cursor {
+        if table.pointee.liobn == liobn { return table }
+        cursor = table.pointee.next
+    }
+    return nil
+}
+
+// MARK: - Lifecycle
+
+@c @implementation
+public func spapr_tce_new_table(
+    _ owner: UnsafeMutableRawPointer?,
+    _ liobn: UInt32,
+    _ errp: UnsafeMutablePointer<OpaquePointer?>?
+) -> OpaquePointer? {
+    if findTable(liobn: liobn) != nil {
+        setError(errp, "spapr_tce_new_table: LIOBN 0x\(String(liobn, radix: 16)) is in use")
+        return nil
+    }
+    let name = strdup("iommu-spapr-\(String(liobn, radix: 16))")!
+    let iommu = Region.allocate(capacity: 1)
+    let table = Table.allocate(capacity: 1)
+    table.initialize(to: TCETable(liobn: liobn, owner: owner, iommu: iommu, name: name,
+                                  next: registry.pointee))
+    _ = memory_region_init_iommu(iommu, swifttce_spapr_tce_ops(), table, name, 0, nil)
+    registry.pointee = table
+    return OpaquePointer(table)
+}
+
+@c @implementation
+public func spapr_tce_table_enable(
+    _ tcet: OpaquePointer?,
+    _ page_shift: UInt32,
+    _ bus_offset: UInt64,
+    _ nb_table: UInt32,
+    _ errp: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guard let table = Table(tcet) else {
+        setError(errp, "spapr_tce_table_enable: the table is NULL")
+        return statusInvalid
+    }
+    let liobn = "LIOBN 0x\(String(table.pointee.liobn, radix: 16))"
+    if table.pointee.nbTable != 0 {
+        setError(errp, "spapr_tce_table_enable: \(liobn) is enabled already")
+        return statusInvalid
+    }
+    guard page_shift >= 1 && page_shift <= 63 else {
+        setError(errp, "spapr_tce_table_enable: page_shift \(page_shift) is not in 1...63")
+        return statusInvalid
+    }
+    guard nb_table != 0 else {
+        setError(errp, "spapr_tce_table_enable: \(liobn) needs at least one entry")
+        return statusInvalid
+    }
+    let entries = UInt64(nb_table)
+    let size = entries << UInt64(page_shift)
+    guard size >> UInt64(page_shift) == entries, bus_offset <= UInt64.max - (size - 1) else {
+        setError(errp, "spapr_tce_table_enable: \(nb_table) pages of 2^\(page_shift) bytes at 0x\(String(bus_offset, radix: 16)) pass 2^64")
+        return statusInvalid
+    }
+    guard let storage = TCEStorage(entryCount: entries) else {
+        setError(errp, "spapr_tce_table_enable: out of memory")
+        return -ENOMEM
+    }
+    table.pointee.storage = storage
+    table.pointee.pageShift = page_shift
+    table.pointee.busOffset = bus_offset
+    table.pointee.nbTable = nb_table
+    memory_region_set_size(table.pointee.iommu, size)
+    return 0
+}
+
+@c @implementation
+public func spapr_tce_table_disable(_ tcet: OpaquePointer?) {
+    guard let table = Table(tcet), table.pointee.nbTable != 0 else { return }
+    memory_region_set_size(table.pointee.iommu, 0)
+    table.pointee.storage.release()
+    table.pointee.pageShift = 0
+    table.pointee.busOffset = 0
+    table.pointee.nbTable = 0
+}
+
+@c @implementation
+public func spapr_tce_table_reset(_ tcet: OpaquePointer?) {
+    guard let table = Table(tcet), table.pointee.nbTable != 0,
+          let empty = TCEStorage(entryCount: UInt64(table.pointee.nbTable)) else { return }
+    table.pointee.storage.release()
+    table.pointee.storage = empty
+}
+
+@c @implementation
+public func spapr_tce_table_free(_ tcet: OpaquePointer?) {
+    guard let table = Table(tcet) else { return }
+    spapr_tce_table_disable(tcet)
+    // Detach notifiers still registered, so that they can be registered again.
+    forEachNotifier(table.pointee.iommu) { n in
+        n.pointee.registered_on = nil
+        n.pointee.next = nil
+    }
+    var link = registry
+    while let current = link.pointee {
+        if current == table {
+            link.pointee = table.pointee.next
+            break
+        }
+        link = withUnsafeMutablePointer(to: &current.pointee.next) { $0 }
+    }
+    free(table.pointee.name)
+    table.pointee.iommu.deallocate()
+    table.deinitialize(count: 1)
+    table.deallocate()
+}
+
+// MARK: - Lookup and properties
+
+@c @implementation
+public func spapr_tce_find_by_liobn(_ liobn: UInt32) -> OpaquePointer? {
+    findTable(liobn: liobn).map(OpaquePointer.init)
+}
+
+@c @implementation
+public func spapr_tce_get_iommu(_ tcet: OpaquePointer?) -> UnsafeMutablePointer<IOMMUMemoryRegion>? {
+    Table(tcet)?.pointee.iommu
+}
+
+@c @implementation
+public func spapr_tce_get_owner(_ tcet: OpaquePointer?) -> UnsafeMutableRawPointer? {
+    Table(tcet)?.pointee.owner
+}
+
+@c @implementation
+public func spapr_tce_get_liobn(_ tcet: OpaquePointer?) -> UInt32 {
+    Table(tcet)?.pointee.liobn ?? 0
+}
+
+@c @implementation
+public func spapr_tce_get_page_shift(_ tcet: OpaquePointer?) -> UInt32 {
+    Table(tcet)?.pointee.pageShift ?? 0
+}
+
+@c @implementation
+public func spapr_tce_get_bus_offset(_ tcet: OpaquePointer?) -> UInt64 {
+    Table(tcet)?.pointee.busOffset ?? 0
+}
+
+@c @implementation
+public func spapr_tce_get_nb_table(_ tcet: OpaquePointer?) -> UInt32 {
+    Table(tcet)?.pointee.nbTable ?? 0
+}
+
+@c @implementation
+public func spapr_tce_get_need_vfio(_ tcet: OpaquePointer?) -> Bool {
+    Table(tcet)?.pointee.needVFIO ?? false
+}
+
+@c @implementation
+public func spapr_tce_set_need_vfio(_ tcet: OpaquePointer?, _ need_vfio: Bool) {
+    Table(tcet)?.pointee.needVFIO = need_vfio
+}
+
+@c @implementation
+public func spapr_tce_set_skipping_replay(_ tcet: OpaquePointer?, _ skipping: Bool) {
+    Table(tcet)?.pointee.skippingReplay = skipping
+}
+
+@c @implementation
+public func spapr_tce_get_skipping_replay(_ tcet: OpaquePointer?) -> Bool {
+    Table(tcet)?.pointee.skippingReplay ?? false
+}
+
+@c @implementation
+public func spapr_tce_table_storage_bytes(_ tcet: OpaquePointer?) -> Int {
+    Table(tcet)?.pointee.storage.byteCount ?? 0
+}

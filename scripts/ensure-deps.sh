@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs what the C side needs (GLib, pixman, meson, ninja, pkg-config) when
+# it is missing. Runs as root with apt-get; otherwise says what to install.
+set -u
+missing=""
+pkg-config --version >/dev/null 2>&1 || missing="$missing pkg-config"
+pkg-config --exists glib-2.0 2>/dev/null || missing="$missing libglib2.0-dev"
+pkg-config --exists pixman-1 2>/dev/null || missing="$missing libpixman-1-dev"
+command -v meson >/dev/null 2>&1 || missing="$missing meson"
+command -v ninja >/dev/null 2>&1 || missing="$missing ninja-build"
+[ -z "$missing" ] && exit 0
+
+echo "ensure-deps: installing:$missing"
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-deps: cannot install (needs root and apt-get). Install:$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+if ! { apt-get update -qq && apt-get install -y -qq $missing; } >/tmp/swifttce-apt.log 2>&1; then
+    echo "ensure-deps: apt-get failed (log: /tmp/swifttce-apt.log). Install:$missing" >&2
+    tail -n 5 /tmp/swifttce-apt.log >&2
+    exit 1
+fi
+echo "ensure-deps: done"
