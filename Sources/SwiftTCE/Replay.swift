@@ -21,9 +21,12 @@ private func genericReplay(_ mr: Region, _ n: UnsafeMutablePointer<IOMMUNotifier
           let notify = n.pointee.notify else { return }
     let granularity = memory_region_iommu_get_min_page_size(mr)
     guard granularity != 0 else { return }
+    // UINT64_MAX stands for 2^64: every address is inside, down to the last
+    // byte, and only the wraparound below ends the walk.
     let size = mr.pointee.size
+    let wholeSpace = size == UInt64.max
     var addr: UInt64 = 0
-    while addr < size {
+    while wholeSpace || addr < size {
         var entry = translate(mr, addr, IOMMU_NONE, n.pointee.iommu_idx)
         if entry.perm != IOMMU_NONE {
             notify(n, &entry)

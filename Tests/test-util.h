@@ -1,0 +1,118 @@
+/*
+ * Shared helpers for the SwiftTCE C test drivers.
+ *
+ * A recording notifier (every entry it is told about, appended to a GArray),
+ * entry comparison that ignores struct padding, and Error checks.
+ */
+#ifndef SWIFTTCE_TEST_UTIL_H
+#define SWIFTTCE_TEST_UTIL_H
+
+#include <glib.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "swifttce.h"
+
+#ifndef container_of
+#define container_of(ptr, type, member) \
+    ((type *)((char *)(ptr) - offsetof(type, member)))
+#endif
+
+/* A notifier that records a copy of every entry it is given. */
+typedef struct RecNotifier {
+    IOMMUNotifier n;
+    GArray *entries;   /* of IOMMUTLBEntry */
+} RecNotifier;
+
+static inline void rec_notify(IOMMUNotifier *n, IOMMUTLBEntry *entry)
+{
+    RecNotifier *rec = container_of(n, RecNotifier, n);
+
+    g_array_append_val(rec->entries, *entry);
+}
+
+static inline void rec_init(RecNotifier *rec, IOMMUNotifierFlag flags,
+                            hwaddr start, hwaddr end, int iommu_idx)
+{
+    iommu_notifier_init(&rec->n, rec_notify, flags, start, end, iommu_idx);
+    rec->entries = g_array_new(FALSE, TRUE, sizeof(IOMMUTLBEntry));
+}
+
+static inline void rec_clear(RecNotifier *rec)
+{
+    g_array_set_size(rec->entries, 0);
+}
+
+static inline void rec_destroy(RecNotifier *rec)
+{
+    g_array_free(rec->entries, TRUE);
+    rec->entries = NULL;
+}
+
+static inline IOMMUTLBEntry *rec_entry(RecNotifier *rec, guint i)
+{
+    g_assert_cmpuint(i, <, rec->entries->len);
+    return &g_array_index(rec->entries, IOMMUTLBEntry, i);
+}
+
+static inline IOMMUTLBEntry test_entry(hwaddr iova, hwaddr translated_addr,
+                                       hwaddr addr_mask,
+                                       IOMMUAccessFlags perm)
+{
+    IOMMUTLBEntry e = {
+        .target_as = NULL,
+        .iova = iova,
+        .translated_addr = translated_addr,
+        .addr_mask = addr_mask,
+        .perm = perm,
+    };
+    return e;
+}
+
+/* Field by field: the struct has tail padding, so no memcmp. */
+static inline void assert_entry_eq(const IOMMUTLBEntry *a,
+                                   const IOMMUTLBEntry *b)
+{
+    g_assert_true(a->target_as == b->target_as);
+    g_assert_cmphex(a->iova, ==, b->iova);
+    g_assert_cmphex(a->translated_addr, ==, b->translated_addr);
+    g_assert_cmphex(a->addr_mask, ==, b->addr_mask);
+    g_assert_cmpint(a->perm, ==, b->perm);
+}
+
+static inline void assert_entries_eq(GArray *a, GArray *b)
+{
+    g_assert_cmpuint(a->len, ==, b->len);
+    for (guint i = 0; i < a->len; i++) {
+        assert_entry_eq(&g_array_index(a, IOMMUTLBEntry, i),
+                        &g_array_index(b, IOMMUTLBEntry, i));
+    }
+}
+
+/* errp holds an Error with a non-empty message; frees it and clears errp. */
+static inline void assert_error_set(Error **errp)
+{
+    const char *msg;
+
+    g_assert_nonnull(*errp);
+    msg = error_get_pretty(*errp);
+    g_assert_nonnull(msg);
+    g_assert_cmpuint(strlen(msg), >, 0);
+    g_test_message("error (expected): %s", msg);
+    error_free(*errp);
+    *errp = NULL;
+}
+
+/* A fixed seed, printed so that a failure can be reproduced. */
+static inline GRand *test_rand_new(guint32 seed)
+{
+    g_test_message("random seed: %" G_GUINT32_FORMAT, seed);
+    return g_rand_new_with_seed(seed);
+}
+
+static inline guint64 test_rand_u64(GRand *r)
+{
+    return ((guint64)g_rand_int(r) << 32) | g_rand_int(r);
+}
+
+#endif /* SWIFTTCE_TEST_UTIL_H */
