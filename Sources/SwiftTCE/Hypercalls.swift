@@ -96,6 +96,9 @@ public func spapr_hcall_tce(
     _ args: UnsafeMutablePointer<UInt64>?,
     _ mem: UnsafePointer<SpaprGuestMemory>?
 ) -> Int64 {
+    // Not a TCE call: H_FUNCTION whatever the arguments, as QEMU's table.
+    let tceCalls = [H_PUT_TCE, H_GET_TCE, H_STUFF_TCE, H_PUT_TCE_INDIRECT].map(UInt64.init)
+    guard tceCalls.contains(opcode) else { return Int64(H_FUNCTION) }
     guard let args else { return hParameter }
     switch opcode {
     case UInt64(H_PUT_TCE):

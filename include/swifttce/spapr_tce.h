@@ -138,6 +138,18 @@ uint64_t spapr_phb_get_buid(const SpaprPhb *phb);
 SpaprTceTable *spapr_phb_get_window(SpaprPhb *phb, unsigned n);
 
 /*
+ * QEMU's memory listeners, reduced to what DMA needs: fn is told when one of
+ * the PHB's windows appears (added: right after it is enabled, so inside
+ * ibm,create-pe-dma-window while skipping_replay is set) or goes (!added:
+ * right before it is disabled). One listener per PHB; NULL fn removes it.
+ * Windows enabled already are not announced: the caller looks at them.
+ */
+typedef void (*SpaprPhbWindowListener)(void *opaque, SpaprPhb *phb,
+                                       SpaprTceTable *tcet, bool added);
+void spapr_phb_set_window_listener(SpaprPhb *phb, SpaprPhbWindowListener fn,
+                                   void *opaque);
+
+/*
  * The four RTAS calls, with QEMU's argument and return arrays; the status is
  * rets[0]. A PHB is found by the BUID in args[1..2] (remove: by LIOBN).
  */
