@@ -1,0 +1,25 @@
+# Tests/test-dlopen.c loads build/lib/libswifttce.so with dlopen: it links
+# neither the static library nor the Swift runtime (this explicit rule wins
+# over the pattern rule in tests.mk). It re-executes itself with an empty
+# environment, so no Swift library is on any search path when it loads us.
+
+PUBLIC_HDRS := include/swifttce.h $(wildcard include/swifttce/*.h)
+
+# Every function and object the headers declare, as C strings: the exact list
+# the shared object must export. Declarations start in column 0; typedefs,
+# macros, comments and struct members do not.
+$(BUILD)/tests/dlopen-contract.h: $(PUBLIC_HDRS) mk/dlopen.mk
+	@mkdir -p $(dir $@)
+	awk '/^(typedef|static|#|}| |\/\*|\*)/ { next } \
+	     /^extern [^(]*;/ { sub(/;.*/, ""); n = split($$0, w, /[ *]+/); \
+	                        print "\"" w[n] "\","; next } \
+	     /^[A-Za-z_].*[ *][a-z_][a-z0-9_]*\(/ { \
+	         match($$0, /[a-z_][a-z0-9_]*\(/); \
+	         print "\"" substr($$0, RSTART, RLENGTH - 1) "\","; }' \
+	    $(PUBLIC_HDRS) > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/tests/test-dlopen: Tests/test-dlopen.c $(BUILD)/tests/dlopen-contract.h \
+                            $(SHARED_LIB) $(PUBLIC_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(BUILD)/tests $< -ldl -o $@
