@@ -39,11 +39,13 @@ func swifttce_spapr_tce_replay(
 ) {
     guard let table = Table(region: iommu), let n = notifier, let notify = n.pointee.notify,
           !table.pointee.skippingReplay else { return }
-    // The generic walk stops at the region's size, which a caller may have set.
+    // The generic walk stops at the region's size, which a caller may have
+    // set; UINT64_MAX stands for 2^64, which holds every iova.
     let regionSize = table.pointee.iommu.pointee.size
+    let wholeSpace = regionSize == UInt64.max
     table.pointee.storage.forEachMapped { index, tce in
         var mapped = table.tlbEntry(index: index, tce: tce)
-        if mapped.iova < regionSize {
+        if wholeSpace || mapped.iova < regionSize {
             notify(n, &mapped)
         }
     }
