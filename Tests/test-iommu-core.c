@@ -539,6 +539,23 @@ static void test_replay_wraparound(void)
     }
 }
 
+/* A hook answering 0 must not make the walk spin at address 0. */
+static void test_replay_zero_granule(void)
+{
+    FakeIOMMU fake;
+    RecNotifier rec;
+
+    fake_init(&fake, &fake_ops_hooks, 1 << 20);
+    fake.min_page = 0;
+    rec_init(&rec, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    fake_reset_counters(&fake);
+    memory_region_iommu_replay(&fake.mr, &rec.n);
+    g_assert_cmpuint(fake.translate_count, <=, 1);
+    g_assert_cmpuint(rec.entries->len, <=, 1);
+    rec_destroy(&rec);
+    fake_destroy(&fake);
+}
+
 /* ---- notifier registration -------------------------------------------- */
 
 static void test_register_refusals(void)
@@ -1088,6 +1105,8 @@ int main(int argc, char **argv)
                     test_replay_generic_matches_loop);
     g_test_add_func("/iommu-core/replay/hook", test_replay_uses_hook);
     g_test_add_func("/iommu-core/replay/wraparound", test_replay_wraparound);
+    g_test_add_func("/iommu-core/replay/zero-granule",
+                    test_replay_zero_granule);
     g_test_add_func("/iommu-core/register/refusals", test_register_refusals);
     g_test_add_func("/iommu-core/register/flag-sequence",
                     test_register_flag_sequence);

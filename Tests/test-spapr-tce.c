@@ -607,13 +607,13 @@ static void test_replay_matches_generic(void)
         }
         g_hash_table_iter_init(&it, shadow);
         while (g_hash_table_iter_next(&it, &key, &value)) {
-            uint64_t tce = *(gint64 *)value;
+            uint64_t tce = (uint64_t)*(gint64 *)value;
+            uint64_t index = (uint64_t)*(gint64 *)key;
             uint64_t got = 0;
 
-            g_assert_cmpint(spapr_h_get_tce(liobn, rc->bus_offset +
-                                            (*(gint64 *)key
-                                             << rc->page_shift), &got),
-                            ==, H_SUCCESS);
+            g_assert_cmpint(spapr_h_get_tce(liobn, rc->bus_offset
+                                            + (index << rc->page_shift),
+                                            &got), ==, H_SUCCESS);
             g_assert_cmphex(got, ==, tce);
             if (tce & 3) {
                 expect_mapped++;
