@@ -1,0 +1,452 @@
+/*
+ * TCE storage through the public API: what allocates and what does not, what
+ * is released, the storage bound of a huge sparse window, every tree depth and
+ * page shift, and replay against the generic walk on random tables.
+ */
+#include <glib.h>
+#include <endian.h>
+#include <string.h>
+#include <time.h>
+
+#include "swifttce.h"
+
+#define WIN64_BUS SPAPR_PCI_DMA64_START
+
+/* ---- Helpers ---------------------------------------------------------- */
+
+typedef struct Recorder {
+    IOMMUNotifier n;     /* first: the callback casts back */
+    GArray *entries;     /* of IOMMUTLBEntry */
+} Recorder;
+
+static void record(IOMMUNotifier *n, IOMMUTLBEntry *e)
+{
+    g_array_append_val(((Recorder *)n)->entries, *e);
+}
+
+static void recorder_init(Recorder *r)
+{
+    iommu_notifier_init(&r->n, record, IOMMU_NOTIFIER_IOTLB_EVENTS, 0,
+                        HWADDR_MAX, 0);
+    r->entries = g_array_new(FALSE, TRUE, sizeof(IOMMUTLBEntry));
+}
+
+static void recorder_free(Recorder *r)
+{
+    g_array_free(r->entries, TRUE);
+}
+
+static IOMMUTLBEntry *rec_at(Recorder *r, guint i)
+{
+    return &g_array_index(r->entries, IOMMUTLBEntry, i);
+}
+
+static void assert_same_entries(Recorder *a, Recorder *b)
+{
+    guint i;
+
+    g_assert_cmpuint(a->entries->len, ==, b->entries->len);
+    for (i = 0; i < a->entries->len; i++) {
+        IOMMUTLBEntry *x = rec_at(a, i), *y = rec_at(b, i);
+
+        g_assert_true(x->target_as == y->target_as);
+        g_assert_cmphex(x->iova, ==, y->iova);
+        g_assert_cmphex(x->translated_addr, ==, y->translated_addr);
+        g_assert_cmphex(x->addr_mask, ==, y->addr_mask);
+        g_assert_cmpint(x->perm, ==, y->perm);
+    }
+}
+
+static SpaprTceTable *new_enabled(uint32_t liobn, uint32_t shift, uint64_t bus,
+                                  uint32_t nb)
+{
+    SpaprTceTable *t = spapr_tce_new_table(NULL, liobn, NULL);
+
+    g_assert_nonnull(t);
+    g_assert_cmpint(spapr_tce_table_enable(t, shift, bus, nb, NULL), ==, 0);
+    return t;
+}
+
+static uint64_t get_tce(uint32_t liobn, uint64_t ioba)
+{
+    uint64_t tce = 0xdeadbeef;
+
+    g_assert_cmpint(spapr_h_get_tce(liobn, ioba, &tce), ==, H_SUCCESS);
+    return tce;
+}
+
+static IOMMUTLBEntry translate(SpaprTceTable *t, hwaddr addr)
+{
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
+
+    return spapr_tce_iommu_ops.translate(mr, addr, IOMMU_NONE, 0);
+}
+
+/*
+ * The generic walk over a TCE table: a C-written region with no replay hook
+ * whose translate forwards to the table's, so memory_region_iommu_replay takes
+ * the library's generic path.
+ */
+static IOMMUTLBEntry fwd_translate(IOMMUMemoryRegion *mr, hwaddr addr,
+                                   IOMMUAccessFlags flag, int idx)
+{
+    IOMMUMemoryRegion *inner = memory_region_get_opaque(mr);
+
+    return spapr_tce_iommu_ops.translate(inner, addr, flag, idx);
+}
+
+static uint64_t fwd_min_page_size(IOMMUMemoryRegion *mr)
+{
+    return memory_region_iommu_get_min_page_size(memory_region_get_opaque(mr));
+}
+
+static const MemoryRegionIOMMUOps fwd_ops = {
+    .translate = fwd_translate,
+    .get_min_page_size = fwd_min_page_size,
+};
+
+/* Replays the table both ways and checks that the two agree. */
+static guint check_replay_matches_generic(SpaprTceTable *t)
+{
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
+    IOMMUMemoryRegion generic;
+    Recorder ours, walk;
+    guint n;
+
+    g_assert_cmpint(memory_region_init_iommu(&generic, &fwd_ops, mr, "generic",
+                                             memory_region_size(mr), NULL), ==, 0);
+    recorder_init(&ours);
+    recorder_init(&walk);
+    memory_region_iommu_replay(mr, &ours.n);
+    memory_region_iommu_replay(&generic, &walk.n);
+    assert_same_entries(&ours, &walk);
+    n = ours.entries->len;
+    recorder_free(&ours);
+    recorder_free(&walk);
+    return n;
+}
+
+static guint replay_count(SpaprTceTable *t)
+{
+    Recorder r;
+    guint n;
+
+    recorder_init(&r);
+    memory_region_iommu_replay(spapr_tce_get_iommu(t), &r.n);
+    n = r.entries->len;
+    recorder_free(&r);
+    return n;
+}
+
+static uint64_t zeros[512];
+
+static bool read_zeros(void *opaque, hwaddr addr, void *buf, size_t len)
+{
+    (void)opaque;
+    (void)addr;
+    g_assert_cmpuint(len, <=, sizeof(zeros));
+    memcpy(buf, zeros, len);
+    return true;
+}
+
+static const SpaprGuestMemory zero_mem = { NULL, read_zeros };
+
+/* ---- Allocation ------------------------------------------------------- */
+
+/* Reads, replays and clears of absent entries allocate nothing. */
+static void test_absent_allocates_nothing(void)
+{
+    const uint32_t liobn = 0x5101;
+    SpaprTceTable *t = new_enabled(liobn, 16, WIN64_BUS, 1u << 31);
+    size_t b0 = spapr_tce_table_storage_bytes(t);
+    uint64_t i, ioba;
+    GRand *rng = g_rand_new_with_seed(1);
+
+    g_assert_cmpuint(b0, >, 0);
+    for (i = 0; i < 20000; i++) {
+        uint64_t index = (uint64_t)g_rand_int(rng) & ((1u << 31) - 1);
+
+        ioba = WIN64_BUS + (index << 16);
+        g_assert_cmpint(translate(t, index << 16).perm, ==, IOMMU_NONE);
+        g_assert_cmphex(get_tce(liobn, ioba), ==, 0);
+        g_assert_cmpint(spapr_h_put_tce(liobn, ioba, 0), ==, H_SUCCESS);
+    }
+    g_assert_cmpint(spapr_h_stuff_tce(liobn, WIN64_BUS + (12345ull << 16), 0,
+                                      100000), ==, H_SUCCESS);
+    g_assert_cmpint(spapr_h_put_tce_indirect(liobn, WIN64_BUS, 0x1000, 512,
+                                             &zero_mem), ==, H_SUCCESS);
+    g_assert_cmpuint(replay_count(t), ==, 0);
+    g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, b0);
+
+    /* The first non-zero TCE allocates, and reads back. */
+    ioba = WIN64_BUS + (0x7654321ull << 16);
+    g_assert_cmpint(spapr_h_put_tce(liobn, ioba, 0xabc0000 | TCE_PCI_READ), ==, H_SUCCESS);
+    g_assert_cmpuint(spapr_tce_table_storage_bytes(t), >, b0);
+    g_assert_cmphex(get_tce(liobn, ioba), ==, 0xabc0000 | TCE_PCI_READ);
+    g_assert_cmpuint(replay_count(t), ==, 1);
+
+    /* A non-zero TCE without perm is stored too (H_GET_TCE returns it) ... */
+    ioba = WIN64_BUS + (0x1234567ull << 16);
+    g_assert_cmpint(spapr_h_put_tce(liobn, ioba, 0x5550000), ==, H_SUCCESS);
+    g_assert_cmphex(get_tce(liobn, ioba), ==, 0x5550000);
+    /* ... but is not a mapping. */
+    g_assert_cmpuint(replay_count(t), ==, 1);
+    g_rand_free(rng);
+    spapr_tce_table_free(t);
+}
+
+/* Disable and reset release everything; enabling again starts small. */
+static void test_release(void)
+{
+    const uint32_t liobn = 0x5102;
+    SpaprTceTable *t = new_enabled(liobn, 12, 0, 1u << 20);
+    size_t b0 = spapr_tce_table_storage_bytes(t);
+    uint64_t i;
+
+    for (i = 0; i < (1u << 20); i += 97) {
+        g_assert_cmpint(spapr_h_put_tce(liobn, i << 12, (i << 12) | 3), ==, H_SUCCESS);
+    }
+    g_assert_cmpuint(spapr_tce_table_storage_bytes(t), >, b0 + 100 * 4096);
+
+    spapr_tce_table_reset(t);
+    g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, b0);
+    g_assert_cmphex(get_tce(liobn, 97ull << 12), ==, 0);
+    g_assert_cmpuint(replay_count(t), ==, 0);
+
+    g_assert_cmpint(spapr_h_put_tce(liobn, 5ull << 12, 0x9000 | 3), ==, H_SUCCESS);
+    spapr_tce_table_disable(t);
+    g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, 0);
+    g_assert_cmpint(translate(t, 5ull << 12).perm, ==, IOMMU_NONE);
+    g_assert_cmpuint(replay_count(t), ==, 0);
+
+    g_assert_cmpint(spapr_tce_table_enable(t, 12, 0, 1u << 20, NULL), ==, 0);
+    g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, b0);
+    g_assert_cmphex(get_tce(liobn, 5ull << 12), ==, 0);
+    g_assert_cmpint(spapr_h_put_tce(liobn, 5ull << 12, 0x9000 | 3), ==, H_SUCCESS);
+    spapr_tce_table_free(t);   /* frees a populated table */
+}
+
+/* 1 GiB mapped contiguously in a 128 TiB window of 64 KiB pages. */
+static void test_storage_bound(void)
+{
+    const uint32_t liobn = 0x5103;
+    const uint64_t pages = (1ull << 30) >> 16;
+    const uint64_t starts[] = { 0, 0x12345, (1ull << 31) - pages };
+    const size_t limit = 2 * 8 * pages + 64 * 1024;
+    SpaprTceTable *t = new_enabled(liobn, 16, WIN64_BUS, 1u << 31);
+    unsigned s;
+
+    g_assert_cmpuint(spapr_tce_table_storage_bytes(t), <=, 64 * 1024 + 4096);
+    for (s = 0; s < G_N_ELEMENTS(starts); s++) {
+        uint64_t i;
+        size_t bytes;
+
+        for (i = 0; i < pages; i++) {
+            uint64_t index = starts[s] + i;
+
+            g_assert_cmpint(spapr_h_put_tce(liobn, WIN64_BUS + (index << 16),
+                                            (index << 16) | 3), ==, H_SUCCESS);
+        }
+        bytes = spapr_tce_table_storage_bytes(t);
+        g_test_message("1 GiB at index 0x%" G_GINT64_MODIFIER "x: %zu bytes (limit %zu)",
+                       starts[s], bytes, limit);
+        g_assert_cmpuint(bytes, <=, limit);
+        g_assert_cmpuint(replay_count(t), ==, pages);
+        spapr_tce_table_reset(t);
+    }
+    spapr_tce_table_free(t);
+}
+
+/* An empty 128 TiB window replays nothing, at once, with skipping off. */
+static void test_empty_huge_replay(void)
+{
+    SpaprTceTable *t = new_enabled(0x5104, 16, WIN64_BUS, 1u << 31);
+    struct timespec a, b;
+    double secs;
+    int i;
+
+    g_assert_false(spapr_tce_get_skipping_replay(t));
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (i = 0; i < 100; i++) {
+        g_assert_cmpuint(replay_count(t), ==, 0);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    secs = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+    /* A walk of 2^31 granules takes seconds; 100 replays must not. */
+    g_assert_cmpfloat(secs, <, 0.5);
+    spapr_tce_table_free(t);
+}
+
+/* ---- Every depth and page shift ---------------------------------------- */
+
+static void check_indexes(uint32_t liobn, uint32_t shift, uint64_t bus, uint64_t nb)
+{
+    const uint64_t candidates[] = {
+        0, 1, 511, 512, 513, (1u << 18) - 1, 1u << 18, (1u << 21) - 1, 1u << 21,
+        (1u << 27) - 1, 1u << 27, nb / 2, nb - 2, nb - 1,
+    };
+    SpaprTceTable *t = new_enabled(liobn, shift, bus, (uint32_t)nb);
+    uint64_t used[G_N_ELEMENTS(candidates)];
+    unsigned n = 0, i, j;
+    Recorder r;
+
+    for (i = 0; i < G_N_ELEMENTS(candidates); i++) {
+        uint64_t index = candidates[i];
+        bool dup = index >= nb;
+
+        for (j = 0; j < n && !dup; j++) {
+            dup = used[j] == index;
+        }
+        if (!dup) {
+            used[n++] = index;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        uint64_t addr = used[i] << shift;
+        uint64_t tce = ((0x1234ull + i) << (shift < 2 ? 2 : shift)) | (i % 3 + 1);
+        IOMMUTLBEntry e;
+
+        g_assert_cmpint(spapr_h_put_tce(liobn, bus + addr, tce), ==, H_SUCCESS);
+        g_assert_cmphex(get_tce(liobn, bus + addr), ==, tce);
+        e = translate(t, addr);
+        g_assert_cmphex(e.iova, ==, addr);
+        /* tce & page mask: for tiny pages the perm bits are address bits */
+        g_assert_cmphex(e.translated_addr, ==, tce & ~((1ull << shift) - 1));
+        g_assert_cmpint(e.perm, ==, i % 3 + 1);
+    }
+    /* Past the last index: refused and unmapped. */
+    if (((nb << shift) >> shift) == nb) {
+        g_assert_cmpint(spapr_h_put_tce(liobn, bus + (nb << shift), 3), ==, H_PARAMETER);
+        g_assert_cmpint(translate(t, nb << shift).perm, ==, IOMMU_NONE);
+    }
+    /* Replay: the entries in index order. */
+    recorder_init(&r);
+    memory_region_iommu_replay(spapr_tce_get_iommu(t), &r.n);
+    g_assert_cmpuint(r.entries->len, ==, n);
+    for (i = 1; i < n; i++) {
+        g_assert_cmphex(rec_at(&r, i - 1)->iova, <, rec_at(&r, i)->iova);
+    }
+    recorder_free(&r);
+    if (nb <= (1u << 20)) {
+        g_assert_cmpuint(check_replay_matches_generic(t), ==, n);
+    }
+    spapr_tce_table_free(t);
+}
+
+static void test_depths(void)
+{
+    const uint64_t sizes[] = {
+        1, 2, 511, 512, 513, 4096, 1u << 18, (1u << 18) + 1, (1u << 19) + 3,
+        1u << 21, (1u << 21) + 1, (1u << 22) + 1, 1u << 27, (1u << 27) + 1,
+        1u << 30, (1u << 30) + 1, 1u << 31, (1ull << 32) - 1,
+    };
+    unsigned i;
+
+    for (i = 0; i < G_N_ELEMENTS(sizes); i++) {
+        check_indexes(0x5200 + i, 12, 0, sizes[i]);
+    }
+    check_indexes(0x52f0, 16, WIN64_BUS, 1u << 31);
+}
+
+static void test_page_shifts(void)
+{
+    uint32_t shift;
+
+    for (shift = 1; shift <= 63; shift++) {
+        uint64_t max = shift >= 54 ? ((1ull << (64 - shift)) - 1) : 1000;
+
+        check_indexes(0x5300 + shift, shift, 0, max > 1000 ? 1000 : max);
+    }
+}
+
+/* ---- Replay against the generic walk ---------------------------------- */
+
+static void test_replay_equivalence(void)
+{
+    const uint32_t shifts[] = { 12, 16, 21, 24 };
+    GRand *rng = g_rand_new_with_seed(42);
+    int round;
+
+    for (round = 0; round < 60; round++) {
+        const uint32_t liobn = 0x5400 + round;
+        uint32_t shift = shifts[g_rand_int_range(rng, 0, G_N_ELEMENTS(shifts))];
+        uint32_t nb = round < 40 ? (uint32_t)g_rand_int_range(rng, 1, 5000)
+                                 : (uint32_t)g_rand_int_range(rng, 1, 1 << 20);
+        uint64_t bus = g_rand_boolean(rng) ? 0 : WIN64_BUS;
+        SpaprTceTable *t = new_enabled(liobn, shift, bus, nb);
+        int writes = g_rand_int_range(rng, 0, 3000), w;
+
+        for (w = 0; w < writes; w++) {
+            /* Clustered or anywhere; 1 in 4 a clear, 1 in 8 no perm. */
+            uint64_t index = g_rand_boolean(rng)
+                ? (uint64_t)g_rand_int_range(rng, 0, (gint32)MIN(nb, 700u))
+                : (uint64_t)g_rand_int_range(rng, 0, (gint32)nb);
+            uint64_t tce = ((uint64_t)g_rand_int(rng) << 32 | g_rand_int(rng));
+            int kind = g_rand_int_range(rng, 0, 8);
+
+            if (kind < 2) {
+                tce = 0;
+            } else if (kind == 2) {
+                tce &= ~3ull;
+            }
+            if (kind == 7 && index + 4 <= nb) {
+                g_assert_cmpint(spapr_h_stuff_tce(liobn, bus + (index << shift), tce, 4),
+                                ==, H_SUCCESS);
+            } else {
+                g_assert_cmpint(spapr_h_put_tce(liobn, bus + (index << shift), tce),
+                                ==, H_SUCCESS);
+            }
+        }
+        check_replay_matches_generic(t);
+        if (round % 10 == 3) {
+            /* A caller that shrinks the region: both walks stop at its size. */
+            IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
+            uint64_t size = memory_region_size(mr);
+
+            memory_region_set_size(mr, size / 3);
+            check_replay_matches_generic(t);
+            memory_region_set_size(mr, size);
+        }
+        spapr_tce_table_free(t);
+    }
+    g_rand_free(rng);
+}
+
+/* Indirect writes of whole lists land where replay finds them. */
+static bool read_list(void *opaque, hwaddr addr, void *buf, size_t len)
+{
+    (void)addr;
+    memcpy(buf, opaque, len);
+    return true;
+}
+
+static void test_indirect_lists(void)
+{
+    const uint32_t liobn = 0x5500;
+    SpaprTceTable *t = new_enabled(liobn, 12, 0, 1u << 16);
+    uint64_t list[512];
+    SpaprGuestMemory mem = { list, read_list };
+    unsigned i;
+
+    for (i = 0; i < 512; i++) {
+        list[i] = htobe64(i % 5 == 0 ? 0 : ((uint64_t)(i + 1) << 12) | (i % 3 + 1));
+    }
+    g_assert_cmpint(spapr_h_put_tce_indirect(liobn, 300ull << 12, 0x1000, 512, &mem),
+                    ==, H_SUCCESS);
+    g_assert_cmpuint(check_replay_matches_generic(t), ==, 512 - 103);
+    spapr_tce_table_free(t);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/tce-storage/absent-allocates-nothing", test_absent_allocates_nothing);
+    g_test_add_func("/tce-storage/release", test_release);
+    g_test_add_func("/tce-storage/bound-1g-in-128t", test_storage_bound);
+    g_test_add_func("/tce-storage/empty-128t-replay", test_empty_huge_replay);
+    g_test_add_func("/tce-storage/depths", test_depths);
+    g_test_add_func("/tce-storage/page-shifts", test_page_shifts);
+    g_test_add_func("/tce-storage/replay-equivalence", test_replay_equivalence);
+    g_test_add_func("/tce-storage/indirect-lists", test_indirect_lists);
+    return g_test_run();
+}
