@@ -123,13 +123,9 @@ public func spapr_tce_table_enable(
         setError(errp, "spapr_tce_table_enable: \(liobn) needs at least one entry")
         return statusInvalid
     }
-    // The window's last byte relative to bus_offset, computed without
-    // overflow: a window may end exactly at 2^64 (its size reads UINT64_MAX).
     let entries = UInt64(nb_table)
-    let shift = UInt64(page_shift)
-    let fits = entries - 1 <= UInt64.max >> shift
-    let lastByte = fits ? ((entries - 1) << shift) | ((UInt64(1) << shift) - 1) : UInt64.max
-    guard fits, bus_offset <= UInt64.max - lastByte else {
+    let size = entries << UInt64(page_shift)
+    guard size >> UInt64(page_shift) == entries, bus_offset <= UInt64.max - (size - 1) else {
         setError(errp, "spapr_tce_table_enable: \(nb_table) pages of 2^\(page_shift) bytes at 0x\(String(bus_offset, radix: 16)) pass 2^64")
         return statusInvalid
     }
@@ -141,7 +137,7 @@ public func spapr_tce_table_enable(
     table.pointee.pageShift = page_shift
     table.pointee.busOffset = bus_offset
     table.pointee.nbTable = nb_table
-    memory_region_set_size(table.pointee.iommu, lastByte == UInt64.max ? UInt64.max : lastByte + 1)
+    memory_region_set_size(table.pointee.iommu, size)
     return 0
 }
 
