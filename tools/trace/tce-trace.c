@@ -1,0 +1,946 @@
+/*
+ * tce-trace: parse QEMU spapr_iommu_* traces and replay them on SwiftTCE.
+ *
+ * What each line means for the model (see Tests/traces/README.md):
+ *  - put, stuff, indirect: the hypercall is made again and its return code
+ *    compared. QEMU traces H_STUFF_TCE's ioba after its loop, so the start
+ *    is the traced ioba minus npages pages; H_PUT_TCE_INDIRECT traces only
+ *    one entry of its list (the last written, or the one that failed), so
+ *    the others come from a guest-memory stub as unknown entries.
+ *  - xlate: translate is asked again; the answer is compared when the entry
+ *    is determined by the log. An unknown entry is learned from its first
+ *    xlate instead (and written into the model) and held to it from then on.
+ *  - ddw_query, ddw_create: the RTAS call is made again and every traced
+ *    answer compared (QEMU traces them only on success).
+ *  - new_table: QEMU traces it when it allocates a window's entries, that is
+ *    whenever a window is enabled: the default window at machine reset, a
+ *    new one inside ibm,create-pe-dma-window. Each enable of the model must
+ *    be announced by one such line with its LIOBN, before the call that
+ *    enables it (or, for the machine's default window, before the first
+ *    call), and each such line must be followed by that enable.
+ */
+#include "tce-trace.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "swifttce.h"
+
+#define PHB_INDEX 0
+#define NWINDOWS SPAPR_PCI_DMA_MAX_WINDOWS
+
+/* ---- Unknown entries: sorted, disjoint [lo, hi) index ranges ---------- */
+
+typedef struct Range {
+    uint32_t liobn;
+    uint64_t lo, hi;
+} Range;
+
+typedef struct RangeSet {
+    Range *r;
+    size_t n, cap;
+    bool oom;
+} RangeSet;
+
+static int range_cmp(uint32_t liobn, uint64_t idx, const Range *r)
+{
+    if (liobn != r->liobn) {
+        return liobn < r->liobn ? -1 : 1;
+    }
+    if (idx < r->lo) {
+        return -1;
+    }
+    return idx >= r->hi ? 1 : 0;
+}
+
+/* The first range that does not end at or before (liobn, idx). */
+static size_t range_lower(const RangeSet *s, uint32_t liobn, uint64_t idx)
+{
+    size_t lo = 0, hi = s->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (range_cmp(liobn, idx, &s->r[mid]) > 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+static bool range_contains(const RangeSet *s, uint32_t liobn, uint64_t idx)
+{
+    size_t i = range_lower(s, liobn, idx);
+    return i < s->n && range_cmp(liobn, idx, &s->r[i]) == 0;
+}
+
+static bool range_insert_at(RangeSet *s, size_t i, Range r)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        Range *grown = realloc(s->r, cap * sizeof(*grown));
+        if (!grown) {
+            s->oom = true;
+            return false;
+        }
+        s->r = grown;
+        s->cap = cap;
+    }
+    memmove(&s->r[i + 1], &s->r[i], (s->n - i) * sizeof(*s->r));
+    s->r[i] = r;
+    s->n++;
+    return true;
+}
+
+/* Removes [lo, hi) of liobn, splitting the ranges it cuts. */
+static void range_remove(RangeSet *s, uint32_t liobn, uint64_t lo, uint64_t hi)
+{
+    size_t i;
+
+    if (lo >= hi) {
+        return;
+    }
+    i = range_lower(s, liobn, lo);
+    while (i < s->n && s->r[i].liobn == liobn && s->r[i].lo < hi) {
+        Range *r = &s->r[i];
+        if (r->lo < lo && r->hi > hi) {
+            Range tail = { liobn, hi, r->hi };
+            r->hi = lo;
+            range_insert_at(s, i + 1, tail);
+            return;
+        }
+        if (r->lo < lo) {
+            r->hi = lo;
+            i++;
+        } else if (r->hi > hi) {
+            r->lo = hi;
+            return;
+        } else {
+            memmove(r, r + 1, (s->n - i - 1) * sizeof(*r));
+            s->n--;
+        }
+    }
+}
+
+static void range_add(RangeSet *s, uint32_t liobn, uint64_t lo, uint64_t hi)
+{
+    Range r = { liobn, lo, hi };
+    size_t i;
+
+    if (lo >= hi) {
+        return;
+    }
+    range_remove(s, liobn, lo, hi);
+    i = range_lower(s, liobn, lo);
+    range_insert_at(s, i, r);
+}
+
+static void range_clear_liobn(RangeSet *s, uint32_t liobn)
+{
+    range_remove(s, liobn, 0, UINT64_MAX);
+}
+
+/* ---- The replay context ---------------------------------------------- */
+
+typedef struct Ctx {
+    TceTraceResult *out;
+    TceTraceReportFn report;
+    void *opaque;
+    unsigned long line;
+
+    SpaprPhbConfig cfg;
+    bool machine_line_seen;
+    bool started;           /* the machine exists (first event seen) */
+    bool fatal;             /* stop replaying */
+    SpaprPhb *phb;
+
+    RangeSet unknown;
+    /* Enables of window n not yet announced by a new_table line. */
+    bool needs_announce[NWINDOWS];
+    /* new_table lines waiting for the call that enables their window. */
+    bool pending[NWINDOWS];
+} Ctx;
+
+static void problem(Ctx *c, bool mismatch, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void problem(Ctx *c, bool mismatch, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (mismatch) {
+        c->out->mismatches++;
+    } else {
+        c->out->errors++;
+    }
+    if (!c->out->first_problem[0]) {
+        c->out->first_bad_line = c->line;
+        snprintf(c->out->first_problem, sizeof(c->out->first_problem), "%s",
+                 msg);
+    }
+    if (c->report) {
+        c->report(c->opaque, c->line, msg);
+    }
+}
+
+#define MISMATCH(c, ...) problem((c), true, __VA_ARGS__)
+#define ERROR(c, ...) problem((c), false, __VA_ARGS__)
+
+/* ---- Field matching -------------------------------------------------- */
+
+/*
+ * Matches a whole line against a pattern: literal text must be equal, and
+ *   %x  0x followed by 1-16 hex digits      -> uint64_t
+ *   %u  1-20 decimal digits                 -> uint64_t
+ *   %d  optional '-' then decimal digits    -> int64_t
+ *   %p  0x<hex> or (nil)                    -> (ignored)
+ * Trailing blanks are allowed. Returns false on any difference.
+ */
+static bool match_line(const char *s, const char *pat, ...)
+{
+    va_list ap;
+    bool ok = true;
+
+    va_start(ap, pat);
+    while (*pat && ok) {
+        if (*pat != '%') {
+            ok = *s == *pat;
+            s++;
+            pat++;
+            continue;
+        }
+        pat++;
+        switch (*pat++) {
+        case 'x': {
+            uint64_t v = 0;
+            int digits = 0;
+            if (s[0] != '0' || s[1] != 'x') {
+                ok = false;
+                break;
+            }
+            s += 2;
+            for (; *s; s++, digits++) {
+                int d;
+                if (*s >= '0' && *s <= '9') {
+                    d = *s - '0';
+                } else if (*s >= 'a' && *s <= 'f') {
+                    d = *s - 'a' + 10;
+                } else if (*s >= 'A' && *s <= 'F') {
+                    d = *s - 'A' + 10;
+                } else {
+                    break;
+                }
+                if (v >> 60) {
+                    ok = false;
+                    break;
+                }
+                v = v << 4 | (uint64_t)d;
+            }
+            ok = ok && digits > 0;
+            *va_arg(ap, uint64_t *) = v;
+            break;
+        }
+        case 'u':
+        case 'd': {
+            bool neg = false;
+            uint64_t v = 0;
+            int digits = 0;
+            if (pat[-1] == 'd' && *s == '-') {
+                neg = true;
+                s++;
+            }
+            for (; *s >= '0' && *s <= '9'; s++, digits++) {
+                uint64_t d = (uint64_t)(*s - '0');
+                if (v > (UINT64_MAX - d) / 10) {
+                    ok = false;
+                    break;
+                }
+                v = v * 10 + d;
+            }
+            ok = ok && digits > 0;
+            if (pat[-1] == 'd') {
+                if (v > (uint64_t)INT64_MAX + (neg ? 1 : 0)) {
+                    ok = false;
+                }
+                *va_arg(ap, int64_t *) = neg ? (int64_t)(0 - v) : (int64_t)v;
+            } else {
+                *va_arg(ap, uint64_t *) = v;
+            }
+            break;
+        }
+        case 'p':
+            if (strncmp(s, "(nil)", 5) == 0) {
+                s += 5;
+            } else if (s[0] == '0' && s[1] == 'x' &&
+                       strchr("0123456789abcdefABCDEF", s[2]) && s[2]) {
+                s += 2;
+                while (*s && strchr("0123456789abcdefABCDEF", *s)) {
+                    s++;
+                }
+            } else {
+                ok = false;
+            }
+            break;
+        default:
+            ok = false;
+            break;
+        }
+    }
+    va_end(ap);
+    while (ok && (*s == ' ' || *s == '\t')) {
+        s++;
+    }
+    return ok && *pat == '\0' && *s == '\0';
+}
+
+/* ---- Machine set-up -------------------------------------------------- */
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+    uint64_t v = 0, mult = 1;
+    int digits = 0;
+
+    for (; *s >= '0' && *s <= '9'; s++, digits++) {
+        uint64_t d = (uint64_t)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10) {
+            return false;
+        }
+        v = v * 10 + d;
+    }
+    switch (*s) {
+    case '\0':
+        break;
+    case 'K': case 'k':
+        mult = 1ULL << 10;
+        s++;
+        break;
+    case 'M': case 'm':
+        mult = 1ULL << 20;
+        s++;
+        break;
+    case 'G': case 'g':
+        mult = 1ULL << 30;
+        s++;
+        break;
+    case 'T': case 't':
+        mult = 1ULL << 40;
+        s++;
+        break;
+    default:
+        return false;
+    }
+    if (*s || !digits || v > UINT64_MAX / mult) {
+        return false;
+    }
+    *out = v * mult;
+    return true;
+}
+
+static void machine_line(Ctx *c, char *keys)
+{
+    char *save = NULL;
+    char *tok;
+
+    if (c->machine_line_seen) {
+        ERROR(c, "a second '# machine:' line");
+        return;
+    }
+    if (c->started) {
+        ERROR(c, "'# machine:' after the first event: the machine is set up");
+        return;
+    }
+    c->machine_line_seen = true;
+    for (tok = strtok_r(keys, " \t", &save); tok;
+         tok = strtok_r(NULL, " \t", &save)) {
+        char *eq = strchr(tok, '=');
+        const char *val;
+        if (!eq || eq == tok) {
+            ERROR(c, "machine: '%.64s' is not key=value", tok);
+            continue;
+        }
+        *eq = '\0';
+        val = eq + 1;
+        if (strcmp(tok, "ram") == 0) {
+            uint64_t ram;
+            /* Accepted and checked; DMA does not depend on it (see DDW). */
+            if (!parse_size(val, &ram) || ram == 0) {
+                ERROR(c, "machine: ram=%.64s is not a size", val);
+            }
+        } else if (strcmp(tok, "ddw") == 0) {
+            if (strcmp(val, "on") == 0) {
+                c->cfg.ddw = true;
+            } else if (strcmp(val, "off") == 0) {
+                c->cfg.ddw = false;
+            } else {
+                ERROR(c, "machine: ddw=%.64s is neither on nor off", val);
+            }
+        } else if (strcmp(tok, "pgsz") == 0) {
+            uint64_t v;
+            if (match_line(val, "%x", &v) || match_line(val, "%u", &v)) {
+                c->cfg.pgsz = v;
+            } else {
+                ERROR(c, "machine: pgsz=%.64s is not a number", val);
+            }
+        } else {
+            ERROR(c, "machine: unknown key '%.64s'", tok);
+        }
+    }
+}
+
+static bool window_enabled(Ctx *c, int n)
+{
+    SpaprTceTable *t = spapr_phb_get_window(c->phb, n);
+    return t && spapr_tce_get_nb_table(t) != 0;
+}
+
+/* Creates the machine on the first event. */
+static bool start_machine(Ctx *c)
+{
+    Error *err = NULL;
+
+    if (c->started) {
+        return !c->fatal;
+    }
+    c->started = true;
+    c->phb = spapr_phb_new(&c->cfg, &err);
+    if (!c->phb) {
+        ERROR(c, "cannot set up the machine: %s",
+              err ? error_get_pretty(err) : "unknown error");
+        error_free(err);
+        c->fatal = true;
+        return false;
+    }
+    for (int n = 0; n < NWINDOWS; n++) {
+        c->needs_announce[n] = window_enabled(c, n);
+    }
+    return true;
+}
+
+/* The PHB window number of a LIOBN, or -1. */
+static int window_of(uint64_t liobn)
+{
+    for (int n = 0; n < NWINDOWS; n++) {
+        if (liobn == SPAPR_PCI_LIOBN(PHB_INDEX, n)) {
+            return n;
+        }
+    }
+    return -1;
+}
+
+/* ---- Table geometry -------------------------------------------------- */
+
+typedef struct Geometry {
+    SpaprTceTable *t;
+    uint32_t shift;
+    uint64_t bus;
+    uint64_t nb;
+} Geometry;
+
+static bool geometry(uint64_t liobn, Geometry *g)
+{
+    if (liobn >> 32) {
+        return false;
+    }
+    g->t = spapr_tce_find_by_liobn((uint32_t)liobn);
+    if (!g->t || !spapr_tce_get_nb_table(g->t)) {
+        return false;
+    }
+    g->shift = spapr_tce_get_page_shift(g->t);
+    g->bus = spapr_tce_get_bus_offset(g->t);
+    g->nb = spapr_tce_get_nb_table(g->t);
+    return true;
+}
+
+/* The index an ioba lands on, as QEMU computes it (may be out of range). */
+static uint64_t index_of(const Geometry *g, uint64_t ioba)
+{
+    uint64_t mask = ~((1ULL << g->shift) - 1);
+    return ((ioba & mask) - g->bus) >> g->shift;
+}
+
+/* Marks [first, first + count) unknown or known, clipped to the window. */
+static void mark(Ctx *c, const Geometry *g, uint64_t first, uint64_t count,
+                 bool unknown)
+{
+    uint64_t end;
+
+    if (first >= g->nb) {
+        return;
+    }
+    end = count > g->nb - first ? g->nb : first + count;
+    if (unknown) {
+        range_add(&c->unknown, (uint32_t)spapr_tce_get_liobn(g->t), first, end);
+    } else {
+        range_remove(&c->unknown, (uint32_t)spapr_tce_get_liobn(g->t), first,
+                     end);
+    }
+}
+
+/* ---- Calls and the window bookkeeping around them -------------------- */
+
+typedef struct WindowSnapshot {
+    bool enabled[NWINDOWS];
+} WindowSnapshot;
+
+static WindowSnapshot snapshot(Ctx *c)
+{
+    WindowSnapshot s;
+    for (int n = 0; n < NWINDOWS; n++) {
+        s.enabled[n] = window_enabled(c, n);
+    }
+    return s;
+}
+
+/* After each call: every enable announced, every announcement used. */
+static void after_call(Ctx *c, const WindowSnapshot *before)
+{
+    for (int n = 0; n < NWINDOWS; n++) {
+        uint32_t liobn = SPAPR_PCI_LIOBN(PHB_INDEX, n);
+        bool now = window_enabled(c, n);
+
+        if (c->needs_announce[n]) {
+            MISMATCH(c, "window 0x%x was enabled at machine set-up but no "
+                     "spapr_iommu_new_table announced it", liobn);
+            c->needs_announce[n] = false;
+        }
+        if (now && !before->enabled[n]) {
+            /* A fresh table: every entry is zero, hence known. */
+            range_clear_liobn(&c->unknown, liobn);
+            if (c->pending[n]) {
+                c->out->tables++;
+            } else {
+                MISMATCH(c, "the model enabled window 0x%x without a "
+                         "spapr_iommu_new_table line", liobn);
+            }
+        } else if (c->pending[n]) {
+            MISMATCH(c, "spapr_iommu_new_table liobn=0x%x, but the next call "
+                     "did not enable it", liobn);
+        }
+        c->pending[n] = false;
+    }
+}
+
+static void check_ret(Ctx *c, const char *what, int64_t got, int64_t want)
+{
+    if (got == want) {
+        c->out->calls++;
+    } else {
+        MISMATCH(c, "%s returned %" PRId64 ", the trace says %" PRId64, what,
+                 got, want);
+    }
+}
+
+static void ev_put(Ctx *c, const char *args)
+{
+    uint64_t liobn, ioba, tce;
+    int64_t ret;
+    WindowSnapshot before;
+    Geometry g;
+
+    if (!match_line(args, "liobn=%x ioba=%x tce=%x ret=%d", &liobn, &ioba,
+                    &tce, &ret)) {
+        ERROR(c, "malformed spapr_iommu_pci_put");
+        return;
+    }
+    before = snapshot(c);
+    check_ret(c, "H_PUT_TCE", spapr_h_put_tce(liobn, ioba, tce), ret);
+    if (ret == H_SUCCESS && geometry(liobn, &g)) {
+        mark(c, &g, index_of(&g, ioba), 1, false);
+    }
+    after_call(c, &before);
+}
+
+static void ev_stuff(Ctx *c, const char *args)
+{
+    uint64_t liobn, ioba, value, npages;
+    int64_t ret;
+    uint64_t start = 0;
+    bool have_geometry;
+    WindowSnapshot before;
+    Geometry g;
+
+    if (!match_line(args, "liobn=%x ioba=%x tcevalue=%x npages=%u ret=%d",
+                    &liobn, &ioba, &value, &npages, &ret)) {
+        ERROR(c, "malformed spapr_iommu_pci_stuff");
+        return;
+    }
+    have_geometry = geometry(liobn, &g);
+    /*
+     * QEMU traces the ioba its loop stopped at: after npages pages on
+     * success, at the failing page otherwise (how many pages were written
+     * before it is not in the log).
+     */
+    if (ret == H_SUCCESS && have_geometry) {
+        start = ioba - (npages << g.shift);
+    } else {
+        start = ioba;
+    }
+    before = snapshot(c);
+    check_ret(c, "H_STUFF_TCE", spapr_h_stuff_tce(liobn, start, value, npages),
+              ret);
+    if (have_geometry) {
+        uint64_t first = index_of(&g, start);
+        if (ret == H_SUCCESS) {
+            mark(c, &g, first, npages, false);
+        } else if (npages > 1) {
+            /* Up to npages - 1 pages below the failing one may be written. */
+            uint64_t back = npages - 1;
+            uint64_t lo = first >= g.nb ? g.nb : first;
+            mark(c, &g, lo > back ? lo - back : 0, lo > back ? back : lo, true);
+        }
+    }
+    after_call(c, &before);
+}
+
+/*
+ * The guest memory behind H_PUT_TCE_INDIRECT: the traced TCE at its index,
+ * zero everywhere else. The checker marks those other entries unknown.
+ */
+typedef struct ListStub {
+    uint64_t base;
+    uint64_t known_index;
+    uint64_t known_tce;
+} ListStub;
+
+static bool list_stub_read(void *opaque, hwaddr addr, void *buf, size_t len)
+{
+    const ListStub *l = opaque;
+    uint8_t *p = buf;
+
+    for (size_t i = 0; i < len; i++) {
+        uint64_t off = addr + i - l->base;
+        uint64_t value = off / 8 == l->known_index ? l->known_tce : 0;
+        p[i] = (uint8_t)(value >> (8 * (7 - off % 8)));
+    }
+    return true;
+}
+
+static void ev_indirect(Ctx *c, const char *args)
+{
+    uint64_t liobn, ioba, list, last, tce, npages;
+    int64_t ret;
+    uint64_t unknown_count;
+    ListStub stub;
+    SpaprGuestMemory mem = { &stub, list_stub_read };
+    WindowSnapshot before;
+    Geometry g;
+    bool have_geometry;
+
+    if (!match_line(args, "liobn=%x ioba=%x tcelist=%x iobaN=%x tceN=%x "
+                    "ret=%d", &liobn, &ioba, &list, &last, &tce, &ret)) {
+        ERROR(c, "malformed spapr_iommu_pci_indirect");
+        return;
+    }
+    if (last >= 512) {
+        ERROR(c, "iobaN=0x%" PRIx64 " is past H_PUT_TCE_INDIRECT's 512 "
+              "entries", last);
+        return;
+    }
+    have_geometry = geometry(liobn, &g);
+    /*
+     * QEMU traces entry i - 1 after a loop that ran i entries: the last one
+     * on success, or, with the TCE that failed, the one before the failing
+     * entry i (i = 0 is traced as 0 too).
+     */
+    if (ret == H_SUCCESS) {
+        npages = last + 1;
+        stub.known_index = last;
+        unknown_count = last;
+    } else if (last == 0 &&
+               (!have_geometry || index_of(&g, ioba) >= g.nb)) {
+        npages = 1;         /* the very first entry failed */
+        stub.known_index = 0;
+        unknown_count = 0;
+    } else {
+        npages = last + 2;
+        stub.known_index = last + 1;
+        unknown_count = last + 1;
+    }
+    stub.base = list;
+    stub.known_tce = tce;
+    before = snapshot(c);
+    check_ret(c, "H_PUT_TCE_INDIRECT",
+              spapr_h_put_tce_indirect(liobn, ioba, list, npages, &mem), ret);
+    if (have_geometry) {
+        uint64_t first = index_of(&g, ioba);
+        mark(c, &g, first, unknown_count, true);
+        if (ret == H_SUCCESS && first < g.nb && last < g.nb - first) {
+            mark(c, &g, first + last, 1, false);
+        }
+    }
+    after_call(c, &before);
+}
+
+static void ev_query(Ctx *c, const char *args)
+{
+    uint64_t buid, addr, avail, size, mask;
+    uint32_t a[3], r[5] = { 0 };
+    WindowSnapshot before;
+
+    if (!match_line(args, "buid=%x addr=%x, %u windows available, max window "
+                    "size=%x, mask=%x", &buid, &addr, &avail, &size, &mask) ||
+        addr > UINT32_MAX) {
+        ERROR(c, "malformed spapr_iommu_ddw_query");
+        return;
+    }
+    a[0] = (uint32_t)addr;
+    a[1] = (uint32_t)(buid >> 32);
+    a[2] = (uint32_t)buid;
+    before = snapshot(c);
+    rtas_ibm_query_pe_dma_window(3, a, 5, r);
+    if ((int32_t)r[0] != RTAS_OUT_SUCCESS) {
+        MISMATCH(c, "ibm,query-pe-dma-window failed with %d", (int32_t)r[0]);
+    } else if (r[1] != avail || r[2] != size || r[3] != mask) {
+        MISMATCH(c, "ibm,query-pe-dma-window answered %u windows, size 0x%x, "
+                 "mask 0x%x; the trace says %" PRIu64 ", 0x%" PRIx64 ", 0x%"
+                 PRIx64, r[1], r[2], r[3], avail, size, mask);
+    } else {
+        c->out->ddw++;
+    }
+    after_call(c, &before);
+}
+
+static int log2_exact(uint64_t v)
+{
+    if (v == 0 || (v & (v - 1))) {
+        return -1;
+    }
+    return __builtin_ctzll(v);
+}
+
+static void ev_create(Ctx *c, const char *args)
+{
+    uint64_t buid, addr, psize, wsize, start, liobn;
+    uint32_t a[5], r[4] = { 0 };
+    int pshift, wshift;
+    WindowSnapshot before;
+
+    if (!match_line(args, "buid=%x addr=%x, page size=%x, requested=%x, start "
+                    "addr=%x, liobn=%x", &buid, &addr, &psize, &wsize, &start,
+                    &liobn) || addr > UINT32_MAX) {
+        ERROR(c, "malformed spapr_iommu_ddw_create");
+        return;
+    }
+    pshift = log2_exact(psize);
+    wshift = log2_exact(wsize);
+    if (pshift < 0 || wshift < 0) {
+        ERROR(c, "page size and requested size must be powers of 2");
+        return;
+    }
+    a[0] = (uint32_t)addr;
+    a[1] = (uint32_t)(buid >> 32);
+    a[2] = (uint32_t)buid;
+    a[3] = (uint32_t)pshift;
+    a[4] = (uint32_t)wshift;
+    before = snapshot(c);
+    rtas_ibm_create_pe_dma_window(5, a, 4, r);
+    if ((int32_t)r[0] != RTAS_OUT_SUCCESS) {
+        MISMATCH(c, "ibm,create-pe-dma-window failed with %d", (int32_t)r[0]);
+    } else if (r[1] != liobn || ((uint64_t)r[2] << 32 | r[3]) != start) {
+        MISMATCH(c, "ibm,create-pe-dma-window made LIOBN 0x%x at 0x%" PRIx64
+                 "; the trace says 0x%" PRIx64 " at 0x%" PRIx64, r[1],
+                 (uint64_t)r[2] << 32 | r[3], liobn, start);
+    } else {
+        c->out->ddw++;
+    }
+    after_call(c, &before);
+}
+
+static void ev_new_table(Ctx *c, const char *args)
+{
+    uint64_t liobn;
+    int64_t fd;
+    int n;
+
+    if (!match_line(args, "liobn=%x table=%p fd=%d", &liobn, &fd)) {
+        ERROR(c, "malformed spapr_iommu_new_table");
+        return;
+    }
+    n = window_of(liobn);
+    if (n < 0 || !spapr_phb_get_window(c->phb, n)) {
+        MISMATCH(c, "spapr_iommu_new_table liobn=0x%" PRIx64 ": the machine "
+                 "has no such window", liobn);
+    } else if (c->needs_announce[n]) {
+        c->needs_announce[n] = false;
+        c->out->tables++;
+    } else if (window_enabled(c, n) || c->pending[n]) {
+        MISMATCH(c, "spapr_iommu_new_table liobn=0x%" PRIx64 ": the window "
+                 "is enabled or announced already", liobn);
+    } else {
+        c->pending[n] = true;
+    }
+}
+
+static void ev_xlate(Ctx *c, const char *args)
+{
+    uint64_t liobn, addr, xlated, perm, mask;
+    IOMMUMemoryRegion *mr;
+    IOMMUTLBEntry e;
+    Geometry g;
+
+    if (!match_line(args, "liobn=%x %x -> %x perm=%u mask=%x", &liobn, &addr,
+                    &xlated, &perm, &mask)) {
+        ERROR(c, "malformed spapr_iommu_xlate");
+        return;
+    }
+    if (liobn >> 32 || !spapr_tce_find_by_liobn((uint32_t)liobn)) {
+        MISMATCH(c, "xlate on LIOBN 0x%" PRIx64 ", which the model does not "
+                 "have", liobn);
+        return;
+    }
+    mr = spapr_tce_get_iommu(spapr_tce_find_by_liobn((uint32_t)liobn));
+    e = mr->ops->translate(mr, addr, IOMMU_NONE, 0);
+    if (geometry(liobn, &g) && (addr >> g.shift) < g.nb &&
+        range_contains(&c->unknown, (uint32_t)liobn, addr >> g.shift)) {
+        uint64_t page_mask = ~((1ULL << g.shift) - 1);
+        /* An entry the log did not show: this xlate tells what it holds. */
+        if (mask != e.addr_mask || (xlated & ~page_mask) || perm > IOMMU_RW) {
+            MISMATCH(c, "xlate of an unknown entry: mask 0x%" PRIx64 " (model "
+                     "0x%" PRIx64 "), translated 0x%" PRIx64 ", perm %" PRIu64,
+                     mask, (uint64_t)e.addr_mask, xlated, perm);
+            return;
+        }
+        spapr_h_put_tce(liobn, g.bus + (addr & page_mask), xlated | perm);
+        mark(c, &g, addr >> g.shift, 1, false);
+        c->out->learned++;
+        return;
+    }
+    if (e.translated_addr != xlated || (uint64_t)e.perm != perm ||
+        e.addr_mask != mask) {
+        MISMATCH(c, "xlate 0x%" PRIx64 " -> 0x%" PRIx64 " perm=%u mask=0x%"
+                 PRIx64 "; the trace says -> 0x%" PRIx64 " perm=%" PRIu64
+                 " mask=0x%" PRIx64, addr, (uint64_t)e.translated_addr,
+                 (unsigned)e.perm, (uint64_t)e.addr_mask, xlated, perm, mask);
+    } else {
+        c->out->xlates++;
+    }
+}
+
+/* ---- Lines ----------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    void (*fn)(Ctx *c, const char *args);
+} events[] = {
+    { "spapr_iommu_pci_put", ev_put },
+    { "spapr_iommu_pci_stuff", ev_stuff },
+    { "spapr_iommu_pci_indirect", ev_indirect },
+    { "spapr_iommu_ddw_query", ev_query },
+    { "spapr_iommu_ddw_create", ev_create },
+    { "spapr_iommu_new_table", ev_new_table },
+    { "spapr_iommu_xlate", ev_xlate },
+};
+
+static void one_line(Ctx *c, char *s)
+{
+    static const char machine[] = "# machine:";
+    size_t n;
+
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    if (*s == '\0') {
+        return;
+    }
+    if (*s == '#') {
+        if (strncmp(s, machine, sizeof(machine) - 1) == 0) {
+            machine_line(c, s + sizeof(machine) - 1);
+        }
+        return;
+    }
+    n = strcspn(s, " \t");
+    for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+        if (strlen(events[i].name) == n && strncmp(s, events[i].name, n) == 0) {
+            c->out->events++;
+            if (!start_machine(c)) {
+                return;
+            }
+            s += n;
+            if (*s) {
+                s++;    /* one separator; the pattern sees the rest */
+            }
+            events[i].fn(c, s);
+            return;
+        }
+    }
+    ERROR(c, "unknown event '%.*s'", (int)(n > 64 ? 64 : n), s);
+}
+
+int tce_trace_check_text_report(const char *text, size_t len,
+                                TceTraceReportFn report, void *opaque,
+                                TceTraceResult *out)
+{
+    Ctx c;
+    char buf[TCE_TRACE_MAX_LINE + 1];
+    size_t pos = 0;
+
+    memset(out, 0, sizeof(*out));
+    memset(&c, 0, sizeof(c));
+    c.out = out;
+    c.report = report;
+    c.opaque = opaque;
+    spapr_phb_config_default(&c.cfg, PHB_INDEX);
+    if (!text && len) {
+        ERROR(&c, "no text");
+        return 1;
+    }
+
+    while (pos < len && !c.fatal && !c.unknown.oom) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        size_t n = end - pos;
+
+        c.line++;
+        out->lines++;
+        if (n && text[pos + n - 1] == '\r') {
+            n--;
+        }
+        if (n > TCE_TRACE_MAX_LINE) {
+            ERROR(&c, "line longer than %d bytes", TCE_TRACE_MAX_LINE);
+        } else if (memchr(text + pos, '\0', n)) {
+            ERROR(&c, "NUL byte in line");
+        } else {
+            memcpy(buf, text + pos, n);
+            buf[n] = '\0';
+            one_line(&c, buf);
+        }
+        pos = nl ? end + 1 : len;
+    }
+    c.line = 0;
+    if (c.unknown.oom) {
+        ERROR(&c, "out of memory");
+    }
+    if (!c.started && !c.fatal) {
+        /* No events: the set-up alone must still be valid. */
+        start_machine(&c);
+    }
+    if (c.phb) {
+        for (int n = 0; n < NWINDOWS; n++) {
+            uint32_t liobn = SPAPR_PCI_LIOBN(PHB_INDEX, n);
+            if (c.pending[n]) {
+                MISMATCH(&c, "spapr_iommu_new_table liobn=0x%x at the end of "
+                         "the trace: no call enabled it", liobn);
+            }
+            if (c.needs_announce[n] && out->events) {
+                MISMATCH(&c, "window 0x%x was enabled at machine set-up but "
+                         "no spapr_iommu_new_table announced it", liobn);
+            }
+        }
+        spapr_phb_free(c.phb);
+    }
+    free(c.unknown.r);
+    return out->mismatches || out->errors ? 1 : 0;
+}
+
+int tce_trace_check_text(const char *text, size_t len, TceTraceResult *out)
+{
+    return tce_trace_check_text_report(text, len, NULL, NULL, out);
+}
