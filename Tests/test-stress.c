@@ -1,0 +1,250 @@
+/*
+ * Concurrency stress: 4 threads translate while 2 threads put, stuff and
+ * clear random entries, some of them the same hot entries. Every translation
+ * must be a TCE that a writer wrote (or an empty entry): nothing torn, nothing
+ * invented. When the writers stop, replay must agree with the generic walk,
+ * so no mapped entry lost its bitmap bit to a race.
+ *
+ * SWIFTTCE_STRESS_SECONDS sets the duration (default 1.5; make check-tsan
+ * sets more).
+ */
+#include <glib.h>
+#include <endian.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "swifttce.h"
+
+#define LIOBN     0x6100u
+#define SHIFT     12
+#define ENTRIES   (1u << 15)   /* 64 leaves: node installs race too */
+#define HOT       64           /* entries both writers hammer */
+#define READERS   4
+#define WRITERS   2
+
+static SpaprTceTable *table;
+static IOMMUMemoryRegion *region;
+static atomic_bool stop;
+static atomic_ulong translations, writes, notified;
+
+/*
+ * What writers write: the entry's index in the address bits, a serial, and
+ * a perm derived from both, so that a mix of two TCEs would not check out.
+ */
+static uint64_t make_tce(uint64_t index, uint64_t serial)
+{
+    uint64_t perm;
+
+    serial &= 0xfffff;
+    perm = (index + serial) % 3 + 1;
+    return (index << 32) | (serial << SHIFT) | perm;
+}
+
+static bool tce_is_valid(uint64_t index, uint64_t addr, unsigned perm)
+{
+    uint64_t serial = (addr >> SHIFT) & 0xfffff;
+
+    if (perm == IOMMU_NONE) {
+        return addr == 0;
+    }
+    return (addr >> 32) == index && (addr & ((1ull << SHIFT) - 1)) == 0 &&
+           perm == (index + serial) % 3 + 1;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static void *reader(void *arg)
+{
+    uint64_t s = 0x1234567ull + (uintptr_t)arg, count = 0;
+    bool ok = true;
+
+    while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+        int i;
+
+        for (i = 0; i < 1024; i++) {
+            uint64_t r = xorshift(&s);
+            uint64_t index = (r & 1) ? (r >> 8) % HOT : (r >> 8) % ENTRIES;
+            hwaddr addr = (index << SHIFT) | (r >> 40 & 0xfff);
+            IOMMUTLBEntry e = spapr_tce_iommu_ops.translate(region, addr, IOMMU_NONE, 0);
+
+            if (e.iova != index << SHIFT || e.addr_mask != 0xfff ||
+                !tce_is_valid(index, e.translated_addr, e.perm)) {
+                ok = false;
+            }
+        }
+        count += 1024;
+    }
+    atomic_fetch_add(&translations, count);
+    return ok ? NULL : (void *)1;
+}
+
+static bool read_list(void *opaque, hwaddr addr, void *buf, size_t len)
+{
+    (void)addr;
+    memcpy(buf, opaque, len);
+    return true;
+}
+
+static void *writer(void *arg)
+{
+    uint64_t s = 0xabcdefull * (1 + (uintptr_t)arg), serial = (uintptr_t)arg << 19;
+    uint64_t count = 0, list[16];
+    SpaprGuestMemory mem = { list, read_list };
+
+    while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+        uint64_t r = xorshift(&s);
+        uint64_t index = (r & 1) ? (r >> 8) % HOT : (r >> 8) % ENTRIES;
+        unsigned kind = (r >> 4) % 16;
+        uint64_t i;
+
+        serial++;
+        if (kind < 6) {
+            g_assert_cmpint(spapr_h_put_tce(LIOBN, index << SHIFT, 0), ==, H_SUCCESS);
+        } else if (kind < 14) {
+            g_assert_cmpint(spapr_h_put_tce(LIOBN, index << SHIFT, make_tce(index, serial)),
+                            ==, H_SUCCESS);
+        } else if (kind == 14 && index + 16 <= ENTRIES) {
+            /* One value for several entries: only valid as a clear. */
+            g_assert_cmpint(spapr_h_stuff_tce(LIOBN, index << SHIFT, 0, 16), ==, H_SUCCESS);
+        } else if (index + 16 <= ENTRIES) {
+            for (i = 0; i < 16; i++) {
+                list[i] = htobe64((r >> (i + 20)) & 1 ? make_tce(index + i, serial + i) : 0);
+            }
+            g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, index << SHIFT, 0x1000, 16, &mem),
+                            ==, H_SUCCESS);
+        }
+        count++;
+    }
+    atomic_fetch_add(&writes, count);
+    return NULL;
+}
+
+static void count_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
+{
+    (void)n;
+    (void)e;
+    atomic_fetch_add_explicit(&notified, 1, memory_order_relaxed);
+}
+
+typedef struct Recorder {
+    IOMMUNotifier n;
+    GArray *entries;
+} Recorder;
+
+static void record(IOMMUNotifier *n, IOMMUTLBEntry *e)
+{
+    g_array_append_val(((Recorder *)n)->entries, *e);
+}
+
+static IOMMUTLBEntry fwd_translate(IOMMUMemoryRegion *mr, hwaddr addr,
+                                   IOMMUAccessFlags flag, int idx)
+{
+    return spapr_tce_iommu_ops.translate(memory_region_get_opaque(mr), addr, flag, idx);
+}
+
+static uint64_t fwd_min_page_size(IOMMUMemoryRegion *mr)
+{
+    return memory_region_iommu_get_min_page_size(memory_region_get_opaque(mr));
+}
+
+static const MemoryRegionIOMMUOps fwd_ops = {
+    .translate = fwd_translate,
+    .get_min_page_size = fwd_min_page_size,
+};
+
+static void check_quiescent_replay(void)
+{
+    IOMMUMemoryRegion generic;
+    Recorder a, b;
+    guint i;
+
+    g_assert_cmpint(memory_region_init_iommu(&generic, &fwd_ops, region, "generic",
+                                             memory_region_size(region), NULL), ==, 0);
+    iommu_notifier_init(&a.n, record, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    iommu_notifier_init(&b.n, record, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    a.entries = g_array_new(FALSE, TRUE, sizeof(IOMMUTLBEntry));
+    b.entries = g_array_new(FALSE, TRUE, sizeof(IOMMUTLBEntry));
+    memory_region_iommu_replay(region, &a.n);
+    memory_region_iommu_replay(&generic, &b.n);
+    g_assert_cmpuint(a.entries->len, ==, b.entries->len);
+    for (i = 0; i < a.entries->len; i++) {
+        IOMMUTLBEntry *x = &g_array_index(a.entries, IOMMUTLBEntry, i);
+        IOMMUTLBEntry *y = &g_array_index(b.entries, IOMMUTLBEntry, i);
+
+        g_assert_cmphex(x->iova, ==, y->iova);
+        g_assert_cmphex(x->translated_addr, ==, y->translated_addr);
+        g_assert_cmpint(x->perm, ==, y->perm);
+    }
+    g_test_message("quiescent replay: %u mappings", a.entries->len);
+    g_array_free(a.entries, TRUE);
+    g_array_free(b.entries, TRUE);
+}
+
+static void test_translate_while_writing(void)
+{
+    const char *env = getenv("SWIFTTCE_STRESS_SECONDS");
+    double seconds = env ? atof(env) : 1.5;
+    pthread_t readers[READERS], writers[WRITERS];
+    IOMMUNotifier listener;
+    struct timespec nap;
+    int round, i;
+
+    table = spapr_tce_new_table(NULL, LIOBN, NULL);
+    g_assert_nonnull(table);
+    region = spapr_tce_get_iommu(table);
+    iommu_notifier_init(&listener, count_notify, IOMMU_NOTIFIER_IOTLB_EVENTS, 0,
+                        HWADDR_MAX, 0);
+    g_assert_cmpint(memory_region_register_iommu_notifier(region, &listener, NULL), ==, 0);
+
+    /* Three rounds, each on a fresh (reset) table, so installs race again. */
+    for (round = 0; round < 3; round++) {
+        if (round == 0) {
+            g_assert_cmpint(spapr_tce_table_enable(table, SHIFT, 0, ENTRIES, NULL), ==, 0);
+        } else {
+            spapr_tce_table_reset(table);
+        }
+        atomic_store(&stop, false);
+        for (i = 0; i < READERS; i++) {
+            g_assert_cmpint(pthread_create(&readers[i], NULL, reader, (void *)(uintptr_t)i), ==, 0);
+        }
+        for (i = 0; i < WRITERS; i++) {
+            g_assert_cmpint(pthread_create(&writers[i], NULL, writer, (void *)(uintptr_t)i), ==, 0);
+        }
+        nap.tv_sec = (time_t)(seconds / 3);
+        nap.tv_nsec = (long)((seconds / 3 - (double)nap.tv_sec) * 1e9);
+        nanosleep(&nap, NULL);
+        atomic_store(&stop, true);
+        for (i = 0; i < WRITERS; i++) {
+            g_assert_cmpint(pthread_join(writers[i], NULL), ==, 0);
+        }
+        for (i = 0; i < READERS; i++) {
+            void *bad = NULL;
+
+            g_assert_cmpint(pthread_join(readers[i], &bad), ==, 0);
+            g_assert_null(bad);   /* every translation was a written TCE */
+        }
+        check_quiescent_replay();
+    }
+    g_test_message("%lu translations, %lu writes, %lu notifications",
+                   atomic_load(&translations), atomic_load(&writes), atomic_load(&notified));
+    g_assert_cmpuint(atomic_load(&translations), >, 0);
+    g_assert_cmpuint(atomic_load(&writes), >, 0);
+    memory_region_unregister_iommu_notifier(region, &listener);
+    spapr_tce_table_free(table);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/stress/translate-while-writing", test_translate_while_writing);
+    return g_test_run();
+}
