@@ -1,0 +1,289 @@
+import CSwiftTCE
+import Glibc
+
+// Migration of one table: a versioned byte stream holding the window and its
+// non-zero entries only (QEMU's vmstate sends every entry: a 16 GiB window
+// would be 16 GiB on the wire). All integers are big-endian:
+//
+//   offset  size  field
+//        0     8  magic "SPTCETBL"
+//        8     4  version (1)
+//       12     4  liobn
+//       16     4  page_shift (0 when disabled)
+//       20     4  flags (none defined: must be 0)
+//       24     8  bus_offset
+//       32     4  nb_table (0 when disabled)
+//       36     4  count: entries that follow
+//       40  12*count  (index u32, tce u64), index strictly ascending, tce != 0
+//   40+12*count  4  CRC-32 (IEEE) of every byte before it
+//
+// Entries are raw TCEs, as H_GET_TCE returns them, so an entry with address
+// bits but no perm is kept too.
+
+private let magic: [UInt8] = Array("SPTCETBL".utf8)
+private let formatVersion: UInt32 = 1
+private let headerSize = 40
+private let entrySize = 12
+private let trailerSize = 4
+
+// MARK: - CRC-32
+
+private let crcTable: [UInt32] = (0..<256).map { n -> UInt32 in
+    var c = UInt32(n)
+    for _ in 0..<8 {
+        c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1
+    }
+    return c
+}
+
+private func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    crcTable.withUnsafeBufferPointer { table in
+        for byte in bytes {
+            crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
+        }
+    }
+    return ~crc
+}
+
+// MARK: - Walking every non-zero entry
+
+extension TCEStorage {
+    /// Calls body(index, tce) for every non-zero entry in index order. The
+    /// leaves' bitmaps mark only entries with a perm, so leaves are scanned
+    /// whole; interior bitmaps still skip what was never written.
+    func forEachNonZero(_ body: (UInt64, UInt64) -> Void) {
+        guard let root else { return }
+        func visit(_ node: TCENode, _ level: Int, _ base: UInt64) {
+            if level == 0 {
+                for slot in 0..<TCENode.slotCount {
+                    let tce = node.slot(slot).pointee.load(ordering: .relaxed)
+                    if tce != 0 { body(base | UInt64(slot), tce) }
+                }
+                return
+            }
+            for w in 0..<TCENode.bitmapWords {
+                var bits = node.words[w].load(ordering: .acquiring)
+                while bits != 0 {
+                    let slot = w << 6 | bits.trailingZeroBitCount
+                    bits &= bits &- 1
+                    if let child = TCENode(bitPattern: node.slot(slot).pointee.load(ordering: .acquiring)) {
+                        visit(child, level - 1,
+                              base | UInt64(slot) << UInt64(level * TCENode.slotBits))
+                    }
+                }
+            }
+        }
+        visit(root, levels - 1, 0)
+    }
+}
+
+// MARK: - Byte order helpers
+
+private struct Writer {
+    let base: UnsafeMutablePointer<UInt8>
+    var offset = 0
+
+    mutating func put<T: FixedWidthInteger>(_ value: T) {
+        var big = value.bigEndian
+        withUnsafeBytes(of: &big) { bytes in
+            for byte in bytes {
+                base[offset] = byte
+                offset += 1
+            }
+        }
+    }
+}
+
+private struct Reader {
+    let bytes: UnsafeRawBufferPointer
+    var offset = 0
+
+    /// The next value; the caller has checked that the bytes are there.
+    mutating func get<T: FixedWidthInteger>(_: T.Type) -> T {
+        var value: T = 0
+        for _ in 0..<MemoryLayout<T>.size {
+            value = value << 8 | T(bytes[offset])
+            offset += 1
+        }
+        return value
+    }
+}
+
+// MARK: - Save
+
+@c @implementation
+public func spapr_tce_table_save(
+    _ tcet: OpaquePointer?,
+    _ buf: UnsafeMutablePointer<UInt8>?,
+    _ buf_size: Int
+) -> Int {
+    guard let table = Table(tcet) else { return 0 }
+    // One walk into an array, so that the size and the bytes agree even if
+    // the caller did not stop the guest.
+    var entries: [(UInt32, UInt64)] = []
+    if table.pointee.nbTable != 0 {
+        table.pointee.storage.forEachNonZero { index, tce in
+            entries.append((UInt32(truncatingIfNeeded: index), tce))
+        }
+    }
+    let size = headerSize + entries.count * entrySize + trailerSize
+    guard let buf, buf_size >= size else { return size }
+    var w = Writer(base: buf)
+    for byte in magic { w.put(byte) }
+    w.put(formatVersion)
+    w.put(table.pointee.liobn)
+    w.put(table.pointee.pageShift)
+    w.put(UInt32(0))
+    w.put(table.pointee.busOffset)
+    w.put(table.pointee.nbTable)
+    w.put(UInt32(entries.count))
+    for (index, tce) in entries {
+        w.put(index)
+        w.put(tce)
+    }
+    w.put(crc32(UnsafeRawBufferPointer(start: buf, count: w.offset)))
+    return size
+}
+
+// MARK: - Load
+
+/// A stream that passed every check, with its entries in new storage.
+private struct LoadedState {
+    let pageShift: UInt32
+    let busOffset: UInt64
+    let nbTable: UInt32
+    var storage: TCEStorage?
+}
+
+private enum LoadError: Error {
+    case invalid(String)
+    case noMemory
+}
+
+/// Checks everything and builds the new storage; touches no table.
+private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32) throws(LoadError) -> LoadedState {
+    func invalid(_ why: String) -> LoadError { .invalid(why) }
+    guard bytes.count >= headerSize + trailerSize else {
+        throw invalid("truncated: \(bytes.count) bytes, a header needs \(headerSize + trailerSize)")
+    }
+    var r = Reader(bytes: bytes)
+    for expected in magic where r.get(UInt8.self) != expected {
+        throw invalid("not a TCE table stream (bad magic)")
+    }
+    let version = r.get(UInt32.self)
+    guard version == formatVersion else {
+        throw invalid("version \(version) is not supported (only \(formatVersion))")
+    }
+    let streamLIOBN = r.get(UInt32.self)
+    let pageShift = r.get(UInt32.self)
+    let flags = r.get(UInt32.self)
+    let busOffset = r.get(UInt64.self)
+    let nbTable = r.get(UInt32.self)
+    let count = r.get(UInt32.self)
+    guard streamLIOBN == liobn else {
+        throw invalid("stream of LIOBN 0x\(String(streamLIOBN, radix: 16)), table is 0x\(String(liobn, radix: 16))")
+    }
+    guard flags == 0 else {
+        throw invalid("unknown flags 0x\(String(flags, radix: 16))")
+    }
+    if nbTable == 0 {
+        guard pageShift == 0, busOffset == 0 else {
+            throw invalid("a disabled table with page_shift \(pageShift), bus_offset 0x\(String(busOffset, radix: 16))")
+        }
+    } else {
+        // The same limits as spapr_tce_table_enable.
+        guard pageShift >= 1 && pageShift <= 63 else {
+            throw invalid("page_shift \(pageShift) is not in 1...63")
+        }
+        let windowSize = UInt64(nbTable) << UInt64(pageShift)
+        guard windowSize >> UInt64(pageShift) == UInt64(nbTable),
+              busOffset <= UInt64.max - (windowSize - 1) else {
+            throw invalid("\(nbTable) pages of 2^\(pageShift) bytes at 0x\(String(busOffset, radix: 16)) pass 2^64")
+        }
+    }
+    guard count <= nbTable else {
+        throw invalid("\(count) entries in a table of \(nbTable)")
+    }
+    let expected = headerSize + Int(count) * entrySize + trailerSize
+    guard bytes.count >= expected else {
+        throw invalid("truncated: \(bytes.count) bytes, \(count) entries need \(expected)")
+    }
+    guard bytes.count == expected else {
+        throw invalid("\(bytes.count - expected) trailing bytes after the stream")
+    }
+    let body = UnsafeRawBufferPointer(rebasing: bytes[0..<(expected - trailerSize)])
+    var tail = Reader(bytes: bytes, offset: expected - trailerSize)
+    guard crc32(body) == tail.get(UInt32.self) else {
+        throw invalid("checksum mismatch: the stream is corrupt")
+    }
+    guard nbTable != 0 else {
+        return LoadedState(pageShift: 0, busOffset: 0, nbTable: 0, storage: nil)
+    }
+    guard var storage = TCEStorage(entryCount: UInt64(nbTable)) else { throw .noMemory }
+    var previous: UInt64? = nil
+    for _ in 0..<count {
+        let index = UInt64(r.get(UInt32.self))
+        let tce = r.get(UInt64.self)
+        var problem: String? = nil
+        if index >= UInt64(nbTable) {
+            problem = "entry index \(index) is past the table's \(nbTable) entries"
+        } else if let previous, index <= previous {
+            problem = "entry index \(index) after \(previous): not strictly ascending"
+        } else if tce == 0 {
+            problem = "entry \(index) is zero: zero entries are not sent"
+        }
+        if let problem {
+            storage.release()
+            throw invalid(problem)
+        }
+        guard storage.store(index, tce) else {
+            storage.release()
+            throw .noMemory
+        }
+        previous = index
+    }
+    return LoadedState(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable, storage: storage)
+}
+
+@c @implementation
+public func spapr_tce_table_load(
+    _ tcet: OpaquePointer?,
+    _ buf: UnsafePointer<UInt8>?,
+    _ len: Int,
+    _ errp: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guard let table = Table(tcet) else {
+        setError(errp, "spapr_tce_table_load: the table is NULL")
+        return statusInvalid
+    }
+    guard len >= 0, buf != nil || len == 0 else {
+        setError(errp, "spapr_tce_table_load: no stream")
+        return statusInvalid
+    }
+    let bytes = UnsafeRawBufferPointer(start: buf, count: len)
+    let loaded: LoadedState
+    do {
+        loaded = try parse(bytes, liobn: table.pointee.liobn)
+    } catch {
+        switch error {
+        case .invalid(let why):
+            setError(errp, "spapr_tce_table_load: \(why)")
+            return statusInvalid
+        case .noMemory:
+            setError(errp, "spapr_tce_table_load: out of memory")
+            return -ENOMEM
+        }
+    }
+    // Everything checked and built: only now is the table changed, and
+    // without notifications, as QEMU's post_load.
+    spapr_tce_table_disable(tcet)
+    if let storage = loaded.storage {
+        table.pointee.storage = storage
+        table.pointee.pageShift = loaded.pageShift
+        table.pointee.busOffset = loaded.busOffset
+        table.pointee.nbTable = loaded.nbTable
+        memory_region_set_size(table.pointee.iommu, UInt64(loaded.nbTable) << UInt64(loaded.pageShift))
+    }
+    return 0
+}
