@@ -1,0 +1,374 @@
+/*
+ * pseries-demo: a pseries-like machine on SwiftTCE.
+ *
+ * A guest with RAM and one PCI host bridge creates a 64-bit dynamic DMA
+ * window through RTAS, maps a framebuffer and DMA buffers into it with
+ * H_PUT_TCE_INDIRECT; a VFIO-like container hotplugs, replays the window
+ * and mirrors every later mapping; a display device scans the framebuffer
+ * out through translate and pixman composes the picture. The report at the
+ * end is measured, and the exit status says whether every check held.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "container.h"
+#include "display.h"
+#include "guest.h"
+#include "image-file.h"
+#include "machine.h"
+
+#define FB_WIDTH    640
+#define FB_HEIGHT   400
+#define POOL_PAGES  64      /* guest pages the DMA buffers share */
+#define BUF_PAGES   4       /* the largest buffer */
+
+typedef struct DemoOptions {
+    char *window_size;
+    char *page_size;
+    char *ram_size;
+    char *output;
+    int mappings;
+} DemoOptions;
+
+/* "128T", "64K", "256MiB", "4096": a byte count with binary units. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+    static const char units[] = "KMGTPE";
+    char *end;
+    guint64 v;
+    const char *u;
+    int shift = 0;
+
+    if (!s || !g_ascii_isdigit(*s)) {
+        return false;
+    }
+    v = g_ascii_strtoull(s, &end, 10);
+    if (*end) {
+        u = strchr(units, g_ascii_toupper(*end));
+        if (!u) {
+            return false;
+        }
+        shift = 10 * (int)(u - units + 1);
+        end++;
+        if (g_ascii_strcasecmp(end, "") != 0 && g_ascii_strcasecmp(end, "iB") != 0 &&
+            g_ascii_strcasecmp(end, "B") != 0) {
+            return false;
+        }
+    }
+    if (shift && v > (G_MAXUINT64 >> shift)) {
+        return false;
+    }
+    *out = v << shift;
+    return true;
+}
+
+static bool parse_pow2(const char *what, const char *s, uint32_t *shift,
+                       GError **errp)
+{
+    uint64_t v;
+
+    if (!parse_size(s, &v) || v == 0 || (v & (v - 1)) != 0) {
+        g_set_error(errp, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s \"%s\" is not a power of two (e.g. 64K, 128T)", what, s);
+        return false;
+    }
+    *shift = __builtin_ctzll(v);
+    return true;
+}
+
+static char *size_str(uint64_t v)
+{
+    return g_format_size_full(v, G_FORMAT_SIZE_IEC_UNITS);
+}
+
+static char *checksum(const void *data, size_t len)
+{
+    char *full = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+
+    full[16] = '\0';
+    return full;
+}
+
+static const char *yes_no(bool b)
+{
+    return b ? "yes" : "NO";
+}
+
+int main(int argc, char **argv)
+{
+    DemoOptions opt = { .mappings = 64 };
+    GOptionEntry entries[] = {
+        { "window-size", 'w', 0, G_OPTION_ARG_STRING, &opt.window_size,
+          "Size of the 64-bit DMA window the guest creates (default 128T)", "SIZE" },
+        { "page-size", 'p', 0, G_OPTION_ARG_STRING, &opt.page_size,
+          "IOMMU page size of that window: 4K, 64K, 2M or 16M (default 64K)", "SIZE" },
+        { "mappings", 'n', 0, G_OPTION_ARG_INT, &opt.mappings,
+          "DMA buffers the guest maps, 1 to 4 pages each (default 64)", "N" },
+        { "ram", 'r', 0, G_OPTION_ARG_STRING, &opt.ram_size,
+          "Guest RAM (default 256M)", "SIZE" },
+        { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output,
+          "Picture to write: .png, or .ppm (default frame.png)", "FILE" },
+        { NULL }
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("- a pseries-like machine on SwiftTCE");
+    g_autoptr(GError) err = NULL;
+    uint32_t window_shift, page_shift;
+    uint64_t ram_size, page_size, fb_bytes, fb_pages, pool_pages, slot, usable;
+    uint64_t buf_pages_total = 0, unmapped_pages = 0, live_tces, flat_bytes;
+    hwaddr fb_gpa, pool_gpa;
+    PseriesMachine *m;
+    GuestDriver g;
+    VfioContainer *c;
+    DmaDisplay d;
+    ContainerCheck check;
+    SpaprTceTable *ddw;
+    pixman_image_t *img;
+    g_autofree StatusCell *cells = NULL;
+    g_autofree char *written = NULL;
+    g_autofree char *fb_sum = NULL, *scan_sum = NULL;
+    unsigned unmapped_bufs = 0, hotplug_tces, mismatched_cells = 0, n;
+    size_t storage;
+    bool state_ok, frame_ok, cells_ok;
+    int i;
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(ctx,
+        "Prints a report of windows, mappings, replay time, table storage and\n"
+        "the container's state, and writes the display's frame. Exit status 0\n"
+        "when the container, the tables and the display all agree.\n");
+    if (!g_option_context_parse(ctx, &argc, &argv, &err) ||
+        !parse_pow2("window size", opt.window_size ? opt.window_size : "128T",
+                    &window_shift, &err) ||
+        !parse_pow2("page size", opt.page_size ? opt.page_size : "64K",
+                    &page_shift, &err)) {
+        g_printerr("pseries-demo: %s (see --help)\n", err->message);
+        return 2;
+    }
+    if (!parse_size(opt.ram_size ? opt.ram_size : "256M", &ram_size) ||
+        ram_size < (16 << 20)) {
+        g_printerr("pseries-demo: guest RAM must be at least 16M\n");
+        return 2;
+    }
+    if (opt.mappings < 1 || opt.mappings > 1000000) {
+        g_printerr("pseries-demo: --mappings must be 1 to 1000000\n");
+        return 2;
+    }
+    if (!opt.output) {
+        opt.output = g_strdup("frame.png");
+    }
+    page_size = 1ULL << page_shift;
+
+    /* ---- The machine ---------------------------------------------------- */
+    m = machine_new(ram_size, &err);
+    if (!m) {
+        g_printerr("pseries-demo: %s\n", err->message);
+        return 1;
+    }
+    guest_init(&g, m);
+
+    /* ---- The guest asks for a 64-bit window ----------------------------- */
+    if (!guest_create_ddw(&g, page_shift, window_shift, &err)) {
+        g_printerr("pseries-demo: guest: %s\n", err->message);
+        machine_free(m);
+        return 1;
+    }
+    ddw = spapr_tce_find_by_liobn(g.liobn);
+
+    /* ---- Its framebuffer, drawn in guest RAM, mapped for the device ----- */
+    fb_bytes = (uint64_t)FB_WIDTH * FB_HEIGHT * 4;
+    fb_pages = (fb_bytes + page_size - 1) >> page_shift;
+    fb_gpa = guest_alloc(&g, fb_pages << page_shift, page_size, &err);
+    pool_pages = fb_gpa ? MIN(POOL_PAGES, (ram_size - g.alloc_next) >> page_shift) &
+                          ~(uint64_t)(BUF_PAGES - 1) : 0;
+    pool_gpa = pool_pages ? guest_alloc(&g, pool_pages << page_shift, page_size,
+                                        &err) : 0;
+    if (!fb_gpa || !pool_gpa) {
+        g_printerr("pseries-demo: %s\n", err ? err->message
+                   : "guest RAM too small for the DMA buffers");
+        machine_free(m);
+        return 1;
+    }
+    guest_draw_framebuffer(machine_ram_ptr(m, fb_gpa, fb_bytes), FB_WIDTH,
+                           FB_HEIGHT, page_size);
+    if (!guest_map(&g, 0, fb_gpa, fb_pages, TCE_PCI_READ, &err)) {
+        g_printerr("pseries-demo: guest: %s\n", err->message);
+        machine_free(m);
+        return 1;
+    }
+
+    /*
+     * ---- DMA buffers, spread over the whole window ----------------------
+     * Buffer i has 1 + i % 4 pages at window page fb_pages + i * slot; the
+     * first half is mapped before the container arrives, the rest after.
+     */
+    usable = g.nb_pages - fb_pages;
+    slot = usable / (uint64_t)opt.mappings;
+    if (g.nb_pages <= fb_pages || slot < BUF_PAGES) {
+        g_printerr("pseries-demo: a window of %" PRIu64 " pages is too small "
+                   "for the framebuffer and %d buffers\n", g.nb_pages,
+                   opt.mappings);
+        machine_free(m);
+        return 1;
+    }
+    c = container_new(m);
+    hotplug_tces = 0;
+    for (i = 0; i < opt.mappings; i++) {
+        uint64_t pages = 1 + i % BUF_PAGES;
+        hwaddr gpa = pool_gpa + ((((uint64_t)i * BUF_PAGES) % pool_pages) << page_shift);
+        uint64_t perm = i % 2 ? TCE_PCI_READ : TCE_PCI_READ | TCE_PCI_WRITE;
+
+        if (i == opt.mappings / 2) {
+            /* A VFIO device is hotplugged: it attaches with a replay. */
+            hotplug_tces = g.tces_written;
+            if (!container_attach(c, &err)) {
+                g_printerr("pseries-demo: %s\n", err->message);
+                return 1;
+            }
+        }
+        if (!guest_map(&g, fb_pages + i * slot, gpa, pages, perm, &err)) {
+            g_printerr("pseries-demo: guest: %s\n", err->message);
+            return 1;
+        }
+        buf_pages_total += pages;
+    }
+    if (opt.mappings == 1) {
+        hotplug_tces = g.tces_written;
+        if (!container_attach(c, &err)) {
+            g_printerr("pseries-demo: %s\n", err->message);
+            return 1;
+        }
+    }
+    /* The guest's driver frees every third buffer. */
+    for (i = 2; i < opt.mappings; i += 3) {
+        uint64_t pages = 1 + i % BUF_PAGES;
+
+        if (!guest_unmap(&g, fb_pages + i * slot, pages, &err)) {
+            g_printerr("pseries-demo: guest: %s\n", err->message);
+            return 1;
+        }
+        unmapped_bufs++;
+        unmapped_pages += pages;
+    }
+    live_tces = fb_pages + buf_pages_total - unmapped_pages;
+
+    /* ---- The display scans the framebuffer out through translate -------- */
+    display_init(&d, m, guest_bus_addr(&g, 0), FB_WIDTH, FB_HEIGHT);
+    frame_ok = display_scanout(&d);
+    fb_sum = checksum(machine_ram_ptr(m, fb_gpa, fb_bytes), fb_bytes);
+    scan_sum = checksum(d.scanout, fb_bytes);
+    frame_ok = frame_ok && strcmp(fb_sum, scan_sum) == 0;
+
+    /* ---- The container against the tables -------------------------------- */
+    state_ok = container_check(c, &check) && check.table_entries == live_tces;
+
+    /* One status cell per buffer: table (H_GET_TCE) vs mirror vs the script. */
+    cells = g_new(StatusCell, opt.mappings);
+    for (i = 0; i < opt.mappings; i++) {
+        uint64_t bus = guest_bus_addr(&g, fb_pages + i * slot);
+        uint64_t args[4] = { g.liobn, bus };
+        bool want = i % 3 != 2;
+        bool in_table = machine_hcall(m, H_GET_TCE, args) == H_SUCCESS &&
+                        (args[0] & 3) != 0;
+        const MirrorEntry *me = container_lookup(c, bus);
+        bool agree = in_table == want && (me != NULL) == want &&
+                     (!me || me->gpa == (args[0] & ~(page_size - 1)));
+
+        cells[i] = !agree ? STATUS_MISMATCH
+                   : want ? STATUS_MAPPED_OK : STATUS_UNMAPPED_OK;
+        mismatched_cells += !agree;
+    }
+    cells_ok = mismatched_cells == 0;
+
+    storage = spapr_tce_table_storage_bytes(ddw);
+    flat_bytes = (uint64_t)spapr_tce_get_nb_table(ddw) * sizeof(uint64_t);
+    {
+        DisplayStatus status = {
+            .cells = cells,
+            .ncells = opt.mappings,
+            .storage_fraction = (double)storage / (double)flat_bytes,
+        };
+
+        img = display_compose(&d, &status);
+    }
+    written = image_file_write(img, opt.output, &err);
+
+    /* ---- The report ------------------------------------------------------ */
+    {
+        g_autofree char *ram_s = size_str(ram_size);
+        g_autofree char *storage_s = size_str(storage);
+        g_autofree char *flat_s = size_str(flat_bytes);
+        g_autofree char *slot_s = size_str(slot << page_shift);
+        g_autofree char *ddw_s = size_str(g.nb_pages << page_shift);
+
+        printf("pseries-demo: pseries-like machine, %s guest RAM, PHB 0 "
+               "(BUID 0x%" PRIx64 ")\n", ram_s, spapr_phb_get_buid(m->phb));
+        printf("windows:\n");
+        for (n = 0; n < SPAPR_PCI_DMA_MAX_WINDOWS; n++) {
+            SpaprTceTable *t = spapr_phb_get_window(m->phb, n);
+            uint32_t nb = t ? spapr_tce_get_nb_table(t) : 0;
+            g_autofree char *win_s = NULL, *page_s = NULL;
+
+            if (!t || nb == 0) {
+                printf("  %u  (disabled)\n", n);
+                continue;
+            }
+            win_s = size_str((uint64_t)nb << spapr_tce_get_page_shift(t));
+            page_s = size_str(1ULL << spapr_tce_get_page_shift(t));
+            printf("  %u  LIOBN 0x%08x  bus 0x%016" PRIx64 "  %9s, %8s pages,"
+                   " %10u TCEs", n, spapr_tce_get_liobn(t),
+                   spapr_tce_get_bus_offset(t), win_s, page_s, nb);
+            if (t == ddw) {
+                printf("  (DDW by RTAS; %u window free before, page mask 0x%x)\n",
+                       g.windows_available, g.page_size_mask);
+            } else {
+                printf("  (default)\n");
+            }
+        }
+        printf("mappings:  framebuffer %dx%d = %" PRIu64 " TCEs, %d buffers = %"
+               PRIu64 " TCEs (one every %s),\n", FB_WIDTH, FB_HEIGHT, fb_pages,
+               opt.mappings, buf_pages_total, slot_s);
+        printf("           %u TCEs in %u H_PUT_TCE_INDIRECT; %u buffers (%" PRIu64
+               " TCEs) unmapped by H_STUFF_TCE; %" PRIu64 " TCEs live\n",
+               g.tces_written, g.indirect_calls, unmapped_bufs, unmapped_pages,
+               live_tces);
+        printf("replay:    container hotplugged after %u TCEs: %s window replayed "
+               "in %.3f ms (%u entries)\n", hotplug_tces, ddw_s,
+               c->replay_ns[1] / 1e6, c->replayed[1]);
+        printf("           at the end, every window replayed in %.3f ms (%u "
+               "entries)\n", check.replay_ns / 1e6, check.table_entries);
+        printf("storage:   %s for the DDW's table vs %s flat (%u TCEs x 8 "
+               "bytes): %.0fx smaller\n", storage_s, flat_s,
+               spapr_tce_get_nb_table(ddw),
+               (double)flat_bytes / (double)MAX(storage, 1));
+        printf("container: state == table state: %s (%u mirrored, %u in the "
+               "tables, %u agree with H_GET_TCE;\n", yes_no(state_ok && cells_ok),
+               check.mirrored, check.table_entries, check.get_tce_checked);
+        printf("           %u MAP + %u UNMAP mirrored after attaching; %u/%d "
+               "buffers as the guest left them)\n",
+               c->maps - c->replayed[0] - c->replayed[1], c->unmaps,
+               opt.mappings - mismatched_cells, opt.mappings);
+        printf("display:   %dx%d scanned out through translate (%u translations, "
+               "%u faults) == guest framebuffer: %s\n", FB_WIDTH, FB_HEIGHT,
+               d.translations, d.faults, yes_no(frame_ok));
+        printf("machine:   %u hypercalls (%u failed), %u RTAS calls\n",
+               m->hcalls, m->hcalls_failed, m->rtas_calls);
+        if (written) {
+            printf("frame:     %s (%dx%d %s)\n", written, pixman_image_get_width(img),
+                   pixman_image_get_height(img),
+                   g_str_has_suffix(written, ".png") ? "PNG" : "PPM");
+        } else {
+            printf("frame:     NOT written: %s\n", err->message);
+        }
+    }
+
+    pixman_image_unref(img);
+    display_cleanup(&d);
+    container_free(c);
+    machine_free(m);
+    g_free(opt.window_size);
+    g_free(opt.page_size);
+    g_free(opt.ram_size);
+    g_free(opt.output);
+    return state_ok && cells_ok && frame_ok && written ? 0 : 1;
+}
