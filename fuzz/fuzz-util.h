@@ -1,0 +1,188 @@
+/*
+ * Shared helpers for the libFuzzer harnesses: reading typed values out of
+ * the fuzzer's bytes, an invariant check that crashes loudly, and a sparse
+ * index -> value map used as the harnesses' model of a TCE table.
+ */
+#ifndef SWIFTTCE_FUZZ_UTIL_H
+#define SWIFTTCE_FUZZ_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "swifttce.h"
+
+/*
+ * An invariant failure: print what and where, then abort so that libFuzzer
+ * saves the input as a crash artifact.
+ */
+#define CHECK(cond, ...)                                                    \
+    do {                                                                    \
+        if (!(cond)) {                                                      \
+            fprintf(stderr, "INVARIANT FAILED at %s:%d: %s\n  ", __FILE__,  \
+                    __LINE__, #cond);                                       \
+            fprintf(stderr, __VA_ARGS__);                                   \
+            fprintf(stderr, "\n");                                          \
+            abort();                                                        \
+        }                                                                   \
+    } while (0)
+
+#define CHECK_EQ_U64(a, b, what)                                            \
+    CHECK((uint64_t)(a) == (uint64_t)(b), "%s: 0x%llx != 0x%llx", (what),    \
+          (unsigned long long)(a), (unsigned long long)(b))
+
+/* ---- Input ------------------------------------------------------------- */
+
+typedef struct FuzzInput {
+    const uint8_t *p;
+    size_t left;
+} FuzzInput;
+
+static inline bool in_empty(const FuzzInput *in)
+{
+    return in->left == 0;
+}
+
+static inline uint64_t in_bytes(FuzzInput *in, unsigned n)
+{
+    uint64_t v = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        v <<= 8;
+        if (in->left) {
+            v |= *in->p++;
+            in->left--;
+        }
+    }
+    return v;
+}
+
+static inline uint8_t in_u8(FuzzInput *in)
+{
+    return (uint8_t)in_bytes(in, 1);
+}
+
+static inline uint16_t in_u16(FuzzInput *in)
+{
+    return (uint16_t)in_bytes(in, 2);
+}
+
+static inline uint32_t in_u32(FuzzInput *in)
+{
+    return (uint32_t)in_bytes(in, 4);
+}
+
+static inline uint64_t in_u64(FuzzInput *in)
+{
+    return in_bytes(in, 8);
+}
+
+/* ---- Sparse map: uint64 key -> uint64 value ----------------------------- */
+
+typedef struct SparseMap {
+    uint64_t *keys;
+    uint64_t *vals;
+    uint8_t *used;
+    size_t cap;     /* power of two */
+    size_t count;
+} SparseMap;
+
+static inline size_t sparse_hash(uint64_t k, size_t cap)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return (size_t)k & (cap - 1);
+}
+
+static inline void sparse_alloc(SparseMap *m, size_t cap)
+{
+    m->keys = calloc(cap, sizeof(*m->keys));
+    m->vals = calloc(cap, sizeof(*m->vals));
+    m->used = calloc(cap, 1);
+    if (!m->keys || !m->vals || !m->used) {
+        abort();
+    }
+    m->cap = cap;
+    m->count = 0;
+}
+
+static inline void sparse_free(SparseMap *m)
+{
+    free(m->keys);
+    free(m->vals);
+    free(m->used);
+    memset(m, 0, sizeof(*m));
+}
+
+/* Empties the map; a map grown big is shrunk back so that resets stay cheap. */
+static inline void sparse_clear(SparseMap *m)
+{
+    if (m->cap > 4096) {
+        sparse_free(m);
+    }
+    if (!m->cap) {
+        sparse_alloc(m, 64);
+        return;
+    }
+    memset(m->used, 0, m->cap);
+    m->count = 0;
+}
+
+static inline uint64_t *sparse_find(const SparseMap *m, uint64_t k)
+{
+    size_t i = sparse_hash(k, m->cap);
+
+    while (m->used[i]) {
+        if (m->keys[i] == k) {
+            return &m->vals[i];
+        }
+        i = (i + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
+
+static inline void sparse_set(SparseMap *m, uint64_t k, uint64_t v)
+{
+    size_t i;
+
+    if ((m->count + 1) * 2 > m->cap) {
+        SparseMap bigger;
+
+        sparse_alloc(&bigger, m->cap * 2);
+        for (size_t j = 0; j < m->cap; j++) {
+            if (m->used[j]) {
+                sparse_set(&bigger, m->keys[j], m->vals[j]);
+            }
+        }
+        sparse_free(m);
+        *m = bigger;
+    }
+    i = sparse_hash(k, m->cap);
+    while (m->used[i]) {
+        if (m->keys[i] == k) {
+            m->vals[i] = v;
+            return;
+        }
+        i = (i + 1) & (m->cap - 1);
+    }
+    m->used[i] = 1;
+    m->keys[i] = k;
+    m->vals[i] = v;
+    m->count++;
+}
+
+static inline uint64_t sparse_get(const SparseMap *m, uint64_t k)
+{
+    uint64_t *v = sparse_find(m, k);
+
+    return v ? *v : 0;
+}
+
+#define SPARSE_FOREACH(m, i) \
+    for (size_t i = 0; i < (m)->cap; i++) if ((m)->used[i])
+
+#endif /* SWIFTTCE_FUZZ_UTIL_H */
