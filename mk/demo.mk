@@ -16,3 +16,6 @@ demo: deps all
 	meson compile -C $(DEMO_BUILD)
 	@mkdir -p $(DEMO_OUT)
 	$(DEMO_BUILD)/pseries-demo --output=$(DEMO_OUT)/frame.png $(DEMO_ARGS)
+
+# make check builds and runs it too, with a few other shapes of window.
+CHECK_SCRIPTS += Tests/demo-check.sh

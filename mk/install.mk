@@ -56,3 +56,8 @@ install: $(STATIC_LIB) $(SHARED_LIB)
 	$(call swifttce_pc,$(INSTALL_PREFIX),$${prefix}/include,$${prefix}/lib) \
 	    > $(INSTALL_ROOT)/lib/pkgconfig/swifttce.pc
 	@echo "installed SwiftTCE in $(INSTALL_ROOT)"
+
+# make check runs every snippet of meson-glue/USAGE.md (the README's
+# "Using SwiftTCE from C"): meson subproject, pkg-config, install, dlopen.
+CHECK_SCRIPTS += Tests/usage-check.sh
+CHECK_DEPS    += $(PC_FILE)
