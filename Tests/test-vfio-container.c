@@ -1,0 +1,329 @@
+/*
+ * A VFIO-like container (vfio-container.h) on a PHB: its shadow map must
+ * equal the tables after random hypercall sequences, after attaching late
+ * (replay), after ibm,create-pe-dma-window (no replay, then the guest's maps
+ * as notifications), and after ibm,remove-pe-dma-window and
+ * ibm,reset-pe-dma-window.
+ */
+#include <glib.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "swifttce.h"
+#include "test-util.h"
+#include "vfio-container.h"
+
+#define TEST_SEED 0xbf10c0deu
+#define LIST_BASE 0x4000000ULL
+#define LIST_ENTRIES 512
+
+/* ---- The guest: TCE lists in its memory, random hypercalls ------------ */
+
+typedef struct Guest {
+    GRand *r;
+    uint8_t list[LIST_ENTRIES * 8];
+    SpaprGuestMemory mem;
+    unsigned calls, failures;
+} Guest;
+
+static bool guest_read(void *opaque, hwaddr addr, void *buf, size_t len)
+{
+    Guest *g = opaque;
+
+    if (addr < LIST_BASE || addr - LIST_BASE > sizeof(g->list) ||
+        len > sizeof(g->list) - (addr - LIST_BASE)) {
+        return false;
+    }
+    memcpy(buf, g->list + (addr - LIST_BASE), len);
+    return true;
+}
+
+static void guest_init(Guest *g, guint32 seed)
+{
+    memset(g, 0, sizeof(*g));
+    g->r = test_rand_new(seed);
+    g->mem.opaque = g;
+    g->mem.read = guest_read;
+}
+
+static void guest_destroy(Guest *g)
+{
+    g_rand_free(g->r);
+}
+
+/* A TCE a guest would write: a page of RAM and a perm, or a clear. */
+static uint64_t guest_tce(Guest *g, uint32_t shift)
+{
+    uint64_t page = g_rand_int_range(g->r, 0, 1 << 16);
+
+    switch (g_rand_int_range(g->r, 0, 5)) {
+    case 0:
+        return 0;
+    case 1:
+        return page << shift;               /* an address, no perm */
+    default:
+        return (page << shift) | g_rand_int_range(g->r, 1, 4);
+    }
+}
+
+/* Random H_PUT_TCE / H_STUFF_TCE / H_PUT_TCE_INDIRECT on one window. */
+static void guest_run(Guest *g, uint32_t liobn, unsigned ops)
+{
+    SpaprTceTable *t = spapr_tce_find_by_liobn(liobn);
+    uint32_t shift = spapr_tce_get_page_shift(t);
+    uint64_t bus = spapr_tce_get_bus_offset(t);
+    uint64_t nb = spapr_tce_get_nb_table(t);
+
+    g_assert_cmpuint(nb, !=, 0);
+    for (unsigned op = 0; op < ops; op++) {
+        /* Mostly a hot region near the start, sometimes anywhere, a few
+         * pages past either end. */
+        uint64_t span = nb < 4096 ? nb : 4096;
+        uint64_t index = g_rand_boolean(g->r)
+            ? (uint64_t)g_rand_int_range(g->r, 0, span)
+            : (test_rand_u64(g->r) % nb);
+        uint64_t ioba = bus + (index << shift);
+        uint64_t npages = g_rand_int_range(g->r, 1, 64);
+        int64_t ret;
+
+        if (g_rand_int_range(g->r, 0, 20) == 0) {
+            ioba = bus + ((nb - g_rand_int_range(g->r, 0, 8)) << shift);
+        } else if (g_rand_int_range(g->r, 0, 40) == 0) {
+            ioba = bus - (g_rand_int_range(g->r, 1, 8) << shift);
+        }
+        switch (g_rand_int_range(g->r, 0, 3)) {
+        case 0:
+            ret = spapr_h_put_tce(liobn, ioba, guest_tce(g, shift));
+            break;
+        case 1:
+            ret = spapr_h_stuff_tce(liobn, ioba, guest_tce(g, shift), npages);
+            break;
+        default:
+            for (uint64_t i = 0; i < npages; i++) {
+                uint64_t tce = guest_tce(g, shift);
+                for (int b = 0; b < 8; b++) {
+                    g->list[i * 8 + b] = (uint8_t)(tce >> (56 - 8 * b));
+                }
+            }
+            ret = spapr_h_put_tce_indirect(liobn, ioba, LIST_BASE, npages,
+                                           &g->mem);
+            break;
+        }
+        g_assert_true(ret == H_SUCCESS || ret == H_PARAMETER);
+        g->calls++;
+        g->failures += ret != H_SUCCESS;
+    }
+}
+
+static SpaprPhb *phb_new(void)
+{
+    SpaprPhbConfig cfg;
+    Error *err = NULL;
+    SpaprPhb *phb;
+
+    spapr_phb_config_default(&cfg, 0);
+    phb = spapr_phb_new(&cfg, &err);
+    g_assert_nonnull(phb);
+    return phb;
+}
+
+static int32_t create(SpaprPhb *phb, uint32_t page_shift, uint32_t window_shift,
+                      uint32_t *liobn)
+{
+    uint64_t buid = spapr_phb_get_buid(phb);
+    uint32_t args[5] = { 0, (uint32_t)(buid >> 32), (uint32_t)buid,
+                         page_shift, window_shift };
+    uint32_t rets[4] = { 0 };
+
+    rtas_ibm_create_pe_dma_window(5, args, 4, rets);
+    *liobn = rets[1];
+    return (int32_t)rets[0];
+}
+
+static int32_t remove_window(uint32_t liobn)
+{
+    uint32_t args[1] = { liobn }, rets[1] = { 0 };
+
+    rtas_ibm_remove_pe_dma_window(1, args, 1, rets);
+    return (int32_t)rets[0];
+}
+
+static int32_t reset_windows(SpaprPhb *phb)
+{
+    uint64_t buid = spapr_phb_get_buid(phb);
+    uint32_t args[3] = { 0, (uint32_t)(buid >> 32), (uint32_t)buid };
+    uint32_t rets[1] = { 0 };
+
+    rtas_ibm_reset_pe_dma_window(3, args, 1, rets);
+    return (int32_t)rets[0];
+}
+
+/* ---- Tests ------------------------------------------------------------ */
+
+static void test_random_sequences(void)
+{
+    SpaprPhb *phb = phb_new();
+    VfioContainer c;
+    Guest g;
+
+    guest_init(&g, TEST_SEED);
+    container_init(&c, phb);
+    g_assert_cmpuint(c.attaches, ==, 1);
+    container_check(&c);
+    for (int round = 0; round < 40; round++) {
+        guest_run(&g, 0x80000000, 100);
+        container_check(&c);
+    }
+    /* The sequences did map, unmap and fail. */
+    g_assert_cmpuint(container_mappings(&c, 0), >, 100);
+    g_assert_cmpuint(c.unmaps, >, 100);
+    g_assert_cmpuint(g.failures, >, 10);
+    g_assert_cmpuint(c.refused, ==, 0);
+    container_destroy(&c);
+    spapr_phb_free(phb);
+    guest_destroy(&g);
+}
+
+static void test_late_attach_replays(void)
+{
+    SpaprPhb *phb = phb_new();
+    VfioContainer c;
+    Guest g;
+    unsigned mapped;
+
+    guest_init(&g, TEST_SEED + 1);
+    guest_run(&g, 0x80000000, 2000);
+    /* Attaching now: everything mapped arrives through the replay. */
+    container_init(&c, phb);
+    mapped = container_mappings(&c, 0);
+    g_assert_cmpuint(mapped, >, 100);
+    g_assert_cmpuint(c.replayed, ==, mapped);
+    g_assert_cmpuint(c.unmaps, ==, 0);
+    container_check(&c);
+    /* And the guest carries on. */
+    guest_run(&g, 0x80000000, 1000);
+    container_check(&c);
+    g_assert_cmpuint(c.replayed, ==, mapped);
+    container_destroy(&c);
+
+    /* A second late attach to the same table sees the same. */
+    container_init(&c, phb);
+    container_check(&c);
+    container_destroy(&c);
+    spapr_phb_free(phb);
+    guest_destroy(&g);
+}
+
+static void test_ddw_create(void)
+{
+    SpaprPhb *phb = phb_new();
+    VfioContainer c;
+    Guest g;
+    uint32_t liobn;
+    unsigned replayed;
+
+    guest_init(&g, TEST_SEED + 2);
+    container_init(&c, phb);
+    guest_run(&g, 0x80000000, 500);
+    replayed = c.replayed;
+    /* A 2^43-byte window of 2^19 pages of 16 MiB. */
+    g_assert_cmpint(create(phb, 24, 43, &liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmphex(liobn, ==, 0x80000001);
+    /* Attached inside the call, while replay was being skipped. */
+    g_assert_true(c.win[1].attached);
+    g_assert_true(c.win[1].skipping_at_attach);
+    g_assert_false(spapr_tce_get_skipping_replay(spapr_phb_get_window(phb, 1)));
+    g_assert_cmpuint(c.replayed, ==, replayed);
+    g_assert_cmpuint(container_mappings(&c, 1), ==, 0);
+    container_check(&c);
+    /* The guest's maps then arrive as notifications. */
+    for (int round = 0; round < 10; round++) {
+        guest_run(&g, liobn, 100);
+        guest_run(&g, 0x80000000, 20);
+        container_check(&c);
+    }
+    g_assert_cmpuint(container_mappings(&c, 1), >, 50);
+    g_assert_cmpuint(c.replayed, ==, replayed);
+    container_destroy(&c);
+    spapr_phb_free(phb);
+    guest_destroy(&g);
+}
+
+static void test_remove_and_reset(void)
+{
+    SpaprPhb *phb = phb_new();
+    VfioContainer c;
+    Guest g;
+    uint32_t liobn;
+
+    guest_init(&g, TEST_SEED + 3);
+    container_init(&c, phb);
+    guest_run(&g, 0x80000000, 300);
+    g_assert_cmpint(create(phb, 16, 40, &liobn), ==, RTAS_OUT_SUCCESS);
+    guest_run(&g, liobn, 300);
+    container_check(&c);
+
+    /* Remove the DDW window: detached, the default one untouched. */
+    g_assert_cmpint(remove_window(liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpuint(c.detaches, ==, 1);
+    g_assert_false(c.win[1].attached);
+    g_assert_cmpuint(container_mappings(&c, 0), >, 0);
+    container_check(&c);
+
+    /* Remove the default window, the last one: nothing comes back. */
+    g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_false(c.win[0].attached);
+    container_check(&c);
+
+    /* A window made with no window left takes LIOBN 0 at address 0. */
+    g_assert_cmpint(create(phb, 21, 35, &liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmphex(liobn, ==, 0x80000000);
+    g_assert_true(c.win[0].skipping_at_attach);
+    guest_run(&g, liobn, 300);
+    container_check(&c);
+    g_assert_cmpuint(container_mappings(&c, 0), >, 0);
+
+    /* Removing it (the last, not the default) restores the default one:
+     * attached again with a replay of its empty table. */
+    g_assert_cmpint(remove_window(liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_true(c.win[0].attached);
+    g_assert_false(c.win[0].skipping_at_attach);
+    g_assert_cmpuint(container_mappings(&c, 0), ==, 0);
+    g_assert_cmpuint(spapr_tce_get_page_shift(spapr_phb_get_window(phb, 0)),
+                     ==, 12);
+    container_check(&c);
+
+    /* Reset with two populated windows: both go, the default comes back. */
+    guest_run(&g, 0x80000000, 300);
+    g_assert_cmpint(create(phb, 16, 36, &liobn), ==, RTAS_OUT_SUCCESS);
+    guest_run(&g, liobn, 300);
+    container_check(&c);
+    g_assert_cmpint(reset_windows(phb), ==, RTAS_OUT_SUCCESS);
+    g_assert_true(c.win[0].attached);
+    g_assert_false(c.win[1].attached);
+    g_assert_cmpuint(container_mappings(&c, 0), ==, 0);
+    container_check(&c);
+    guest_run(&g, 0x80000000, 300);
+    container_check(&c);
+
+    /* The machine reset, too. */
+    spapr_phb_reset(phb);
+    g_assert_cmpuint(container_mappings(&c, 0), ==, 0);
+    container_check(&c);
+    g_assert_cmpuint(c.attaches, ==, c.detaches + 1);
+    container_destroy(&c);
+    spapr_phb_free(phb);
+    guest_destroy(&g);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/vfio/random-sequences", test_random_sequences);
+    g_test_add_func("/vfio/late-attach-replays", test_late_attach_replays);
+    g_test_add_func("/vfio/ddw-create-no-replay", test_ddw_create);
+    g_test_add_func("/vfio/remove-and-reset", test_remove_and_reset);
+    return g_test_run();
+}
