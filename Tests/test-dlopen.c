@@ -5,7 +5,9 @@
  *
  * The program re-executes itself with an empty environment (as `env -i`), so
  * LD_LIBRARY_PATH, LD_PRELOAD and friends are gone whatever make or prove
- * were given. It links nothing of ours: the header only supplies the types,
+ * were given. As root it also hides the Swift toolchain first (a private
+ * mount namespace with an empty tmpfs over SWIFT_TOOLCHAIN_DIR), as on a
+ * machine where Swift was never installed; elsewhere that check is skipped. It links nothing of ours: the header only supplies the types,
  * and every call goes through a pointer from dlsym. Output is TAP.
  *
  * Usage: test-dlopen [path/to/libswifttce.so]
@@ -21,8 +23,10 @@
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -323,7 +327,32 @@ static void drive_table(void *lib)
     tap(find(liobn) == NULL, "the freed table's LIOBN is gone");
 }
 
-static int run_child(const char *so_path)
+/*
+ * Hides the toolchain in a mount namespace of our own; NULL on success, else
+ * why not. The remount as private comes first so nothing reaches the host.
+ */
+static const char *hide_toolchain(void)
+{
+#ifdef SWIFT_TOOLCHAIN_DIR
+    if (geteuid() != 0) {
+        return "needs root";
+    }
+    if (unshare(CLONE_NEWNS) < 0) {
+        return "unshare(CLONE_NEWNS) refused";
+    }
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        return "cannot make / private";
+    }
+    if (mount("swifttce-test", SWIFT_TOOLCHAIN_DIR, "tmpfs", MS_RDONLY, NULL) < 0) {
+        return "cannot mount over the toolchain";
+    }
+    return NULL;
+#else
+    return "toolchain directory unknown";
+#endif
+}
+
+static int run_child(const char *so_path, const char *hidden)
 {
     void *lib;
     size_t i;
@@ -332,6 +361,17 @@ static int run_child(const char *so_path)
     printf("# %s\n", so_path);
     tap(environ == NULL || environ[0] == NULL,
         "runs with an empty environment (no LD_LIBRARY_PATH)");
+#ifdef SWIFT_TOOLCHAIN_DIR
+    if (strcmp(hidden, "hidden") == 0) {
+        tap(access(SWIFT_TOOLCHAIN_DIR "/bin/swift", F_OK) < 0 &&
+            access(SWIFT_TOOLCHAIN_DIR "/lib/swift", F_OK) < 0,
+            "no Swift toolchain: %s is an empty tmpfs", SWIFT_TOOLCHAIN_DIR);
+    } else {
+        printf("ok %d - no Swift toolchain # SKIP %s\n", ++test_num, hidden);
+    }
+#else
+    printf("ok %d - no Swift toolchain # SKIP %s\n", ++test_num, hidden);
+#endif
     lib = dlopen("libswiftCore.so", RTLD_NOW | RTLD_LOCAL);
     tap(lib == NULL, "libswiftCore.so is on no search path");
 
@@ -371,12 +411,13 @@ static int run_child(const char *so_path)
 int main(int argc, char **argv)
 {
     char self[PATH_MAX], guess[PATH_MAX + 32], so_path[PATH_MAX], *slash;
-    char *child_argv[4];
+    char *child_argv[5];
     char *empty_env[] = { NULL };
+    const char *why;
     ssize_t len;
 
-    if (argc == 3 && strcmp(argv[1], "--child") == 0) {
-        return run_child(argv[2]);
+    if (argc == 4 && strcmp(argv[1], "--child") == 0) {
+        return run_child(argv[2], argv[3]);
     }
     if (argc == 2) {
         if (!realpath(argv[1], so_path)) {
@@ -400,11 +441,13 @@ int main(int argc, char **argv)
     }
 
     /* As `env -i`: nothing of the caller's environment reaches the loader. */
+    why = hide_toolchain();
     fflush(stdout);
     child_argv[0] = argv[0];
     child_argv[1] = (char *)"--child";
     child_argv[2] = so_path;
-    child_argv[3] = NULL;
+    child_argv[3] = (char *)(why ? why : "hidden");
+    child_argv[4] = NULL;
     execve("/proc/self/exe", child_argv, empty_env);
     printf("Bail out! re-exec: %s\n", strerror(errno));
     return 1;

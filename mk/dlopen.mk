@@ -1,7 +1,8 @@
 # Tests/test-dlopen.c loads build/lib/libswifttce.so with dlopen: it links
 # neither the static library nor the Swift runtime (this explicit rule wins
 # over the pattern rule in tests.mk). It re-executes itself with an empty
-# environment, so no Swift library is on any search path when it loads us.
+# environment, so no Swift library is on any search path when it loads us;
+# as root it first hides the toolchain ($(SWIFT_USR)) behind an empty tmpfs.
 
 PUBLIC_HDRS := include/swifttce.h $(wildcard include/swifttce/*.h)
 
@@ -22,4 +23,4 @@ $(BUILD)/tests/dlopen-contract.h: $(PUBLIC_HDRS) mk/dlopen.mk
 $(BUILD)/tests/test-dlopen: Tests/test-dlopen.c $(BUILD)/tests/dlopen-contract.h \
                             $(SHARED_LIB) $(PUBLIC_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I$(BUILD)/tests $< -ldl -o $@
+	$(CC) $(CFLAGS) -I$(BUILD)/tests -DSWIFT_TOOLCHAIN_DIR='"$(SWIFT_USR)"' $< -ldl -o $@
