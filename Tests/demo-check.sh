@@ -34,7 +34,7 @@ grep -q 'swifttce found: YES.*overridden' \
 tap $? "swifttce came from the meson-glue subproject"
 head -c 8 "$root/build/demo/frame.png" 2>/dev/null | od -An -c | grep -q 'P   N   G'
 tap $? "build/demo/frame.png is a PNG"
-sed 's/^/# /' "$log" | grep -A12 '# pseries-demo:'
+sed -n '/^pseries-demo:/,$p' "$log" | sed 's/^/# /'
 
 "$demo" --help >"$log" 2>&1 && grep -q -- '--window-size' "$log"
 tap $? "pseries-demo --help"

@@ -245,10 +245,11 @@ bool container_check(VfioContainer *c, ContainerCheck *out)
             out->differences++;
             continue;
         }
+        /* The host asks the table directly: not a guest hypercall. */
         if (tcet) {
             args[0] = spapr_tce_get_liobn(tcet);
             args[1] = me->bus;
-            if (machine_hcall(c->m, H_GET_TCE, args) == H_SUCCESS &&
+            if (spapr_hcall_tce(H_GET_TCE, args, &c->m->mem) == H_SUCCESS &&
                 args[0] == (me->gpa | (uint64_t)me->perm)) {
                 out->get_tce_checked++;
                 continue;

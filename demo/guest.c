@@ -93,6 +93,24 @@ bool guest_create_ddw(GuestDriver *g, uint32_t page_shift, uint32_t window_shift
     return true;
 }
 
+bool guest_reset_ddw(GuestDriver *g, GError **errp)
+{
+    uint64_t buid = spapr_phb_get_buid(g->m->phb);
+    uint32_t args[3] = { g->config_addr, buid >> 32, (uint32_t)buid };
+    uint32_t rets[1] = { 0 };
+
+    machine_rtas(g->m, "ibm,reset-pe-dma-window", 3, args, 1, rets);
+    if ((int32_t)rets[0] != RTAS_OUT_SUCCESS) {
+        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                    "ibm,reset-pe-dma-window: status %d", (int32_t)rets[0]);
+        return false;
+    }
+    g->liobn = 0;
+    g->bus_offset = 0;
+    g->nb_pages = 0;
+    return true;
+}
+
 uint64_t guest_bus_addr(const GuestDriver *g, uint64_t index)
 {
     return g->bus_offset + (index << g->page_shift);

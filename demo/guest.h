@@ -37,6 +37,9 @@ hwaddr guest_alloc(GuestDriver *g, uint64_t size, uint64_t align, GError **errp)
 bool guest_create_ddw(GuestDriver *g, uint32_t page_shift, uint32_t window_shift,
                       GError **errp);
 
+/* ibm,reset-pe-dma-window: back to the default window alone. */
+bool guest_reset_ddw(GuestDriver *g, GError **errp);
+
 /*
  * Maps npages guest pages from gpa at window page index first, with
  * TCE_PCI_READ/TCE_PCI_WRITE perm, 512 TCEs per H_PUT_TCE_INDIRECT.

@@ -90,6 +90,19 @@ static char *checksum(const void *data, size_t len)
     return full;
 }
 
+/* Which of the PHB's windows a table is; SPAPR_PCI_DMA_MAX_WINDOWS if none. */
+static unsigned window_number(PseriesMachine *m, SpaprTceTable *tcet)
+{
+    unsigned n;
+
+    for (n = 0; n < SPAPR_PCI_DMA_MAX_WINDOWS; n++) {
+        if (spapr_phb_get_window(m->phb, n) == tcet) {
+            break;
+        }
+    }
+    return n;
+}
+
 static const char *yes_no(bool b)
 {
     return b ? "yes" : "NO";
@@ -113,6 +126,7 @@ int main(int argc, char **argv)
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- a pseries-like machine on SwiftTCE");
     g_autoptr(GError) err = NULL;
+    g_autoptr(GError) img_err = NULL;
     uint32_t window_shift, page_shift;
     uint64_t ram_size, page_size, fb_bytes, fb_pages, pool_pages, slot, usable;
     uint64_t buf_pages_total = 0, unmapped_pages = 0, live_tces, flat_bytes;
@@ -129,7 +143,9 @@ int main(int argc, char **argv)
     g_autofree char *fb_sum = NULL, *scan_sum = NULL;
     unsigned unmapped_bufs = 0, hotplug_tces, mismatched_cells = 0, n;
     size_t storage;
-    bool state_ok, frame_ok, cells_ok;
+    bool state_ok, frame_ok, cells_ok, reset_ok;
+    unsigned detached, attached, ddw_n;
+    GString *rep;
     int i;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -268,7 +284,7 @@ int main(int argc, char **argv)
         uint64_t bus = guest_bus_addr(&g, fb_pages + i * slot);
         uint64_t args[4] = { g.liobn, bus };
         bool want = i % 3 != 2;
-        bool in_table = machine_hcall(m, H_GET_TCE, args) == H_SUCCESS &&
+        bool in_table = spapr_hcall_tce(H_GET_TCE, args, &m->mem) == H_SUCCESS &&
                         (args[0] & 3) != 0;
         const MirrorEntry *me = container_lookup(c, bus);
         bool agree = in_table == want && (me != NULL) == want &&
@@ -291,9 +307,11 @@ int main(int argc, char **argv)
 
         img = display_compose(&d, &status);
     }
-    written = image_file_write(img, opt.output, &err);
+    written = image_file_write(img, opt.output, &img_err);
 
-    /* ---- The report ------------------------------------------------------ */
+    /* ---- The report, as of now ------------------------------------------ */
+    rep = g_string_new(NULL);
+    ddw_n = window_number(m, ddw);
     {
         g_autofree char *ram_s = size_str(ram_size);
         g_autofree char *storage_s = size_str(storage);
@@ -301,67 +319,121 @@ int main(int argc, char **argv)
         g_autofree char *slot_s = size_str(slot << page_shift);
         g_autofree char *ddw_s = size_str(g.nb_pages << page_shift);
 
-        printf("pseries-demo: pseries-like machine, %s guest RAM, PHB 0 "
-               "(BUID 0x%" PRIx64 ")\n", ram_s, spapr_phb_get_buid(m->phb));
-        printf("windows:\n");
+        g_string_append_printf(rep, "pseries-demo: pseries-like machine, %s guest "
+                               "RAM, PHB 0 (BUID 0x%" PRIx64 ")\n", ram_s,
+                               spapr_phb_get_buid(m->phb));
+        g_string_append_printf(rep, "windows:\n");
         for (n = 0; n < SPAPR_PCI_DMA_MAX_WINDOWS; n++) {
             SpaprTceTable *t = spapr_phb_get_window(m->phb, n);
             uint32_t nb = t ? spapr_tce_get_nb_table(t) : 0;
             g_autofree char *win_s = NULL, *page_s = NULL;
 
             if (!t || nb == 0) {
-                printf("  %u  (disabled)\n", n);
+                g_string_append_printf(rep, "  %u  (disabled)\n", n);
                 continue;
             }
             win_s = size_str((uint64_t)nb << spapr_tce_get_page_shift(t));
             page_s = size_str(1ULL << spapr_tce_get_page_shift(t));
-            printf("  %u  LIOBN 0x%08x  bus 0x%016" PRIx64 "  %9s, %8s pages,"
-                   " %10u TCEs", n, spapr_tce_get_liobn(t),
-                   spapr_tce_get_bus_offset(t), win_s, page_s, nb);
+            g_string_append_printf(rep, "  %u  LIOBN 0x%08x  bus 0x%016" PRIx64
+                                   "  %9s, %8s pages, %10u TCEs  ", n,
+                                   spapr_tce_get_liobn(t),
+                                   spapr_tce_get_bus_offset(t), win_s, page_s, nb);
             if (t == ddw) {
-                printf("  (DDW by RTAS; %u window free before, page mask 0x%x)\n",
-                       g.windows_available, g.page_size_mask);
+                g_string_append_printf(rep, "(DDW by RTAS; %u window free before, "
+                                       "page mask 0x%x)\n", g.windows_available,
+                                       g.page_size_mask);
             } else {
-                printf("  (default)\n");
+                g_string_append_printf(rep, "(default)\n");
             }
         }
-        printf("mappings:  framebuffer %dx%d = %" PRIu64 " TCEs, %d buffers = %"
-               PRIu64 " TCEs (one every %s),\n", FB_WIDTH, FB_HEIGHT, fb_pages,
-               opt.mappings, buf_pages_total, slot_s);
-        printf("           %u TCEs in %u H_PUT_TCE_INDIRECT; %u buffers (%" PRIu64
-               " TCEs) unmapped by H_STUFF_TCE; %" PRIu64 " TCEs live\n",
-               g.tces_written, g.indirect_calls, unmapped_bufs, unmapped_pages,
-               live_tces);
-        printf("replay:    container hotplugged after %u TCEs: %s window replayed "
-               "in %.3f ms (%u entries)\n", hotplug_tces, ddw_s,
-               c->replay_ns[1] / 1e6, c->replayed[1]);
-        printf("           at the end, every window replayed in %.3f ms (%u "
-               "entries)\n", check.replay_ns / 1e6, check.table_entries);
-        printf("storage:   %s for the DDW's table vs %s flat (%u TCEs x 8 "
-               "bytes): %.0fx smaller\n", storage_s, flat_s,
-               spapr_tce_get_nb_table(ddw),
-               (double)flat_bytes / (double)MAX(storage, 1));
-        printf("container: state == table state: %s (%u mirrored, %u in the "
-               "tables, %u agree with H_GET_TCE;\n", yes_no(state_ok && cells_ok),
-               check.mirrored, check.table_entries, check.get_tce_checked);
-        printf("           %u MAP + %u UNMAP mirrored after attaching; %u/%d "
-               "buffers as the guest left them)\n",
-               c->maps - c->replayed[0] - c->replayed[1], c->unmaps,
-               opt.mappings - mismatched_cells, opt.mappings);
-        printf("display:   %dx%d scanned out through translate (%u translations, "
-               "%u faults) == guest framebuffer: %s\n", FB_WIDTH, FB_HEIGHT,
-               d.translations, d.faults, yes_no(frame_ok));
-        printf("machine:   %u hypercalls (%u failed), %u RTAS calls\n",
-               m->hcalls, m->hcalls_failed, m->rtas_calls);
-        if (written) {
-            printf("frame:     %s (%dx%d %s)\n", written, pixman_image_get_width(img),
-                   pixman_image_get_height(img),
-                   g_str_has_suffix(written, ".png") ? "PNG" : "PPM");
-        } else {
-            printf("frame:     NOT written: %s\n", err->message);
-        }
+        g_string_append_printf(rep, "mappings:  framebuffer %dx%d = %" PRIu64
+                               " TCEs, %d buffers = %" PRIu64 " TCEs (one every "
+                               "%s),\n", FB_WIDTH, FB_HEIGHT, fb_pages,
+                               opt.mappings, buf_pages_total, slot_s);
+        g_string_append_printf(rep, "           %u TCEs in %u H_PUT_TCE_INDIRECT; "
+                               "%u buffers (%" PRIu64 " TCEs) unmapped by "
+                               "H_STUFF_TCE; %" PRIu64 " TCEs live\n",
+                               g.tces_written, g.indirect_calls, unmapped_bufs,
+                               unmapped_pages, live_tces);
+        g_string_append_printf(rep, "replay:    container hotplugged after %u "
+                               "TCEs: %s window replayed in %.3f ms (%u "
+                               "entries)\n", hotplug_tces, ddw_s,
+                               c->replay_ns[ddw_n] / 1e6, c->replayed[ddw_n]);
+        g_string_append_printf(rep, "           at the end, every window "
+                               "replayed in %.3f ms (%u entries)\n",
+                               check.replay_ns / 1e6, check.table_entries);
+        g_string_append_printf(rep, "storage:   %zu bytes (%s) for the DDW's table "
+                               "vs %s flat (%u TCEs x 8 bytes): %.0fx smaller\n",
+                               storage, storage_s, flat_s,
+                               spapr_tce_get_nb_table(ddw),
+                               (double)flat_bytes / (double)MAX(storage, 1));
+        g_string_append_printf(rep, "container: state == table state: %s (%u "
+                               "mirrored, %u in the tables, %u agree with "
+                               "H_GET_TCE;\n", yes_no(state_ok && cells_ok),
+                               check.mirrored, check.table_entries,
+                               check.get_tce_checked);
+        g_string_append_printf(rep, "           %u MAP + %u UNMAP mirrored after "
+                               "attaching; %u/%d buffers as the guest left "
+                               "them)\n",
+                               c->maps - c->replayed[0] - c->replayed[1],
+                               c->unmaps, opt.mappings - mismatched_cells,
+                               opt.mappings);
+        g_string_append_printf(rep, "display:   %dx%d scanned out through "
+                               "translate (%u translations, %u faults) == guest "
+                               "framebuffer: %s\n", FB_WIDTH, FB_HEIGHT,
+                               d.translations, d.faults, yes_no(frame_ok));
     }
 
+    /*
+     * ---- The guest resets its DMA windows and asks again -----------------
+     * The container follows through the PHB's window listener: it forgets
+     * the DDW as it goes, and attaches to the new one from inside
+     * ibm,create-pe-dma-window, where replay is skipped (the window is new).
+     */
+    detached = c->windows_detached;
+    attached = c->windows_attached;
+    reset_ok = guest_reset_ddw(&g, &err) && container_check(c, &check) &&
+               check.mirrored == 0 && check.table_entries == 0;
+    if (reset_ok) {
+        g_string_append_printf(rep, "reset:     ibm,reset-pe-dma-window: the "
+                               "container left %u window(s) and rejoined %u; "
+                               "mirror %u == tables %u: yes\n",
+                               c->windows_detached - detached,
+                               c->windows_attached - attached, check.mirrored,
+                               check.table_entries);
+        attached = c->windows_attached;
+        reset_ok = guest_create_ddw(&g, page_shift, window_shift, &err);
+    }
+    if (reset_ok) {
+        ddw = spapr_tce_find_by_liobn(g.liobn);
+        n = window_number(m, ddw);
+        reset_ok = n < SPAPR_PCI_DMA_MAX_WINDOWS &&
+                   c->windows_attached > attached && c->replayed[n] == 0 &&
+                   container_check(c, &check);
+    }
+    if (reset_ok) {
+        g_string_append_printf(rep, "           DDW created again: the container "
+                               "attached inside the RTAS call, replay skipped "
+                               "(%u entries, %.3f ms)\n", c->replayed[n],
+                               c->replay_ns[n] / 1e6);
+    } else {
+        g_string_append_printf(rep, "reset:     FAILED: %s\n",
+                               err ? err->message : "container and tables disagree");
+    }
+
+    g_string_append_printf(rep, "machine:   the guest made %u hypercalls (%u "
+                           "failed) and %u RTAS calls\n", m->hcalls, m->hcalls_failed, m->rtas_calls);
+    if (written) {
+        g_string_append_printf(rep, "frame:     %s (%dx%d %s)\n", written,
+                               pixman_image_get_width(img),
+                               pixman_image_get_height(img),
+                               g_str_has_suffix(written, ".png") ? "PNG" : "PPM");
+    } else {
+        g_string_append_printf(rep, "frame:     NOT written: %s\n",
+                               img_err->message);
+    }
+    fputs(rep->str, stdout);
+    g_string_free(rep, TRUE);
     pixman_image_unref(img);
     display_cleanup(&d);
     container_free(c);
@@ -370,5 +442,5 @@ int main(int argc, char **argv)
     g_free(opt.page_size);
     g_free(opt.ram_size);
     g_free(opt.output);
-    return state_ok && cells_ok && frame_ok && written ? 0 : 1;
+    return state_ok && cells_ok && frame_ok && reset_ok && written ? 0 : 1;
 }
