@@ -288,16 +288,9 @@ static uint64_t model_index(Table *t, uint64_t ioba)
     return (ioba - t->m.bus_offset) >> t->m.page_shift;
 }
 
-/*
- * An ioba that reaches index: the hypercalls mask the ioba with the page
- * mask before subtracting bus_offset, so with an unaligned bus_offset
- * bus_offset + (index << page_shift) lands on index - 1. Modulo 2^64.
- */
 static uint64_t ioba_of(const Model *m, uint64_t index)
 {
-    uint64_t mask = page_mask(m->page_shift);
-
-    return ((m->bus_offset + ~mask) & mask) + (index << m->page_shift);
+    return tce_ioba_of(m->bus_offset, m->page_shift, index);
 }
 
 /* ioba already masked with the table's page mask. */

@@ -80,6 +80,20 @@ static inline uint64_t in_u64(FuzzInput *in)
     return in_bytes(in, 8);
 }
 
+/*
+ * An ioba that the TCE hypercalls turn into index: they mask the ioba with
+ * the page mask before subtracting bus_offset, so with an unaligned
+ * bus_offset, bus_offset + (index << page_shift) would land on index - 1.
+ * All modulo 2^64.
+ */
+static inline uint64_t tce_ioba_of(uint64_t bus_offset, uint32_t page_shift,
+                                   uint64_t index)
+{
+    uint64_t mask = ~((1ULL << page_shift) - 1);
+
+    return ((bus_offset + ~mask) & mask) + (index << page_shift);
+}
+
 /* ---- Sparse map: uint64 key -> uint64 value ----------------------------- */
 
 typedef struct SparseMap {
