@@ -23,4 +23,14 @@ $(BUILD)/tests/dlopen-contract.h: $(PUBLIC_HDRS) mk/dlopen.mk
 $(BUILD)/tests/test-dlopen: Tests/test-dlopen.c $(BUILD)/tests/dlopen-contract.h \
                             $(SHARED_LIB) $(PUBLIC_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I$(BUILD)/tests -DSWIFT_TOOLCHAIN_DIR='"$(SWIFT_USR)"' $< -ldl -o $@
+	$(CC) $(CFLAGS) -I$(BUILD)/tests -DSWIFT_TOOLCHAIN_DIR='"$(SWIFT_USR)"' -DSWIFTTCE_SO='"$(CURDIR)/$(SHARED_LIB)"' $< -ldl -o $@
+
+# make check-asan builds every Tests/test-*.c with its own pattern rule; this
+# one is the same program instrumented, still linking nothing of ours.
+ifdef ASAN_DIR
+$(ASAN_DIR)/tests/test-dlopen: Tests/test-dlopen.c $(BUILD)/tests/dlopen-contract.h \
+                               $(SHARED_LIB) $(PUBLIC_HDRS)
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(ASAN_CFLAGS) -I$(BUILD)/tests -DSWIFT_TOOLCHAIN_DIR='"$(SWIFT_USR)"' -DSWIFTTCE_SO='"$(CURDIR)/$(SHARED_LIB)"' \
+	    $< $(SAN_LD) -ldl -o $@
+endif
