@@ -386,8 +386,9 @@ static void test_need_vfio(void)
     RecNotifier n1, n2, dev, mixed;
     Error *err = NULL;
 
-    rec_init(&n1, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
-    rec_init(&n2, IOMMU_NOTIFIER_MAP, 0x1000, 0x1fff, 0);
+    /* n2 adds UNMAP, so the union changes (and the hook runs) each time */
+    rec_init(&n1, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    rec_init(&n2, IOMMU_NOTIFIER_IOTLB_EVENTS, 0x1000, 0x1fff, 0);
     rec_init(&dev, IOMMU_NOTIFIER_DEVIOTLB_UNMAP, 0, HWADDR_MAX, 0);
     rec_init(&mixed, IOMMU_NOTIFIER_MAP | IOMMU_NOTIFIER_DEVIOTLB_UNMAP, 0,
              HWADDR_MAX, 0);
@@ -403,7 +404,10 @@ static void test_need_vfio(void)
     g_assert_cmpint(memory_region_register_iommu_notifier(mr, &n1.n, &err),
                     ==, 0);
     g_assert_true(spapr_tce_get_need_vfio(tcet));
-    /* Clear it behind the table's back: only the first notifier sets it. */
+    /*
+     * Clear it behind the table's back: only the first notifier sets it,
+     * not a later change of the union (MAP -> MAP|UNMAP).
+     */
     spapr_tce_set_need_vfio(tcet, false);
     g_assert_cmpint(memory_region_register_iommu_notifier(mr, &n2.n, &err),
                     ==, 0);
@@ -430,10 +434,10 @@ static void test_need_vfio(void)
     g_assert_cmpuint(dev.entries->len, ==, 0);
     g_assert_cmpuint(mixed.entries->len, ==, 0);
 
-    /* Not the last: stays on. The last: off. */
-    memory_region_unregister_iommu_notifier(mr, &n1.n);
-    g_assert_true(spapr_tce_get_need_vfio(tcet));
+    /* Not the last (union MAP|UNMAP -> MAP): stays on. The last: off. */
     memory_region_unregister_iommu_notifier(mr, &n2.n);
+    g_assert_true(spapr_tce_get_need_vfio(tcet));
+    memory_region_unregister_iommu_notifier(mr, &n1.n);
     g_assert_false(spapr_tce_get_need_vfio(tcet));
 
     /* Again from empty: on with the first. */
