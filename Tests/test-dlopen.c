@@ -7,8 +7,9 @@
  * LD_LIBRARY_PATH, LD_PRELOAD and friends are gone whatever make or prove
  * were given. As root it also hides the Swift toolchain first (a private
  * mount namespace with an empty tmpfs over SWIFT_TOOLCHAIN_DIR), as on a
- * machine where Swift was never installed; elsewhere that check is skipped. It links nothing of ours: the header only supplies the types,
- * and every call goes through a pointer from dlsym. Output is TAP.
+ * machine where Swift was never installed; elsewhere that check is skipped.
+ * It links nothing of ours: the header only supplies the types, and every
+ * call goes through a pointer from dlsym. Output is TAP.
  *
  * Usage: test-dlopen [path/to/libswifttce.so]
  *   (default: SWIFTTCE_SO, which mk/dlopen.mk sets to build/lib's, absolute)
@@ -39,7 +40,8 @@ extern char **environ;
 static int test_num;
 static int test_failed;
 
-static void tap(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tap(int ok, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void tap(int ok, const char *fmt, ...)
 {
@@ -134,7 +136,8 @@ static int check_exports(const char *path, int *defined, int *extra,
                 continue;
             }
             if (syms[j].st_shndx == SHN_UNDEF) {
-                if (strncmp(name, "$s", 2) == 0 || strncmp(name, "_T", 2) == 0 ||
+                if (strncmp(name, "$s", 2) == 0 ||
+                    strncmp(name, "_T", 2) == 0 ||
                     strncmp(name, "swift_", 6) == 0) {
                     (*swift_imports)++;
                     printf("# imports Swift symbol %s\n", name);
@@ -192,7 +195,7 @@ static void count_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
     }
 }
 
-/* Guest memory for H_PUT_TCE_INDIRECT: one page of big-endian TCEs at 0x3000. */
+/* Guest memory for H_PUT_TCE_INDIRECT: a page of big-endian TCEs at 0x3000. */
 #define LIST_GPA 0x3000ULL
 static uint64_t tce_list[512];
 
@@ -208,16 +211,22 @@ static bool guest_read(void *opaque, hwaddr addr, void *buf, size_t len)
 
 static void drive_table(void *lib)
 {
-    __typeof__(&spapr_tce_new_table) new_table = RESOLVE(lib, spapr_tce_new_table);
-    __typeof__(&spapr_tce_table_enable) enable = RESOLVE(lib, spapr_tce_table_enable);
-    __typeof__(&spapr_tce_table_free) table_free = RESOLVE(lib, spapr_tce_table_free);
-    __typeof__(&spapr_tce_get_iommu) get_iommu = RESOLVE(lib, spapr_tce_get_iommu);
-    __typeof__(&spapr_tce_find_by_liobn) find = RESOLVE(lib, spapr_tce_find_by_liobn);
+    __typeof__(&spapr_tce_new_table) new_table =
+        RESOLVE(lib, spapr_tce_new_table);
+    __typeof__(&spapr_tce_table_enable) enable =
+        RESOLVE(lib, spapr_tce_table_enable);
+    __typeof__(&spapr_tce_table_free) table_free =
+        RESOLVE(lib, spapr_tce_table_free);
+    __typeof__(&spapr_tce_get_iommu) get_iommu =
+        RESOLVE(lib, spapr_tce_get_iommu);
+    __typeof__(&spapr_tce_find_by_liobn) find =
+        RESOLVE(lib, spapr_tce_find_by_liobn);
     __typeof__(&spapr_tce_table_storage_bytes) storage =
         RESOLVE(lib, spapr_tce_table_storage_bytes);
     __typeof__(&spapr_tce_get_need_vfio) need_vfio =
         RESOLVE(lib, spapr_tce_get_need_vfio);
-    __typeof__(&iommu_notifier_init) notifier_init = RESOLVE(lib, iommu_notifier_init);
+    __typeof__(&iommu_notifier_init) notifier_init =
+        RESOLVE(lib, iommu_notifier_init);
     __typeof__(&memory_region_register_iommu_notifier) reg =
         RESOLVE(lib, memory_region_register_iommu_notifier);
     __typeof__(&memory_region_unregister_iommu_notifier) unreg =
@@ -274,7 +283,8 @@ static void drive_table(void *lib)
     }
 
     mr = get_iommu(tcet);
-    notifier_init(&n, count_notify, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    notifier_init(&n, count_notify, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX,
+                  0);
     ok = reg(mr, &n, NULL) == 0;
     tap(ok && need_vfio(tcet),
         "a MAP|UNMAP notifier registers and sets need_vfio");
@@ -287,7 +297,9 @@ static void drive_table(void *lib)
         tce_list[i] = __builtin_bswap64((0x1000000ULL + ((uint64_t)i << 16)) |
                                         TCE_PCI_READ | TCE_PCI_WRITE);
     }
-    tap(put_indirect(liobn, bus + (1ULL << 40), LIST_GPA, 512, &mem) == H_SUCCESS,
+    ok = put_indirect(liobn, bus + (1ULL << 40), LIST_GPA, 512, &mem) ==
+         H_SUCCESS;
+    tap(ok,
         "H_PUT_TCE_INDIRECT maps 512 pages 1 TiB into the window");
     tap(put_indirect(liobn, bus, LIST_GPA + 8, 512, &mem) == H_PARAMETER,
         "an unaligned TCE list is H_PARAMETER");
@@ -305,8 +317,10 @@ static void drive_table(void *lib)
     args[0] = liobn;
     args[1] = bus + 0x10000;
     ok = hcall(H_GET_TCE, args, &mem) == H_SUCCESS;
-    tap(ok && args[0] == (0x40000 | TCE_PCI_READ), "spapr_hcall_tce(H_GET_TCE)");
-    tap(hcall(0x4242, args, &mem) == H_FUNCTION, "an unknown opcode is H_FUNCTION");
+    tap(ok && args[0] == (0x40000 | TCE_PCI_READ),
+        "spapr_hcall_tce(H_GET_TCE)");
+    tap(hcall(0x4242, args, &mem) == H_FUNCTION,
+        "an unknown opcode is H_FUNCTION");
 
     tap(notified_map == 513 && notified_unmap == 0,
         "513 MAP notifications (%d, %d UNMAP)", notified_map, notified_unmap);
@@ -316,7 +330,8 @@ static void drive_table(void *lib)
 
     notified_map = 0;
     replay(mr, &n);
-    tap(notified_map == 257, "replay of the 128 TiB window finds 257 entries (%d)",
+    tap(notified_map == 257,
+        "replay of the 128 TiB window finds 257 entries (%d)",
         notified_map);
     tap(storage(tcet) < ((size_t)1 << 31) * 8 / 1024,
         "storage %zu bytes, flat would be 16 GiB", storage(tcet));
@@ -343,7 +358,8 @@ static const char *hide_toolchain(void)
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
         return "cannot make / private";
     }
-    if (mount("swifttce-test", SWIFT_TOOLCHAIN_DIR, "tmpfs", MS_RDONLY, NULL) < 0) {
+    if (mount("swifttce-test", SWIFT_TOOLCHAIN_DIR, "tmpfs", MS_RDONLY,
+              NULL) < 0) {
         return "cannot mount over the toolchain";
     }
     return NULL;

@@ -83,7 +83,8 @@ static void container_window_detach(VfioContainer *c, unsigned number)
     if (!w) {
         return;
     }
-    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(w->tcet), &w->n);
+    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(w->tcet),
+                                            &w->n);
     /* vfio_listener_region_del: the host forgets the whole window. */
     start = spapr_tce_get_bus_offset(w->tcet);
     end = start + (memory_region_size(spapr_tce_get_iommu(w->tcet)) - 1);
@@ -137,7 +138,8 @@ VfioContainer *container_new(PseriesMachine *m)
     VfioContainer *c = g_new0(VfioContainer, 1);
 
     c->m = m;
-    c->mirror = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+    c->mirror = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
+                                      g_free);
     return c;
 }
 

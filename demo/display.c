@@ -41,13 +41,17 @@ static bool display_dma_read(DmaDisplay *d, uint64_t bus, void *buf, size_t len)
 
     while (len > 0) {
         SpaprTceTable *tcet = machine_window_for(d->m, bus);
-        IOMMUTLBEntry e = { .perm = IOMMU_NONE, .addr_mask = SPAPR_TCE_PAGE_SIZE - 1 };
+        IOMMUTLBEntry e = {
+            .perm = IOMMU_NONE,
+            .addr_mask = SPAPR_TCE_PAGE_SIZE - 1,
+        };
         uint64_t offset, chunk;
         void *src = NULL;
 
         if (tcet) {
-            e = spapr_tce_iommu_ops.translate(spapr_tce_get_iommu(tcet),
-                                              bus - spapr_tce_get_bus_offset(tcet),
+            hwaddr iova = bus - spapr_tce_get_bus_offset(tcet);
+
+            e = spapr_tce_iommu_ops.translate(spapr_tce_get_iommu(tcet), iova,
                                               IOMMU_RO, 0);
             d->translations++;
         }
@@ -95,14 +99,17 @@ pixman_image_t *display_compose(DmaDisplay *d, const DisplayStatus *status)
 {
     int w = d->width + 2 * MARGIN;
     int h = d->height + 2 * MARGIN + STRIP_H;
-    pixman_image_t *dst = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h, NULL, 0);
+    pixman_image_t *dst = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h,
+                                                   NULL, 0);
     pixman_image_t *fb, *grad;
     pixman_gradient_stop_t stops[2] = {
         { pixman_int_to_fixed(0), rgb(0x10, 0x14, 0x30) },
         { pixman_int_to_fixed(1), rgb(0x38, 0x0c, 0x40) },
     };
     pixman_point_fixed_t p1 = { 0, 0 };
-    pixman_point_fixed_t p2 = { pixman_int_to_fixed(w), pixman_int_to_fixed(h) };
+    pixman_point_fixed_t p2 = {
+        pixman_int_to_fixed(w), pixman_int_to_fixed(h)
+    };
     pixman_color_t shadow = { 0, 0, 0, 0x8000 };
     pixman_image_t *shade = pixman_image_create_solid_fill(&shadow);
     int strip_y = MARGIN + d->height + MARGIN / 2;
@@ -111,7 +118,8 @@ pixman_image_t *display_compose(DmaDisplay *d, const DisplayStatus *status)
 
     /* Background: a diagonal gradient. */
     grad = pixman_image_create_linear_gradient(&p1, &p2, stops, 2);
-    pixman_image_composite32(PIXMAN_OP_SRC, grad, NULL, dst, 0, 0, 0, 0, 0, 0, w, h);
+    pixman_image_composite32(PIXMAN_OP_SRC, grad, NULL, dst, 0, 0, 0, 0, 0, 0,
+                             w, h);
     pixman_image_unref(grad);
 
     /* A translucent drop shadow, the bezel, then the scanned-out frame. */

@@ -12,7 +12,8 @@ static uint32_t hue_to_rgb(double h, double shade)
     double g = 0.5 + 0.5 * cos(2 * G_PI * (h + 0.33));
     double b = 0.5 + 0.5 * cos(2 * G_PI * (h + 0.67));
 
-    return (uint32_t)(r * shade * 255) << 16 | (uint32_t)(g * shade * 255) << 8 |
+    return (uint32_t)(r * shade * 255) << 16 |
+           (uint32_t)(g * shade * 255) << 8 |
            (uint32_t)(b * shade * 255);
 }
 

@@ -31,7 +31,8 @@ void guest_init(GuestDriver *g, PseriesMachine *m)
         .config_addr = 0x1 << 16 | 0x10 << 8,   /* bus 1, device 2 */
         .alloc_next = 1 << 20,                  /* below: "firmware" */
     };
-    g->tce_list = guest_alloc(g, SPAPR_TCE_PAGE_SIZE, SPAPR_TCE_PAGE_SIZE, NULL);
+    g->tce_list = guest_alloc(g, SPAPR_TCE_PAGE_SIZE, SPAPR_TCE_PAGE_SIZE,
+                              NULL);
 }
 
 hwaddr guest_alloc(GuestDriver *g, uint64_t size, uint64_t align, GError **errp)
@@ -42,7 +43,8 @@ hwaddr guest_alloc(GuestDriver *g, uint64_t size, uint64_t align, GError **errp)
         size > g->m->ram_size - gpa) {
         g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_NOSPC,
                     "guest RAM (%" G_GUINT64_FORMAT " MiB) too small for %"
-                    G_GUINT64_FORMAT " more bytes aligned to %" G_GUINT64_FORMAT,
+                    G_GUINT64_FORMAT " more bytes aligned to %"
+                    G_GUINT64_FORMAT,
                     g->m->ram_size >> 20, size, align);
         return 0;
     }
@@ -50,8 +52,8 @@ hwaddr guest_alloc(GuestDriver *g, uint64_t size, uint64_t align, GError **errp)
     return gpa;
 }
 
-bool guest_create_ddw(GuestDriver *g, uint32_t page_shift, uint32_t window_shift,
-                      GError **errp)
+bool guest_create_ddw(GuestDriver *g, uint32_t page_shift,
+                      uint32_t window_shift, GError **errp)
 {
     uint64_t buid = spapr_phb_get_buid(g->m->phb);
     uint32_t args[5] = { g->config_addr, buid >> 32, (uint32_t)buid };

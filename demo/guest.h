@@ -31,11 +31,12 @@ typedef struct GuestDriver {
 void guest_init(GuestDriver *g, PseriesMachine *m);
 
 /* Guest-physical memory, aligned; 0 and an error when RAM is full. */
-hwaddr guest_alloc(GuestDriver *g, uint64_t size, uint64_t align, GError **errp);
+hwaddr guest_alloc(GuestDriver *g, uint64_t size, uint64_t align,
+                   GError **errp);
 
 /* ibm,query-pe-dma-window then ibm,create-pe-dma-window. */
-bool guest_create_ddw(GuestDriver *g, uint32_t page_shift, uint32_t window_shift,
-                      GError **errp);
+bool guest_create_ddw(GuestDriver *g, uint32_t page_shift,
+                      uint32_t window_shift, GError **errp);
 
 /* ibm,reset-pe-dma-window: back to the default window alone. */
 bool guest_reset_ddw(GuestDriver *g, GError **errp);
@@ -47,7 +48,8 @@ bool guest_reset_ddw(GuestDriver *g, GError **errp);
 bool guest_map(GuestDriver *g, uint64_t first, hwaddr gpa, uint64_t npages,
                uint64_t perm, GError **errp);
 /* H_STUFF_TCE with 0: unmaps npages from window page index first. */
-bool guest_unmap(GuestDriver *g, uint64_t first, uint64_t npages, GError **errp);
+bool guest_unmap(GuestDriver *g, uint64_t first, uint64_t npages,
+                 GError **errp);
 
 /* The bus address of window page index. */
 uint64_t guest_bus_addr(const GuestDriver *g, uint64_t index);

@@ -62,12 +62,17 @@ static void png_chunk(GByteArray *out, const char *type, const uint8_t *data,
     g_byte_array_append(out, (const guint8 *)&be, 4);
 }
 
-static bool image_write_png(pixman_image_t *img, const char *path, GError **errp)
+static bool image_write_png(pixman_image_t *img, const char *path,
+                            GError **errp)
 {
-    static const uint8_t signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+    static const uint8_t signature[8] = {
+        0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'
+    };
     uint32_t w = pixman_image_get_width(img), h = pixman_image_get_height(img);
-    uint8_t ihdr[13] = { w >> 24, w >> 16, w >> 8, w, h >> 24, h >> 16, h >> 8, h,
-                         8, 2, 0, 0, 0 };   /* 8-bit RGB, no interlace */
+    uint8_t ihdr[13] = {
+        w >> 24, w >> 16, w >> 8, w, h >> 24, h >> 16, h >> 8, h,
+        8, 2, 0, 0, 0,      /* 8-bit RGB, no interlace */
+    };
     size_t raw_len;
     g_autofree uint8_t *raw = image_rgb_rows(img, true, &raw_len);
     uLongf z_len = compressBound(raw_len);
@@ -86,7 +91,8 @@ static bool image_write_png(pixman_image_t *img, const char *path, GError **errp
 }
 #endif
 
-static bool image_write_ppm(pixman_image_t *img, const char *path, GError **errp)
+static bool image_write_ppm(pixman_image_t *img, const char *path,
+                            GError **errp)
 {
     size_t raw_len;
     g_autofree uint8_t *raw = image_rgb_rows(img, false, &raw_len);

@@ -9,6 +9,7 @@
  * end is measured, and the exit status says whether every check held.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,7 +52,7 @@ static bool parse_size(const char *s, uint64_t *out)
         }
         shift = 10 * (int)(u - units + 1);
         end++;
-        if (g_ascii_strcasecmp(end, "") != 0 && g_ascii_strcasecmp(end, "iB") != 0 &&
+        if (*end && g_ascii_strcasecmp(end, "iB") != 0 &&
             g_ascii_strcasecmp(end, "B") != 0) {
             return false;
         }
@@ -70,7 +71,8 @@ static bool parse_pow2(const char *what, const char *s, uint32_t *shift,
 
     if (!parse_size(s, &v) || v == 0 || (v & (v - 1)) != 0) {
         g_set_error(errp, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                    "%s \"%s\" is not a power of two (e.g. 64K, 128T)", what, s);
+                    "%s \"%s\" is not a power of two (e.g. 64K, 128T)",
+                    what, s);
         return false;
     }
     *shift = __builtin_ctzll(v);
@@ -103,6 +105,18 @@ static unsigned window_number(PseriesMachine *m, SpaprTceTable *tcet)
     return n;
 }
 
+static void say(GString *rep, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* One more line (or part of one) of the report. */
+static void say(GString *rep, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    g_string_append_vprintf(rep, fmt, ap);
+    va_end(ap);
+}
+
 static const char *yes_no(bool b)
 {
     return b ? "yes" : "NO";
@@ -113,9 +127,11 @@ int main(int argc, char **argv)
     DemoOptions opt = { .mappings = 64 };
     GOptionEntry entries[] = {
         { "window-size", 'w', 0, G_OPTION_ARG_STRING, &opt.window_size,
-          "Size of the 64-bit DMA window the guest creates (default 128T)", "SIZE" },
+          "Size of the 64-bit DMA window the guest creates (default 128T)",
+          "SIZE" },
         { "page-size", 'p', 0, G_OPTION_ARG_STRING, &opt.page_size,
-          "IOMMU page size of that window: 4K, 64K, 2M or 16M (default 64K)", "SIZE" },
+          "IOMMU page size of that window: 4K, 64K, 2M or 16M (default 64K)",
+          "SIZE" },
         { "mappings", 'n', 0, G_OPTION_ARG_INT, &opt.mappings,
           "DMA buffers the guest maps, 1 to 4 pages each (default 64)", "N" },
         { "ram", 'r', 0, G_OPTION_ARG_STRING, &opt.ram_size,
@@ -124,7 +140,8 @@ int main(int argc, char **argv)
           "Picture to write: .png, or .ppm (default frame.png)", "FILE" },
         { NULL }
     };
-    g_autoptr(GOptionContext) ctx = g_option_context_new("- a pseries-like machine on SwiftTCE");
+    g_autoptr(GOptionContext) ctx =
+        g_option_context_new("- a pseries-like machine on SwiftTCE");
     g_autoptr(GError) err = NULL;
     g_autoptr(GError) img_err = NULL;
     uint32_t window_shift, page_shift;
@@ -195,8 +212,11 @@ int main(int argc, char **argv)
     fb_bytes = (uint64_t)FB_WIDTH * FB_HEIGHT * 4;
     fb_pages = (fb_bytes + page_size - 1) >> page_shift;
     fb_gpa = guest_alloc(&g, fb_pages << page_shift, page_size, &err);
-    pool_pages = fb_gpa ? MIN(POOL_PAGES, (ram_size - g.alloc_next) >> page_shift) &
-                          ~(uint64_t)(BUF_PAGES - 1) : 0;
+    pool_pages = 0;
+    if (fb_gpa) {
+        pool_pages = MIN(POOL_PAGES, (ram_size - g.alloc_next) >> page_shift) &
+                     ~(uint64_t)(BUF_PAGES - 1);
+    }
     pool_gpa = pool_pages ? guest_alloc(&g, pool_pages << page_shift, page_size,
                                         &err) : 0;
     if (!fb_gpa || !pool_gpa) {
@@ -231,7 +251,8 @@ int main(int argc, char **argv)
     hotplug_tces = 0;
     for (i = 0; i < opt.mappings; i++) {
         uint64_t pages = 1 + i % BUF_PAGES;
-        hwaddr gpa = pool_gpa + ((((uint64_t)i * BUF_PAGES) % pool_pages) << page_shift);
+        uint64_t pool_index = ((uint64_t)i * BUF_PAGES) % pool_pages;
+        hwaddr gpa = pool_gpa + (pool_index << page_shift);
         uint64_t perm = i % 2 ? TCE_PCI_READ : TCE_PCI_READ | TCE_PCI_WRITE;
 
         if (i == opt.mappings / 2) {
@@ -284,8 +305,8 @@ int main(int argc, char **argv)
         uint64_t bus = guest_bus_addr(&g, fb_pages + i * slot);
         uint64_t args[4] = { g.liobn, bus };
         bool want = i % 3 != 2;
-        bool in_table = spapr_hcall_tce(H_GET_TCE, args, &m->mem) == H_SUCCESS &&
-                        (args[0] & 3) != 0;
+        bool in_table = spapr_hcall_tce(H_GET_TCE, args, &m->mem) ==
+                        H_SUCCESS && (args[0] & 3) != 0;
         const MirrorEntry *me = container_lookup(c, bus);
         bool agree = in_table == want && (me != NULL) == want &&
                      (!me || me->gpa == (args[0] & ~(page_size - 1)));
@@ -319,69 +340,69 @@ int main(int argc, char **argv)
         g_autofree char *slot_s = size_str(slot << page_shift);
         g_autofree char *ddw_s = size_str(g.nb_pages << page_shift);
 
-        g_string_append_printf(rep, "pseries-demo: pseries-like machine, %s guest "
-                               "RAM, PHB 0 (BUID 0x%" PRIx64 ")\n", ram_s,
-                               spapr_phb_get_buid(m->phb));
-        g_string_append_printf(rep, "windows:\n");
+        say(rep, "pseries-demo: pseries-like machine, %s guest "
+            "RAM, PHB 0 (BUID 0x%" PRIx64 ")\n", ram_s,
+            spapr_phb_get_buid(m->phb));
+        say(rep, "windows:\n");
         for (n = 0; n < SPAPR_PCI_DMA_MAX_WINDOWS; n++) {
             SpaprTceTable *t = spapr_phb_get_window(m->phb, n);
             uint32_t nb = t ? spapr_tce_get_nb_table(t) : 0;
             g_autofree char *win_s = NULL, *page_s = NULL;
 
             if (!t || nb == 0) {
-                g_string_append_printf(rep, "  %u  (disabled)\n", n);
+                say(rep, "  %u  (disabled)\n", n);
                 continue;
             }
             win_s = size_str((uint64_t)nb << spapr_tce_get_page_shift(t));
             page_s = size_str(1ULL << spapr_tce_get_page_shift(t));
-            g_string_append_printf(rep, "  %u  LIOBN 0x%08x  bus 0x%016" PRIx64
-                                   "  %9s, %8s pages, %10u TCEs  ", n,
-                                   spapr_tce_get_liobn(t),
-                                   spapr_tce_get_bus_offset(t), win_s, page_s, nb);
+            say(rep, "  %u  LIOBN 0x%08x  bus 0x%016" PRIx64
+                "  %9s, %8s pages, %10u TCEs  ", n,
+                spapr_tce_get_liobn(t),
+                spapr_tce_get_bus_offset(t), win_s, page_s, nb);
             if (t == ddw) {
-                g_string_append_printf(rep, "(DDW by RTAS; %u window free before, "
-                                       "page mask 0x%x)\n", g.windows_available,
-                                       g.page_size_mask);
+                say(rep, "(DDW by RTAS; %u window free before, "
+                    "page mask 0x%x)\n", g.windows_available,
+                    g.page_size_mask);
             } else {
-                g_string_append_printf(rep, "(default)\n");
+                say(rep, "(default)\n");
             }
         }
-        g_string_append_printf(rep, "mappings:  framebuffer %dx%d = %" PRIu64
-                               " TCEs, %d buffers = %" PRIu64 " TCEs (one every "
-                               "%s),\n", FB_WIDTH, FB_HEIGHT, fb_pages,
-                               opt.mappings, buf_pages_total, slot_s);
-        g_string_append_printf(rep, "           %u TCEs in %u H_PUT_TCE_INDIRECT; "
-                               "%u buffers (%" PRIu64 " TCEs) unmapped by "
-                               "H_STUFF_TCE; %" PRIu64 " TCEs live\n",
-                               g.tces_written, g.indirect_calls, unmapped_bufs,
-                               unmapped_pages, live_tces);
-        g_string_append_printf(rep, "replay:    container hotplugged after %u "
-                               "TCEs: %s window replayed in %.3f ms (%u "
-                               "entries)\n", hotplug_tces, ddw_s,
-                               c->replay_ns[ddw_n] / 1e6, c->replayed[ddw_n]);
-        g_string_append_printf(rep, "           at the end, every window "
-                               "replayed in %.3f ms (%u entries)\n",
-                               check.replay_ns / 1e6, check.table_entries);
-        g_string_append_printf(rep, "storage:   %zu bytes (%s) for the DDW's table "
-                               "vs %s flat (%u TCEs x 8 bytes): %.0fx smaller\n",
-                               storage, storage_s, flat_s,
-                               spapr_tce_get_nb_table(ddw),
-                               (double)flat_bytes / (double)MAX(storage, 1));
-        g_string_append_printf(rep, "container: state == table state: %s (%u "
-                               "mirrored, %u in the tables, %u agree with "
-                               "H_GET_TCE;\n", yes_no(state_ok && cells_ok),
-                               check.mirrored, check.table_entries,
-                               check.get_tce_checked);
-        g_string_append_printf(rep, "           %u MAP + %u UNMAP mirrored after "
-                               "attaching; %u/%d buffers as the guest left "
-                               "them)\n",
-                               c->maps - c->replayed[0] - c->replayed[1],
-                               c->unmaps, opt.mappings - mismatched_cells,
-                               opt.mappings);
-        g_string_append_printf(rep, "display:   %dx%d scanned out through "
-                               "translate (%u translations, %u faults) == guest "
-                               "framebuffer: %s\n", FB_WIDTH, FB_HEIGHT,
-                               d.translations, d.faults, yes_no(frame_ok));
+        say(rep, "mappings:  framebuffer %dx%d = %" PRIu64
+            " TCEs, %d buffers = %" PRIu64 " TCEs (one every "
+            "%s),\n", FB_WIDTH, FB_HEIGHT, fb_pages,
+            opt.mappings, buf_pages_total, slot_s);
+        say(rep, "           %u TCEs in %u H_PUT_TCE_INDIRECT; "
+            "%u buffers (%" PRIu64 " TCEs) unmapped by "
+            "H_STUFF_TCE; %" PRIu64 " TCEs live\n",
+            g.tces_written, g.indirect_calls, unmapped_bufs,
+            unmapped_pages, live_tces);
+        say(rep, "replay:    container hotplugged after %u "
+            "TCEs: %s window replayed in %.3f ms (%u "
+            "entries)\n", hotplug_tces, ddw_s,
+            c->replay_ns[ddw_n] / 1e6, c->replayed[ddw_n]);
+        say(rep, "           at the end, every window "
+            "replayed in %.3f ms (%u entries)\n",
+            check.replay_ns / 1e6, check.table_entries);
+        say(rep, "storage:   %zu bytes (%s) for the DDW's table "
+            "vs %s flat (%u TCEs x 8 bytes): %.0fx smaller\n",
+            storage, storage_s, flat_s,
+            spapr_tce_get_nb_table(ddw),
+            (double)flat_bytes / (double)MAX(storage, 1));
+        say(rep, "container: state == table state: %s (%u "
+            "mirrored, %u in the tables, %u agree with "
+            "H_GET_TCE;\n", yes_no(state_ok && cells_ok),
+            check.mirrored, check.table_entries,
+            check.get_tce_checked);
+        say(rep, "           %u MAP + %u UNMAP mirrored after "
+            "attaching; %u/%d buffers as the guest left "
+            "them)\n",
+            c->maps - c->replayed[0] - c->replayed[1],
+            c->unmaps, opt.mappings - mismatched_cells,
+            opt.mappings);
+        say(rep, "display:   %dx%d scanned out through "
+            "translate (%u translations, %u faults) == guest "
+            "framebuffer: %s\n", FB_WIDTH, FB_HEIGHT,
+            d.translations, d.faults, yes_no(frame_ok));
     }
 
     /*
@@ -395,12 +416,12 @@ int main(int argc, char **argv)
     reset_ok = guest_reset_ddw(&g, &err) && container_check(c, &check) &&
                check.mirrored == 0 && check.table_entries == 0;
     if (reset_ok) {
-        g_string_append_printf(rep, "reset:     ibm,reset-pe-dma-window: the "
-                               "container left %u window(s) and rejoined %u; "
-                               "mirror %u == tables %u: yes\n",
-                               c->windows_detached - detached,
-                               c->windows_attached - attached, check.mirrored,
-                               check.table_entries);
+        say(rep, "reset:     ibm,reset-pe-dma-window: the "
+            "container left %u window(s) and rejoined %u; "
+            "mirror %u == tables %u: yes\n",
+            c->windows_detached - detached,
+            c->windows_attached - attached, check.mirrored,
+            check.table_entries);
         attached = c->windows_attached;
         reset_ok = guest_create_ddw(&g, page_shift, window_shift, &err);
     }
@@ -412,25 +433,28 @@ int main(int argc, char **argv)
                    container_check(c, &check);
     }
     if (reset_ok) {
-        g_string_append_printf(rep, "           DDW created again: the container "
-                               "attached inside the RTAS call, replay skipped "
-                               "(%u entries, %.3f ms)\n", c->replayed[n],
-                               c->replay_ns[n] / 1e6);
+        say(rep, "           DDW created again: the container "
+            "attached inside the RTAS call, replay skipped "
+            "(%u entries, %.3f ms)\n", c->replayed[n],
+            c->replay_ns[n] / 1e6);
     } else {
-        g_string_append_printf(rep, "reset:     FAILED: %s\n",
-                               err ? err->message : "container and tables disagree");
+        say(rep, "reset:     FAILED: %s\n",
+            err ? err->message
+            : "container and tables disagree");
     }
 
-    g_string_append_printf(rep, "machine:   the guest made %u hypercalls (%u "
-                           "failed) and %u RTAS calls\n", m->hcalls, m->hcalls_failed, m->rtas_calls);
+    say(rep, "machine:   the guest made %u hypercalls (%u "
+        "failed) and %u RTAS calls\n", m->hcalls,
+        m->hcalls_failed, m->rtas_calls);
     if (written) {
-        g_string_append_printf(rep, "frame:     %s (%dx%d %s)\n", written,
-                               pixman_image_get_width(img),
-                               pixman_image_get_height(img),
-                               g_str_has_suffix(written, ".png") ? "PNG" : "PPM");
+        say(rep, "frame:     %s (%dx%d %s)\n", written,
+            pixman_image_get_width(img),
+            pixman_image_get_height(img),
+            g_str_has_suffix(written, ".png") ? "PNG"
+            : "PPM");
     } else {
-        g_string_append_printf(rep, "frame:     NOT written: %s\n",
-                               img_err->message);
+        say(rep, "frame:     NOT written: %s\n",
+            img_err->message);
     }
     fputs(rep->str, stdout);
     g_string_free(rep, TRUE);
