@@ -36,7 +36,8 @@ SpaprTceTable *spapr_tce_new_table(void *owner, uint32_t liobn, Error **errp);
 /*
  * Gives the table nb_table entries of 1 << page_shift bytes at bus_offset.
  * Refused with -EINVAL when enabled already, for page_shift 0 or > 63, for
- * nb_table 0, or when the window would pass 2^64.
+ * nb_table 0, when nb_table << page_shift does not fit in 64 bits, or when
+ * the window would pass 2^64 (it may end exactly there).
  */
 int spapr_tce_table_enable(SpaprTceTable *tcet, uint32_t page_shift,
                            uint64_t bus_offset, uint32_t nb_table,
