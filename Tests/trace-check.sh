@@ -33,7 +33,7 @@ expect() {
     ok $r "$2"
 }
 
-echo "1..19"
+echo "1..25"
 
 for t in "$DIR"/default-window-1disk.trace "$DIR"/ddw-16m-1disk.trace; do
     "$CHECK" "$t" >"$TMP/out" 2>&1
@@ -81,6 +81,39 @@ variant "unknown event" '2s/new_table/old_table/'
 variant "missing new_table for the default window" '2d'
 variant "ddw=on machine answers differently" '1s/ddw=off/ddw=on pgsz=0x1000/;$a\
 spapr_iommu_ddw_query buid=0x800000020000000 addr=0x0, 1 windows available, max window size=0x80000000, mask=0x107'
+
+# Hypercalls that fail part-way: QEMU traces the failing TCE with the index
+# before it (indirect) and the ioba it stopped at (stuff).
+partial() {
+    cat <<'T'
+# machine: ddw=on
+spapr_iommu_new_table liobn=0x80000000 table=0x55d0 fd=-1
+spapr_iommu_pci_indirect liobn=0x80000000 ioba=0x3fffe000 tcelist=0x9000 iobaN=0x1 tceN=0x9000003 ret=-4
+spapr_iommu_xlate liobn=0x80000000 0x3fffe000 -> 0x1234000 perm=3 mask=0xfff
+spapr_iommu_xlate liobn=0x80000000 0x3ffff000 -> 0x5678000 perm=1 mask=0xfff
+spapr_iommu_pci_indirect liobn=0x80000000 ioba=0x40000000 tcelist=0x9000 iobaN=0x0 tceN=0x1 ret=-4
+spapr_iommu_pci_stuff liobn=0x80000000 ioba=0x40000000 tcevalue=0x3 npages=4 ret=-4
+spapr_iommu_pci_stuff liobn=0x80000000 ioba=0x40000000 tcevalue=0x0 npages=4 ret=0
+spapr_iommu_xlate liobn=0x80000000 0x3fffe000 -> 0x0 perm=0 mask=0xfff
+spapr_iommu_ddw_query buid=0x800000020000000 addr=0x0, 1 windows available, max window size=0x80000000, mask=0x107
+spapr_iommu_new_table liobn=0x80000001 table=0x7f00 fd=-1
+spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, page size=0x1000, requested=0x10000000000, start addr=0x800000000000000, liobn=0x80000001
+spapr_iommu_ddw_query buid=0x800000020000000 addr=0x0, 0 windows available, max window size=0x80000000, mask=0x107
+T
+}
+partial >"$TMP/partial.trace"
+expect pass "partly failing indirect and stuff, a second DDW query" "$TMP/partial.trace"
+pvariant() {
+    partial | sed "$2" >"$TMP/p.trace"
+    expect fail "$1" "$TMP/p.trace"
+}
+pvariant "indirect: an in-window first entry cannot fail" '3s/iobaN=0x1/iobaN=0x0/'
+pvariant "indirect past the window cannot succeed" '6s/ret=-4/ret=0/'
+pvariant "new_table before a call that enables nothing" '10s/^/spapr_iommu_new_table liobn=0x80000001 table=0x1 fd=-1\
+/;11d'
+pvariant "DDW query counts the new window" '13s/0 windows/1 windows/'
+pvariant "a vast stuff stops the replay" '$a\
+spapr_iommu_pci_stuff liobn=0x80000001 ioba=0x800002000000000 tcevalue=0x3 npages=33554432 ret=0'
 
 # The real DDW trace, altered.
 rvariant() {

@@ -163,6 +163,8 @@ typedef struct Ctx {
     bool needs_announce[NWINDOWS];
     /* new_table lines waiting for the call that enables their window. */
     bool pending[NWINDOWS];
+    /* Entries the replayed calls may still write (TCE_TRACE_MAX_PAGE_WRITES). */
+    uint64_t write_budget;
 } Ctx;
 
 static void problem(Ctx *c, bool mismatch, const char *fmt, ...)
@@ -528,6 +530,19 @@ static void after_call(Ctx *c, const WindowSnapshot *before)
     }
 }
 
+/* Takes pages from the write budget; false (and replay stops) when out. */
+static bool spend(Ctx *c, uint64_t pages)
+{
+    if (pages > c->write_budget) {
+        ERROR(c, "the trace writes more than %lu table entries: replay "
+              "stopped", (unsigned long)TCE_TRACE_MAX_PAGE_WRITES);
+        c->fatal = true;
+        return false;
+    }
+    c->write_budget -= pages;
+    return true;
+}
+
 static void check_ret(Ctx *c, const char *what, int64_t got, int64_t want)
 {
     if (got == want) {
@@ -573,6 +588,10 @@ static void ev_stuff(Ctx *c, const char *args)
         return;
     }
     have_geometry = geometry(liobn, &g);
+    /* Only a call the model would not refuse at once costs writes. */
+    if (have_geometry && npages <= g.nb && !spend(c, npages)) {
+        return;
+    }
     /*
      * QEMU traces the ioba its loop stopped at: after npages pages on
      * success, at the failing page otherwise (how many pages were written
@@ -663,6 +682,9 @@ static void ev_indirect(Ctx *c, const char *args)
         npages = last + 2;
         stub.known_index = last + 1;
         unknown_count = last + 1;
+    }
+    if (!spend(c, npages)) {
+        return;
     }
     stub.base = list;
     stub.known_tce = tce;
@@ -887,6 +909,7 @@ int tce_trace_check_text_report(const char *text, size_t len,
     c.out = out;
     c.report = report;
     c.opaque = opaque;
+    c.write_budget = TCE_TRACE_MAX_PAGE_WRITES;
     spapr_phb_config_default(&c.cfg, PHB_INDEX);
     if (!text && len) {
         ERROR(&c, "no text");

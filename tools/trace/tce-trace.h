@@ -28,6 +28,13 @@ extern "C" {
 /* Longest line the parser accepts; longer lines are errors. */
 #define TCE_TRACE_MAX_LINE 4096
 
+/*
+ * Most table entries the replayed hypercalls may write in one trace (a guest
+ * may stuff billions of pages; a checker must stay bounded in time and
+ * memory). A trace that needs more stops with an error.
+ */
+#define TCE_TRACE_MAX_PAGE_WRITES (1UL << 24)
+
 typedef struct TceTraceResult {
     unsigned long lines;        /* lines read, comments and blanks included */
     unsigned long events;       /* event lines replayed */
