@@ -19,8 +19,11 @@
 #define GUEST_PAGES  16
 #define GUEST_SIZE   (GUEST_PAGES * 4096)
 #define MAX_OPS      96
-/* H_STUFF_TCE costs one put per page, as in QEMU: keep inputs fast. */
-#define STUFF_CAP    (1ULL << 18)
+/*
+ * H_STUFF_TCE costs one put per page up to nb_table, as in QEMU: inputs
+ * stay fast with at most this many (larger counts are still refused).
+ */
+#define STUFF_CAP    (1ULL << 12)
 #define INDIRECT_MAX 512
 
 typedef struct Model {

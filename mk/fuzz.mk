@@ -11,6 +11,7 @@
 #   make fuzz FUZZ_SECONDS=600               every harness, 10 minutes each
 #   make fuzz FUZZ_HARNESSES=fuzz-hcall      one of them
 #   make fuzz-build                          only build
+#   fuzz/run.sh fuzz-hcall 600 -jobs=2       one harness by hand
 
 FUZZ_SECONDS   ?= 10
 FUZZ_FLAGS     ?=
@@ -23,7 +24,8 @@ FUZZ_CFLAGS     = -O1 -g -std=gnu11 -Wall -Wextra -Iinclude -Ifuzz -Itools/trace
                   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                   -fno-omit-frame-pointer
 
-# SAN_CC, SAN_LD and SAN_ENV come from mk/asan.mk.
+# SAN_CC and SAN_LD come from mk/asan.mk; fuzz/run.sh runs one harness.
+# FUZZ_OPTS_<harness>: libFuzzer options for one harness.
 .PHONY: fuzz fuzz-build
 
 # Own scratch path, and only these flags in it: SwiftPM does not rebuild
@@ -45,19 +47,13 @@ $(FUZZ_DIR)/bin/%: fuzz/%.c $(wildcard fuzz/*.h) $(FUZZ_LIB)
 fuzz-build: $(FUZZ_PROGS)
 
 fuzz: $(FUZZ_PROGS)
-	@mkdir -p $(FUZZ_DIR)/artifacts $(FUZZ_DIR)/logs
-	@set -e; for h in $(FUZZ_HARNESSES); do \
-	    mkdir -p $(FUZZ_DIR)/corpus/$$h fuzz/corpus/$$h; \
-	    dict=; [ -f fuzz/$$h.dict ] && dict=-dict=fuzz/$$h.dict; \
-	    echo "fuzz: $$h for $(FUZZ_SECONDS)s"; \
-	    if ! $(SAN_ENV) $(FUZZ_DIR)/bin/$$h -max_total_time=$(FUZZ_SECONDS) \
-	        -print_final_stats=1 -timeout=20 -rss_limit_mb=2048 $$dict \
-	        -artifact_prefix=$(FUZZ_DIR)/artifacts/$$h- $(FUZZ_FLAGS) \
-	        $(FUZZ_DIR)/corpus/$$h fuzz/corpus/$$h \
-	        >$(FUZZ_DIR)/logs/$$h.log 2>&1; then \
-	        tail -n 60 $(FUZZ_DIR)/logs/$$h.log; \
-	        echo "fuzz: $$h FAILED (log: $(FUZZ_DIR)/logs/$$h.log)"; exit 1; \
-	    fi; \
-	    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' \
-	        $(FUZZ_DIR)/logs/$$h.log | sed "s/^/fuzz: $$h /"; \
-	done
+	@set -e; $(foreach h,$(FUZZ_HARNESSES),\
+	    ASAN_SYMBOLIZER_PATH=$(SWIFT_USR)/bin/llvm-symbolizer \
+	    fuzz/run.sh $(h) $(FUZZ_SECONDS) $(FUZZ_OPTS_$(h)) $(FUZZ_FLAGS);)
+
+# fuzz-trace drives the trace parser, which is C: it is built in, with the
+# same instrumentation.
+FUZZ_EXTRA_fuzz-trace := tools/trace/tce-trace.c
+$(FUZZ_DIR)/bin/fuzz-trace: tools/trace/tce-trace.c tools/trace/tce-trace.h
+# Its seeds are trace excerpts of a few KiB.
+FUZZ_OPTS_fuzz-trace := -max_len=8192
