@@ -26,90 +26,6 @@ private let headerSize = 40
 private let entrySize = 12
 private let trailerSize = 4
 
-// MARK: - CRC-32
-
-private let crcTable: [UInt32] = (0..<256).map { n -> UInt32 in
-    var c = UInt32(n)
-    for _ in 0..<8 {
-        c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1
-    }
-    return c
-}
-
-private func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    crcTable.withUnsafeBufferPointer { table in
-        for byte in bytes {
-            crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
-        }
-    }
-    return ~crc
-}
-
-// MARK: - Walking every non-zero entry
-
-extension TCEStorage {
-    /// Calls body(index, tce) for every non-zero entry in index order. The
-    /// leaves' bitmaps mark only entries with a perm, so leaves are scanned
-    /// whole; interior bitmaps still skip what was never written.
-    func forEachNonZero(_ body: (UInt64, UInt64) -> Void) {
-        guard let root else { return }
-        func visit(_ node: TCENode, _ level: Int, _ base: UInt64) {
-            if level == 0 {
-                for slot in 0..<TCENode.slotCount {
-                    let tce = node.slot(slot).pointee.load(ordering: .relaxed)
-                    if tce != 0 { body(base | UInt64(slot), tce) }
-                }
-                return
-            }
-            for w in 0..<TCENode.bitmapWords {
-                var bits = node.words[w].load(ordering: .acquiring)
-                while bits != 0 {
-                    let slot = w << 6 | bits.trailingZeroBitCount
-                    bits &= bits &- 1
-                    if let child = TCENode(bitPattern: node.slot(slot).pointee.load(ordering: .acquiring)) {
-                        visit(child, level - 1,
-                              base | UInt64(slot) << UInt64(level * TCENode.slotBits))
-                    }
-                }
-            }
-        }
-        visit(root, levels - 1, 0)
-    }
-}
-
-// MARK: - Byte order helpers
-
-private struct Writer {
-    let base: UnsafeMutablePointer<UInt8>
-    var offset = 0
-
-    mutating func put<T: FixedWidthInteger>(_ value: T) {
-        var big = value.bigEndian
-        withUnsafeBytes(of: &big) { bytes in
-            for byte in bytes {
-                base[offset] = byte
-                offset += 1
-            }
-        }
-    }
-}
-
-private struct Reader {
-    let bytes: UnsafeRawBufferPointer
-    var offset = 0
-
-    /// The next value; the caller has checked that the bytes are there.
-    mutating func get<T: FixedWidthInteger>(_: T.Type) -> T {
-        var value: T = 0
-        for _ in 0..<MemoryLayout<T>.size {
-            value = value << 8 | T(bytes[offset])
-            offset += 1
-        }
-        return value
-    }
-}
-
 // MARK: - Save
 
 @c @implementation
@@ -129,7 +45,7 @@ public func spapr_tce_table_save(
     }
     let size = headerSize + entries.count * entrySize + trailerSize
     guard let buf, buf_size >= size else { return size }
-    var w = Writer(base: buf)
+    var w = MigrationWriter(base: buf)
     for byte in magic { w.put(byte) }
     w.put(formatVersion)
     w.put(table.pointee.liobn)
@@ -142,7 +58,7 @@ public func spapr_tce_table_save(
         w.put(index)
         w.put(tce)
     }
-    w.put(crc32(UnsafeRawBufferPointer(start: buf, count: w.offset)))
+    w.put(migrationCRC32(UnsafeRawBufferPointer(start: buf, count: w.offset)))
     return size
 }
 
@@ -167,7 +83,7 @@ private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32) throws(LoadEr
     guard bytes.count >= headerSize + trailerSize else {
         throw invalid("truncated: \(bytes.count) bytes, a header needs \(headerSize + trailerSize)")
     }
-    var r = Reader(bytes: bytes)
+    var r = MigrationReader(bytes: bytes)
     for expected in magic where r.get(UInt8.self) != expected {
         throw invalid("not a TCE table stream (bad magic)")
     }
@@ -213,8 +129,8 @@ private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32) throws(LoadEr
         throw invalid("\(bytes.count - expected) trailing bytes after the stream")
     }
     let body = UnsafeRawBufferPointer(rebasing: bytes[0..<(expected - trailerSize)])
-    var tail = Reader(bytes: bytes, offset: expected - trailerSize)
-    guard crc32(body) == tail.get(UInt32.self) else {
+    var tail = MigrationReader(bytes: bytes, offset: expected - trailerSize)
+    guard migrationCRC32(body) == tail.get(UInt32.self) else {
         throw invalid("checksum mismatch: the stream is corrupt")
     }
     guard nbTable != 0 else {
