@@ -2,16 +2,13 @@
 # Runs every snippet of the "Using SwiftTCE from C" documentation, as a user
 # would paste it: a meson subproject consumer, meson-glue/example, make
 # install + pkg-config (cc, Make shared and static, meson), and dlopen.
-# The snippets are read from README.md when it has them, else from
-# meson-glue/USAGE.md (<!-- snippet: NAME --> before a fenced block).
+# The snippets are read from README.md (<!-- snippet: NAME --> before a
+# fenced block).
 # Output is TAP.
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd -P)
-doc=meson-glue/USAGE.md
-if grep -q '<!-- snippet: c-program -->' "$root/README.md" 2>/dev/null; then
-    doc=README.md
-fi
+doc=README.md
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/swifttce-usage.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export SWIFTTCE="$root"

@@ -57,7 +57,7 @@ install: $(STATIC_LIB) $(SHARED_LIB)
 	    > $(INSTALL_ROOT)/lib/pkgconfig/swifttce.pc
 	@echo "installed SwiftTCE in $(INSTALL_ROOT)"
 
-# make check runs every snippet of meson-glue/USAGE.md (the README's
+# make check runs every snippet of README.md (its
 # "Using SwiftTCE from C"): meson subproject, pkg-config, install, dlopen.
 CHECK_SCRIPTS += Tests/usage-check.sh
 CHECK_DEPS    += $(PC_FILE)

@@ -1,11 +1,12 @@
 #!/bin/sh
-# Installs what the C side needs (GLib, pixman, meson, ninja, pkg-config) when
+# Installs what the C side needs (GLib, pixman, zlib, meson, ninja, pkg-config) when
 # it is missing. Runs as root with apt-get; otherwise says what to install.
 set -u
 missing=""
 pkg-config --version >/dev/null 2>&1 || missing="$missing pkg-config"
 pkg-config --exists glib-2.0 2>/dev/null || missing="$missing libglib2.0-dev"
 pkg-config --exists pixman-1 2>/dev/null || missing="$missing libpixman-1-dev"
+pkg-config --exists zlib 2>/dev/null || missing="$missing zlib1g-dev"
 command -v meson >/dev/null 2>&1 || missing="$missing meson"
 command -v ninja >/dev/null 2>&1 || missing="$missing ninja-build"
 [ -z "$missing" ] && exit 0
