@@ -349,6 +349,124 @@ static void test_null_hcall(void)
     spapr_tce_table_free(t);
 }
 
+/* The PHB, RTAS and migration entry points with NULL where data belongs. */
+static void test_null_phb_rtas(void)
+{
+    SpaprPhbConfig cfg;
+    SpaprPhb *phb;
+    SpaprTceTable *w0, *w1;
+    Error *err = NULL;
+    uint32_t rets[8];
+    uint32_t buid_hi, buid_lo;
+
+    g_assert_null(spapr_phb_new(NULL, &err));
+    assert_error_set(&err);
+    g_assert_null(spapr_phb_new(NULL, NULL));
+    spapr_phb_config_default(NULL, 0);
+    spapr_phb_free(NULL);
+    spapr_phb_reset(NULL);
+    spapr_phb_set_window_listener(NULL, NULL, NULL);
+    g_assert_cmphex(spapr_phb_get_buid(NULL), ==, 0);
+    g_assert_null(spapr_phb_get_window(NULL, 0));
+
+    spapr_phb_config_default(&cfg, 7);
+    phb = spapr_phb_new(&cfg, &err);
+    g_assert_nonnull(phb);
+    g_assert_null(err);
+    w0 = spapr_phb_get_window(phb, 0);
+    w1 = spapr_phb_get_window(phb, 1);
+    buid_hi = (uint32_t)(spapr_phb_get_buid(phb) >> 32);
+    buid_lo = (uint32_t)spapr_phb_get_buid(phb);
+
+    /* No argument array: a parameter error, and the PHB is as it was. */
+    memset(rets, 0x5a, sizeof(rets));
+    rtas_ibm_query_pe_dma_window(3, NULL, 5, rets);
+    g_assert_cmpint((int32_t)rets[0], ==, RTAS_OUT_PARAM_ERROR);
+    g_assert_cmphex(rets[1], ==, 0x5a5a5a5a);
+    rtas_ibm_create_pe_dma_window(5, NULL, 4, rets);
+    g_assert_cmpint((int32_t)rets[0], ==, RTAS_OUT_PARAM_ERROR);
+    rtas_ibm_remove_pe_dma_window(1, NULL, 1, rets);
+    g_assert_cmpint((int32_t)rets[0], ==, RTAS_OUT_PARAM_ERROR);
+    rtas_ibm_reset_pe_dma_window(3, NULL, 1, rets);
+    g_assert_cmpint((int32_t)rets[0], ==, RTAS_OUT_PARAM_ERROR);
+
+    /* No return array, or nret 0: nothing is written, nothing crashes. */
+    {
+        uint32_t q[3] = { 0, buid_hi, buid_lo };
+
+        rtas_ibm_query_pe_dma_window(3, q, 5, NULL);
+        rets[0] = 0x5a5a5a5a;
+        rtas_ibm_query_pe_dma_window(3, q, 0, rets);
+        g_assert_cmphex(rets[0], ==, 0x5a5a5a5a);
+        rtas_ibm_reset_pe_dma_window(3, q, 0, rets);
+        g_assert_cmphex(rets[0], ==, 0x5a5a5a5a);
+    }
+
+    /* An unknown BUID or LIOBN is a parameter error with nothing changed. */
+    {
+        uint32_t q[5] = { 0, buid_hi, buid_lo + 100, 16, 40 };
+        uint32_t r[1] = { LIOBN_UNKNOWN };
+
+        rtas_ibm_create_pe_dma_window(5, q, 4, rets);
+        g_assert_cmpint((int32_t)rets[0], ==, RTAS_OUT_PARAM_ERROR);
+        rtas_ibm_reset_pe_dma_window(3, q, 1, rets);
+        g_assert_cmpint((int32_t)rets[0], ==, RTAS_OUT_PARAM_ERROR);
+        rtas_ibm_remove_pe_dma_window(1, r, 1, rets);
+        g_assert_cmpint((int32_t)rets[0], ==, RTAS_OUT_PARAM_ERROR);
+    }
+
+    g_assert_true(spapr_phb_get_window(phb, 0) == w0);
+    g_assert_true(spapr_phb_get_window(phb, 1) == w1);
+    g_assert_cmpuint(spapr_tce_get_nb_table(w0), ==, 0x40000000 >> 12);
+    g_assert_cmpuint(spapr_tce_get_page_shift(w0), ==, 12);
+    g_assert_cmpuint(spapr_tce_get_nb_table(w1), ==, 0);
+    spapr_phb_free(phb);
+    g_assert_null(spapr_tce_find_by_liobn(SPAPR_PCI_LIOBN(7, 0)));
+    g_assert_null(spapr_tce_find_by_liobn(SPAPR_PCI_LIOBN(7, 1)));
+}
+
+static void test_null_migration(void)
+{
+    SpaprTceTable *t = new_enabled(LIOBN_A);
+    TableState before;
+    Error *err = NULL;
+    size_t need;
+    uint8_t *saved, *again;
+
+    write_entries(LIOBN_A);
+    before = table_state(t);
+    need = spapr_tce_table_save(t, NULL, 0);
+    g_assert_cmpuint(need, >, 0);
+    /* No buffer however large it is said to be: the size, nothing written. */
+    g_assert_cmpuint(spapr_tce_table_save(t, NULL, 1 << 20), ==, need);
+    g_assert_cmpuint(spapr_tce_table_save(NULL, NULL, 0), ==, 0);
+    saved = g_malloc(need);
+    g_assert_cmpuint(spapr_tce_table_save(t, saved, need), ==, need);
+
+    g_assert_cmpint(spapr_tce_table_load(NULL, saved, need, &err), ==,
+                    -EINVAL);
+    assert_error_set(&err);
+    g_assert_cmpint(spapr_tce_table_load(t, NULL, need, &err), ==, -EINVAL);
+    assert_error_set(&err);
+    g_assert_cmpint(spapr_tce_table_load(t, NULL, 0, &err), ==, -EINVAL);
+    assert_error_set(&err);
+    g_assert_cmpint(spapr_tce_table_load(t, saved, 0, &err), ==, -EINVAL);
+    assert_error_set(&err);
+    g_assert_cmpint(spapr_tce_table_load(t, saved, SIZE_MAX, &err), ==,
+                    -EINVAL);
+    assert_error_set(&err);
+    g_assert_cmpint(spapr_tce_table_load(t, NULL, 0, NULL), ==, -EINVAL);
+
+    assert_table_state(t, &before);
+    assert_entries_kept(LIOBN_A);
+    again = g_malloc(need);
+    g_assert_cmpuint(spapr_tce_table_save(t, again, need), ==, need);
+    g_assert_cmpint(memcmp(saved, again, need), ==, 0);
+    g_free(saved);
+    g_free(again);
+    spapr_tce_table_free(t);
+}
+
 /* ---- Notifiers: start > end and the other refusals ---------------------- */
 
 static void test_notifier_start_after_end_c_iommu(void)
@@ -766,6 +884,8 @@ int main(int argc, char **argv)
     g_test_add_func("/bad-input/null/enable", test_null_enable);
     g_test_add_func("/bad-input/null/void-calls", test_null_void_calls);
     g_test_add_func("/bad-input/null/hcall", test_null_hcall);
+    g_test_add_func("/bad-input/null/phb-rtas", test_null_phb_rtas);
+    g_test_add_func("/bad-input/null/migration", test_null_migration);
     g_test_add_func("/bad-input/notifier/start-after-end-c-iommu",
                     test_notifier_start_after_end_c_iommu);
     g_test_add_func("/bad-input/notifier/start-after-end-tce",
