@@ -10,8 +10,9 @@
 #
 #   make fuzz FUZZ_SECONDS=600               every harness, 10 minutes each
 #   make fuzz FUZZ_HARNESSES=fuzz-hcall      one of them
+#   make fuzz FUZZ_FLAGS=-runs=0             only replay the corpora (regression)
 #   make fuzz-build                          only build
-#   fuzz/run.sh fuzz-hcall 600 -jobs=2       one harness by hand
+#   fuzz/run.sh fuzz-hcall 600               one harness by hand, once built
 
 FUZZ_SECONDS   ?= 10
 FUZZ_FLAGS     ?=
