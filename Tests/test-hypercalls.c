@@ -65,9 +65,16 @@ static void win_clear(Win *w)
     rec_clear(&w->unmap);
 }
 
+/*
+ * A bus address that reaches entry index. The hypercalls mask the ioba with
+ * the page mask before subtracting the bus offset, so with an offset inside
+ * a page the entry's own bus address is rounded up to the next page.
+ */
 static uint64_t ioba_of(const Win *w, uint64_t index)
 {
-    return w->bus + (index << w->shift);
+    uint64_t page = 1ULL << w->shift;
+
+    return (w->bus + (index << w->shift) + page - 1) & ~(page - 1);
 }
 
 static uint64_t raw(const Win *w, uint64_t index)
@@ -208,6 +215,40 @@ static void test_ioba_masking(void)
     g_assert_cmpint(spapr_h_put_tce(LIOBN, ioba_of(&w, 64) - 1, 1), ==,
                     H_SUCCESS);
     g_assert_cmphex(raw(&w, 63), ==, 1);
+    win_destroy(&w);
+}
+
+/*
+ * With a bus offset that is not a multiple of the page size, QEMU's masking
+ * shows: the ioba is masked first, then the offset subtracted, so the first
+ * page's own bus address lands below the window.
+ */
+static void test_ioba_masking_unaligned_bus(void)
+{
+    Win w;
+    uint64_t tce = 0;
+
+    win_init(&w, LIOBN, 16, 0x1000, 8);
+    g_assert_cmpint(spapr_h_put_tce(LIOBN, 0x1000, 3), ==, H_PARAMETER);
+    g_assert_cmpint(spapr_h_get_tce(LIOBN, 0x1000, &tce), ==, H_PARAMETER);
+    assert_no_events(&w);
+    /* 0x11000 masks to 0x10000: index (0x10000 - 0x1000) >> 16 = 0. */
+    g_assert_cmpint(spapr_h_put_tce(LIOBN, 0x11000, 0x70003), ==, H_SUCCESS);
+    g_assert_cmpuint(w.map.entries->len, ==, 1);
+    g_assert_cmphex(rec_entry(&w.map, 0)->iova, ==, 0);
+    g_assert_cmpint(spapr_h_get_tce(LIOBN, 0x1ffff, &tce), ==, H_SUCCESS);
+    g_assert_cmphex(tce, ==, 0x70003);
+    g_assert_cmpint(spapr_h_get_tce(LIOBN, 0x20000, &tce), ==, H_SUCCESS);
+    g_assert_cmphex(tce, ==, 0);
+    /* Stuff and indirect mask the same way. */
+    g_assert_cmpint(spapr_h_stuff_tce(LIOBN, 0x21000, 0x80001, 2), ==,
+                    H_SUCCESS);
+    g_assert_cmpint(spapr_h_get_tce(LIOBN, 0x20000, &tce), ==, H_SUCCESS);
+    g_assert_cmphex(tce, ==, 0x80001);
+    g_assert_cmpint(spapr_h_get_tce(LIOBN, 0x30000, &tce), ==, H_SUCCESS);
+    g_assert_cmphex(tce, ==, 0x80001);
+    g_assert_cmpint(spapr_h_get_tce(LIOBN, 0x40000, &tce), ==, H_SUCCESS);
+    g_assert_cmphex(tce, ==, 0);
     win_destroy(&w);
 }
 
@@ -489,16 +530,17 @@ static int64_t model_put(Model *m, uint64_t ioba, uint64_t tce)
     return H_SUCCESS;
 }
 
-static void test_random_vs_model(void)
+static void random_vs_model(uint64_t bus, guint32 seed)
 {
-    GRand *r = test_rand_new(TEST_SEED);
+    GRand *r = test_rand_new(seed);
     Win w;
-    Model m = { 16, 0x30000000, 300, NULL, 0, 0 };
+    Model m = { 16, bus, 300, NULL, 0, 0 };
     Guest g;
     SpaprGuestMemory mem = { &g, guest_read };
     uint64_t page_mask = ~((1ULL << m.shift) - 1);
 
     win_init(&w, LIOBN, m.shift, m.bus, m.nb);
+    g_assert_cmphex(ioba_of(&w, 0) - m.bus, <, 1ULL << m.shift);
     m.t = g_new0(uint64_t, m.nb);
     guest_init(&g, 0x100000, 600);
     for (int step = 0; step < 5000; step++) {
@@ -579,12 +621,21 @@ static void test_random_vs_model(void)
     g_rand_free(r);
 }
 
+static void test_random_vs_model(void)
+{
+    random_vs_model(0x30000000, TEST_SEED);
+    /* A bus offset inside a page: masking before subtracting matters. */
+    random_vs_model(0x30001000, TEST_SEED + 1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/hcall/put-get/basic", test_put_get_basic);
     g_test_add_func("/hcall/put-get/errors", test_put_errors);
     g_test_add_func("/hcall/put-get/ioba-masking", test_ioba_masking);
+    g_test_add_func("/hcall/put-get/ioba-masking-unaligned-bus",
+                    test_ioba_masking_unaligned_bus);
     g_test_add_func("/hcall/stuff/basic", test_stuff);
     g_test_add_func("/hcall/stuff/errors", test_stuff_errors);
     g_test_add_func("/hcall/indirect/basic", test_indirect);
