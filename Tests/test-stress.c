@@ -20,7 +20,12 @@
 
 #define LIOBN     0x6100u
 #define SHIFT     12
-#define ENTRIES   (1u << 15)   /* 64 leaves: node installs race too */
+/*
+ * Each round has its own window size: a 2-level tree, a 3-level tree with a
+ * leaf directory, a 3-level tree without one.
+ */
+static const uint32_t round_entries[] = { 1u << 15, (1u << 19) + 7, 1u << 23 };
+static uint32_t window_entries;
 #define HOT       64           /* entries both writers hammer */
 #define READERS   4
 #define WRITERS   2
@@ -54,6 +59,20 @@ static bool tce_is_valid(uint64_t index, uint64_t addr, unsigned perm)
            perm == (index + serial) % 3 + 1;
 }
 
+/* Half the time a hot entry, else near the window's end, else anywhere. */
+static uint64_t pick_index(uint64_t r)
+{
+    switch (r & 3) {
+    case 0:
+    case 1:
+        return (r >> 8) % HOT;
+    case 2:
+        return window_entries - 1 - (r >> 8) % 4096;
+    default:
+        return (r >> 8) % window_entries;
+    }
+}
+
 static uint64_t xorshift(uint64_t *s)
 {
     *s ^= *s << 13;
@@ -72,7 +91,7 @@ static void *reader(void *arg)
 
         for (i = 0; i < 1024; i++) {
             uint64_t r = xorshift(&s);
-            uint64_t index = (r & 1) ? (r >> 8) % HOT : (r >> 8) % ENTRIES;
+            uint64_t index = pick_index(r);
             hwaddr addr = (index << SHIFT) | (r >> 40 & 0xfff);
             IOMMUTLBEntry e = spapr_tce_iommu_ops.translate(region, addr, IOMMU_NONE, 0);
 
@@ -102,7 +121,7 @@ static void *writer(void *arg)
 
     while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
         uint64_t r = xorshift(&s);
-        uint64_t index = (r & 1) ? (r >> 8) % HOT : (r >> 8) % ENTRIES;
+        uint64_t index = pick_index(r);
         unsigned kind = (r >> 4) % 16;
         uint64_t i;
 
@@ -112,10 +131,10 @@ static void *writer(void *arg)
         } else if (kind < 14) {
             g_assert_cmpint(spapr_h_put_tce(LIOBN, index << SHIFT, make_tce(index, serial)),
                             ==, H_SUCCESS);
-        } else if (kind == 14 && index + 16 <= ENTRIES) {
+        } else if (kind == 14 && index + 16 <= window_entries) {
             /* One value for several entries: only valid as a clear. */
             g_assert_cmpint(spapr_h_stuff_tce(LIOBN, index << SHIFT, 0, 16), ==, H_SUCCESS);
-        } else if (index + 16 <= ENTRIES) {
+        } else if (index + 16 <= window_entries) {
             for (i = 0; i < 16; i++) {
                 list[i] = htobe64((r >> (i + 20)) & 1 ? make_tce(index + i, serial + i) : 0);
             }
@@ -205,13 +224,11 @@ static void test_translate_while_writing(void)
                         HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(region, &listener, NULL), ==, 0);
 
-    /* Three rounds, each on a fresh (reset) table, so installs race again. */
-    for (round = 0; round < 3; round++) {
-        if (round == 0) {
-            g_assert_cmpint(spapr_tce_table_enable(table, SHIFT, 0, ENTRIES, NULL), ==, 0);
-        } else {
-            spapr_tce_table_reset(table);
-        }
+    /* Rounds on fresh tables of different depths, so installs race again. */
+    for (round = 0; round < (int)G_N_ELEMENTS(round_entries); round++) {
+        window_entries = round_entries[round];
+        spapr_tce_table_disable(table);
+        g_assert_cmpint(spapr_tce_table_enable(table, SHIFT, 0, window_entries, NULL), ==, 0);
         atomic_store(&stop, false);
         for (i = 0; i < READERS; i++) {
             g_assert_cmpint(pthread_create(&readers[i], NULL, reader, (void *)(uintptr_t)i), ==, 0);
@@ -219,8 +236,8 @@ static void test_translate_while_writing(void)
         for (i = 0; i < WRITERS; i++) {
             g_assert_cmpint(pthread_create(&writers[i], NULL, writer, (void *)(uintptr_t)i), ==, 0);
         }
-        nap.tv_sec = (time_t)(seconds / 3);
-        nap.tv_nsec = (long)((seconds / 3 - (double)nap.tv_sec) * 1e9);
+        nap.tv_sec = (time_t)(seconds / G_N_ELEMENTS(round_entries));
+        nap.tv_nsec = (long)((seconds / G_N_ELEMENTS(round_entries) - (double)nap.tv_sec) * 1e9);
         nanosleep(&nap, NULL);
         atomic_store(&stop, true);
         for (i = 0; i < WRITERS; i++) {

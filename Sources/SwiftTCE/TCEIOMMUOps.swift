@@ -18,9 +18,20 @@ func swifttce_spapr_tce_translate(
     _ iommu_idx: Int32
 ) -> IOMMUTLBEntry {
     guard let table = Table(region: iommu) else { return unmappedEntry }
-    let index = addr >> UInt64(table.pointee.pageShift)
+    // pageShift is 1...63 while enabled, so the wrapping shifts are the plain
+    // ones; disabled, nbTable is 0 and nothing passes the check.
+    let shift = UInt64(table.pointee.pageShift)
+    let index = addr &>> shift
     guard index < UInt64(table.pointee.nbTable) else { return unmappedEntry }
-    return table.tlbEntry(index: index, tce: table.pointee.storage.load(index))
+    let tce = table.pointee.storage.load(index)
+    // Table.tlbEntry's fields, with iova = (index << shift) & mask = addr & mask.
+    let mask = ~UInt64(0) &<< shift
+    return IOMMUTLBEntry(
+        target_as: nil,
+        iova: addr & mask,
+        translated_addr: tce & mask,
+        addr_mask: ~mask,
+        perm: IOMMUAccessFlags(rawValue: UInt32(truncatingIfNeeded: tce & permBits)))
 }
 
 @c @implementation

@@ -67,6 +67,21 @@ struct TCEStorage {
     private(set) var root: TCENode?
     /// Levels including the leaves; each resolves 9 bits of the index.
     private(set) var levels = 0
+    /// (levels - 1) * 9: the shift of the root's slot in an index, kept so
+    /// that the walks need no multiplication (and no overflow check).
+    private var rootShift: UInt64 = 0
+    /// The leaf directory: for a tree of 3 or more levels whose leaves number
+    /// at most `directoryLimit`, slot p holds leaf p (indexes p * 512 ..< (p +
+    /// 1) * 512) once it exists, so that a read is two loads instead of a walk.
+    /// The tree stays complete (the walks use it); the directory only
+    /// shortcuts it. A writer publishes the leaf there before it writes an
+    /// entry, so whoever can see the entry can see the leaf.
+    private var directory: UnsafeMutablePointer<Atomic<UInt64>>?
+    /// Directory slots - 1 (a power of two); indexes are masked with it so a
+    /// stray index stays inside the directory.
+    private var directoryMask: UInt64 = 0
+    /// 8192 leaves (64 KiB of directory): windows of up to 2^22 entries.
+    static let directoryLimit = 8192
 
     /// Storage for indexes 0..<entryCount, or nil when memory runs out.
     init?(entryCount: UInt64) {
@@ -74,28 +89,57 @@ struct TCEStorage {
         while levels < 8 && entryCount > UInt64(1) << UInt64(TCENode.slotBits * levels) {
             levels += 1
         }
-        guard let root = TCENode.allocate() else { return nil }
+        let leaves = (entryCount + UInt64(TCENode.slotCount - 1)) >> UInt64(TCENode.slotBits)
+        var directory: UnsafeMutablePointer<Atomic<UInt64>>?
+        var directorySlots = 0
+        if levels >= 3 && leaves <= UInt64(TCEStorage.directoryLimit) {
+            directorySlots = 1
+            while UInt64(directorySlots) < leaves { directorySlots <<= 1 }
+            guard let raw = aligned_alloc(64, directorySlots * MemoryLayout<UInt64>.size) else { return nil }
+            let slots = raw.bindMemory(to: Atomic<UInt64>.self, capacity: directorySlots)
+            for i in 0..<directorySlots {
+                (slots + i).initialize(to: Atomic(0))
+            }
+            directory = slots
+        }
+        guard let root = TCENode.allocate() else {
+            free(directory)
+            return nil
+        }
         self.root = root
         self.levels = levels
+        self.rootShift = UInt64((levels - 1) * TCENode.slotBits)
+        self.directory = directory
+        self.directoryMask = UInt64(max(directorySlots, 1) - 1)
     }
 
     init() {}
 
     // MARK: - Reads (lock-free, allocation-free)
 
-    /// The raw TCE at index; 0 where nothing was ever written.
+    /// The raw TCE at index; 0 where nothing was ever written. The hot path
+    /// of translate: wrapping shifts and arithmetic only, so the compiled walk
+    /// is a few loads with no traps, calls or reference counting.
     @inline(__always)
     func load(_ index: UInt64) -> UInt64 {
+        if let directory {
+            let p = Int(truncatingIfNeeded: (index &>> UInt64(TCENode.slotBits)) & directoryMask)
+            // Acquire pairs with the publishing store: the leaf's zeroing is visible.
+            guard let leaf = TCENode(bitPattern: directory[p].load(ordering: .acquiring)) else {
+                return 0
+            }
+            return leaf.slot(Int(truncatingIfNeeded: index) & (TCENode.slotCount - 1)).pointee.load(ordering: .relaxed)
+        }
         guard var node = root else { return 0 }
-        var shift = UInt64((levels - 1) * TCENode.slotBits)
-        while shift > 0 {
-            let slot = Int(truncatingIfNeeded: index >> shift) & (TCENode.slotCount - 1)
+        var shift = rootShift
+        while shift != 0 {
+            let slot = Int(truncatingIfNeeded: index &>> shift) & (TCENode.slotCount - 1)
             // Acquire pairs with the installing CAS: the child's zeroing is visible.
             guard let child = TCENode(bitPattern: node.slot(slot).pointee.load(ordering: .acquiring)) else {
                 return 0
             }
             node = child
-            shift -= UInt64(TCENode.slotBits)
+            shift &-= UInt64(TCENode.slotBits)
         }
         return node.slot(Int(truncatingIfNeeded: index) & (TCENode.slotCount - 1)).pointee.load(ordering: .relaxed)
     }
@@ -103,12 +147,21 @@ struct TCEStorage {
     // MARK: - Writes (lock-free; may run on several threads at once)
 
     /// Stores the raw TCE at index. Returns false only when a node could not
-    /// be allocated, in which case nothing was changed.
+    /// be allocated, in which case nothing was changed. Inlined into the
+    /// hypercalls: a call would copy this struct to the stack each time.
+    @inline(__always)
     func store(_ index: UInt64, _ tce: UInt64) -> Bool {
+        let published = directory.map {
+            $0 + Int(truncatingIfNeeded: (index &>> UInt64(TCENode.slotBits)) & directoryMask)
+        }
+        if let published, let leaf = TCENode(bitPattern: published.pointee.load(ordering: .acquiring)) {
+            setLeafEntry(leaf, Int(truncatingIfNeeded: index) & (TCENode.slotCount - 1), tce)
+            return true
+        }
         guard var node = root else { return false }
-        var shift = UInt64((levels - 1) * TCENode.slotBits)
-        while shift > 0 {
-            let slot = Int(truncatingIfNeeded: index >> shift) & (TCENode.slotCount - 1)
+        var shift = rootShift
+        while shift != 0 {
+            let slot = Int(truncatingIfNeeded: index &>> shift) & (TCENode.slotCount - 1)
             if let child = TCENode(bitPattern: node.slot(slot).pointee.load(ordering: .acquiring)) {
                 node = child
             } else if tce == 0 {
@@ -117,7 +170,12 @@ struct TCEStorage {
                 guard let child = install(in: node, slot: slot) else { return false }
                 node = child
             }
-            shift -= UInt64(TCENode.slotBits)
+            shift &-= UInt64(TCENode.slotBits)
+        }
+        if let published {
+            // Before the entry: a reader that sees the entry sees the leaf. Every
+            // writer stores the same pointer, so a lost race changes nothing.
+            published.pointee.store(node.bitPattern, ordering: .releasing)
         }
         setLeafEntry(node, Int(truncatingIfNeeded: index) & (TCENode.slotCount - 1), tce)
         return true
@@ -137,29 +195,62 @@ struct TCEStorage {
         return TCENode(bitPattern: winner)
     }
 
-    /// Writes one entry and keeps the leaf's "has a perm" bit exact.
+    /// Writes one entry and keeps the leaf's "has a perm" bit exact enough:
+    /// once the writers are done the bit is never clear under a mapped entry
+    /// (it may stay set under an unmapped one, which replay skips). Writers
+    /// may race on the same entry.
     ///
-    /// A writer that maps may skip setting a bit it sees set while an
-    /// unmapping writer is clearing it; the unmapper therefore re-reads the
-    /// entry after clearing and puts the bit back if a mapping arrived. With
-    /// sequentially consistent accesses one of the two always sees the other,
-    /// so the bit is never clear under a mapped entry (it may briefly be set
-    /// under an unmapped one, which replay skips).
+    /// Every change of a bitmap word is a sequentially consistent
+    /// read-modify-write (RMW). A writer first peeks (relaxed) at the bit and
+    /// the old entry: "looks set" if either says mapped. The peek only picks
+    /// the path; each path is correct whatever it says:
+    ///  - map, not looking set ("fresh"): store the entry, OR the bit in;
+    ///  - map, looking set ("remap"): store the entry (seq_cst), re-read the
+    ///    bit (seq_cst); done if set, else OR it in;
+    ///  - unmap, looking set: store the entry, AND the bit out, re-read the
+    ///    entry (seq_cst), OR the bit back if a mapping is there;
+    ///  - unmap, not looking set: store the entry, nothing else.
+    /// Why a mapping cannot be lost: let the last entry written be a mapping
+    /// by M and the bit end clear; then some AND by an unmapper U is the last
+    /// change of the bit, after M's OR if M did one. A fresh M's OR is a
+    /// release and U's AND an acquire reading from a release sequence made of
+    /// RMWs only, so M's entry store happens before U's re-read. A remapping
+    /// M's seq_cst re-read of the bit comes before U's AND in the single
+    /// order S (if after, it would see the bit clear and OR it in), so M's
+    /// seq_cst entry store precedes U's seq_cst re-read in S and that re-read
+    /// cannot see an older entry. Either way U's re-read sees M's mapping and
+    /// puts the bit back: contradiction.
+    ///
+    /// Cost, in locked instructions (x86): one per map (the remap's is the
+    /// entry's own store, on the line being written, with the bitmap only
+    /// read), one per unmap of a mapped entry, none to clear an unmapped one.
+    /// (The former all-seq_cst scheme took two for a fresh map and for an
+    /// unmap, one for the others.)
     @inline(__always)
     private func setLeafEntry(_ leaf: TCENode, _ slot: Int, _ tce: UInt64) {
         let entry = leaf.slot(slot)
         let word = leaf.bitmapWord(for: slot)
-        let bit = UInt64(1) << UInt64(slot & 63)
-        entry.pointee.store(tce, ordering: .sequentiallyConsistent)
-        let bits = word.pointee.load(ordering: .sequentiallyConsistent)
+        let bit = UInt64(1) &<< UInt64(slot & 63)
+        // Both peeks first: on a cold leaf their two cache misses overlap, and
+        // the entry's line is then at hand for the store (the hint decides
+        // only the path; every path is correct whatever it says).
+        let old = entry.pointee.load(ordering: .relaxed)
+        let looksSet = word.pointee.load(ordering: .relaxed) & bit != 0 || old & permBits != 0
         if tce & permBits != 0 {
-            if bits & bit == 0 {
-                word.pointee.bitwiseOr(bit, ordering: .sequentiallyConsistent)
+            if looksSet {
+                entry.pointee.store(tce, ordering: .sequentiallyConsistent)
+                if word.pointee.load(ordering: .sequentiallyConsistent) & bit != 0 { return }
+            } else {
+                entry.pointee.store(tce, ordering: .relaxed)
             }
-        } else if bits & bit != 0 {
-            word.pointee.bitwiseAnd(~bit, ordering: .sequentiallyConsistent)
-            if entry.pointee.load(ordering: .sequentiallyConsistent) & permBits != 0 {
-                word.pointee.bitwiseOr(bit, ordering: .sequentiallyConsistent)
+            word.pointee.bitwiseOr(bit, ordering: .sequentiallyConsistent)
+        } else {
+            entry.pointee.store(tce, ordering: .relaxed)
+            if looksSet {
+                word.pointee.bitwiseAnd(~bit, ordering: .sequentiallyConsistent)
+                if entry.pointee.load(ordering: .sequentiallyConsistent) & permBits != 0 {
+                    word.pointee.bitwiseOr(bit, ordering: .sequentiallyConsistent)
+                }
             }
         }
     }
@@ -168,27 +259,25 @@ struct TCEStorage {
 
     /// Calls body(index, tce) for every entry with a perm, in index order,
     /// visiting only the nodes that exist and the entries their bitmaps mark.
+    ///
+    /// In a sparse tree each mapping is a chain of cache misses (its leaf
+    /// parent's bitmap, the slot, the leaf's bitmap, the entry), so the walk
+    /// goes in stages over small batches, each stage a loop of independent
+    /// loads whose misses overlap: parents' bitmaps, then leaves, then their
+    /// bitmaps, then entries, and only then the calls to body, still in index
+    /// order (MappedWalk). Dense leaves are delivered directly.
     func forEachMapped(_ body: (UInt64, UInt64) -> Void) {
         guard let root else { return }
-        TCEStorage.visit(root, level: levels - 1, base: 0, body)
-    }
-
-    private static func visit(_ node: TCENode, level: Int, base: UInt64, _ body: (UInt64, UInt64) -> Void) {
-        for w in 0..<TCENode.bitmapWords {
-            var bits = node.words[w].load(ordering: .acquiring)
-            while bits != 0 {
-                let slot = w << 6 | bits.trailingZeroBitCount
-                bits &= bits &- 1
-                let value = node.slot(slot).pointee.load(ordering: .acquiring)
-                if level == 0 {
-                    if value & permBits != 0 {
-                        body(base | UInt64(slot), value)
-                    }
-                } else if let child = TCENode(bitPattern: value) {
-                    visit(child, level: level - 1,
-                          base: base | UInt64(slot) << UInt64(level * TCENode.slotBits), body)
-                }
-            }
+        if levels == 1 {
+            MappedWalk.deliver(root, base: 0, body)
+            return
+        }
+        withUnsafeTemporaryAllocation(byteCount: MappedWalk.bufferBytes, alignment: 16) { raw in
+            var walk = MappedWalk(buffers: raw.baseAddress!)
+            walk.parents(below: root, level: levels - 1, base: 0, body)
+            walk.flushParents(body)
+            walk.flushLeaves(body)
+            walk.flushEntries(body)
         }
     }
 
@@ -211,7 +300,8 @@ struct TCEStorage {
     var byteCount: Int {
         var nodes = 0
         forEachNode { _ in nodes += 1 }
-        return nodes * TCENode.byteCount
+        let directoryBytes = directory == nil ? 0 : Int(directoryMask + 1) * MemoryLayout<UInt64>.size
+        return nodes * TCENode.byteCount + directoryBytes
     }
 
     /// Frees every node; the storage is empty afterwards.
@@ -219,5 +309,168 @@ struct TCEStorage {
         forEachNode { $0.deallocate() }
         root = nil
         levels = 0
+        rootShift = 0
+        free(directory)
+        directory = nil
+        directoryMask = 0
+    }
+}
+
+/// The staged walk behind TCEStorage.forEachMapped: small buffers (on the
+/// stack when it has room), filled and drained in index order.
+private struct MappedWalk {
+    static let parentCapacity = 32
+    static let leafCapacity = 64
+    static let entryCapacity = 256
+    /// A leaf with more mappings than this is delivered directly: its
+    /// entries are consecutive lines, which the hardware prefetches anyway.
+    static let denseLeaf = 32
+    static let bufferBytes = (parentCapacity * 3 + leafCapacity * 4 + entryCapacity * 2) * 8
+
+    /// Queued leaf parents (level-1 nodes), their first index, and the first
+    /// word of their bitmap once loaded.
+    let parentNodes: UnsafeMutablePointer<UInt64>
+    let parentBases: UnsafeMutablePointer<UInt64>
+    let parentFirstWords: UnsafeMutablePointer<UInt64>
+    var parentCount = 0
+    /// Queued leaves: the slot that holds each, then the leaf, its first
+    /// index and the first word of its bitmap.
+    let leafSlots: UnsafeMutablePointer<UInt64>
+    let leafNodes: UnsafeMutablePointer<UInt64>
+    let leafBases: UnsafeMutablePointer<UInt64>
+    let leafFirstWords: UnsafeMutablePointer<UInt64>
+    var leafCount = 0
+    /// Queued entries whose bit is set: the entry's address, then its value;
+    /// and its index.
+    let entries: UnsafeMutablePointer<UInt64>
+    let entryIndexes: UnsafeMutablePointer<UInt64>
+    var entryCount = 0
+
+    init(buffers: UnsafeMutableRawPointer) {
+        let words = buffers.bindMemory(to: UInt64.self, capacity: MappedWalk.bufferBytes / 8)
+        parentNodes = words
+        parentBases = parentNodes + MappedWalk.parentCapacity
+        parentFirstWords = parentBases + MappedWalk.parentCapacity
+        leafSlots = parentFirstWords + MappedWalk.parentCapacity
+        leafNodes = leafSlots + MappedWalk.leafCapacity
+        leafBases = leafNodes + MappedWalk.leafCapacity
+        leafFirstWords = leafBases + MappedWalk.leafCapacity
+        entries = leafFirstWords + MappedWalk.leafCapacity
+        entryIndexes = entries + MappedWalk.entryCapacity
+    }
+
+    /// Queues every leaf parent below node (at level >= 1), in index order.
+    mutating func parents(below node: TCENode, level: Int, base: UInt64, _ body: (UInt64, UInt64) -> Void) {
+        if level == 1 {
+            if parentCount == MappedWalk.parentCapacity { flushParents(body) }
+            parentNodes[parentCount] = node.bitPattern
+            parentBases[parentCount] = base
+            parentCount &+= 1
+            return
+        }
+        let shift = UInt64(level &* TCENode.slotBits)
+        for w in 0..<TCENode.bitmapWords {
+            var bits = node.words[w].load(ordering: .acquiring)
+            while bits != 0 {
+                let slot = w &<< 6 | bits.trailingZeroBitCount
+                bits &= bits &- 1
+                if let child = TCENode(bitPattern: node.slot(slot).pointee.load(ordering: .acquiring)) {
+                    parents(below: child, level: level &- 1, base: base | UInt64(slot) &<< shift, body)
+                }
+            }
+        }
+    }
+
+    /// Turns the queued parents into queued leaves.
+    mutating func flushParents(_ body: (UInt64, UInt64) -> Void) {
+        let count = parentCount
+        parentCount = 0
+        // Every parent's bitmap line at once (independent loads).
+        for i in 0..<count {
+            parentFirstWords[i] = TCENode(bitPattern: parentNodes[i])!.words[0].load(ordering: .acquiring)
+        }
+        // The slots of their children, queued unread.
+        for i in 0..<count {
+            let node = TCENode(bitPattern: parentNodes[i])!
+            for w in 0..<TCENode.bitmapWords {
+                var bits = w == 0 ? parentFirstWords[i] : node.words[w].load(ordering: .acquiring)
+                while bits != 0 {
+                    let slot = w &<< 6 | bits.trailingZeroBitCount
+                    bits &= bits &- 1
+                    if leafCount == MappedWalk.leafCapacity { flushLeaves(body) }
+                    leafSlots[leafCount] = UInt64(UInt(bitPattern: node.slot(slot)))
+                    leafBases[leafCount] = parentBases[i] | UInt64(slot) &<< UInt64(TCENode.slotBits)
+                    leafCount &+= 1
+                }
+            }
+        }
+    }
+
+    /// Turns the queued leaves into queued entries (or delivers dense ones).
+    mutating func flushLeaves(_ body: (UInt64, UInt64) -> Void) {
+        let count = leafCount
+        leafCount = 0
+        // The leaves, from their slots (independent loads).
+        for i in 0..<count {
+            let slot = UnsafeMutablePointer<Atomic<UInt64>>(bitPattern: UInt(leafSlots[i]))!
+            leafNodes[i] = slot.pointee.load(ordering: .acquiring)
+        }
+        // Their bitmap lines (independent loads).
+        for i in 0..<count {
+            if let leaf = TCENode(bitPattern: leafNodes[i]) {
+                leafFirstWords[i] = leaf.words[0].load(ordering: .acquiring)
+            }
+        }
+        for i in 0..<count {
+            guard let leaf = TCENode(bitPattern: leafNodes[i]) else { continue }
+            var mapped = leafFirstWords[i].nonzeroBitCount
+            for w in 1..<TCENode.bitmapWords {
+                mapped &+= leaf.words[w].load(ordering: .acquiring).nonzeroBitCount
+            }
+            if mapped > MappedWalk.denseLeaf {
+                flushEntries(body)
+                MappedWalk.deliver(leaf, base: leafBases[i], body)
+                continue
+            }
+            for w in 0..<TCENode.bitmapWords {
+                var bits = w == 0 ? leafFirstWords[i] : leaf.words[w].load(ordering: .acquiring)
+                while bits != 0 {
+                    let slot = w &<< 6 | bits.trailingZeroBitCount
+                    bits &= bits &- 1
+                    if entryCount == MappedWalk.entryCapacity { flushEntries(body) }
+                    entries[entryCount] = UInt64(UInt(bitPattern: leaf.slot(slot)))
+                    entryIndexes[entryCount] = leafBases[i] | UInt64(slot)
+                    entryCount &+= 1
+                }
+            }
+        }
+    }
+
+    /// Reads the queued entries (independent loads), then delivers them.
+    mutating func flushEntries(_ body: (UInt64, UInt64) -> Void) {
+        let count = entryCount
+        entryCount = 0
+        for i in 0..<count {
+            let entry = UnsafeMutablePointer<Atomic<UInt64>>(bitPattern: UInt(entries[i]))!
+            entries[i] = entry.pointee.load(ordering: .acquiring)
+        }
+        for i in 0..<count where entries[i] & permBits != 0 {
+            body(entryIndexes[i], entries[i])
+        }
+    }
+
+    /// Every entry of one leaf that has a perm, straight from its bitmap.
+    static func deliver(_ leaf: TCENode, base: UInt64, _ body: (UInt64, UInt64) -> Void) {
+        for w in 0..<TCENode.bitmapWords {
+            var bits = leaf.words[w].load(ordering: .acquiring)
+            while bits != 0 {
+                let slot = w &<< 6 | bits.trailingZeroBitCount
+                bits &= bits &- 1
+                let value = leaf.slot(slot).pointee.load(ordering: .acquiring)
+                if value & permBits != 0 {
+                    body(base | UInt64(slot), value)
+                }
+            }
+        }
     }
 }
