@@ -409,6 +409,119 @@ static void test_load_sends_no_notifications(void)
     spapr_tce_table_free(t);
 }
 
+/* ---- PHB windows: def_win and the window listener -------------------- */
+
+static int32_t rtas_remove(uint32_t liobn)
+{
+    uint32_t args[1] = { liobn }, rets[1] = { 0 };
+
+    rtas_ibm_remove_pe_dma_window(1, args, 1, rets);
+    return (int32_t)rets[0];
+}
+
+static int32_t rtas_create(SpaprPhb *phb, uint32_t page_shift,
+                           uint32_t window_shift)
+{
+    uint64_t buid = spapr_phb_get_buid(phb);
+    uint32_t args[5] = { 0, (uint32_t)(buid >> 32), (uint32_t)buid,
+                         page_shift, window_shift };
+    uint32_t rets[4] = { 0 };
+
+    rtas_ibm_create_pe_dma_window(5, args, 4, rets);
+    return (int32_t)rets[0];
+}
+
+typedef struct Events {
+    char log[16];
+    int n;
+} Events;
+
+static void log_event(void *opaque, SpaprPhb *phb, SpaprTceTable *t,
+                      bool added)
+{
+    Events *e = opaque;
+
+    (void)phb;
+    g_assert_cmpint(e->n, <, 15);
+    e->log[e->n++] = (char)('0' + spapr_tce_get_liobn(t) % 16 + (added ? 0 : 4));
+    e->log[e->n] = '\0';
+}
+
+static void test_phb_window(void)
+{
+    SpaprPhbConfig cfg;
+    Error *err = NULL;
+    SpaprPhb *phb;
+    SpaprTceTable *w0;
+    Events ev = { "", 0 };
+    uint8_t *made, *def;
+    size_t made_len, def_len;
+
+    spapr_phb_config_default(&cfg, 0);
+    phb = spapr_phb_new(&cfg, &err);
+    g_assert_nonnull(phb);
+    w0 = spapr_phb_get_window(phb, 0);
+
+    /* The default window's stream says so. */
+    put(w0, 3, 0x3003);
+    def = save(w0, &def_len);
+    g_assert_cmpuint(be_get(def + OFF_FLAGS, 4), ==, 1);
+
+    /* A window the guest made at LIOBN 0 is not the default one. */
+    g_assert_cmpint(rtas_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(rtas_create(phb, 16, 30), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpuint(spapr_tce_get_page_shift(w0), ==, 16);
+    put(w0, 5, 0x50001);
+    made = save(w0, &made_len);
+    g_assert_cmpuint(be_get(made + OFF_FLAGS, 4), ==, 0);
+
+    /* Into a fresh machine (default window): the window changes, so the
+     * listener sees it go and come back. */
+    spapr_phb_reset(phb);
+    spapr_phb_set_window_listener(phb, log_event, &ev);
+    load_ok(w0, made, made_len);
+    g_assert_cmpstr(ev.log, ==, "40");
+    g_assert_cmpuint(spapr_tce_get_page_shift(w0), ==, 16);
+    g_assert_cmphex(get(w0, 5), ==, 0x50001);
+    /* Loading the same window again: nothing to tell. */
+    load_ok(w0, made, made_len);
+    g_assert_cmpstr(ev.log, ==, "40");
+    /* def_win came along: removing it, the last window, restores the
+     * default one. */
+    g_assert_cmpint(rtas_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpuint(spapr_tce_get_page_shift(w0), ==, 12);
+    g_assert_cmphex(get(w0, 3), ==, 0);
+
+    /* And the default window's stream makes it the default again: removing
+     * it as the last window leaves none. */
+    g_assert_cmpint(rtas_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(rtas_create(phb, 16, 30), ==, RTAS_OUT_SUCCESS);
+    ev.n = 0;
+    load_ok(w0, def, def_len);
+    g_assert_cmpstr(ev.log, ==, "40");
+    g_assert_cmphex(get(w0, 3), ==, 0x3003);
+    g_assert_cmpint(rtas_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpuint(spapr_tce_get_nb_table(w0), ==, 0);
+
+    /* A disabled window's stream disables it, telling the listener. */
+    {
+        size_t off_len;
+        uint8_t *off = save(spapr_phb_get_window(phb, 1), &off_len);
+        g_assert_cmpint(rtas_create(phb, 16, 30), ==, RTAS_OUT_SUCCESS);
+        g_assert_cmpint(rtas_create(phb, 16, 30), ==, RTAS_OUT_SUCCESS);
+        ev.n = 0;
+        load_ok(spapr_phb_get_window(phb, 1), off, off_len);
+        g_assert_cmpstr(ev.log, ==, "5");
+        g_assert_cmpuint(spapr_tce_get_nb_table(spapr_phb_get_window(phb, 1)),
+                         ==, 0);
+        g_free(off);
+    }
+    g_free(made);
+    g_free(def);
+    spapr_phb_set_window_listener(phb, NULL, NULL);
+    spapr_phb_free(phb);
+}
+
 /* ---- Corrupt streams ------------------------------------------------- */
 
 typedef struct Corruption {
@@ -470,7 +583,7 @@ static size_t c_liobn(uint8_t *b, size_t n)
 }
 static size_t c_flags(uint8_t *b, size_t n)
 {
-    be_put(b + OFF_FLAGS, 1, 4);
+    be_put(b + OFF_FLAGS, 2, 4);
     fix_crc(b, n);
     return n;
 }
@@ -508,6 +621,25 @@ static size_t c_disabled_with_shift(uint8_t *b, size_t n)
     fix_crc(b, HDR + 4);
     (void)n;
     return HDR + 4;
+}
+static size_t c_disabled_default(uint8_t *b, size_t n)
+{
+    /* A disabled table marked as the PHB's default window. */
+    be_put(b + OFF_SHIFT, 0, 4);
+    be_put(b + OFF_BUS, 0, 8);
+    be_put(b + OFF_NB, 0, 4);
+    be_put(b + OFF_COUNT, 0, 4);
+    be_put(b + OFF_FLAGS, 1, 4);
+    fix_crc(b, HDR + 4);
+    (void)n;
+    return HDR + 4;
+}
+static size_t c_default_not_window(uint8_t *b, size_t n)
+{
+    /* The default-window flag, but the destination is no PHB's window. */
+    be_put(b + OFF_FLAGS, 1, 4);
+    fix_crc(b, n);
+    return n;
 }
 static size_t c_count_over_nb(uint8_t *b, size_t n)
 {
@@ -596,6 +728,8 @@ static const Corruption corruptions[] = {
     { "window-wraps", "2^64", c_window_wraps },
     { "window-too-big", "2^64", c_window_too_big },
     { "disabled-with-shift", "disabled", c_disabled_with_shift },
+    { "disabled-default-window", "default window", c_disabled_default },
+    { "default-flag-not-a-window", "no PHB's window", c_default_not_window },
     { "count-over-nb-table", "entries in a table", c_count_over_nb },
     { "count-plus-one", "truncated", c_count_plus },
     { "count-minus-one", "trailing", c_count_minus },
@@ -774,6 +908,7 @@ int main(int argc, char **argv)
                     test_roundtrip_vast_sparse);
     g_test_add_func("/migration/load-sends-no-notifications",
                     test_load_sends_no_notifications);
+    g_test_add_func("/migration/phb-window", test_phb_window);
     g_test_add_func("/migration/corrupt/at-least-20-kinds", test_corrupt_count);
     for (size_t i = 0; i < G_N_ELEMENTS(corruptions); i++) {
         char *path = g_strdup_printf("/migration/corrupt/%s",

@@ -318,6 +318,49 @@ static void test_remove_and_reset(void)
     guest_destroy(&g);
 }
 
+/*
+ * A load that changes a window is a window going and coming back: the
+ * container re-attaches and replays, and is equal to the loaded table.
+ */
+static void test_migration_load(void)
+{
+    SpaprPhb *phb = phb_new();
+    VfioContainer c;
+    Guest g;
+    uint32_t liobn;
+    SpaprTceTable *w1;
+    uint8_t *stream;
+    size_t len;
+    Error *err = NULL;
+
+    guest_init(&g, TEST_SEED + 4);
+    container_init(&c, phb);
+    g_assert_cmpint(create(phb, 16, 40, &liobn), ==, RTAS_OUT_SUCCESS);
+    w1 = spapr_phb_get_window(phb, 1);
+    guest_run(&g, liobn, 500);
+    container_check(&c);
+    len = spapr_tce_table_save(w1, NULL, 0);
+    stream = g_malloc(len);
+    g_assert_cmpuint(spapr_tce_table_save(w1, stream, len), ==, len);
+
+    /* The destination: a machine fresh from reset, no DDW window. */
+    spapr_phb_reset(phb);
+    g_assert_false(c.win[1].attached);
+    c.replayed = 0;
+    g_assert_cmpint(spapr_tce_table_load(w1, stream, len, &err), ==, 0);
+    g_assert_null(err);
+    g_assert_true(c.win[1].attached);
+    g_assert_cmpuint(container_mappings(&c, 1), >, 0);
+    g_assert_cmpuint(c.replayed, ==, container_mappings(&c, 1));
+    container_check(&c);
+    guest_run(&g, liobn, 200);
+    container_check(&c);
+    g_free(stream);
+    container_destroy(&c);
+    spapr_phb_free(phb);
+    guest_destroy(&g);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -325,5 +368,6 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/late-attach-replays", test_late_attach_replays);
     g_test_add_func("/vfio/ddw-create-no-replay", test_ddw_create);
     g_test_add_func("/vfio/remove-and-reset", test_remove_and_reset);
+    g_test_add_func("/vfio/migration-load", test_migration_load);
     return g_test_run();
 }

@@ -10,7 +10,8 @@ import Glibc
 //        8     4  version (1)
 //       12     4  liobn
 //       16     4  page_shift (0 when disabled)
-//       20     4  flags (none defined: must be 0)
+//       20     4  flags: bit 0 = the PHB's default window (QEMU's def_win),
+//                  other bits must be 0
 //       24     8  bus_offset
 //       32     4  nb_table (0 when disabled)
 //       36     4  count: entries that follow
@@ -19,12 +20,19 @@ import Glibc
 //
 // Entries are raw TCEs, as H_GET_TCE returns them, so an entry with address
 // bits but no perm is kept too.
+//
+// A table that is a PHB window also carries def_win, which decides whether
+// removing it as the last window brings the default one back (QEMU migrates
+// it since vmstate version 3). Its PHB's listener is told when a load
+// changes the window (removed, then added), as QEMU's listeners see the
+// region go and come back; a load that keeps the window tells no one.
 
 private let magic: [UInt8] = Array("SPTCETBL".utf8)
 private let formatVersion: UInt32 = 1
 private let headerSize = 40
 private let entrySize = 12
 private let trailerSize = 4
+private let flagDefaultWindow: UInt32 = 1
 
 // MARK: - Save
 
@@ -50,7 +58,12 @@ public func spapr_tce_table_save(
     w.put(formatVersion)
     w.put(table.pointee.liobn)
     w.put(table.pointee.pageShift)
-    w.put(UInt32(0))
+    var flags: UInt32 = 0
+    if table.pointee.nbTable != 0, let phb = findPHB(owning: table),
+       let n = phb.windowNumber(of: table), phb.isDefaultWindow(n) {
+        flags |= flagDefaultWindow
+    }
+    w.put(flags)
     w.put(table.pointee.busOffset)
     w.put(table.pointee.nbTable)
     w.put(UInt32(entries.count))
@@ -68,6 +81,7 @@ public func spapr_tce_table_save(
 private struct LoadedState {
     let pageShift: UInt32
     let busOffset: UInt64
+    let defaultWindow: Bool
     let nbTable: UInt32
     var storage: TCEStorage?
 }
@@ -78,7 +92,9 @@ private enum LoadError: Error {
 }
 
 /// Checks everything and builds the new storage; touches no table.
-private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32) throws(LoadError) -> LoadedState {
+/// isWindow: the table is one of a PHB's windows (may take def_win).
+private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32,
+                   isWindow: Bool) throws(LoadError) -> LoadedState {
     func invalid(_ why: String) -> LoadError { .invalid(why) }
     guard bytes.count >= headerSize + trailerSize else {
         throw invalid("truncated: \(bytes.count) bytes, a header needs \(headerSize + trailerSize)")
@@ -100,8 +116,15 @@ private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32) throws(LoadEr
     guard streamLIOBN == liobn else {
         throw invalid("stream of LIOBN 0x\(String(streamLIOBN, radix: 16)), table is 0x\(String(liobn, radix: 16))")
     }
-    guard flags == 0 else {
-        throw invalid("unknown flags 0x\(String(flags, radix: 16))")
+    guard flags & ~flagDefaultWindow == 0 else {
+        throw invalid("unknown flags 0x\(String(flags & ~flagDefaultWindow, radix: 16))")
+    }
+    let defaultWindow = flags & flagDefaultWindow != 0
+    guard nbTable != 0 || !defaultWindow else {
+        throw invalid("a disabled table cannot be the default window")
+    }
+    guard isWindow || !defaultWindow else {
+        throw invalid("the default-window flag on a table that is no PHB's window")
     }
     if nbTable == 0 {
         guard pageShift == 0, busOffset == 0 else {
@@ -134,7 +157,7 @@ private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32) throws(LoadEr
         throw invalid("checksum mismatch: the stream is corrupt")
     }
     guard nbTable != 0 else {
-        return LoadedState(pageShift: 0, busOffset: 0, nbTable: 0, storage: nil)
+        return LoadedState(pageShift: 0, busOffset: 0, defaultWindow: false, nbTable: 0, storage: nil)
     }
     guard var storage = TCEStorage(entryCount: UInt64(nbTable)) else { throw .noMemory }
     var previous: UInt64? = nil
@@ -159,7 +182,8 @@ private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32) throws(LoadEr
         }
         previous = index
     }
-    return LoadedState(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable, storage: storage)
+    return LoadedState(pageShift: pageShift, busOffset: busOffset, defaultWindow: defaultWindow,
+                       nbTable: nbTable, storage: storage)
 }
 
 @c @implementation
@@ -180,7 +204,8 @@ public func spapr_tce_table_load(
     let bytes = UnsafeRawBufferPointer(start: buf, count: len)
     let loaded: LoadedState
     do {
-        loaded = try parse(bytes, liobn: table.pointee.liobn)
+        loaded = try parse(bytes, liobn: table.pointee.liobn,
+                           isWindow: findPHB(owning: table) != nil)
     } catch {
         switch error {
         case .invalid(let why):
@@ -192,7 +217,14 @@ public func spapr_tce_table_load(
         }
     }
     // Everything checked and built: only now is the table changed, and
-    // without notifications, as QEMU's post_load.
+    // without IOMMU notifications, as QEMU's post_load.
+    let old = table.pointee
+    let sameWindow = old.nbTable != 0 && old.nbTable == loaded.nbTable &&
+        old.pageShift == loaded.pageShift && old.busOffset == loaded.busOffset
+    let phb = findPHB(owning: table)
+    if let phb, old.nbTable != 0, !sameWindow {
+        phb.announce(table, added: false)
+    }
     spapr_tce_table_disable(tcet)
     if let storage = loaded.storage {
         table.pointee.storage = storage
@@ -200,6 +232,12 @@ public func spapr_tce_table_load(
         table.pointee.busOffset = loaded.busOffset
         table.pointee.nbTable = loaded.nbTable
         memory_region_set_size(table.pointee.iommu, UInt64(loaded.nbTable) << UInt64(loaded.pageShift))
+    }
+    if let phb, let n = phb.windowNumber(of: table) {
+        phb.setDefaultWindow(n, loaded.defaultWindow)
+        if loaded.nbTable != 0, !sameWindow {
+            phb.announce(table, added: true)
+        }
     }
     return 0
 }
