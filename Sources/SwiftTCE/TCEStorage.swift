@@ -36,19 +36,8 @@ struct TCENode {
 
     var bitPattern: UInt64 { UInt64(UInt(bitPattern: words)) }
 
-    /// A zeroed node, or nil when memory runs out (the guest asked for it).
-    static func allocate() -> TCENode? {
-        guard let raw = aligned_alloc(64, byteCount) else { return nil }
-        let words = raw.bindMemory(to: Atomic<UInt64>.self, capacity: bitmapWords + slotCount)
-        for i in 0..<(bitmapWords + slotCount) {
-            (words + i).initialize(to: Atomic(0))
-        }
-        return TCENode(raw)
-    }
-
-    func deallocate() {
-        free(words)
-    }
+    /// Node size rounded to whole cache lines (it is already: 65 lines).
+    static let stride = (byteCount + 63) & ~63
 
     @inline(__always)
     func slot(_ i: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
@@ -61,10 +50,147 @@ struct TCENode {
     }
 }
 
+/// Where one storage's nodes live. A small tree takes one exact allocation
+/// per node (a one-node chunk), so it holds what it uses; from the 257th node
+/// on, nodes are carved from 2 MiB chunks, 2 MiB aligned and advised as huge
+/// pages, so that a big tree's walks (sparse replay, random puts) do not miss
+/// the TLB on every node. The slack is then at most one chunk, under half of
+/// what such a tree holds. Nodes are never freed one by one: release() frees
+/// the chunks.
+///
+/// Lock-free: a writer takes a node with one fetch-add on the current chunk's
+/// fill mark; the first to find it full installs a new chunk with a CAS (a
+/// loser frees its chunk and retries). A node that loses an install race is
+/// kept as the spare and handed out next.
+struct NodeArena {
+    /// [0] the current chunk, [1] the spare node (0 when none).
+    private let header: UnsafeMutablePointer<Atomic<UInt64>>
+
+    /// A chunk starts with one line: [0] the previous chunk, [1] its size in
+    /// bytes, [2] its fill mark (offset of the next free byte), [3] 1 if it
+    /// was mapped with mmap (else aligned_alloc), [4] its ordinal.
+    private static let chunkHeader = 64
+    private static let oneNodeChunks: UInt64 = 256
+    private static let hugeChunk = 2 << 20
+
+    init?() {
+        guard let raw = aligned_alloc(64, 64) else { return nil }
+        header = raw.bindMemory(to: Atomic<UInt64>.self, capacity: 8)
+        for i in 0..<8 { (header + i).initialize(to: Atomic(0)) }
+    }
+
+    /// A zeroed node, or nil when memory runs out (the guest asked for it).
+    func allocate() -> TCENode? {
+        let spare = header[1].exchange(0, ordering: .acquiring)
+        if let node = TCENode(bitPattern: spare) {
+            return node   // never installed, still zero
+        }
+        while true {
+            let current = header[0].load(ordering: .acquiring)
+            var ordinal: UInt64 = 0
+            if let chunk = UnsafeMutablePointer<Atomic<UInt64>>(bitPattern: UInt(current)) {
+                let size = Int(chunk[1].load(ordering: .relaxed))
+                let offset = Int(chunk[2].wrappingAdd(UInt64(TCENode.stride), ordering: .relaxed).oldValue)
+                if offset + TCENode.stride <= size {
+                    return NodeArena.zeroed(UnsafeMutableRawPointer(chunk) + offset)
+                }
+                ordinal = chunk[4].load(ordering: .relaxed) &+ 1
+            }
+            // Full, or none yet.
+            let nextSize = ordinal < NodeArena.oneNodeChunks
+                ? NodeArena.chunkHeader + TCENode.stride : NodeArena.hugeChunk
+            guard let fresh = NodeArena.newChunk(bytes: nextSize, previous: current, ordinal: ordinal) else {
+                return nil
+            }
+            if !header[0].compareExchange(expected: current, desired: fresh, ordering: .acquiringAndReleasing).exchanged {
+                NodeArena.freeChunk(fresh)
+            }
+        }
+    }
+
+    /// Takes back a node that was never installed (a lost install race).
+    func recycle(_ node: TCENode) {
+        // If a spare is there already this one is slack until release().
+        _ = header[1].compareExchange(expected: 0, desired: node.bitPattern, ordering: .releasing)
+    }
+
+    /// Bytes of all chunks.
+    var byteCount: Int {
+        var bytes = 0
+        var cursor = header[0].load(ordering: .acquiring)
+        while let chunk = UnsafeMutablePointer<Atomic<UInt64>>(bitPattern: UInt(cursor)) {
+            bytes += Int(chunk[1].load(ordering: .relaxed))
+            cursor = chunk[0].load(ordering: .relaxed)
+        }
+        return bytes
+    }
+
+    /// Frees every chunk and the arena itself.
+    func release() {
+        var cursor = header[0].load(ordering: .acquiring)
+        while let chunk = UnsafeMutablePointer<Atomic<UInt64>>(bitPattern: UInt(cursor)) {
+            cursor = chunk[0].load(ordering: .relaxed)
+            NodeArena.freeChunk(UInt64(UInt(bitPattern: chunk)))
+        }
+        free(header)
+    }
+
+    private static func zeroed(_ raw: UnsafeMutableRawPointer) -> TCENode {
+        let words = raw.bindMemory(to: Atomic<UInt64>.self, capacity: TCENode.byteCount / 8)
+        for i in 0..<(TCENode.byteCount / 8) {
+            (words + i).initialize(to: Atomic(0))
+        }
+        return TCENode(raw)
+    }
+
+    private static func newChunk(bytes: Int, previous: UInt64, ordinal: UInt64) -> UInt64? {
+        var raw: UnsafeMutableRawPointer?
+        var mapped: UInt64 = 0
+        if bytes >= hugeChunk {
+            // 2 MiB aligned, so that it can be one huge page.
+            let span = bytes + hugeChunk
+            // MAP_FAILED is (void *)-1 (the overlay's constant is not linked).
+            if let m = mmap(nil, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+               UInt(bitPattern: m) != UInt.max {
+                let start = (UInt(bitPattern: m) + UInt(hugeChunk - 1)) & ~UInt(hugeChunk - 1)
+                let head = Int(start - UInt(bitPattern: m))
+                if head > 0 { munmap(m, head) }
+                if span - head - bytes > 0 {
+                    munmap(UnsafeMutableRawPointer(bitPattern: start + UInt(bytes)), span - head - bytes)
+                }
+                raw = UnsafeMutableRawPointer(bitPattern: start)
+                _ = madvise(raw, bytes, 14 /* MADV_HUGEPAGE */)
+                mapped = 1
+            }
+        } else {
+            raw = aligned_alloc(64, bytes)
+        }
+        guard let raw else { return nil }
+        let words = raw.bindMemory(to: Atomic<UInt64>.self, capacity: chunkHeader / 8)
+        words.initialize(to: Atomic(previous))
+        (words + 1).initialize(to: Atomic(UInt64(bytes)))
+        (words + 2).initialize(to: Atomic(UInt64(chunkHeader)))
+        (words + 3).initialize(to: Atomic(mapped))
+        (words + 4).initialize(to: Atomic(ordinal))
+        return UInt64(UInt(bitPattern: raw))
+    }
+
+    private static func freeChunk(_ bits: UInt64) {
+        guard let chunk = UnsafeMutablePointer<Atomic<UInt64>>(bitPattern: UInt(bits)) else { return }
+        if chunk[3].load(ordering: .relaxed) == 1 {
+            munmap(UnsafeMutableRawPointer(chunk), Int(chunk[1].load(ordering: .relaxed)))
+        } else {
+            free(chunk)
+        }
+    }
+}
+
 /// The tree of one enabled window. Plain value: its root and depth change only
 /// on enable/disable, which the caller serialises against everything else.
 struct TCEStorage {
     private(set) var root: TCENode?
+    /// Where the nodes live (nil only for an empty storage).
+    private var arena: NodeArena?
     /// Levels including the leaves; each resolves 9 bits of the index.
     private(set) var levels = 0
     /// (levels - 1) * 9: the shift of the root's slot in an index, kept so
@@ -102,10 +228,11 @@ struct TCEStorage {
             }
             directory = slots
         }
-        guard let root = TCENode.allocate() else {
+        guard let arena = NodeArena(), let root = arena.allocate() else {
             free(directory)
             return nil
         }
+        self.arena = arena
         self.root = root
         self.levels = levels
         self.rootShift = UInt64((levels - 1) * TCENode.slotBits)
@@ -184,14 +311,14 @@ struct TCEStorage {
     /// Puts a fresh child in an empty slot, or returns the one a racing
     /// writer put there first.
     private func install(in node: TCENode, slot: Int) -> TCENode? {
-        guard let fresh = TCENode.allocate() else { return nil }
+        guard let fresh = arena?.allocate() else { return nil }
         let (won, winner) = node.slot(slot).pointee.compareExchange(
             expected: 0, desired: fresh.bitPattern, ordering: .acquiringAndReleasing)
         if won {
             node.bitmapWord(for: slot).pointee.bitwiseOr(UInt64(1) << UInt64(slot & 63), ordering: .releasing)
             return fresh
         }
-        fresh.deallocate()
+        arena?.recycle(fresh)
         return TCENode(bitPattern: winner)
     }
 
@@ -281,32 +408,17 @@ struct TCEStorage {
         }
     }
 
-    /// Calls body on every node, children before their parent.
-    private func forEachNode(_ body: (TCENode) -> Void) {
-        func walk(_ node: TCENode, _ level: Int) {
-            if level > 0 {
-                for slot in 0..<TCENode.slotCount {
-                    if let child = TCENode(bitPattern: node.slot(slot).pointee.load(ordering: .acquiring)) {
-                        walk(child, level - 1)
-                    }
-                }
-            }
-            body(node)
-        }
-        if let root { walk(root, levels - 1) }
-    }
-
-    /// Bytes held by the nodes.
+    /// Bytes held: the arena's chunks (nodes and their slack) and the
+    /// directory.
     var byteCount: Int {
-        var nodes = 0
-        forEachNode { _ in nodes += 1 }
         let directoryBytes = directory == nil ? 0 : Int(directoryMask + 1) * MemoryLayout<UInt64>.size
-        return nodes * TCENode.byteCount + directoryBytes
+        return (arena?.byteCount ?? 0) + directoryBytes
     }
 
     /// Frees every node; the storage is empty afterwards.
     mutating func release() {
-        forEachNode { $0.deallocate() }
+        arena?.release()
+        arena = nil
         root = nil
         levels = 0
         rootShift = 0
@@ -322,9 +434,10 @@ private struct MappedWalk {
     static let parentCapacity = 32
     static let leafCapacity = 64
     static let entryCapacity = 256
-    /// A leaf with more mappings than this is delivered directly: its
-    /// entries are consecutive lines, which the hardware prefetches anyway.
-    static let denseLeaf = 32
+    /// A leaf with a mapping in each of its 64-entry groups is delivered
+    /// directly: its entries are consecutive lines, which the hardware
+    /// prefetches anyway.
+    static let allWords = (1 << TCENode.bitmapWords) - 1
     static let bufferBytes = (parentCapacity * 3 + leafCapacity * 4 + entryCapacity * 2) * 8
 
     /// Queued leaf parents (level-1 nodes), their first index, and the first
@@ -392,7 +505,10 @@ private struct MappedWalk {
         // The slots of their children, queued unread.
         for i in 0..<count {
             let node = TCENode(bitPattern: parentNodes[i])!
-            for w in 0..<TCENode.bitmapWords {
+            var words = MappedWalk.nonzeroWords(node, first: parentFirstWords[i])
+            while words != 0 {
+                let w = words.trailingZeroBitCount
+                words &= words &- 1
                 var bits = w == 0 ? parentFirstWords[i] : node.words[w].load(ordering: .acquiring)
                 while bits != 0 {
                     let slot = w &<< 6 | bits.trailingZeroBitCount
@@ -423,16 +539,15 @@ private struct MappedWalk {
         }
         for i in 0..<count {
             guard let leaf = TCENode(bitPattern: leafNodes[i]) else { continue }
-            var mapped = leafFirstWords[i].nonzeroBitCount
-            for w in 1..<TCENode.bitmapWords {
-                mapped &+= leaf.words[w].load(ordering: .acquiring).nonzeroBitCount
-            }
-            if mapped > MappedWalk.denseLeaf {
+            var words = MappedWalk.nonzeroWords(leaf, first: leafFirstWords[i])
+            if words == MappedWalk.allWords {
                 flushEntries(body)
                 MappedWalk.deliver(leaf, base: leafBases[i], body)
                 continue
             }
-            for w in 0..<TCENode.bitmapWords {
+            while words != 0 {
+                let w = words.trailingZeroBitCount
+                words &= words &- 1
                 var bits = w == 0 ? leafFirstWords[i] : leaf.words[w].load(ordering: .acquiring)
                 while bits != 0 {
                     let slot = w &<< 6 | bits.trailingZeroBitCount
@@ -457,6 +572,18 @@ private struct MappedWalk {
         for i in 0..<count where entries[i] & permBits != 0 {
             body(entryIndexes[i], entries[i])
         }
+    }
+
+    /// Bit w set when the node's bitmap word w is not zero, computed without
+    /// branches: a sparse node has one or two such words at random places,
+    /// and scanning the eight words one by one mispredicts on each node.
+    @inline(__always)
+    static func nonzeroWords(_ node: TCENode, first: UInt64) -> Int {
+        var mask = first != 0 ? 1 : 0
+        for w in 1..<TCENode.bitmapWords {
+            mask |= (node.words[w].load(ordering: .acquiring) != 0 ? 1 : 0) &<< w
+        }
+        return mask
     }
 
     /// Every entry of one leaf that has a perm, straight from its bitmap.
