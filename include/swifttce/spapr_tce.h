@@ -142,8 +142,9 @@ SpaprTceTable *spapr_phb_get_window(SpaprPhb *phb, unsigned n);
  * QEMU's memory listeners, reduced to what DMA needs: fn is told when one of
  * the PHB's windows appears (added: right after it is enabled, so inside
  * ibm,create-pe-dma-window while skipping_replay is set) or goes (!added:
- * right before it is disabled). One listener per PHB; NULL fn removes it.
- * Windows enabled already are not announced: the caller looks at them.
+ * right before it is disabled), including when spapr_tce_table_load changes
+ * a window. One listener per PHB; NULL fn removes it. Windows enabled
+ * already are not announced: the caller looks at them.
  */
 typedef void (*SpaprPhbWindowListener)(void *opaque, SpaprPhb *phb,
                                        SpaprTceTable *tcet, bool added);
