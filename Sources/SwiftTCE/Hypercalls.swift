@@ -70,7 +70,7 @@ public func spapr_h_put_tce_indirect(
     _ mem: UnsafePointer<SpaprGuestMemory>?
 ) -> Int64 {
     guard let table = table(liobn: liobn) else { return hParameter }
-    guard npages <= indirectMaxPages, tce_list & (SPAPR_TCE_PAGE_SIZE - 1) == 0 else { return hParameter }
+    guard npages <= indirectMaxPages, tce_list & SPAPR_TCE_PAGE_MASK == 0 else { return hParameter }
     guard npages > 0 else { return hParameter }
     return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Int(indirectMaxPages)) { list in
         // One read of the whole list: an unreadable list writes nothing.
@@ -96,21 +96,23 @@ public func spapr_hcall_tce(
     _ args: UnsafeMutablePointer<UInt64>?,
     _ mem: UnsafePointer<SpaprGuestMemory>?
 ) -> Int64 {
-    // Not a TCE call: H_FUNCTION whatever the arguments, as QEMU's table.
-    let tceCalls = [H_PUT_TCE, H_GET_TCE, H_STUFF_TCE, H_PUT_TCE_INDIRECT].map(UInt64.init)
-    guard tceCalls.contains(opcode) else { return Int64(H_FUNCTION) }
-    guard let args else { return hParameter }
+    // An opcode that is not a TCE call is H_FUNCTION whatever its arguments,
+    // so each case checks the registers itself.
     switch opcode {
     case UInt64(H_PUT_TCE):
+        guard let args else { return hParameter }
         return spapr_h_put_tce(args[0], args[1], args[2])
     case UInt64(H_GET_TCE):
+        guard let args else { return hParameter }
         var tce: UInt64 = 0
         let status = spapr_h_get_tce(args[0], args[1], &tce)
         if status == hSuccess { args[0] = tce }
         return status
     case UInt64(H_STUFF_TCE):
+        guard let args else { return hParameter }
         return spapr_h_stuff_tce(args[0], args[1], args[2], args[3])
     case UInt64(H_PUT_TCE_INDIRECT):
+        guard let args else { return hParameter }
         return spapr_h_put_tce_indirect(args[0], args[1], args[2], args[3], mem)
     default:
         return Int64(H_FUNCTION)

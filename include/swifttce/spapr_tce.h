@@ -19,7 +19,8 @@ extern "C" {
 
 #define SPAPR_TCE_PAGE_SHIFT 12
 #define SPAPR_TCE_PAGE_SIZE  (1ULL << SPAPR_TCE_PAGE_SHIFT)
-#define SPAPR_TCE_PAGE_MASK  (~(SPAPR_TCE_PAGE_SIZE - 1))
+/* As in QEMU: the bits inside a page (not the page-number bits). */
+#define SPAPR_TCE_PAGE_MASK  (SPAPR_TCE_PAGE_SIZE - 1)
 
 #define TCE_PCI_READ  0x1
 #define TCE_PCI_WRITE 0x2
