@@ -17,15 +17,21 @@ func swifttce_spapr_tce_translate(
     _ flag: IOMMUAccessFlags,
     _ iommu_idx: Int32
 ) -> IOMMUTLBEntry {
-    guard let table = Table(region: iommu) else { return unmappedEntry }
-    // pageShift is 1...63 while enabled, so the wrapping shifts are the plain
-    // ones; disabled, nbTable is 0 and nothing passes the check.
-    let shift = UInt64(table.pointee.pageShift)
-    let index = addr &>> shift
-    guard index < UInt64(table.pointee.nbTable) else { return unmappedEntry }
-    let tce = table.pointee.storage.load(index)
+    // unmappedEntry is the mapped formula below with mask 0 and tce 0, so
+    // every path ends in the one return: straight-line code, one epilogue.
+    var mask: UInt64 = 0
+    var tce: UInt64 = 0
+    if let table = Table(region: iommu) {
+        // pageShift is 1...63 while enabled, so the wrapping shifts are the
+        // plain ones; disabled, nbTable is 0 and nothing passes the check.
+        let shift = UInt64(table.pointee.pageShift)
+        let index = addr &>> shift
+        if _fastPath(index < UInt64(table.pointee.nbTable)) {
+            tce = table.pointee.storage.load(index)
+            mask = ~UInt64(0) &<< shift
+        }
+    }
     // Table.tlbEntry's fields, with iova = (index << shift) & mask = addr & mask.
-    let mask = ~UInt64(0) &<< shift
     return IOMMUTLBEntry(
         target_as: nil,
         iova: addr & mask,

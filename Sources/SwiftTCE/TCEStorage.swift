@@ -34,6 +34,12 @@ struct TCENode {
         self.init(raw)
     }
 
+    /// A node from bits known not to be 0 (no test).
+    @inline(__always)
+    init(unchecked bits: UInt64) {
+        self.init(UnsafeMutableRawPointer(bitPattern: UInt(bits)).unsafelyUnwrapped)
+    }
+
     var bitPattern: UInt64 { UInt64(UInt(bitPattern: words)) }
 
     /// Node size rounded to whole cache lines (it is already: 65 lines).
@@ -185,6 +191,17 @@ struct NodeArena {
     }
 }
 
+/// An all-zero leaf, shared and never written: the directories' "no leaf
+/// yet" (TCEStorage.emptyLeaf).
+private let zeroLeaf: UInt64 = {
+    guard let raw = aligned_alloc(64, TCENode.byteCount) else { fatalError("out of memory") }
+    let words = raw.bindMemory(to: Atomic<UInt64>.self, capacity: TCENode.byteCount / 8)
+    for i in 0..<(TCENode.byteCount / 8) {
+        (words + i).initialize(to: Atomic(0))
+    }
+    return UInt64(UInt(bitPattern: raw))
+}()
+
 /// The tree of one enabled window. Plain value: its root and depth change only
 /// on enable/disable, which the caller serialises against everything else.
 struct TCEStorage {
@@ -208,6 +225,9 @@ struct TCEStorage {
     private var directoryMask: UInt64 = 0
     /// 8192 leaves (64 KiB of directory): windows of up to 2^22 entries.
     static let directoryLimit = 8192
+    /// What an empty directory slot holds: the shared all-zero leaf (so that
+    /// a read through the directory needs no test), 0 without a directory.
+    private var emptyLeaf: UInt64 = 0
 
     /// Storage for indexes 0..<entryCount, or nil when memory runs out.
     init?(entryCount: UInt64) {
@@ -224,7 +244,7 @@ struct TCEStorage {
             guard let raw = aligned_alloc(64, directorySlots * MemoryLayout<UInt64>.size) else { return nil }
             let slots = raw.bindMemory(to: Atomic<UInt64>.self, capacity: directorySlots)
             for i in 0..<directorySlots {
-                (slots + i).initialize(to: Atomic(0))
+                (slots + i).initialize(to: Atomic(zeroLeaf))
             }
             directory = slots
         }
@@ -238,6 +258,7 @@ struct TCEStorage {
         self.rootShift = UInt64((levels - 1) * TCENode.slotBits)
         self.directory = directory
         self.directoryMask = UInt64(max(directorySlots, 1) - 1)
+        self.emptyLeaf = directory == nil ? 0 : zeroLeaf
     }
 
     init() {}
@@ -251,10 +272,9 @@ struct TCEStorage {
     func load(_ index: UInt64) -> UInt64 {
         if let directory {
             let p = Int(truncatingIfNeeded: (index &>> UInt64(TCENode.slotBits)) & directoryMask)
-            // Acquire pairs with the publishing store: the leaf's zeroing is visible.
-            guard let leaf = TCENode(bitPattern: directory[p].load(ordering: .acquiring)) else {
-                return 0
-            }
+            // Acquire pairs with the publishing store: the leaf's zeroing is
+            // visible. Never 0: an empty slot holds the zero leaf.
+            let leaf = TCENode(unchecked: directory[p].load(ordering: .acquiring))
             return leaf.slot(Int(truncatingIfNeeded: index) & (TCENode.slotCount - 1)).pointee.load(ordering: .relaxed)
         }
         guard var node = root else { return 0 }
@@ -281,9 +301,12 @@ struct TCEStorage {
         let published = directory.map {
             $0 + Int(truncatingIfNeeded: (index &>> UInt64(TCENode.slotBits)) & directoryMask)
         }
-        if let published, let leaf = TCENode(bitPattern: published.pointee.load(ordering: .acquiring)) {
-            setLeafEntry(leaf, Int(truncatingIfNeeded: index) & (TCENode.slotCount - 1), tce)
-            return true
+        if let published {
+            let leaf = published.pointee.load(ordering: .acquiring)
+            if leaf != emptyLeaf {
+                setLeafEntry(TCENode(unchecked: leaf), Int(truncatingIfNeeded: index) & (TCENode.slotCount - 1), tce)
+                return true
+            }
         }
         guard var node = root else { return false }
         var shift = rootShift
