@@ -422,6 +422,12 @@ struct TCEStorage {
             MappedWalk.deliver(root, base: 0, body)
             return
         }
+        // An empty window (however vast) is one line of zeros: done.
+        var any: UInt64 = 0
+        for w in 0..<TCENode.bitmapWords {
+            any |= root.words[w].load(ordering: .acquiring)
+        }
+        if any == 0 { return }
         withUnsafeTemporaryAllocation(byteCount: MappedWalk.bufferBytes, alignment: 16) { raw in
             var walk = MappedWalk(buffers: raw.baseAddress!)
             walk.parents(below: root, level: levels - 1, base: 0, body)
