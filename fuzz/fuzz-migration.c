@@ -11,6 +11,12 @@
  * Refusal: -EINVAL with a message, and the table saves exactly as before.
  * Either way no notification is sent. A second table with another LIOBN
  * gets the same stream, which it must refuse when the LIOBN is not its own.
+ *
+ * Some inputs target a window of a PHB instead (set up through RTAS: the
+ * default window, a created one, or a created window 0 after the default
+ * was removed). Its stream may carry the default-window flag, which must
+ * survive the round trip, and the PHB's listener must hear exactly the
+ * window going and coming back when a load changes its geometry.
  */
 #include <errno.h>
 
@@ -28,9 +34,18 @@ typedef struct Target {
     IOMMUMemoryRegion *mr;
     IOMMUNotifier n;
     uint64_t events;
+    bool window;            /* one of the PHB's windows */
 } Target;
 
-static Target T, U;
+static Target T, U, W[2];
+static SpaprPhb *phb;
+
+/* What the PHB's listener heard. */
+static struct {
+    SpaprTceTable *t;
+    bool added;
+} heard[8];
+static size_t nheard;
 
 /* ---- The format, decoded independently ---------------------------------- */
 
@@ -77,6 +92,7 @@ static void put_be(uint8_t *p, int n, uint64_t v)
 }
 
 typedef struct Decoded {
+    bool def;                   /* flag bit 0: the PHB's default window */
     uint32_t page_shift;
     uint64_t bus_offset;
     uint32_t nb_table;
@@ -96,14 +112,22 @@ static bool window_valid(uint32_t shift, uint64_t bus, uint32_t nb)
     return size >> shift == nb && bus <= UINT64_MAX - (size - 1);
 }
 
-static bool decode(const uint8_t *b, size_t len, uint32_t liobn, Decoded *d)
+/* window: the stream goes to a PHB's window, which may take flag bit 0. */
+static bool decode(const uint8_t *b, size_t len, uint32_t liobn, bool window,
+                   Decoded *d)
 {
     uint64_t prev = 0;
+    uint64_t flags;
 
     memset(d, 0, sizeof(*d));
     if (len < HEADER + TRAILER || memcmp(b, "SPTCETBL", 8) != 0 ||
-        get_be(b + 8, 4) != 1 || get_be(b + 12, 4) != liobn ||
-        get_be(b + 20, 4) != 0) {
+        get_be(b + 8, 4) != 1 || get_be(b + 12, 4) != liobn) {
+        return false;
+    }
+    flags = get_be(b + 20, 4);
+    d->def = flags & 1;
+    if ((flags & ~1ULL) || (d->def && !window) ||
+        (d->def && get_be(b + 32, 4) == 0)) {
         return false;
     }
     d->page_shift = (uint32_t)get_be(b + 16, 4);
@@ -139,7 +163,17 @@ static bool decode(const uint8_t *b, size_t len, uint32_t liobn, Decoded *d)
 static void count_event(IOMMUNotifier *n, IOMMUTLBEntry *e)
 {
     (void)e;
-    (n == &T.n ? &T : &U)->events++;
+    ((Target *)((char *)n - offsetof(Target, n)))->events++;
+}
+
+static void listener(void *opaque, SpaprPhb *p, SpaprTceTable *t, bool added)
+{
+    (void)opaque;
+    CHECK(p == phb, "listener of another PHB");
+    CHECK(nheard < sizeof(heard) / sizeof(heard[0]), "listener flood");
+    heard[nheard].t = t;
+    heard[nheard].added = added;
+    nheard++;
 }
 
 static uint64_t replay_seen;
@@ -238,6 +272,56 @@ static void setup(Target *x, uint32_t liobn, FuzzInput *in)
     }
 }
 
+static void rtas_create(uint32_t page_shift, uint32_t window_shift)
+{
+    uint64_t buid = spapr_phb_get_buid(phb);
+    uint32_t a[5] = { 0, (uint32_t)(buid >> 32), (uint32_t)buid, page_shift,
+                      window_shift };
+    uint32_t r[4];
+
+    rtas_ibm_create_pe_dma_window(5, a, 4, r);
+    CHECK(r[0] == RTAS_OUT_SUCCESS, "create %u/%u: %d", page_shift,
+          window_shift, (int)r[0]);
+}
+
+/* The PHB reset, then maybe a created window, maybe instead of window 0. */
+static void setup_phb(FuzzInput *in)
+{
+    uint8_t sel = in_u8(in);
+    static const uint32_t shifts[] = { 12, 16, 21, 24 };
+    int puts;
+
+    spapr_phb_reset(phb);
+    if (sel & 1) {
+        uint32_t a[1] = { SPAPR_PCI_LIOBN(0, 0) }, r[1];
+
+        rtas_ibm_remove_pe_dma_window(1, a, 1, r);
+        CHECK(r[0] == RTAS_OUT_SUCCESS, "remove: %d", (int)r[0]);
+    }
+    if (sel & 3) {
+        uint32_t ps = shifts[sel >> 2 & 3];
+
+        rtas_create(ps, ps + (sel >> 4));
+    }
+    puts = in_u8(in) % MAX_PUTS;
+    for (int i = 0; i < puts; i++) {
+        Target *x = &W[in_u8(in) & 1];
+        uint32_t shift = spapr_tce_get_page_shift(x->t);
+        uint32_t nb = spapr_tce_get_nb_table(x->t);
+        uint64_t index = in_u16(in);
+        uint64_t tce = in_u64(in);
+
+        if (nb) {
+            index %= nb;
+            CHECK(spapr_h_put_tce(spapr_tce_get_liobn(x->t),
+                                  tce_ioba_of(spapr_tce_get_bus_offset(x->t),
+                                              shift, index), tce)
+                  == H_SUCCESS, "put on a window");
+        }
+    }
+    nheard = 0;
+}
+
 /* ---- Streams from the input --------------------------------------------- */
 
 static const uint32_t interesting32[] = {
@@ -325,7 +409,7 @@ static uint8_t *mutate(const uint8_t *saved, size_t saved_len, FuzzInput *in,
     return b;
 }
 
-static uint8_t *build(FuzzInput *in, size_t *len)
+static uint8_t *build(FuzzInput *in, uint32_t liobn, size_t *len)
 {
     uint8_t sel = in_u8(in);
     uint32_t count = in_u8(in) % 48;
@@ -337,9 +421,9 @@ static uint8_t *build(FuzzInput *in, size_t *len)
     CHECK(b, "out of memory");
     memcpy(b, "SPTCETBL", 8);
     put_be(b + 8, 4, (sel & 2) ? pick32(in) : 1);
-    put_be(b + 12, 4, (sel & 4) ? pick32(in) : LIOBN_T);
+    put_be(b + 12, 4, (sel & 4) ? pick32(in) : liobn);
     put_be(b + 16, 4, (sel & 8) ? pick32(in) : nb ? 12 : 0);
-    put_be(b + 20, 4, (sel & 0x10) ? pick32(in) : 0);
+    put_be(b + 20, 4, (sel & 0x10) ? pick32(in) : sel >> 7);
     put_be(b + 24, 8, (sel & 0x20) ? in_u64(in) : 0);
     put_be(b + 32, 4, nb);
     put_be(b + 36, 4, (sel & 0x40) ? pick32(in) : count);
@@ -364,7 +448,10 @@ static void load_and_check(Target *x, uint32_t liobn, const uint8_t *s,
                            size_t len)
 {
     Decoded d;
-    bool ok = decode(s, len, liobn, &d);
+    bool ok = decode(s, len, liobn, x->window, &d);
+    uint32_t old_nb = spapr_tce_get_nb_table(x->t);
+    uint32_t old_shift = spapr_tce_get_page_shift(x->t);
+    uint64_t old_bus = spapr_tce_get_bus_offset(x->t);
     size_t before_len, after_len;
     uint8_t *before = save(x, &before_len);
     uint8_t *after;
@@ -376,9 +463,30 @@ static void load_and_check(Target *x, uint32_t liobn, const uint8_t *s,
     CHECK(copy, "out of memory");
     memcpy(copy, s, len);
     x->events = 0;
+    nheard = 0;
     ret = spapr_tce_table_load(x->t, copy, len, &err);
     CHECK(x->events == 0, "load sent %llu notifications",
           (unsigned long long)x->events);
+    if (ok && x->window) {
+        /* The window goes and comes back only when its geometry changes. */
+        bool same = old_nb && old_nb == d.nb_table &&
+                    old_shift == d.page_shift && old_bus == d.bus_offset;
+        size_t want = (old_nb && !same) + (d.nb_table && !same);
+        size_t i = 0;
+
+        CHECK(nheard == want, "listener heard %zu, expected %zu", nheard,
+              want);
+        if (old_nb && !same) {
+            CHECK(heard[i].t == x->t && !heard[i].added, "removal");
+            i++;
+        }
+        if (d.nb_table && !same) {
+            CHECK(heard[i].t == x->t && heard[i].added, "addition");
+        }
+    } else {
+        CHECK(nheard == 0, "listener heard %zu on a %s load", nheard,
+              ok ? "plain table's" : "refused");
+    }
     after = save(x, &after_len);
     if (ok) {
         CHECK(ret == 0 && !err, "valid stream (%zu bytes) refused: %d %s",
@@ -394,7 +502,8 @@ static void load_and_check(Target *x, uint32_t liobn, const uint8_t *s,
         CHECK(after_len == before_len &&
               memcmp(after, before, before_len) == 0,
               "a refused load changed the table");
-        CHECK(decode(before, before_len, liobn, &d), "saved stream invalid");
+        CHECK(decode(before, before_len, liobn, x->window, &d),
+              "saved stream invalid");
         check_matches(x, liobn, &d);
     }
     free(copy);
@@ -404,16 +513,26 @@ static void load_and_check(Target *x, uint32_t liobn, const uint8_t *s,
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    Target *xs[2] = { &T, &U };
+    Target *xs[4] = { &T, &U, &W[0], &W[1] };
     uint32_t liobns[2] = { LIOBN_T, LIOBN_U };
+    SpaprPhbConfig cfg;
 
     (void)argc;
     (void)argv;
     crc_init();
-    for (int i = 0; i < 2; i++) {
+    spapr_phb_config_default(&cfg, 0);
+    phb = spapr_phb_new(&cfg, NULL);
+    CHECK(phb, "spapr_phb_new");
+    spapr_phb_set_window_listener(phb, listener, NULL);
+    for (int i = 0; i < 4; i++) {
         Target *x = xs[i];
 
-        x->t = spapr_tce_new_table(NULL, liobns[i], NULL);
+        if (i < 2) {
+            x->t = spapr_tce_new_table(NULL, liobns[i], NULL);
+        } else {
+            x->t = spapr_phb_get_window(phb, i - 2);
+            x->window = true;
+        }
         CHECK(x->t, "new table");
         x->mr = spapr_tce_get_iommu(x->t);
         iommu_notifier_init(&x->n, count_event, IOMMU_NOTIFIER_IOTLB_EVENTS,
@@ -431,14 +550,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *saved, *stream;
     size_t saved_len, len;
     Decoded d;
+    Target *x = &T;
+    uint32_t liobn = LIOBN_T;
 
     setup(&T, LIOBN_T, &in);
     setup(&U, LIOBN_U, &in);
+    if (mode & 4) {
+        setup_phb(&in);
+        x = &W[mode >> 3 & 1];
+        liobn = spapr_tce_get_liobn(x->t);
+    }
 
     /* What save writes is the documented format, and round-trips. */
-    saved = save(&T, &saved_len);
-    CHECK(decode(saved, saved_len, LIOBN_T, &d), "saved stream invalid");
-    check_matches(&T, LIOBN_T, &d);
+    saved = save(x, &saved_len);
+    CHECK(decode(saved, saved_len, liobn, x->window, &d),
+          "saved stream invalid");
+    check_matches(x, liobn, &d);
 
     switch (mode & 3) {
     case 0:                                     /* raw bytes */
@@ -451,13 +578,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         stream = mutate(saved, saved_len, &in, &len);
         break;
     default:
-        stream = build(&in, &len);
+        stream = build(&in, liobn, &len);
         break;
     }
-    load_and_check(&T, LIOBN_T, stream, len);
+    load_and_check(x, liobn, stream, len);
     load_and_check(&U, LIOBN_U, stream, len);
     /* The table's own stream goes back in, whatever happened. */
-    load_and_check(&T, LIOBN_T, saved, saved_len);
+    load_and_check(x, liobn, saved, saved_len);
     free(stream);
     free(saved);
     return 0;
