@@ -11,7 +11,7 @@
 # lld rather than gold (gold warns about every local ASan thunk).
 #
 # ASAN_TESTS picks a subset (CI: a short run), e.g.
-#   make check-asan ASAN_TESTS="Tests/test-bad-input.c"
+#   make check-asan ASAN_TESTS="Tests/test-bad-input.c" ASAN_SCRIPTS=
 
 SAN_CC       ?= $(SWIFT_USR)/bin/clang
 SAN_LD       ?= -fuse-ld=lld
@@ -45,5 +45,21 @@ $(ASAN_DIR)/tests/%: Tests/%.c $(wildcard Tests/*.h) $(ASAN_LIB) | deps
 	$(SAN_CC) $(ASAN_CFLAGS) $(GLIB_CFLAGS) -ITests $< $(SAN_LD) \
 	    $(ASAN_LIB) $(SWIFT_LIBS) $(GLIB_LIBS) -o $@
 
-check-asan: deps $(ASAN_PROGS)
-	$(SAN_ENV) prove --exec '' $(PROVE_FLAGS) $(ASAN_PROGS)
+# The trace checker too (C parser + library), through make check's TAP
+# wrapper; ASAN_SCRIPTS= leaves it out.
+ASAN_SCRIPTS     ?= $(wildcard Tests/trace-check.sh)
+ASAN_TRACE_CHECK := $(ASAN_DIR)/bin/tce-trace-check
+ASAN_TRACE_SRCS  := tools/trace/tce-trace-check.c tools/trace/tce-trace.c
+
+$(ASAN_TRACE_CHECK): $(ASAN_TRACE_SRCS) tools/trace/tce-trace.h $(ASAN_LIB)
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(ASAN_CFLAGS) -Itools/trace $(ASAN_TRACE_SRCS) $(SAN_LD) \
+	    $(ASAN_LIB) $(SWIFT_LIBS) -o $@
+
+# A hung test fails after ASAN_TIMEOUT seconds instead of blocking CI.
+ASAN_TIMEOUT ?= 300
+
+check-asan: deps $(ASAN_PROGS) $(if $(ASAN_SCRIPTS),$(ASAN_TRACE_CHECK))
+	$(SAN_ENV) TRACE_CHECK=$(ASAN_TRACE_CHECK) \
+	    prove --exec 'timeout -k 10 $(ASAN_TIMEOUT)' $(PROVE_FLAGS) \
+	    $(ASAN_PROGS) $(ASAN_SCRIPTS)
