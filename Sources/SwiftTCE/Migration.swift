@@ -131,14 +131,8 @@ private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32,
             throw invalid("a disabled table with page_shift \(pageShift), bus_offset 0x\(String(busOffset, radix: 16))")
         }
     } else {
-        // The same limits as spapr_tce_table_enable.
-        guard pageShift >= 1 && pageShift <= 63 else {
-            throw invalid("page_shift \(pageShift) is not in 1...63")
-        }
-        let windowSize = UInt64(nbTable) << UInt64(pageShift)
-        guard windowSize >> UInt64(pageShift) == UInt64(nbTable),
-              busOffset <= UInt64.max - (windowSize - 1) else {
-            throw invalid("\(nbTable) pages of 2^\(pageShift) bytes at 0x\(String(busOffset, radix: 16)) pass 2^64")
+        if let problem = windowProblem(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable) {
+            throw invalid(problem)
         }
     }
     guard count <= nbTable else {
@@ -227,11 +221,8 @@ public func spapr_tce_table_load(
     }
     spapr_tce_table_disable(tcet)
     if let storage = loaded.storage {
-        table.pointee.storage = storage
-        table.pointee.pageShift = loaded.pageShift
-        table.pointee.busOffset = loaded.busOffset
-        table.pointee.nbTable = loaded.nbTable
-        memory_region_set_size(table.pointee.iommu, UInt64(loaded.nbTable) << UInt64(loaded.pageShift))
+        table.install(storage, pageShift: loaded.pageShift, busOffset: loaded.busOffset,
+                      nbTable: loaded.nbTable)
     }
     if let phb, let n = phb.windowNumber(of: table) {
         phb.setDefaultWindow(n, loaded.defaultWindow)

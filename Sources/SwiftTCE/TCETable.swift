@@ -115,30 +115,44 @@ public func spapr_tce_table_enable(
         setError(errp, "spapr_tce_table_enable: \(liobn) is enabled already")
         return statusInvalid
     }
-    guard page_shift >= 1 && page_shift <= 63 else {
-        setError(errp, "spapr_tce_table_enable: page_shift \(page_shift) is not in 1...63")
+    if let problem = windowProblem(pageShift: page_shift, busOffset: bus_offset, nbTable: nb_table) {
+        setError(errp, "spapr_tce_table_enable: \(liobn): \(problem)")
         return statusInvalid
     }
-    guard nb_table != 0 else {
-        setError(errp, "spapr_tce_table_enable: \(liobn) needs at least one entry")
-        return statusInvalid
-    }
-    let entries = UInt64(nb_table)
-    let size = entries << UInt64(page_shift)
-    guard size >> UInt64(page_shift) == entries, bus_offset <= UInt64.max - (size - 1) else {
-        setError(errp, "spapr_tce_table_enable: \(nb_table) pages of 2^\(page_shift) bytes at 0x\(String(bus_offset, radix: 16)) pass 2^64")
-        return statusInvalid
-    }
-    guard let storage = TCEStorage(entryCount: entries) else {
+    guard let storage = TCEStorage(entryCount: UInt64(nb_table)) else {
         setError(errp, "spapr_tce_table_enable: out of memory")
         return -ENOMEM
     }
-    table.pointee.storage = storage
-    table.pointee.pageShift = page_shift
-    table.pointee.busOffset = bus_offset
-    table.pointee.nbTable = nb_table
-    memory_region_set_size(table.pointee.iommu, size)
+    table.install(storage, pageShift: page_shift, busOffset: bus_offset, nbTable: nb_table)
     return 0
+}
+
+/// Why a window cannot be enabled, or nil when it can. Migration holds a
+/// stream to the same limits.
+func windowProblem(pageShift: UInt32, busOffset: UInt64, nbTable: UInt32) -> String? {
+    guard pageShift >= 1 && pageShift <= 63 else {
+        return "page_shift \(pageShift) is not in 1...63"
+    }
+    guard nbTable != 0 else {
+        return "a window needs at least one entry"
+    }
+    let entries = UInt64(nbTable)
+    let size = entries << UInt64(pageShift)
+    guard size >> UInt64(pageShift) == entries, busOffset <= UInt64.max - (size - 1) else {
+        return "\(nbTable) pages of 2^\(pageShift) bytes at 0x\(String(busOffset, radix: 16)) pass 2^64"
+    }
+    return nil
+}
+
+extension Table {
+    /// Makes a disabled table the window of `storage` (enable, migration).
+    func install(_ storage: TCEStorage, pageShift: UInt32, busOffset: UInt64, nbTable: UInt32) {
+        pointee.storage = storage
+        pointee.pageShift = pageShift
+        pointee.busOffset = busOffset
+        pointee.nbTable = nbTable
+        memory_region_set_size(pointee.iommu, UInt64(nbTable) << UInt64(pageShift))
+    }
 }
 
 @c @implementation
