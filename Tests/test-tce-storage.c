@@ -207,6 +207,8 @@ static void test_release(void)
         g_assert_cmpint(spapr_h_put_tce(liobn, i << 12, (i << 12) | 3), ==, H_SUCCESS);
     }
     g_assert_cmpuint(spapr_tce_table_storage_bytes(t), >, b0 + 100 * 4096);
+    /* 2048 leaves: well past the nodes allocated one by one, into chunks. */
+    g_assert_cmpuint(check_replay_matches_generic(t), ==, ((1u << 20) + 96) / 97);
 
     spapr_tce_table_reset(t);
     g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, b0);
