@@ -200,9 +200,10 @@ struct NodeArena {
 }
 
 /// An all-zero leaf, shared and never written: the directories' "no leaf
-/// yet" (TCEStorage.emptyLeaf).
+/// yet" (TCEStorage.emptyLeaf). 0 if it could not be allocated: then no
+/// storage gets a directory.
 private let zeroLeaf: UInt64 = {
-    guard let raw = aligned_alloc(64, TCENode.byteCount) else { fatalError("out of memory") }
+    guard let raw = aligned_alloc(64, TCENode.byteCount) else { return 0 }
     let words = raw.bindMemory(to: Atomic<UInt64>.self, capacity: TCENode.byteCount / 8)
     for i in 0..<(TCENode.byteCount / 8) {
         (words + i).initialize(to: Atomic(0))
@@ -246,7 +247,7 @@ struct TCEStorage {
         let leaves = (entryCount + UInt64(TCENode.slotCount - 1)) >> UInt64(TCENode.slotBits)
         var directory: UnsafeMutablePointer<Atomic<UInt64>>?
         var directorySlots = 0
-        if levels >= 3 && leaves <= UInt64(TCEStorage.directoryLimit) {
+        if levels >= 3 && leaves <= UInt64(TCEStorage.directoryLimit) && zeroLeaf != 0 {
             directorySlots = 1
             while UInt64(directorySlots) < leaves { directorySlots <<= 1 }
             guard let raw = aligned_alloc(64, directorySlots * MemoryLayout<UInt64>.size) else { return nil }
