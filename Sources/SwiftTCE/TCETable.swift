@@ -10,7 +10,8 @@ import Glibc
 struct TCETable {
     let liobn: UInt32
     let owner: UnsafeMutableRawPointer?
-    /// The IOMMU region the table drives; its opaque points back here.
+    /// The IOMMU region the table drives: in the same allocation, just
+    /// before the table (see TableBlock); its opaque points back here too.
     let iommu: Region
     let name: UnsafeMutablePointer<CChar>
     var pageShift: UInt32 = 0
@@ -22,7 +23,34 @@ struct TCETable {
     /// The next table in the registry.
     var next: Table?
 
-    var pageMask: UInt64 { ~((UInt64(1) << UInt64(pageShift)) &- 1) }
+    /// The bits of an address above the page offset (all of them while
+    /// disabled, as in QEMU, where page_shift is then 0).
+    var pageMask: UInt64 {
+        @inline(__always) get { ~UInt64(0) &<< UInt64(pageShift) }
+    }
+}
+
+/// A table and its IOMMU region share one allocation, the region first, so
+/// translate reaches the table at a fixed offset from the region (QEMU's
+/// container_of) instead of loading the region's opaque on the hot path.
+enum TableBlock {
+    static var tableOffset: Int {
+        let align = MemoryLayout<TCETable>.alignment
+        return (MemoryLayout<IOMMUMemoryRegion>.stride + align - 1) & ~(align - 1)
+    }
+
+    static func allocate() -> (Region, Table) {
+        let block = UnsafeMutableRawPointer.allocate(
+            byteCount: tableOffset + MemoryLayout<TCETable>.stride,
+            alignment: max(MemoryLayout<IOMMUMemoryRegion>.alignment, MemoryLayout<TCETable>.alignment))
+        return (block.bindMemory(to: IOMMUMemoryRegion.self, capacity: 1),
+                (block + tableOffset).bindMemory(to: TCETable.self, capacity: 1))
+    }
+
+    /// Frees a block whose table was deinitialised.
+    static func deallocate(_ region: Region) {
+        UnsafeMutableRawPointer(region).deallocate()
+    }
 }
 
 typealias Table = UnsafeMutablePointer<TCETable>
@@ -36,9 +64,9 @@ extension Table {
     /// The table behind one of our IOMMU regions.
     @inline(__always)
     init?(region: Region?) {
-        guard let region, region.pointee.ops == swifttce_spapr_tce_ops(),
-              let opaque = region.pointee.opaque else { return nil }
-        self = opaque.assumingMemoryBound(to: TCETable.self)
+        guard let region, region.pointee.ops == swifttce_spapr_tce_ops() else { return nil }
+        // SAFETY: only new_table gives a region these ops, in a TableBlock.
+        self = (UnsafeMutableRawPointer(region) + TableBlock.tableOffset).assumingMemoryBound(to: TCETable.self)
     }
 
     /// What translate answers for a TCE at index (QEMU's field by field).
@@ -56,19 +84,17 @@ extension Table {
 
 // MARK: - Registry
 
-/// Every live table, newest first (QEMU's spapr_tce_tables). A pointer cell
-/// rather than a global var: lookups run on hypercall threads and a global var
-/// would cost an exclusivity check each time. Changed only by new/free, which
-/// the caller serialises; read concurrently by hypercalls.
-nonisolated(unsafe) private let registry: UnsafeMutablePointer<Table?> = {
-    let cell = UnsafeMutablePointer<Table?>.allocate(capacity: 1)
-    cell.initialize(to: nil)
-    return cell
-}()
+/// Every live table, newest first (QEMU's spapr_tce_tables). Changed only by
+/// new/free, which the caller serialises; read concurrently by hypercalls.
+private enum Registry {
+    /// The head of the list. A constant initial value is laid out statically:
+    /// no lazy initialisation on the hypercall path.
+    nonisolated(unsafe) static var head: Table? = nil
+}
 
 @inline(__always)
 func findTable(liobn: UInt32) -> Table? {
-    var cursor = registry.pointee
+    var cursor = Registry.head
     while let table = cursor {
         if table.pointee.liobn == liobn { return table }
         cursor = table.pointee.next
@@ -89,12 +115,11 @@ public func spapr_tce_new_table(
         return nil
     }
     let name = strdup("iommu-spapr-\(String(liobn, radix: 16))")!
-    let iommu = Region.allocate(capacity: 1)
-    let table = Table.allocate(capacity: 1)
+    let (iommu, table) = TableBlock.allocate()
     table.initialize(to: TCETable(liobn: liobn, owner: owner, iommu: iommu, name: name,
-                                  next: registry.pointee))
+                                  next: Registry.head))
     _ = memory_region_init_iommu(iommu, swifttce_spapr_tce_ops(), table, name, 0, nil)
-    registry.pointee = table
+    Registry.head = table
     return OpaquePointer(table)
 }
 
@@ -182,18 +207,19 @@ public func spapr_tce_table_free(_ tcet: OpaquePointer?) {
         n.pointee.registered_on = nil
         n.pointee.next = nil
     }
-    var link = registry
-    while let current = link.pointee {
-        if current == table {
-            link.pointee = table.pointee.next
-            break
+    if Registry.head == table {
+        Registry.head = table.pointee.next
+    } else {
+        var cursor = Registry.head
+        while let current = cursor, current.pointee.next != table {
+            cursor = current.pointee.next
         }
-        link = withUnsafeMutablePointer(to: &current.pointee.next) { $0 }
+        cursor?.pointee.next = table.pointee.next
     }
     free(table.pointee.name)
-    table.pointee.iommu.deallocate()
+    let iommu = table.pointee.iommu
     table.deinitialize(count: 1)
-    table.deallocate()
+    TableBlock.deallocate(iommu)
 }
 
 // MARK: - Lookup and properties
