@@ -152,170 +152,82 @@ static uint64_t tce_for(uint64_t index, unsigned shift)
     return ((0x100000000ull + (index << shift)) & ~((1ull << shift) - 1)) | 3;
 }
 
+/*
+ * Each measured loop is written once, as a macro, and instantiated for both
+ * sides: the two compile to the same code around their own direct call.
+ */
+
 /* ---- Translate -------------------------------------------------------- */
 
 #define TRANSLATE_OPS (1u << 19)
 
-static uint64_t our_translate_random(void *arg)
-{
-    IOMMUMemoryRegion *mr = our_small_mr;
-    uint64_t acc = 0, t0 = now_ns();
-    uint32_t i;
-
-    (void)arg;
-    for (i = 0; i < TRANSLATE_OPS; i++) {
-        IOMMUTLBEntry e = mr->ops->translate(mr, addrs[i & (ADDR_COUNT - 1)],
-                                             IOMMU_NONE, 0);
-        acc += e.translated_addr;
+/* ADDR: the address translated in iteration i. */
+#define DEFINE_TRANSLATE(name, Region, region, ADDR)                         \
+    static uint64_t name(void *arg)                                         \
+    {                                                                       \
+        Region *mr = (region);                                              \
+        uint64_t acc = 0, t0 = now_ns();                                    \
+        uint32_t i;                                                         \
+                                                                            \
+        (void)arg;                                                          \
+        for (i = 0; i < TRANSLATE_OPS; i++) {                               \
+            IOMMUTLBEntry e = mr->ops->translate(mr, (ADDR), IOMMU_NONE, 0); \
+            acc += e.translated_addr;                                       \
+        }                                                                   \
+        sink += acc;                                                        \
+        return now_ns() - t0;                                               \
     }
-    sink += acc;
-    return now_ns() - t0;
-}
 
-static uint64_t base_translate_random(void *arg)
-{
-    BaseRegion *mr = &base_small->iommu;
-    uint64_t acc = 0, t0 = now_ns();
-    uint32_t i;
+#define RANDOM_ADDR (addrs[i & (ADDR_COUNT - 1)])
+#define SEQ_ADDR (((uint64_t)(i & (SMALL_ENTRIES - 1)) << SMALL_SHIFT) | 0x123)
 
-    (void)arg;
-    for (i = 0; i < TRANSLATE_OPS; i++) {
-        IOMMUTLBEntry e = mr->ops->translate(mr, addrs[i & (ADDR_COUNT - 1)],
-                                             IOMMU_NONE, 0);
-        acc += e.translated_addr;
-    }
-    sink += acc;
-    return now_ns() - t0;
-}
-
-static uint64_t our_translate_seq(void *arg)
-{
-    IOMMUMemoryRegion *mr = our_small_mr;
-    uint64_t acc = 0, t0 = now_ns();
-    uint32_t i;
-
-    (void)arg;
-    for (i = 0; i < TRANSLATE_OPS; i++) {
-        hwaddr a = ((uint64_t)(i & (SMALL_ENTRIES - 1)) << SMALL_SHIFT) | 0x123;
-        IOMMUTLBEntry e = mr->ops->translate(mr, a, IOMMU_NONE, 0);
-        acc += e.translated_addr;
-    }
-    sink += acc;
-    return now_ns() - t0;
-}
-
-static uint64_t base_translate_seq(void *arg)
-{
-    BaseRegion *mr = &base_small->iommu;
-    uint64_t acc = 0, t0 = now_ns();
-    uint32_t i;
-
-    (void)arg;
-    for (i = 0; i < TRANSLATE_OPS; i++) {
-        hwaddr a = ((uint64_t)(i & (SMALL_ENTRIES - 1)) << SMALL_SHIFT) | 0x123;
-        IOMMUTLBEntry e = mr->ops->translate(mr, a, IOMMU_NONE, 0);
-        acc += e.translated_addr;
-    }
-    sink += acc;
-    return now_ns() - t0;
-}
+DEFINE_TRANSLATE(our_translate_random, IOMMUMemoryRegion, our_small_mr, RANDOM_ADDR)
+DEFINE_TRANSLATE(base_translate_random, BaseRegion, &base_small->iommu, RANDOM_ADDR)
+DEFINE_TRANSLATE(our_translate_seq, IOMMUMemoryRegion, our_small_mr, SEQ_ADDR)
+DEFINE_TRANSLATE(base_translate_seq, BaseRegion, &base_small->iommu, SEQ_ADDR)
 
 /* ---- H_PUT_TCE -------------------------------------------------------- */
 
 #define PUT_OPS (1u << 18)
 
+/* INDEX and TCE: the entry written in iteration i, and its value. */
+#define DEFINE_PUT(name, put, INDEX, TCE)                                   \
+    static uint64_t name(void *arg)                                         \
+    {                                                                       \
+        uint64_t t0 = now_ns();                                             \
+        uint32_t i;                                                         \
+                                                                            \
+        (void)arg;                                                          \
+        for (i = 0; i < PUT_OPS; i++) {                                     \
+            uint64_t index = (INDEX);                                       \
+            sink += put(SMALL_LIOBN, SMALL_BUS + (index << SMALL_SHIFT), (TCE)); \
+        }                                                                   \
+        return now_ns() - t0;                                               \
+    }
+
 /*
  * A guest's DMA pattern: map a random page, then unmap it (pairs of calls on
  * the same entry), so both the map and the unmap paths are in the figure.
  */
-static uint64_t our_put_pairs(void *arg)
-{
-    uint64_t t0 = now_ns();
-    uint32_t i;
-
-    (void)arg;
-    for (i = 0; i < PUT_OPS; i++) {
-        uint64_t index = addrs[(i >> 1) & (ADDR_COUNT - 1)] >> SMALL_SHIFT;
-        uint64_t tce = (i & 1) ? 0 : tce_for(index, SMALL_SHIFT);
-        sink += spapr_h_put_tce(SMALL_LIOBN, SMALL_BUS + (index << SMALL_SHIFT), tce);
-    }
-    return now_ns() - t0;
-}
-
-static uint64_t base_put_pairs(void *arg)
-{
-    uint64_t t0 = now_ns();
-    uint32_t i;
-
-    (void)arg;
-    for (i = 0; i < PUT_OPS; i++) {
-        uint64_t index = addrs[(i >> 1) & (ADDR_COUNT - 1)] >> SMALL_SHIFT;
-        uint64_t tce = (i & 1) ? 0 : tce_for(index, SMALL_SHIFT);
-        sink += base_h_put_tce(SMALL_LIOBN, SMALL_BUS + (index << SMALL_SHIFT), tce);
-    }
-    return now_ns() - t0;
-}
+#define PAIRS_INDEX (addrs[(i >> 1) & (ADDR_COUNT - 1)] >> SMALL_SHIFT)
+#define PAIRS_TCE ((i & 1) ? 0 : tce_for(index, SMALL_SHIFT))
+DEFINE_PUT(our_put_pairs, spapr_h_put_tce, PAIRS_INDEX, PAIRS_TCE)
+DEFINE_PUT(base_put_pairs, base_h_put_tce, PAIRS_INDEX, PAIRS_TCE)
 
 /*
  * A guest IOVA allocator walking the window: map 64 consecutive pages, then
  * unmap them, then the next 64.
  */
-static uint64_t our_put_seq(void *arg)
-{
-    uint64_t t0 = now_ns();
-    uint32_t i;
-
-    (void)arg;
-    for (i = 0; i < PUT_OPS; i++) {
-        uint64_t index = ((i >> 7) << 6 | (i & 63)) & (SMALL_ENTRIES - 1);
-        uint64_t tce = (i & 64) ? 0 : tce_for(index, SMALL_SHIFT);
-        sink += spapr_h_put_tce(SMALL_LIOBN, SMALL_BUS + (index << SMALL_SHIFT), tce);
-    }
-    return now_ns() - t0;
-}
-
-static uint64_t base_put_seq(void *arg)
-{
-    uint64_t t0 = now_ns();
-    uint32_t i;
-
-    (void)arg;
-    for (i = 0; i < PUT_OPS; i++) {
-        uint64_t index = ((i >> 7) << 6 | (i & 63)) & (SMALL_ENTRIES - 1);
-        uint64_t tce = (i & 64) ? 0 : tce_for(index, SMALL_SHIFT);
-        sink += base_h_put_tce(SMALL_LIOBN, SMALL_BUS + (index << SMALL_SHIFT), tce);
-    }
-    return now_ns() - t0;
-}
+#define SEQ_INDEX (((i >> 7) << 6 | (i & 63)) & (SMALL_ENTRIES - 1))
+#define SEQ_TCE ((i & 64) ? 0 : tce_for(index, SMALL_SHIFT))
+DEFINE_PUT(our_put_seq, spapr_h_put_tce, SEQ_INDEX, SEQ_TCE)
+DEFINE_PUT(base_put_seq, base_h_put_tce, SEQ_INDEX, SEQ_TCE)
 
 /* Remapping entries that are mapped already (no bitmap change). */
-static uint64_t our_put_remap(void *arg)
-{
-    uint64_t t0 = now_ns();
-    uint32_t i;
-
-    (void)arg;
-    for (i = 0; i < PUT_OPS; i++) {
-        uint64_t index = addrs[i & (ADDR_COUNT - 1)] >> SMALL_SHIFT;
-        sink += spapr_h_put_tce(SMALL_LIOBN, SMALL_BUS + (index << SMALL_SHIFT),
-                                tce_for(index, SMALL_SHIFT) ^ ((uint64_t)(i & 1) << 12));
-    }
-    return now_ns() - t0;
-}
-
-static uint64_t base_put_remap(void *arg)
-{
-    uint64_t t0 = now_ns();
-    uint32_t i;
-
-    (void)arg;
-    for (i = 0; i < PUT_OPS; i++) {
-        uint64_t index = addrs[i & (ADDR_COUNT - 1)] >> SMALL_SHIFT;
-        sink += base_h_put_tce(SMALL_LIOBN, SMALL_BUS + (index << SMALL_SHIFT),
-                               tce_for(index, SMALL_SHIFT) ^ ((uint64_t)(i & 1) << 12));
-    }
-    return now_ns() - t0;
-}
+#define REMAP_INDEX (addrs[i & (ADDR_COUNT - 1)] >> SMALL_SHIFT)
+#define REMAP_TCE (tce_for(index, SMALL_SHIFT) ^ ((uint64_t)(i & 1) << 12))
+DEFINE_PUT(our_put_remap, spapr_h_put_tce, REMAP_INDEX, REMAP_TCE)
+DEFINE_PUT(base_put_remap, base_h_put_tce, REMAP_INDEX, REMAP_TCE)
 
 /* ---- H_PUT_TCE_INDIRECT ----------------------------------------------- */
 
@@ -345,33 +257,24 @@ static bool guest_read(void *opaque, hwaddr addr, void *buf, size_t len)
 static const SpaprGuestMemory guest_mem = { NULL, guest_read };
 
 /* Map a random 512-page block, then unmap it. */
-static uint64_t our_indirect(void *arg)
-{
-    uint64_t t0 = now_ns();
-    uint32_t i;
-
-    (void)arg;
-    for (i = 0; i < INDIRECT_OPS; i++) {
-        uint64_t block = (addrs[(i >> 1) & (ADDR_COUNT - 1)] >> SMALL_SHIFT) & ~511ull;
-        sink += spapr_h_put_tce_indirect(SMALL_LIOBN, SMALL_BUS + (block << SMALL_SHIFT),
-                                         (i & 1) ? LIST_UNMAP : LIST_MAP, 512, &guest_mem);
+#define DEFINE_INDIRECT(name, put_indirect)                                 \
+    static uint64_t name(void *arg)                                         \
+    {                                                                       \
+        uint64_t t0 = now_ns();                                             \
+        uint32_t i;                                                         \
+                                                                            \
+        (void)arg;                                                          \
+        for (i = 0; i < INDIRECT_OPS; i++) {                                \
+            uint64_t block =                                                \
+                (addrs[(i >> 1) & (ADDR_COUNT - 1)] >> SMALL_SHIFT) & ~511ull; \
+            sink += put_indirect(SMALL_LIOBN, SMALL_BUS + (block << SMALL_SHIFT), \
+                                 (i & 1) ? LIST_UNMAP : LIST_MAP, 512, &guest_mem); \
+        }                                                                   \
+        return now_ns() - t0;                                               \
     }
-    return now_ns() - t0;
-}
 
-static uint64_t base_indirect(void *arg)
-{
-    uint64_t t0 = now_ns();
-    uint32_t i;
-
-    (void)arg;
-    for (i = 0; i < INDIRECT_OPS; i++) {
-        uint64_t block = (addrs[(i >> 1) & (ADDR_COUNT - 1)] >> SMALL_SHIFT) & ~511ull;
-        sink += base_h_put_tce_indirect(SMALL_LIOBN, SMALL_BUS + (block << SMALL_SHIFT),
-                                        (i & 1) ? LIST_UNMAP : LIST_MAP, 512, &guest_mem);
-    }
-    return now_ns() - t0;
-}
+DEFINE_INDIRECT(our_indirect, spapr_h_put_tce_indirect)
+DEFINE_INDIRECT(base_indirect, base_h_put_tce_indirect)
 
 /* ---- Replay ----------------------------------------------------------- */
 
@@ -380,29 +283,21 @@ typedef struct {
     unsigned repeat;
 } ReplayArg;
 
-static uint64_t our_replay(void *arg)
-{
-    ReplayArg *r = arg;
-    uint64_t t0 = now_ns();
-    unsigned i;
-
-    for (i = 0; i < r->repeat; i++) {
-        memory_region_iommu_replay(r->region, &our_replayer);
+#define DEFINE_REPLAY(name, replay, replayer)                               \
+    static uint64_t name(void *arg)                                         \
+    {                                                                       \
+        ReplayArg *r = arg;                                                 \
+        uint64_t t0 = now_ns();                                             \
+        unsigned i;                                                         \
+                                                                            \
+        for (i = 0; i < r->repeat; i++) {                                   \
+            replay(r->region, &(replayer));                                 \
+        }                                                                   \
+        return now_ns() - t0;                                               \
     }
-    return now_ns() - t0;
-}
 
-static uint64_t base_replay(void *arg)
-{
-    ReplayArg *r = arg;
-    uint64_t t0 = now_ns();
-    unsigned i;
-
-    for (i = 0; i < r->repeat; i++) {
-        base_iommu_replay(r->region, &base_replayer);
-    }
-    return now_ns() - t0;
-}
+DEFINE_REPLAY(our_replay, memory_region_iommu_replay, our_replayer)
+DEFINE_REPLAY(base_replay, base_iommu_replay, base_replayer)
 
 /* ---- Output ----------------------------------------------------------- */
 
