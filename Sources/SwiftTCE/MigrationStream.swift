@@ -1,9 +1,5 @@
-import CSwiftTCE
-import Synchronization
-
 // The pieces of the migration stream (Migration.swift) that are not about
-// tables: its checksum, big-endian reads and writes, and a walk of every
-// non-zero entry of a storage.
+// tables: its checksum and its big-endian reads and writes.
 
 // MARK: - CRC-32
 
@@ -23,38 +19,6 @@ func migrationCRC32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         }
     }
     return ~crc
-}
-
-// MARK: - Walking every non-zero entry
-
-extension TCEStorage {
-    /// Calls body(index, tce) for every non-zero entry in index order. The
-    /// leaves' bitmaps mark only entries with a perm, so leaves are scanned
-    /// whole; interior bitmaps still skip what was never written.
-    func forEachNonZero(_ body: (UInt64, UInt64) -> Void) {
-        guard let root else { return }
-        func visit(_ node: TCENode, _ level: Int, _ base: UInt64) {
-            if level == 0 {
-                for slot in 0..<TCENode.slotCount {
-                    let tce = node.slot(slot).pointee.load(ordering: .relaxed)
-                    if tce != 0 { body(base | UInt64(slot), tce) }
-                }
-                return
-            }
-            for w in 0..<TCENode.bitmapWords {
-                var bits = node.words[w].load(ordering: .acquiring)
-                while bits != 0 {
-                    let slot = w << 6 | bits.trailingZeroBitCount
-                    bits &= bits &- 1
-                    if let child = TCENode(bitPattern: node.slot(slot).pointee.load(ordering: .acquiring)) {
-                        visit(child, level - 1,
-                              base | UInt64(slot) << UInt64(level * TCENode.slotBits))
-                    }
-                }
-            }
-        }
-        visit(root, levels - 1, 0)
-    }
 }
 
 // MARK: - Byte order helpers

@@ -286,3 +286,35 @@ struct TCEStorage {
         directoryMask = 0
     }
 }
+
+// MARK: - The walk migration needs
+
+extension TCEStorage {
+    /// Calls body(index, tce) for every non-zero entry in index order. The
+    /// leaves' bitmaps mark only entries with a perm, so leaves are scanned
+    /// whole; interior bitmaps still skip what was never written.
+    func forEachNonZero(_ body: (UInt64, UInt64) -> Void) {
+        guard let root else { return }
+        func visit(_ node: TCENode, _ level: Int, _ base: UInt64) {
+            if level == 0 {
+                for slot in 0..<TCENode.slotCount {
+                    let tce = node.slot(slot).pointee.load(ordering: .relaxed)
+                    if tce != 0 { body(base | UInt64(slot), tce) }
+                }
+                return
+            }
+            for w in 0..<TCENode.bitmapWords {
+                var bits = node.words[w].load(ordering: .acquiring)
+                while bits != 0 {
+                    let slot = w << 6 | bits.trailingZeroBitCount
+                    bits &= bits &- 1
+                    if let child = TCENode(bitPattern: node.slot(slot).pointee.load(ordering: .acquiring)) {
+                        visit(child, level - 1,
+                              base | UInt64(slot) << UInt64(level * TCENode.slotBits))
+                    }
+                }
+            }
+        }
+        visit(root, levels - 1, 0)
+    }
+}
