@@ -524,11 +524,20 @@ static void test_phb_window(void)
 
 /* ---- Corrupt streams ------------------------------------------------- */
 
+/*
+ * A corruption is either one header or entry field set to a value (or,
+ * with .add, moved by it), the CRC then fixed so that the check of that
+ * field is the one reached; or, when .edit is set, any other edit.
+ */
 typedef struct Corruption {
     const char *name;
     const char *expect;     /* a piece of the error message */
     /* Edits the stream; returns its new length. */
     size_t (*edit)(uint8_t *buf, size_t len);
+    size_t off;             /* without .edit: the field's offset, */
+    int width;              /* its width in bytes, */
+    uint64_t value;         /* and what it is set to */
+    bool add;               /* or what is added to it (mod 2^(8*width)) */
 } Corruption;
 
 /* The stream these edit: 4 entries at indexes 2, 9, 10, 40 of 64. */
@@ -556,54 +565,6 @@ static size_t c_trailing_entry(uint8_t *b, size_t n)
 {
     memset(b + n, 0, ENTRY);
     return n + ENTRY;
-}
-static size_t c_magic(uint8_t *b, size_t n)
-{
-    b[0] = 'X';
-    fix_crc(b, n);
-    return n;
-}
-static size_t c_version0(uint8_t *b, size_t n)
-{
-    be_put(b + OFF_VERSION, 0, 4);
-    fix_crc(b, n);
-    return n;
-}
-static size_t c_version2(uint8_t *b, size_t n)
-{
-    be_put(b + OFF_VERSION, 2, 4);
-    fix_crc(b, n);
-    return n;
-}
-static size_t c_liobn(uint8_t *b, size_t n)
-{
-    be_put(b + OFF_LIOBN, LIOBN_A + 5, 4);
-    fix_crc(b, n);
-    return n;
-}
-static size_t c_flags(uint8_t *b, size_t n)
-{
-    be_put(b + OFF_FLAGS, 2, 4);
-    fix_crc(b, n);
-    return n;
-}
-static size_t c_shift0(uint8_t *b, size_t n)
-{
-    be_put(b + OFF_SHIFT, 0, 4);
-    fix_crc(b, n);
-    return n;
-}
-static size_t c_shift64(uint8_t *b, size_t n)
-{
-    be_put(b + OFF_SHIFT, 64, 4);
-    fix_crc(b, n);
-    return n;
-}
-static size_t c_window_wraps(uint8_t *b, size_t n)
-{
-    be_put(b + OFF_BUS, UINT64_MAX - 0x1000, 8);
-    fix_crc(b, n);
-    return n;
 }
 static size_t c_window_too_big(uint8_t *b, size_t n)
 {
@@ -634,41 +595,10 @@ static size_t c_disabled_default(uint8_t *b, size_t n)
     (void)n;
     return HDR + 4;
 }
-static size_t c_default_not_window(uint8_t *b, size_t n)
-{
-    /* The default-window flag, but the destination is no PHB's window. */
-    be_put(b + OFF_FLAGS, 1, 4);
-    fix_crc(b, n);
-    return n;
-}
-static size_t c_count_over_nb(uint8_t *b, size_t n)
-{
-    be_put(b + OFF_NB, 3, 4);
-    fix_crc(b, n);
-    return n;
-}
-static size_t c_count_plus(uint8_t *b, size_t n)
-{
-    be_put(b + OFF_COUNT, be_get(b + OFF_COUNT, 4) + 1, 4);
-    fix_crc(b, n);
-    return n;
-}
-static size_t c_count_minus(uint8_t *b, size_t n)
-{
-    be_put(b + OFF_COUNT, be_get(b + OFF_COUNT, 4) - 1, 4);
-    fix_crc(b, n);
-    return n;
-}
 static size_t c_count_huge(uint8_t *b, size_t n)
 {
     be_put(b + OFF_NB, UINT32_MAX, 4);
     be_put(b + OFF_COUNT, UINT32_MAX, 4);
-    fix_crc(b, n);
-    return n;
-}
-static size_t c_index_past(uint8_t *b, size_t n)
-{
-    be_put(b + HDR + 3 * ENTRY, C_NB, 4);
     fix_crc(b, n);
     return n;
 }
@@ -688,12 +618,6 @@ static size_t c_index_duplicate(uint8_t *b, size_t n)
     fix_crc(b, n);
     return n;
 }
-static size_t c_zero_tce(uint8_t *b, size_t n)
-{
-    be_put(b + HDR + ENTRY + 4, 0, 8);
-    fix_crc(b, n);
-    return n;
-}
 static size_t c_crc(uint8_t *b, size_t n)
 {
     b[n - 1] ^= 0x01;
@@ -710,37 +634,61 @@ static size_t c_flipped_header_bit(uint8_t *b, size_t n)
     return n;
 }
 
+/* Applies c to the stream b of length n; returns the new length. */
+static size_t corrupt(const Corruption *c, uint8_t *b, size_t n)
+{
+    uint64_t v = c->value;
+
+    if (c->edit) {
+        return c->edit(b, n);
+    }
+    g_assert(c->width >= 1 && c->width <= 8 && c->off + c->width <= n - 4);
+    if (c->add) {
+        v += be_get(b + c->off, c->width);
+    }
+    be_put(b + c->off, v, c->width);
+    fix_crc(b, n);
+    return n;
+}
+
 static const Corruption corruptions[] = {
-    { "empty", "truncated", c_empty },
-    { "short-header", "truncated", c_short_header },
-    { "header-only", "truncated", c_header_only },
-    { "mid-entry", "truncated", c_mid_entry },
-    { "no-crc", "truncated", c_no_crc },
-    { "trailing-byte", "trailing", c_trailing_byte },
-    { "trailing-entry", "trailing", c_trailing_entry },
-    { "magic", "magic", c_magic },
-    { "version-0", "version", c_version0 },
-    { "version-2", "version", c_version2 },
-    { "liobn", "LIOBN", c_liobn },
-    { "flags", "flags", c_flags },
-    { "page-shift-0", "page_shift", c_shift0 },
-    { "page-shift-64", "page_shift", c_shift64 },
-    { "window-wraps", "2^64", c_window_wraps },
-    { "window-too-big", "2^64", c_window_too_big },
-    { "disabled-with-shift", "disabled", c_disabled_with_shift },
-    { "disabled-default-window", "default window", c_disabled_default },
-    { "default-flag-not-a-window", "no PHB's window", c_default_not_window },
-    { "count-over-nb-table", "entries in a table", c_count_over_nb },
-    { "count-plus-one", "truncated", c_count_plus },
-    { "count-minus-one", "trailing", c_count_minus },
-    { "count-huge", "truncated", c_count_huge },
-    { "index-past-table", "past the table", c_index_past },
-    { "index-descending", "ascending", c_index_descending },
-    { "index-duplicate", "ascending", c_index_duplicate },
-    { "zero-tce", "zero", c_zero_tce },
-    { "crc", "checksum", c_crc },
-    { "flipped-tce-bit", "checksum", c_flipped_tce_bit },
-    { "flipped-header-bit", "checksum", c_flipped_header_bit },
+    { "empty", "truncated", .edit = c_empty },
+    { "short-header", "truncated", .edit = c_short_header },
+    { "header-only", "truncated", .edit = c_header_only },
+    { "mid-entry", "truncated", .edit = c_mid_entry },
+    { "no-crc", "truncated", .edit = c_no_crc },
+    { "trailing-byte", "trailing", .edit = c_trailing_byte },
+    { "trailing-entry", "trailing", .edit = c_trailing_entry },
+    { "magic", "magic", .off = 0, .width = 1, .value = 'X' },
+    { "version-0", "version", .off = OFF_VERSION, .width = 4, .value = 0 },
+    { "version-2", "version", .off = OFF_VERSION, .width = 4, .value = 2 },
+    { "liobn", "LIOBN", .off = OFF_LIOBN, .width = 4, .value = LIOBN_A + 5 },
+    { "flags", "flags", .off = OFF_FLAGS, .width = 4, .value = 2 },
+    { "page-shift-0", "page_shift", .off = OFF_SHIFT, .width = 4, .value = 0 },
+    { "page-shift-64", "page_shift",
+      .off = OFF_SHIFT, .width = 4, .value = 64 },
+    { "window-wraps", "2^64",
+      .off = OFF_BUS, .width = 8, .value = UINT64_MAX - 0x1000 },
+    { "window-too-big", "2^64", .edit = c_window_too_big },
+    { "disabled-with-shift", "disabled", .edit = c_disabled_with_shift },
+    { "disabled-default-window", "default window", .edit = c_disabled_default },
+    { "default-flag-not-a-window", "no PHB's window",
+      .off = OFF_FLAGS, .width = 4, .value = 1 },
+    { "count-over-nb-table", "entries in a table",
+      .off = OFF_NB, .width = 4, .value = 3 },
+    { "count-plus-one", "truncated",
+      .off = OFF_COUNT, .width = 4, .value = 1, .add = true },
+    { "count-minus-one", "trailing",
+      .off = OFF_COUNT, .width = 4, .value = (uint32_t)-1, .add = true },
+    { "count-huge", "truncated", .edit = c_count_huge },
+    { "index-past-table", "past the table",
+      .off = HDR + 3 * ENTRY, .width = 4, .value = C_NB },
+    { "index-descending", "ascending", .edit = c_index_descending },
+    { "index-duplicate", "ascending", .edit = c_index_duplicate },
+    { "zero-tce", "zero", .off = HDR + ENTRY + 4, .width = 8, .value = 0 },
+    { "crc", "checksum", .edit = c_crc },
+    { "flipped-tce-bit", "checksum", .edit = c_flipped_tce_bit },
+    { "flipped-header-bit", "checksum", .edit = c_flipped_header_bit },
 };
 
 /* The destination: enabled, with other geometry and entries, and watched. */
@@ -816,7 +764,7 @@ static void test_corrupt_one(gconstpointer data)
     dest_init(&d);
     /* The unedited stream loads: the edit is what makes it bad. */
     memcpy(bad, good, len);
-    n = c->edit(bad, len);
+    n = corrupt(c, bad, len);
     assert_refused(&d, bad, n, c->expect);
     load_ok(d.t, good, len);
     g_assert_cmphex(get(d.t, 40), ==, 0x28000);
