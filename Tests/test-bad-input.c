@@ -67,49 +67,6 @@ static void noop_notify(IOMMUNotifier *n G_GNUC_UNUSED,
 
 /* ---- Table helpers ----------------------------------------------------- */
 
-/* Everything observable about a table, for "left unchanged" checks. */
-typedef struct TableState {
-    uint32_t liobn;
-    uint32_t page_shift;
-    uint64_t bus_offset;
-    uint32_t nb_table;
-    uint64_t region_size;
-    bool need_vfio;
-    IOMMUNotifier *notifiers;
-    IOMMUNotifierFlag flags;
-} TableState;
-
-static TableState table_state(SpaprTceTable *t)
-{
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
-    TableState s = {
-        .liobn = spapr_tce_get_liobn(t),
-        .page_shift = spapr_tce_get_page_shift(t),
-        .bus_offset = spapr_tce_get_bus_offset(t),
-        .nb_table = spapr_tce_get_nb_table(t),
-        .region_size = memory_region_size(mr),
-        .need_vfio = spapr_tce_get_need_vfio(t),
-        .notifiers = mr->iommu_notify,
-        .flags = mr->iommu_notify_flags,
-    };
-    return s;
-}
-
-static void assert_table_state(SpaprTceTable *t, const TableState *want)
-{
-    TableState now = table_state(t);
-
-    g_assert_cmphex(now.liobn, ==, want->liobn);
-    g_assert_cmpuint(now.page_shift, ==, want->page_shift);
-    g_assert_cmphex(now.bus_offset, ==, want->bus_offset);
-    g_assert_cmpuint(now.nb_table, ==, want->nb_table);
-    g_assert_cmphex(now.region_size, ==, want->region_size);
-    g_assert_cmpint(now.need_vfio, ==, want->need_vfio);
-    g_assert_true(now.notifiers == want->notifiers);
-    g_assert_cmpint(now.flags, ==, want->flags);
-    g_assert_true(spapr_tce_find_by_liobn(want->liobn) == t);
-}
-
 static void assert_disabled(SpaprTceTable *t)
 {
     g_assert_cmpuint(spapr_tce_get_nb_table(t), ==, 0);

@@ -65,49 +65,6 @@ static uint64_t get(SpaprTceTable *t, uint64_t index)
     return tce;
 }
 
-/* Everything about a (small) table that a load could change. */
-typedef struct Snapshot {
-    uint32_t shift, nb;
-    uint64_t bus, size;
-    uint64_t *entries;
-} Snapshot;
-
-static Snapshot snap(SpaprTceTable *t)
-{
-    Snapshot s = {
-        .shift = spapr_tce_get_page_shift(t),
-        .nb = spapr_tce_get_nb_table(t),
-        .bus = spapr_tce_get_bus_offset(t),
-        .size = memory_region_size(spapr_tce_get_iommu(t)),
-    };
-
-    s.entries = g_new0(uint64_t, s.nb ? s.nb : 1);
-    for (uint64_t i = 0; i < s.nb; i++) {
-        s.entries[i] = get(t, i);
-    }
-    return s;
-}
-
-static void assert_snap_eq(const Snapshot *a, const Snapshot *b)
-{
-    g_assert_cmpuint(a->shift, ==, b->shift);
-    g_assert_cmpuint(a->nb, ==, b->nb);
-    g_assert_cmphex(a->bus, ==, b->bus);
-    g_assert_cmphex(a->size, ==, b->size);
-    for (uint64_t i = 0; i < a->nb; i++) {
-        if (a->entries[i] != b->entries[i]) {
-            g_error("entry %" PRIu64 ": 0x%" PRIx64 " != 0x%" PRIx64, i,
-                    a->entries[i], b->entries[i]);
-        }
-    }
-}
-
-static void snap_free(Snapshot *s)
-{
-    g_free(s->entries);
-    s->entries = NULL;
-}
-
 static uint8_t *save(SpaprTceTable *t, size_t *len)
 {
     size_t need = spapr_tce_table_save(t, NULL, 0);
@@ -226,7 +183,7 @@ static void test_save_small_buffer(void)
 /* Saves src, messes the table up, loads: everything is back. */
 static void roundtrip_in_place(SpaprTceTable *t, GRand *r)
 {
-    Snapshot before = snap(t), after;
+    TableState before = table_state_with_entries(t);
     size_t len;
     uint8_t *buf = save(t, &len);
     Error *err = NULL;
@@ -238,17 +195,15 @@ static void roundtrip_in_place(SpaprTceTable *t, GRand *r)
         put(t, g_rand_int_range(r, 0, 77), test_rand_u64(r) | 1);
     }
     load_ok(t, buf, len);
-    after = snap(t);
-    assert_snap_eq(&before, &after);
+    assert_table_state(t, &before);
     g_free(buf);
-    snap_free(&before);
-    snap_free(&after);
+    table_state_free(&before);
 }
 
 /* Saves, frees the table, makes a fresh disabled one, loads. */
 static SpaprTceTable *roundtrip_fresh(SpaprTceTable *t)
 {
-    Snapshot before = snap(t), after;
+    TableState before = table_state_with_entries(t);
     uint32_t liobn = spapr_tce_get_liobn(t);
     size_t len;
     uint8_t *buf = save(t, &len);
@@ -256,11 +211,9 @@ static SpaprTceTable *roundtrip_fresh(SpaprTceTable *t)
     spapr_tce_table_free(t);
     t = new_table(liobn, 0, 0, 0);
     load_ok(t, buf, len);
-    after = snap(t);
-    assert_snap_eq(&before, &after);
+    assert_table_state(t, &before);
     g_free(buf);
-    snap_free(&before);
-    snap_free(&after);
+    table_state_free(&before);
     return t;
 }
 
@@ -736,7 +689,7 @@ static uint8_t *source_stream(size_t *len)
 static void assert_refused(Destination *d, const uint8_t *buf, size_t len,
                            const char *expect)
 {
-    Snapshot before = snap(d->t), after;
+    TableState before = table_state_with_entries(d->t);
     Error *err = NULL;
 
     g_assert_cmpint(spapr_tce_table_load(d->t, buf, len, &err), ==, -EINVAL);
@@ -746,11 +699,9 @@ static void assert_refused(Destination *d, const uint8_t *buf, size_t len,
                 expect);
     }
     assert_error_set(&err);
-    after = snap(d->t);
-    assert_snap_eq(&before, &after);
+    assert_table_state(d->t, &before);
     g_assert_cmpuint(d->rec.entries->len, ==, 0);
-    snap_free(&before);
-    snap_free(&after);
+    table_state_free(&before);
 }
 
 static void test_corrupt_one(gconstpointer data)

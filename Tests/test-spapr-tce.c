@@ -53,36 +53,6 @@ static void assert_unmapped_entry(const IOMMUTLBEntry *e)
     g_assert_cmpint(e->perm, ==, IOMMU_NONE);
 }
 
-/* The table's state as the getters see it. */
-typedef struct TableState {
-    uint32_t liobn, page_shift, nb_table;
-    uint64_t bus_offset, size;
-    void *owner;
-} TableState;
-
-static TableState table_state(SpaprTceTable *tcet)
-{
-    TableState s = {
-        .liobn = spapr_tce_get_liobn(tcet),
-        .page_shift = spapr_tce_get_page_shift(tcet),
-        .nb_table = spapr_tce_get_nb_table(tcet),
-        .bus_offset = spapr_tce_get_bus_offset(tcet),
-        .size = memory_region_size(spapr_tce_get_iommu(tcet)),
-        .owner = spapr_tce_get_owner(tcet),
-    };
-    return s;
-}
-
-static void assert_state_eq(const TableState *a, const TableState *b)
-{
-    g_assert_cmphex(a->liobn, ==, b->liobn);
-    g_assert_cmpuint(a->page_shift, ==, b->page_shift);
-    g_assert_cmpuint(a->nb_table, ==, b->nb_table);
-    g_assert_cmphex(a->bus_offset, ==, b->bus_offset);
-    g_assert_cmphex(a->size, ==, b->size);
-    g_assert_true(a->owner == b->owner);
-}
-
 /* ---- lifecycle -------------------------------------------------------- */
 
 static void test_table_new(void)
@@ -194,8 +164,7 @@ static void test_table_enable(void)
                                                bads[i].bus_offset,
                                                bads[i].nb_table, NULL),
                         ==, -EINVAL);
-        enabled = table_state(tcet);
-        assert_state_eq(&enabled, &disabled);
+        assert_table_state(tcet, &disabled);
     }
 
     /* A good one, then a second enable: refused, no change. */
@@ -210,17 +179,12 @@ static void test_table_enable(void)
     g_assert_cmpint(spapr_tce_table_enable(tcet, 12, 0, 16, &err), ==,
                     -EINVAL);
     assert_error_set(&err);
-    {
-        TableState now = table_state(tcet);
-
-        assert_state_eq(&now, &enabled);
-    }
+    assert_table_state(tcet, &enabled);
 
     /* disable, twice; then enable again works */
     spapr_tce_table_disable(tcet);
     spapr_tce_table_disable(tcet);
-    enabled = table_state(tcet);
-    assert_state_eq(&enabled, &disabled);
+    assert_table_state(tcet, &disabled);
     g_assert_cmpint(spapr_tce_table_enable(tcet, 24, 0, 4, &err), ==, 0);
     g_assert_cmphex(memory_region_size(spapr_tce_get_iommu(tcet)), ==,
                     4ULL << 24);
