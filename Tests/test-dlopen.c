@@ -183,6 +183,10 @@ static int find_swift_libs(struct dl_phdr_info *info, size_t size, void *data)
 /* Resolves a symbol as a pointer of the header's own type for it. */
 #define RESOLVE(lib, sym) ((__typeof__(&(sym)))dlsym((lib), #sym))
 
+/* Declares name as that pointer, resolved. */
+#define DECLARE_RESOLVED(name, lib, sym) \
+    __typeof__(&(sym)) name = RESOLVE(lib, sym)
+
 static int notified_map, notified_unmap;
 
 static void count_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
@@ -211,37 +215,25 @@ static bool guest_read(void *opaque, hwaddr addr, void *buf, size_t len)
 
 static void drive_table(void *lib)
 {
-    __typeof__(&spapr_tce_new_table) new_table =
-        RESOLVE(lib, spapr_tce_new_table);
-    __typeof__(&spapr_tce_table_enable) enable =
-        RESOLVE(lib, spapr_tce_table_enable);
-    __typeof__(&spapr_tce_table_free) table_free =
-        RESOLVE(lib, spapr_tce_table_free);
-    __typeof__(&spapr_tce_get_iommu) get_iommu =
-        RESOLVE(lib, spapr_tce_get_iommu);
-    __typeof__(&spapr_tce_find_by_liobn) find =
-        RESOLVE(lib, spapr_tce_find_by_liobn);
-    __typeof__(&spapr_tce_table_storage_bytes) storage =
-        RESOLVE(lib, spapr_tce_table_storage_bytes);
-    __typeof__(&spapr_tce_get_need_vfio) need_vfio =
-        RESOLVE(lib, spapr_tce_get_need_vfio);
-    __typeof__(&iommu_notifier_init) notifier_init =
-        RESOLVE(lib, iommu_notifier_init);
-    __typeof__(&memory_region_register_iommu_notifier) reg =
-        RESOLVE(lib, memory_region_register_iommu_notifier);
-    __typeof__(&memory_region_unregister_iommu_notifier) unreg =
-        RESOLVE(lib, memory_region_unregister_iommu_notifier);
-    __typeof__(&memory_region_iommu_replay) replay =
-        RESOLVE(lib, memory_region_iommu_replay);
-    __typeof__(&error_get_pretty) pretty = RESOLVE(lib, error_get_pretty);
-    __typeof__(&error_free) err_free = RESOLVE(lib, error_free);
+    DECLARE_RESOLVED(new_table, lib, spapr_tce_new_table);
+    DECLARE_RESOLVED(enable, lib, spapr_tce_table_enable);
+    DECLARE_RESOLVED(table_free, lib, spapr_tce_table_free);
+    DECLARE_RESOLVED(get_iommu, lib, spapr_tce_get_iommu);
+    DECLARE_RESOLVED(find, lib, spapr_tce_find_by_liobn);
+    DECLARE_RESOLVED(storage, lib, spapr_tce_table_storage_bytes);
+    DECLARE_RESOLVED(need_vfio, lib, spapr_tce_get_need_vfio);
+    DECLARE_RESOLVED(notifier_init, lib, iommu_notifier_init);
+    DECLARE_RESOLVED(reg, lib, memory_region_register_iommu_notifier);
+    DECLARE_RESOLVED(unreg, lib, memory_region_unregister_iommu_notifier);
+    DECLARE_RESOLVED(replay, lib, memory_region_iommu_replay);
+    DECLARE_RESOLVED(pretty, lib, error_get_pretty);
+    DECLARE_RESOLVED(err_free, lib, error_free);
     const MemoryRegionIOMMUOps *ops = RESOLVE(lib, spapr_tce_iommu_ops);
-    __typeof__(&spapr_h_put_tce) put_tce = RESOLVE(lib, spapr_h_put_tce);
-    __typeof__(&spapr_h_get_tce) get_tce = RESOLVE(lib, spapr_h_get_tce);
-    __typeof__(&spapr_h_stuff_tce) stuff_tce = RESOLVE(lib, spapr_h_stuff_tce);
-    __typeof__(&spapr_h_put_tce_indirect) put_indirect =
-        RESOLVE(lib, spapr_h_put_tce_indirect);
-    __typeof__(&spapr_hcall_tce) hcall = RESOLVE(lib, spapr_hcall_tce);
+    DECLARE_RESOLVED(put_tce, lib, spapr_h_put_tce);
+    DECLARE_RESOLVED(get_tce, lib, spapr_h_get_tce);
+    DECLARE_RESOLVED(stuff_tce, lib, spapr_h_stuff_tce);
+    DECLARE_RESOLVED(put_indirect, lib, spapr_h_put_tce_indirect);
+    DECLARE_RESOLVED(hcall, lib, spapr_hcall_tce);
 
     const uint32_t liobn = 0x80000101;
     const uint64_t bus = 0x800000000000000ULL;
@@ -291,16 +283,14 @@ static void drive_table(void *lib)
 
     /* H_PUT_TCE, then 512 TCEs through H_PUT_TCE_INDIRECT. */
     ok = put_tce(liobn, bus + 0x10000, 0x40000 | TCE_PCI_READ) == H_SUCCESS;
-    tap(ok,
-        "H_PUT_TCE maps one page read-only");
+    tap(ok, "H_PUT_TCE maps one page read-only");
     for (i = 0; i < 512; i++) {
         tce_list[i] = __builtin_bswap64((0x1000000ULL + ((uint64_t)i << 16)) |
                                         TCE_PCI_READ | TCE_PCI_WRITE);
     }
     ok = put_indirect(liobn, bus + (1ULL << 40), LIST_GPA, 512, &mem) ==
          H_SUCCESS;
-    tap(ok,
-        "H_PUT_TCE_INDIRECT maps 512 pages 1 TiB into the window");
+    tap(ok, "H_PUT_TCE_INDIRECT maps 512 pages 1 TiB into the window");
     tap(put_indirect(liobn, bus, LIST_GPA + 8, 512, &mem) == H_PARAMETER,
         "an unaligned TCE list is H_PARAMETER");
     ok = get_tce(liobn, bus + (1ULL << 40) + (7ULL << 16), &tce) == H_SUCCESS;
