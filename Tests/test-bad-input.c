@@ -88,15 +88,19 @@ static SpaprTceTable *new_enabled(uint32_t liobn)
     return t;
 }
 
-/* Two entries written; checked with assert_entries_kept. */
-static void write_entries(uint32_t liobn)
+/* Two entries written; returns t's state, for assert_kept(). */
+static TableState write_entries(SpaprTceTable *t)
 {
+    uint32_t liobn = spapr_tce_get_liobn(t);
+
     g_assert_cmpint(spapr_h_put_tce(liobn, 0x10000, 0xabc000 | 3), ==,
                     H_SUCCESS);
     g_assert_cmpint(spapr_h_put_tce(liobn, 0x10000 + 63 * 0x1000,
                                     0xdef000 | 1), ==, H_SUCCESS);
+    return table_state(t);
 }
 
+/* The two entries write_entries() put there, and nothing between them. */
 static void assert_entries_kept(uint32_t liobn)
 {
     uint64_t tce = 0;
@@ -111,6 +115,39 @@ static void assert_entries_kept(uint32_t liobn)
                         ==, H_SUCCESS);
         g_assert_cmphex(tce, ==, 0);
     }
+}
+
+/* t is as it was when write_entries() returned before, entries too. */
+static void assert_kept(SpaprTceTable *t, const TableState *before)
+{
+    assert_table_state(t, before);
+    assert_entries_kept(before->liobn);
+}
+
+/*
+ * Watches t with rec (every event), writes the two entries and forgets
+ * their events; returns t's state, for assert_untouched_unwatch().
+ */
+static TableState watch_written(SpaprTceTable *t, RecNotifier *rec)
+{
+    TableState before;
+
+    rec_init(rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, ~0ULL, 0);
+    g_assert_cmpint(memory_region_register_iommu_notifier(
+                        spapr_tce_get_iommu(t), &rec->n, NULL), ==, 0);
+    before = write_entries(t);
+    rec_clear(rec);
+    return before;
+}
+
+/* Nothing reached t or rec since watch_written(); then stops watching. */
+static void assert_untouched_unwatch(SpaprTceTable *t, RecNotifier *rec,
+                                     const TableState *before)
+{
+    g_assert_cmpuint(rec->entries->len, ==, 0);
+    assert_kept(t, before);
+    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(t), &rec->n);
+    rec_destroy(rec);
 }
 
 /* ---- NULL pointers ----------------------------------------------------- */
@@ -199,12 +236,7 @@ static void test_null_void_calls(void)
     RecNotifier rec;
     TableState before;
 
-    rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, ~0ULL, 0);
-    g_assert_cmpint(memory_region_register_iommu_notifier(mr, &rec.n, NULL),
-                    ==, 0);
-    write_entries(LIOBN_A);
-    rec_clear(&rec);
-    before = table_state(t);
+    before = watch_written(t, &rec);
 
     iommu_notifier_init(NULL, noop_notify, IOMMU_NOTIFIER_MAP, 0, 1, 0);
     memory_region_set_size(NULL, 4096);
@@ -237,13 +269,8 @@ static void test_null_void_calls(void)
     error_free(NULL);
 
     /* None of it reached the table or its notifier. */
-    g_assert_cmpuint(rec.entries->len, ==, 0);
-    assert_table_state(t, &before);
-    assert_entries_kept(LIOBN_A);
     g_assert_true(rec.n.registered_on == mr);
-
-    memory_region_unregister_iommu_notifier(mr, &rec.n);
-    rec_destroy(&rec);
+    assert_untouched_unwatch(t, &rec, &before);
     spapr_tce_table_free(t);
 }
 
@@ -257,7 +284,6 @@ static bool read_fails(void *opaque, hwaddr addr G_GNUC_UNUSED,
 static void test_null_hcall(void)
 {
     SpaprTceTable *t = new_enabled(LIOBN_A);
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
     SpaprGuestMemory no_read = { .opaque = NULL, .read = NULL };
     int reads = 0;
     SpaprGuestMemory unreadable = { .opaque = &reads, .read = read_fails };
@@ -266,12 +292,7 @@ static void test_null_hcall(void)
     RecNotifier rec;
     TableState before;
 
-    rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, ~0ULL, 0);
-    g_assert_cmpint(memory_region_register_iommu_notifier(mr, &rec.n, NULL),
-                    ==, 0);
-    write_entries(LIOBN_A);
-    rec_clear(&rec);
-    before = table_state(t);
+    before = watch_written(t, &rec);
 
     /* No argument registers at all. */
     for (size_t i = 0; i < G_N_ELEMENTS(opcodes); i++) {
@@ -297,12 +318,7 @@ static void test_null_hcall(void)
     /* H_GET_TCE with nowhere to put the answer must not write through NULL. */
     spapr_h_get_tce(LIOBN_A, 0x10000, NULL);
 
-    g_assert_cmpuint(rec.entries->len, ==, 0);
-    assert_table_state(t, &before);
-    assert_entries_kept(LIOBN_A);
-
-    memory_region_unregister_iommu_notifier(mr, &rec.n);
-    rec_destroy(&rec);
+    assert_untouched_unwatch(t, &rec, &before);
     spapr_tce_table_free(t);
 }
 
@@ -390,8 +406,7 @@ static void test_null_migration(void)
     size_t need;
     uint8_t *saved, *again;
 
-    write_entries(LIOBN_A);
-    before = table_state(t);
+    before = write_entries(t);
     need = spapr_tce_table_save(t, NULL, 0);
     g_assert_cmpuint(need, >, 0);
     /* No buffer however large it is said to be: the size, nothing written. */
@@ -414,8 +429,7 @@ static void test_null_migration(void)
     assert_error_set(&err);
     g_assert_cmpint(spapr_tce_table_load(t, NULL, 0, NULL), ==, -EINVAL);
 
-    assert_table_state(t, &before);
-    assert_entries_kept(LIOBN_A);
+    assert_kept(t, &before);
     again = g_malloc(need);
     g_assert_cmpuint(spapr_tce_table_save(t, again, need), ==, need);
     g_assert_cmpint(memcmp(saved, again, need), ==, 0);
@@ -500,7 +514,7 @@ static void test_notifier_start_after_end_tce(void)
     assert_table_state(t, &before);
     g_assert_null(bad.n.registered_on);
 
-    write_entries(LIOBN_A);
+    write_entries(t);
     g_assert_cmpuint(bad.entries->len, ==, 0);
     rec_destroy(&bad);
     spapr_tce_table_free(t);
@@ -598,7 +612,6 @@ static void test_unknown_liobn(void)
 {
     SpaprTceTable *t = new_enabled(LIOBN_A);
     SpaprTceTable *off;
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
     uint64_t list[2] = { GUINT64_TO_BE(0x5000 | 3), GUINT64_TO_BE(0x6000 | 3) };
     static uint8_t guest[0x2000];
     FlatGuest flat = { .base = guest, .size = sizeof(guest) };
@@ -621,12 +634,7 @@ static void test_unknown_liobn(void)
     g_assert_nonnull(off);
     g_assert_null(err);
 
-    rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, ~0ULL, 0);
-    g_assert_cmpint(memory_region_register_iommu_notifier(mr, &rec.n, NULL),
-                    ==, 0);
-    write_entries(LIOBN_A);
-    rec_clear(&rec);
-    before = table_state(t);
+    before = watch_written(t, &rec);
 
     g_assert_null(spapr_tce_find_by_liobn(LIOBN_UNKNOWN));
 
@@ -668,13 +676,8 @@ static void test_unknown_liobn(void)
     }
 
     /* Nothing reached the real table, its notifier or the disabled one. */
-    g_assert_cmpuint(rec.entries->len, ==, 0);
-    assert_table_state(t, &before);
-    assert_entries_kept(LIOBN_A);
+    assert_untouched_unwatch(t, &rec, &before);
     assert_disabled(off);
-
-    memory_region_unregister_iommu_notifier(mr, &rec.n);
-    rec_destroy(&rec);
     spapr_tce_table_free(off);
     spapr_tce_table_free(t);
 }
@@ -685,13 +688,11 @@ static void test_duplicate_liobn(void)
     TableState before;
     Error *err = NULL;
 
-    write_entries(LIOBN_A);
-    before = table_state(t);
+    before = write_entries(t);
     g_assert_null(spapr_tce_new_table(NULL, LIOBN_A, &err));
     assert_error_set(&err);
     g_assert_null(spapr_tce_new_table(NULL, LIOBN_A, NULL));
-    assert_table_state(t, &before);
-    assert_entries_kept(LIOBN_A);
+    assert_kept(t, &before);
     spapr_tce_table_free(t);
     g_assert_null(spapr_tce_find_by_liobn(LIOBN_A));
 }
@@ -820,16 +821,14 @@ static void test_enable_enabled(void)
     TableState before;
     Error *err = NULL;
 
-    write_entries(LIOBN_A);
-    before = table_state(t);
+    before = write_entries(t);
     g_assert_cmpint(spapr_tce_table_enable(t, 16, 0, 1024, &err), ==, -EINVAL);
     assert_error_set(&err);
     g_assert_cmpint(spapr_tce_table_enable(t, 0, 0, 0, &err), ==, -EINVAL);
     assert_error_set(&err);
     g_assert_cmpint(spapr_tce_table_enable(t, 63, 0, 2, &err), ==, -EINVAL);
     assert_error_set(&err);
-    assert_table_state(t, &before);
-    assert_entries_kept(LIOBN_A);
+    assert_kept(t, &before);
     spapr_tce_table_free(t);
 }
 
