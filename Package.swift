@@ -16,12 +16,10 @@ let products: [Product] = [
 let targets: [Target] = [
     // The public C headers (include/) plus the ops table, as a Clang module.
     .target(name: "CSwiftTCE", path: "CShims"),
-    // Everything with logic in it.
-    .target(
-        name: "SwiftTCE",
-        dependencies: ["CSwiftTCE"],
-        swiftSettings: [.enableExperimentalFeature("CImplementation")]
-    ),
+    // Everything with logic in it. Every C entry point is a Swift
+    // `@c @implementation` function: the compiler matches it against its
+    // declaration in include/, so a drifting prototype does not build.
+    .target(name: "SwiftTCE", dependencies: ["CSwiftTCE"]),
 ]
 
 let package = Package(name: "SwiftTCE", products: products, targets: targets)

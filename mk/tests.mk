@@ -13,6 +13,9 @@ $(BUILD)/tests/%: Tests/%.c $(TEST_HDRS) $(STATIC_LIB) | deps
 
 CHECK_PROGS += $(TEST_PROGS)
 
+# A copy of the package whose header drifts from a Swift export must not build.
+CHECK_SCRIPTS += Tests/prototype-drift.sh
+
 # Every test program speaks TAP; prove runs them all and prints the summary.
 check: deps $(CHECK_PROGS) $(CHECK_DEPS)
 	prove --exec '' $(PROVE_FLAGS) $(CHECK_PROGS) $(CHECK_SCRIPTS)
