@@ -643,6 +643,37 @@ static void test_reset(void)
     spapr_phb_free(phb);
 }
 
+/* A window's table freed by hand: the PHB forgets it and goes on working. */
+static void test_window_freed(void)
+{
+    SpaprPhb *phb = phb_new(7, true);
+    uint64_t buid = spapr_phb_get_buid(phb);
+    SpaprTceTable *t1 = spapr_phb_get_window(phb, 1);
+    uint32_t liobn1 = spapr_tce_get_liobn(t1), liobn;
+    uint32_t rets[5];
+    uint64_t addr;
+
+    spapr_tce_table_free(t1);
+    g_assert_null(spapr_phb_get_window(phb, 1));
+    g_assert_null(spapr_tce_find_by_liobn(liobn1));
+
+    /* One window is left, enabled: one available, none free to create. */
+    g_assert_cmpint(query(buid, 5, rets), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpuint(rets[1], ==, 1);
+    g_assert_cmpint(create(buid, 16, 30, &liobn, &addr), ==, RTAS_OUT_HW_ERROR);
+    g_assert_cmpint(remove_window(liobn1), ==, RTAS_OUT_PARAM_ERROR);
+
+    /* Window 0 still comes and goes. */
+    g_assert_cmpint(remove_window(SPAPR_PCI_LIOBN(7, 0)), ==, RTAS_OUT_SUCCESS);
+    assert_disabled(phb, 0);
+    g_assert_cmpint(create(buid, 16, 30, &liobn, &addr), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmphex(liobn, ==, SPAPR_PCI_LIOBN(7, 0));
+    g_assert_cmpint(reset_windows(buid), ==, RTAS_OUT_SUCCESS);
+    assert_window(phb, 0, 12, 0, 0x40000000 >> 12);
+    spapr_phb_free(phb);
+    g_assert_null(spapr_tce_find_by_liobn(SPAPR_PCI_LIOBN(7, 0)));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -658,5 +689,6 @@ int main(int argc, char **argv)
     g_test_add_func("/ddw/remove/windows", test_remove);
     g_test_add_func("/ddw/remove/errors", test_remove_errors);
     g_test_add_func("/ddw/reset", test_reset);
+    g_test_add_func("/ddw/phb/window-freed", test_window_freed);
     return g_test_run();
 }

@@ -202,6 +202,11 @@ public func spapr_tce_table_reset(_ tcet: OpaquePointer?) {
 public func spapr_tce_table_free(_ tcet: OpaquePointer?) {
     guard let table = Table(tcet) else { return }
     spapr_tce_table_disable(tcet)
+    // A PHB's window freed on its own: the PHB forgets it rather than keep
+    // a dangling pointer (it then has one window fewer).
+    if let phb = findPHB(owning: table), let n = phb.windowNumber(of: table) {
+        phb.setWindow(n, nil)
+    }
     // Detach notifiers still registered, so that they can be registered again.
     forEachNotifier(table.pointee.iommu) { n in
         n.pointee.registered_on = nil
