@@ -21,7 +21,8 @@ func swifttce_spapr_tce_translate(
     // every path ends in the one return: straight-line code, one epilogue.
     var mask: UInt64 = 0
     var tce: UInt64 = 0
-    if let table = Table(region: iommu) {
+    if let iommu {
+        let table = Table(ownRegion: iommu)
         // pageShift is 1...63 while enabled, so the wrapping shifts are the
         // plain ones; disabled, nbTable is 0 and nothing passes the check.
         let shift = UInt64(table.pointee.pageShift)

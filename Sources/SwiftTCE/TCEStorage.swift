@@ -50,9 +50,9 @@ struct TCEStorage {
     /// shortcuts it. A writer publishes the leaf there before it writes an
     /// entry, so whoever can see the entry can see the leaf.
     private var directory: UnsafeMutablePointer<Atomic<UInt64>>?
-    /// Directory slots - 1 (a power of two); indexes are masked with it so a
-    /// stray index stays inside the directory.
-    private var directoryMask: UInt64 = 0
+    /// Slots in the directory (at least the leaves). Callers check indexes
+    /// against the window, so the reads index it unmasked.
+    private var directorySlots = 0
     /// 8192 leaves (64 KiB of directory): windows of up to 2^22 entries.
     static let directoryLimit = 8192
     /// What an empty directory slot holds: the shared all-zero leaf (so that
@@ -87,7 +87,7 @@ struct TCEStorage {
         self.levels = levels
         self.rootShift = UInt64((levels - 1) * TCENode.slotBits)
         self.directory = directory
-        self.directoryMask = UInt64(max(directorySlots, 1) - 1)
+        self.directorySlots = directorySlots
         self.emptyLeaf = directory == nil ? 0 : zeroLeaf
     }
 
@@ -101,7 +101,7 @@ struct TCEStorage {
     @inline(__always)
     func load(_ index: UInt64) -> UInt64 {
         if let directory {
-            let p = Int(truncatingIfNeeded: (index &>> UInt64(TCENode.slotBits)) & directoryMask)
+            let p = Int(truncatingIfNeeded: index &>> UInt64(TCENode.slotBits))
             // Acquire pairs with the publishing store: the leaf's zeroing is
             // visible. Never 0: an empty slot holds the zero leaf.
             let leaf = TCENode(unchecked: directory[p].load(ordering: .acquiring))
@@ -129,7 +129,7 @@ struct TCEStorage {
     @inline(__always)
     func store(_ index: UInt64, _ tce: UInt64) -> Bool {
         let published = directory.map {
-            $0 + Int(truncatingIfNeeded: (index &>> UInt64(TCENode.slotBits)) & directoryMask)
+            $0 + Int(truncatingIfNeeded: index &>> UInt64(TCENode.slotBits))
         }
         if let published {
             let leaf = published.pointee.load(ordering: .acquiring)
@@ -270,7 +270,7 @@ struct TCEStorage {
     /// Bytes held: the arena's chunks (nodes and their slack) and the
     /// directory.
     var byteCount: Int {
-        let directoryBytes = directory == nil ? 0 : Int(directoryMask + 1) * MemoryLayout<UInt64>.size
+        let directoryBytes = directorySlots * MemoryLayout<UInt64>.size
         return (arena?.byteCount ?? 0) + directoryBytes
     }
 
@@ -283,7 +283,7 @@ struct TCEStorage {
         rootShift = 0
         free(directory)
         directory = nil
-        directoryMask = 0
+        directorySlots = 0
     }
 }
 

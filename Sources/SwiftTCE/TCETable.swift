@@ -65,6 +65,13 @@ extension Table {
     @inline(__always)
     init?(region: Region?) {
         guard let region, region.pointee.ops == swifttce_spapr_tce_ops() else { return nil }
+        self.init(ownRegion: region)
+    }
+
+    /// The table behind a region known to be ours: the ops table passes only
+    /// its own regions, so translate skips the check (QEMU's container_of).
+    @inline(__always)
+    init(ownRegion region: Region) {
         // SAFETY: only new_table gives a region these ops, in a TableBlock.
         self = (UnsafeMutableRawPointer(region) + TableBlock.tableOffset).assumingMemoryBound(to: TCETable.self)
     }
