@@ -315,8 +315,8 @@ static void test_null_hcall(void)
                         H_PARAMETER);
     }
 
-    /* H_GET_TCE with nowhere to put the answer must not write through NULL. */
-    spapr_h_get_tce(LIOBN_A, 0x10000, NULL);
+    /* H_GET_TCE with nowhere to put the answer: refused, nothing written. */
+    g_assert_cmpint(spapr_h_get_tce(LIOBN_A, 0x10000, NULL), ==, H_PARAMETER);
 
     assert_untouched_unwatch(t, &rec, &before);
     spapr_tce_table_free(t);

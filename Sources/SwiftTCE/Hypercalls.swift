@@ -39,10 +39,11 @@ public func spapr_h_put_tce(_ liobn: UInt64, _ ioba: UInt64, _ tce: UInt64) -> I
 
 @c @implementation
 public func spapr_h_get_tce(_ liobn: UInt64, _ ioba: UInt64, _ tce: UnsafeMutablePointer<UInt64>?) -> Int64 {
-    guard let table = table(liobn: liobn) else { return hParameter }
+    // Nowhere to put the answer is a bad argument, not a silent success.
+    guard let tce, let table = table(liobn: liobn) else { return hParameter }
     let index = ((ioba & table.pointee.pageMask) &- table.pointee.busOffset) >> UInt64(table.pointee.pageShift)
     guard index < UInt64(table.pointee.nbTable) else { return hParameter }
-    tce?.pointee = table.pointee.storage.load(index)
+    tce.pointee = table.pointee.storage.load(index)
     return hSuccess
 }
 

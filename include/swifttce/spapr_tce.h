@@ -85,7 +85,8 @@ typedef struct SpaprGuestMemory {
 } SpaprGuestMemory;
 
 /*
- * Each returns a PAPR code; the TCE calls answer H_SUCCESS or H_PARAMETER.
+ * Each returns a PAPR code; the TCE calls answer H_SUCCESS or H_PARAMETER
+ * (also for a NULL pointer where one is needed, such as get_tce's tce).
  * Every written entry notifies the table's region on iommu_idx 0: MAP when its
  * perm is not IOMMU_NONE, else UNMAP.
  */
