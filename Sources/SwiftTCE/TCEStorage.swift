@@ -69,8 +69,8 @@ struct TCEStorage {
         var directory: UnsafeMutablePointer<Atomic<UInt64>>?
         var directorySlots = 0
         if levels >= 3 && leaves <= UInt64(TCEStorage.directoryLimit) && zeroLeaf != 0 {
-            directorySlots = 1
-            while UInt64(directorySlots) < leaves { directorySlots <<= 1 }
+            // Whole cache lines: aligned_alloc wants a multiple of its alignment.
+            directorySlots = (Int(leaves) + 7) & ~7
             guard let raw = aligned_alloc(64, directorySlots * MemoryLayout<UInt64>.size) else { return nil }
             let slots = raw.bindMemory(to: Atomic<UInt64>.self, capacity: directorySlots)
             for i in 0..<directorySlots {
