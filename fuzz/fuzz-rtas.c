@@ -498,11 +498,18 @@ static void op_put(FuzzInput *in)
     WindowModel *w = &p->m[n];
     uint64_t index = in_u16(in);
     uint64_t tce = in_u64(in);
+    uint64_t ioba = tce_ioba_of(w->bus_offset, w->page_shift, index);
     int64_t ret;
 
-    ret = spapr_h_put_tce(liobn_of(p, n),
-                          tce_ioba_of(w->bus_offset, w->page_shift, index),
-                          tce);
+    ret = spapr_h_put_tce(liobn_of(p, n), ioba, tce);
+    if (w->enabled) {
+        /*
+         * The entry QEMU finds at that ioba: with a big page shift,
+         * index << page_shift wraps and lands back inside the window.
+         */
+        index = ((ioba & ~((1ULL << w->page_shift) - 1)) - w->bus_offset)
+                >> w->page_shift;
+    }
     if (w->exists && w->enabled && index < w->nb_table) {
         CHECK(ret == H_SUCCESS, "put on window %d: %lld", n, (long long)ret);
         sparse_set(&w->tces, index, tce);
