@@ -294,7 +294,7 @@ static Table *model_lookup(uint64_t liobn)
 
 static uint64_t model_index(Table *t, uint64_t ioba)
 {
-    return (ioba - t->m.bus_offset) >> t->m.page_shift;
+    return tce_index_of(t->m.bus_offset, t->m.page_shift, ioba);
 }
 
 static uint64_t ioba_of(const Model *m, uint64_t index)

@@ -503,12 +503,8 @@ static void op_put(FuzzInput *in)
 
     ret = spapr_h_put_tce(liobn_of(p, n), ioba, tce);
     if (w->enabled) {
-        /*
-         * The entry QEMU finds at that ioba: with a big page shift,
-         * index << page_shift wraps and lands back inside the window.
-         */
-        index = ((ioba & ~((1ULL << w->page_shift) - 1)) - w->bus_offset)
-                >> w->page_shift;
+        /* With a big page shift, index << page_shift wraps into the window. */
+        index = tce_index_of(w->bus_offset, w->page_shift, ioba);
     }
     if (w->exists && w->enabled && index < w->nb_table) {
         CHECK(ret == H_SUCCESS, "put on window %d: %lld", n, (long long)ret);

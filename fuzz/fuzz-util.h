@@ -94,6 +94,16 @@ static inline uint64_t tce_ioba_of(uint64_t bus_offset, uint32_t page_shift,
     return ((bus_offset + ~mask) & mask) + (index << page_shift);
 }
 
+/*
+ * The entry QEMU finds at an ioba: masked to its page, less bus_offset,
+ * modulo 2^64 (so an ioba that tce_ioba_of wrapped lands where QEMU puts it).
+ */
+static inline uint64_t tce_index_of(uint64_t bus_offset, uint32_t page_shift,
+                                    uint64_t ioba)
+{
+    return ((ioba & ~((1ULL << page_shift) - 1)) - bus_offset) >> page_shift;
+}
+
 /* ---- Sparse map: uint64 key -> uint64 value ----------------------------- */
 
 typedef struct SparseMap {
