@@ -22,8 +22,8 @@
 #define LIOBN     0x6100u
 #define SHIFT     12
 /*
- * Each round has its own window size: a 2-level tree, a 3-level tree with a
- * leaf directory, a 3-level tree without one.
+ * Each round has its own window size: a small flat window, a flat one of an
+ * odd size, a 3-level tree.
  */
 static const uint32_t round_entries[] = { 1u << 15, (1u << 19) + 7, 1u << 23 };
 static uint32_t window_entries;

@@ -5,8 +5,10 @@
  */
 #include <glib.h>
 #include <endian.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "swifttce.h"
 
@@ -153,6 +155,25 @@ static const SpaprGuestMemory zero_mem = { NULL, read_zeros };
 
 /* ---- Allocation ------------------------------------------------------- */
 
+/* ThreadSanitizer shadows every access: resident memory then says nothing. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+
+/* The process's resident memory, as the kernel counts it. */
+static size_t resident_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size, resident;
+
+    g_assert_nonnull(f);
+    g_assert_cmpint(fscanf(f, "%lu %lu", &size, &resident), ==, 2);
+    fclose(f);
+    return resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
 /* Reads, replays and clears of absent entries allocate nothing. */
 static void test_absent_allocates_nothing(void)
 {
@@ -195,19 +216,21 @@ static void test_absent_allocates_nothing(void)
     spapr_tce_table_free(t);
 }
 
-/* Disable and reset release everything; enabling again starts small. */
-static void test_release(void)
+/*
+ * Disable and reset release everything; enabling again starts small. Run on
+ * a flat window and on a tree, each with 2048 leaves written (for the tree,
+ * well past the nodes allocated one by one, into chunks).
+ */
+static void check_release(uint32_t liobn, uint32_t nb)
 {
-    const uint32_t liobn = 0x5102;
-    SpaprTceTable *t = new_enabled(liobn, 12, 0, 1u << 20);
+    SpaprTceTable *t = new_enabled(liobn, 12, 0, nb);
     size_t b0 = spapr_tce_table_storage_bytes(t);
     uint64_t i;
 
     for (i = 0; i < (1u << 20); i += 97) {
         g_assert_cmpint(spapr_h_put_tce(liobn, i << 12, (i << 12) | 3), ==, H_SUCCESS);
     }
-    g_assert_cmpuint(spapr_tce_table_storage_bytes(t), >, b0 + 100 * 4096);
-    /* 2048 leaves: well past the nodes allocated one by one, into chunks. */
+    g_assert_cmpuint(spapr_tce_table_storage_bytes(t), >, b0 + 2048 * 4096);
     g_assert_cmpuint(check_replay_matches_generic(t), ==, ((1u << 20) + 96) / 97);
 
     spapr_tce_table_reset(t);
@@ -221,11 +244,55 @@ static void test_release(void)
     g_assert_cmpint(translate(t, 5ull << 12).perm, ==, IOMMU_NONE);
     g_assert_cmpuint(replay_count(t), ==, 0);
 
-    g_assert_cmpint(spapr_tce_table_enable(t, 12, 0, 1u << 20, NULL), ==, 0);
+    g_assert_cmpint(spapr_tce_table_enable(t, 12, 0, nb, NULL), ==, 0);
     g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, b0);
     g_assert_cmphex(get_tce(liobn, 5ull << 12), ==, 0);
     g_assert_cmpint(spapr_h_put_tce(liobn, 5ull << 12, 0x9000 | 3), ==, H_SUCCESS);
     spapr_tce_table_free(t);   /* frees a populated table */
+}
+
+static void test_release(void)
+{
+    check_release(0x5102, 1u << 20);        /* flat */
+    check_release(0x5105, 1u << 23);        /* tree */
+}
+
+/*
+ * The largest flat window (32 MiB of entries) costs what is written in the
+ * kernel's count too: reading every entry commits nothing, a write in each
+ * leaf commits the leaf's page, and storage_bytes says so.
+ */
+static void test_flat_commits_on_write(void)
+{
+    const uint32_t liobn = 0x5106, nb = 1u << 22;
+    const size_t leaves = nb / 512, mib = 1024 * 1024;
+    SpaprTceTable *t = new_enabled(liobn, 12, 0, nb);
+    size_t rss0 = resident_bytes(), rss1, bytes;
+    uint64_t i;
+    int perms = 0;
+
+    for (i = 0; i < nb; i++) {
+        perms |= translate(t, i << 12).perm;
+    }
+    g_assert_cmpint(perms, ==, IOMMU_NONE);
+    g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, 0);
+    rss1 = resident_bytes();
+    for (i = 0; i < nb; i += 512) {
+        g_assert_cmpint(spapr_h_put_tce(liobn, i << 12, (i << 12) | 3), ==, H_SUCCESS);
+    }
+    /* Each leaf's page of entries, then pages of bitmap and leaf bits. */
+    bytes = spapr_tce_table_storage_bytes(t);
+    g_assert_cmpuint(bytes, >=, leaves * 4096);
+    g_assert_cmpuint(bytes, <=, leaves * 4096 + leaves * 64 + 2 * 4096);
+    g_assert_cmpuint(replay_count(t), ==, leaves);
+#ifndef UNDER_TSAN
+    g_test_message("resident: %zu MiB, after reads %+zd KiB, after writes %+zd KiB",
+                   rss0 / mib, (ssize_t)(rss1 - rss0) / 1024,
+                   (ssize_t)(resident_bytes() - rss1) / 1024);
+    g_assert_cmpuint(rss1, <, rss0 + 4 * mib);                  /* not 32 MiB */
+    g_assert_cmpuint(resident_bytes(), >, rss1 + leaves * 4096 - 4 * mib);
+#endif
+    spapr_tce_table_free(t);
 }
 
 /* 1 GiB mapped contiguously in a 128 TiB window of 64 KiB pages. */
@@ -369,11 +436,13 @@ static void test_replay_equivalence(void)
     GRand *rng = g_rand_new_with_seed(42);
     int round;
 
-    for (round = 0; round < 60; round++) {
+    /* Flat windows, small and up to 2^20 entries; then trees (2^22 + up to 2^20). */
+    for (round = 0; round < 64; round++) {
         const uint32_t liobn = 0x5400 + round;
         uint32_t shift = shifts[g_rand_int_range(rng, 0, G_N_ELEMENTS(shifts))];
         uint32_t nb = round < 40 ? (uint32_t)g_rand_int_range(rng, 1, 5000)
-                                 : (uint32_t)g_rand_int_range(rng, 1, 1 << 20);
+                    : round < 60 ? (uint32_t)g_rand_int_range(rng, 1, 1 << 20)
+                                 : (1u << 22) + (uint32_t)g_rand_int_range(rng, 1, 1 << 20);
         uint64_t bus = g_rand_boolean(rng) ? 0 : WIN64_BUS;
         SpaprTceTable *t = new_enabled(liobn, shift, bus, nb);
         int writes = g_rand_int_range(rng, 0, 3000), w;
@@ -444,6 +513,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/tce-storage/absent-allocates-nothing", test_absent_allocates_nothing);
     g_test_add_func("/tce-storage/release", test_release);
+    g_test_add_func("/tce-storage/flat-commits-on-write", test_flat_commits_on_write);
     g_test_add_func("/tce-storage/bound-1g-in-128t", test_storage_bound);
     g_test_add_func("/tce-storage/empty-128t-replay", test_empty_huge_replay);
     g_test_add_func("/tce-storage/depths", test_depths);

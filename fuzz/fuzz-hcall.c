@@ -1,8 +1,8 @@
 /*
  * libFuzzer harness: the TCE hypercalls, as a hostile guest makes them.
  *
- * Each input is a run of operations on three tables (1, 2 and 3 levels of
- * storage, bus offsets 0, 2^59 and an unaligned one): hypercalls through the
+ * Each input is a run of operations on three tables (two flat windows and a
+ * tree, bus offsets 0, 2^59 and an unaligned one): hypercalls through the
  * dispatcher or the direct entry points with random opcodes, LIOBNs, iobas,
  * TCEs, npages and list addresses into a fake guest memory whose pages are
  * readable or not; writes to that memory; notifier registration with random
@@ -52,9 +52,9 @@ static const struct {
     uint64_t bus_offset;
     uint32_t nb_table;
 } canon[NTABLES] = {
-    { 0x80000000u, 12, 0, 1024 },                       /* 2 levels */
-    { 0x80000001u, 16, 0x800000000000000ULL, 262145 },  /* 3 levels */
-    { 0x00000001u, 24, 0x1000, 64 },                    /* 1, unaligned */
+    { 0x80000000u, 12, 0, 1024 },                       /* flat */
+    { 0x80000001u, 16, 0x800000000000000ULL, (1u << 22) + 1 }, /* tree */
+    { 0x00000001u, 24, 0x1000, 64 },                    /* flat, unaligned */
 };
 
 static Table tables[NTABLES];
@@ -437,10 +437,17 @@ static void check_config(Table *t)
                  (uint64_t)m->nb_table << m->page_shift, "region size");
     CHECK_EQ_U64(memory_region_iommu_get_min_page_size(t->mr),
                  1ULL << m->page_shift, "min page size");
-    CHECK(m->nb_table ? spapr_tce_table_storage_bytes(t->t) > 0
-                      : spapr_tce_table_storage_bytes(t->t) == 0,
-          "storage %zu bytes with nb_table %u",
-          spapr_tce_table_storage_bytes(t->t), m->nb_table);
+    CHECK(m->nb_table || spapr_tce_table_storage_bytes(t->t) == 0,
+          "storage %zu bytes with the window disabled",
+          spapr_tce_table_storage_bytes(t->t));
+    SPARSE_FOREACH(&m->tces, i) {
+        if (m->tces.vals[i]) {
+            CHECK(spapr_tce_table_storage_bytes(t->t) > 0,
+                  "a TCE held in no storage (index 0x%llx)",
+                  (unsigned long long)m->tces.keys[i]);
+            break;
+        }
+    }
     CHECK(spapr_tce_get_need_vfio(t->t), "need_vfio off with a notifier");
     CHECK_EQ_U64(t->mr->iommu_notify_flags,
                  IOMMU_NOTIFIER_IOTLB_EVENTS |

@@ -2,10 +2,10 @@ import CSwiftTCE
 import Glibc
 import Synchronization
 
-// Replay's walk of a TCEStorage: only the nodes that exist, only the entries
+// Replay's walk of a TCETree: only the nodes that exist, only the entries
 // with a perm, in index order, with cache misses overlapped.
 
-/// The staged walk behind TCEStorage.forEachMapped: small buffers (on the
+/// The staged walk behind TCETree.forEachMapped: small buffers (on the
 /// stack when it has room), filled and drained in index order.
 struct MappedWalk {
     static let parentCapacity = 32
@@ -119,7 +119,7 @@ struct MappedWalk {
             var words = MappedWalk.nonzeroWords(leaf, first: leafFirstWords[i])
             if words == MappedWalk.allWords {
                 flushEntries(body)
-                MappedWalk.deliver(leaf, base: leafBases[i], body)
+                MappedWalk.deliver(bitmap: leaf.words, entries: leaf.slot(0), base: leafBases[i], body)
                 continue
             }
             while words != 0 {
@@ -163,14 +163,20 @@ struct MappedWalk {
         return mask
     }
 
-    /// Every entry of one leaf that has a perm, straight from its bitmap.
-    static func deliver(_ leaf: TCENode, base: UInt64, _ body: (UInt64, UInt64) -> Void) {
+    /// Every entry of one leaf that has a perm, straight from its bitmap:
+    /// a tree leaf's, or a leaf of the flat array.
+    static func deliver(
+        bitmap: UnsafeMutablePointer<Atomic<UInt64>>,
+        entries: UnsafeMutablePointer<Atomic<UInt64>>,
+        base: UInt64,
+        _ body: (UInt64, UInt64) -> Void
+    ) {
         for w in 0..<TCENode.bitmapWords {
-            var bits = leaf.words[w].load(ordering: .acquiring)
+            var bits = bitmap[w].load(ordering: .acquiring)
             while bits != 0 {
                 let slot = w &<< 6 | bits.trailingZeroBitCount
                 bits &= bits &- 1
-                let value = leaf.slot(slot).pointee.load(ordering: .acquiring)
+                let value = entries[slot].load(ordering: .acquiring)
                 if value & permBits != 0 {
                     body(base | UInt64(slot), value)
                 }

@@ -2,7 +2,7 @@ import CSwiftTCE
 import Glibc
 import Synchronization
 
-// Where a TCEStorage's nodes come from, and go back to on release.
+// Where a TCETree's nodes come from, and go back to on release.
 
 /// Where one storage's nodes live. A small tree takes one exact allocation
 /// per node (a one-node chunk), so it holds what it uses; from the 257th node

@@ -2,7 +2,7 @@ import CSwiftTCE
 import Glibc
 import Synchronization
 
-// One node of the TCE radix tree (TCEStorage): a cache line of bitmap, then
+// One node of the TCE radix tree (TCETree): a cache line of bitmap, then
 // 512 slots, every word a 64-bit atomic.
 
 /// The TCE bits that make an entry a mapping (its perm).
@@ -46,5 +46,19 @@ struct TCENode {
     @inline(__always)
     func bitmapWord(for slot: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
         words + (slot >> 6)
+    }
+}
+
+/// Calls body(base + i, entries[i]) for every non-zero entry of a leaf's
+/// first count entries (migration sends every non-zero TCE, perm or not).
+func forEachNonZeroEntry(
+    _ entries: UnsafeMutablePointer<Atomic<UInt64>>,
+    count: Int,
+    base: UInt64,
+    _ body: (UInt64, UInt64) -> Void
+) {
+    for i in 0..<count {
+        let tce = entries[i].load(ordering: .relaxed)
+        if tce != 0 { body(base | UInt64(i), tce) }
     }
 }

@@ -38,7 +38,9 @@ SpaprTceTable *spapr_tce_new_table(void *owner, uint32_t liobn, Error **errp);
  * Gives the table nb_table entries of 1 << page_shift bytes at bus_offset.
  * Refused with -EINVAL when enabled already, for page_shift 0 or > 63, for
  * nb_table 0, when nb_table << page_shift does not fit in 64 bits, or when
- * the window would pass 2^64 (it may end exactly there).
+ * the window would pass 2^64 (it may end exactly there). A window of up to
+ * 2^22 entries reserves 8 bytes of address space per entry; the kernel
+ * commits memory to it a page at a time, as the guest writes.
  */
 int spapr_tce_table_enable(SpaprTceTable *tcet, uint32_t page_shift,
                            uint64_t bus_offset, uint32_t nb_table,
@@ -63,7 +65,11 @@ void spapr_tce_set_need_vfio(SpaprTceTable *tcet, bool need_vfio);
 /* While set, the replay hook returns at once (DDW creation sets it). */
 void spapr_tce_set_skipping_replay(SpaprTceTable *tcet, bool skipping);
 bool spapr_tce_get_skipping_replay(const SpaprTceTable *tcet);
-/* Bytes of memory the table's entries occupy now. */
+/*
+ * Bytes of memory the table's entries occupy now: for a window of up to
+ * 2^22 entries, the pages of its flat array that writes have committed
+ * (reads commit none); for a bigger one, its tree's nodes.
+ */
 size_t spapr_tce_table_storage_bytes(const SpaprTceTable *tcet);
 
 /* ---- Hypercalls (PAPR) ------------------------------------------------ */
