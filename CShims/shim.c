@@ -10,3 +10,5 @@ const MemoryRegionIOMMUOps spapr_tce_iommu_ops = {
     .notify_flag_changed = swifttce_spapr_tce_notify_flag_changed,
     .replay = swifttce_spapr_tce_replay,
 };
+
+const uint64_t swifttce_zero_region[SWIFTTCE_ZERO_REGION_BYTES / 8];

@@ -25,4 +25,18 @@ static inline const MemoryRegionIOMMUOps *swifttce_spapr_tce_ops(void)
     return &spapr_tce_iommu_ops;
 }
 
+/*
+ * What translate reads in place of a NULL region: zeros, that is a disabled
+ * table, so that NULL takes the path of an address outside the window with
+ * no branch of its own. Big enough for a region and its table (TableBlock
+ * checks).
+ */
+#define SWIFTTCE_ZERO_REGION_BYTES 1024
+extern const uint64_t swifttce_zero_region[SWIFTTCE_ZERO_REGION_BYTES / 8];
+
+static inline IOMMUMemoryRegion *swifttce_no_region(void)
+{
+    return (IOMMUMemoryRegion *)swifttce_zero_region;
+}
+
 #endif /* SWIFTTCE_SHIM_H */

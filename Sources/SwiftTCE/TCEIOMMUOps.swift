@@ -8,8 +8,9 @@ private var unmappedEntry: IOMMUTLBEntry {
     IOMMUTLBEntry(target_as: nil, iova: 0, translated_addr: 0, addr_mask: ~0, perm: IOMMU_NONE)
 }
 
-/// The hot path: a range check and a walk of at most a few loads. The access
-/// flag and index do not matter to a TCE table, as in QEMU.
+/// The hot path: a range check and one load for a flat window (QEMU's
+/// code), a call to the walk below for a tree. The access flag and index do
+/// not matter to a TCE table, as in QEMU.
 @c @implementation
 func swifttce_spapr_tce_translate(
     _ iommu: UnsafeMutablePointer<IOMMUMemoryRegion>?,
@@ -17,28 +18,28 @@ func swifttce_spapr_tce_translate(
     _ flag: IOMMUAccessFlags,
     _ iommu_idx: Int32
 ) -> IOMMUTLBEntry {
-    // unmappedEntry is the mapped formula below with mask 0 and tce 0, so
-    // every path ends in the one return: straight-line code, one epilogue.
-    var mask: UInt64 = 0
-    var tce: UInt64 = 0
-    if let iommu {
-        let table = Table(ownRegion: iommu)
-        // pageShift is 1...63 while enabled, so the wrapping shifts are the
-        // plain ones; disabled, nbTable is 0 and nothing passes the check.
-        let shift = UInt64(table.pointee.pageShift)
-        let index = addr &>> shift
-        if _fastPath(index < UInt64(table.pointee.nbTable)) {
-            tce = table.pointee.storage.load(index)
-            mask = ~UInt64(0) &<< shift
-        }
+    // NULL reads as a disabled table (zeros): it needs no return of its
+    // own, which would cost the flat path a jump, and goes where an address
+    // outside the window goes.
+    let table = Table(ownRegion: iommu ?? swifttce_no_region())
+    // pageShift is 1...63 while enabled, so the wrapping shifts are the
+    // plain ones; disabled, nothing passes the check. The mask is computed
+    // next to the index so that both shifts share a register.
+    let shift = UInt64(table.pointee.pageShift)
+    let index = addr &>> shift
+    let mask = ~UInt64(0) &<< shift
+    guard _fastPath(index < table.pointee.storage.flat.count) else {
+        return translateWalking(table, addr, index, mask)
     }
-    // Table.tlbEntry's fields, with iova = (index << shift) & mask = addr & mask.
-    return IOMMUTLBEntry(
-        target_as: nil,
-        iova: addr & mask,
-        translated_addr: tce & mask,
-        addr_mask: ~mask,
-        perm: IOMMUAccessFlags(rawValue: UInt32(truncatingIfNeeded: tce & permBits)))
+    return tlbEntry(iova: addr & mask, tce: table.pointee.storage.flat.load(index), mask: mask)
+}
+
+/// translate for a tree (or an address outside the window): out of line,
+/// so that the flat path needs no stack frame.
+@inline(never)
+private func translateWalking(_ table: Table, _ addr: hwaddr, _ index: UInt64, _ mask: UInt64) -> IOMMUTLBEntry {
+    guard index < UInt64(table.pointee.nbTable) else { return unmappedEntry }
+    return tlbEntry(iova: addr & mask, tce: table.pointee.storage.load(index), mask: mask)
 }
 
 @c @implementation

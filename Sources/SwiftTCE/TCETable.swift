@@ -40,6 +40,8 @@ enum TableBlock {
     }
 
     static func allocate() -> (Region, Table) {
+        // translate reads swifttce_zero_region as the block of a NULL region.
+        precondition(tableOffset + MemoryLayout<TCETable>.size <= Int(SWIFTTCE_ZERO_REGION_BYTES))
         let block = UnsafeMutableRawPointer.allocate(
             byteCount: tableOffset + MemoryLayout<TCETable>.stride,
             alignment: max(MemoryLayout<IOMMUMemoryRegion>.alignment, MemoryLayout<TCETable>.alignment))
@@ -76,17 +78,24 @@ extension Table {
         self = (UnsafeMutableRawPointer(region) + TableBlock.tableOffset).assumingMemoryBound(to: TCETable.self)
     }
 
-    /// What translate answers for a TCE at index (QEMU's field by field).
+    /// What translate answers for a TCE at index.
     @inline(__always)
     func tlbEntry(index: UInt64, tce: UInt64) -> IOMMUTLBEntry {
         let mask = pointee.pageMask
-        return IOMMUTLBEntry(
-            target_as: nil,
-            iova: (index << UInt64(pointee.pageShift)) & mask,
-            translated_addr: tce & mask,
-            addr_mask: ~mask,
-            perm: IOMMUAccessFlags(rawValue: UInt32(truncatingIfNeeded: tce & permBits)))
+        return SwiftTCE.tlbEntry(iova: (index << UInt64(pointee.pageShift)) & mask, tce: tce, mask: mask)
     }
+}
+
+/// What translate answers for a TCE (QEMU's field by field), mask being the
+/// page mask and iova the page's address.
+@inline(__always)
+func tlbEntry(iova: UInt64, tce: UInt64, mask: UInt64) -> IOMMUTLBEntry {
+    IOMMUTLBEntry(
+        target_as: nil,
+        iova: iova,
+        translated_addr: tce & mask,
+        addr_mask: ~mask,
+        perm: IOMMUAccessFlags(rawValue: UInt32(truncatingIfNeeded: tce & permBits)))
 }
 
 // MARK: - Registry
