@@ -267,6 +267,18 @@ static void test_null_void_calls(void)
     g_assert_false(spapr_tce_get_skipping_replay(NULL));
     g_assert_cmpuint(spapr_tce_table_storage_bytes(NULL), ==, 0);
     error_free(NULL);
+    /* The ops with no region answer as for an address outside a window. */
+    for (uint64_t addr = 0; addr < (1ull << 40); addr += 0x123456789ull) {
+        IOMMUTLBEntry e = spapr_tce_iommu_ops.translate(NULL, addr, IOMMU_RW, 0);
+
+        g_assert_null(e.target_as);
+        g_assert_cmphex(e.iova, ==, 0);
+        g_assert_cmphex(e.translated_addr, ==, 0);
+        g_assert_cmphex(e.addr_mask, ==, ~0ull);
+        g_assert_cmpint(e.perm, ==, IOMMU_NONE);
+    }
+    g_assert_cmpuint(spapr_tce_iommu_ops.get_min_page_size(NULL), !=, 0);
+    spapr_tce_iommu_ops.replay(NULL, &rec.n);
 
     /* None of it reached the table or its notifier. */
     g_assert_true(rec.n.registered_on == mr);
