@@ -13,8 +13,8 @@ import Synchronization
 // migration follow: a bit per entry with a perm (kept by writeEntry, like a
 // tree leaf's), and a bit per leaf ever written.
 
-/// The largest page of memory the kernel commits at a time here.
-private let pageSize = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+/// What the kernel commits at a time here (huge pages are advised off).
+private let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
 struct FlatStorage {
     /// Windows of up to 2^22 entries (a 16 GiB window of 4 KiB pages, or a
