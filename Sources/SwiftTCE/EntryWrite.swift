@@ -65,4 +65,3 @@ func writeEntry(
         }
     }
 }
-
