@@ -18,7 +18,7 @@ import Synchronization
 /// The tree of one enabled window. Plain value: its root and depth change only
 /// on enable/disable, which the caller serialises against everything else.
 struct TCETree {
-    private(set) var root: TCENode?
+    private var root: TCENode?
     /// Where the nodes live (nil only for an empty tree).
     private var arena: NodeArena?
     /// Levels including the leaves (at least 2: the walks start at a leaf
