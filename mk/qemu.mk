@@ -1,0 +1,43 @@
+# Test data made with a real QEMU 7.2 (Debian bookworm's qemu-system-ppc) and a
+# Debian ppc64el Linux 6.1 guest: the spapr_iommu traces in Tests/traces/ and
+# the spapr_iommu vmstate sections in Tests/vmstate/.  Needs root, apt-get and
+# qemu-system-ppc64 (tools/qemu/*.sh say what is missing); make check does not
+# depend on any of this: the committed data is what the tests read.
+#   make qemu-data     all traces and vmstate sections
+#   make qemu-traces   the traces only
+#   make qemu-vmstate  the migration runs and their spapr_iommu sections
+#   make qemu-guest    download + extract the guest (kernel, modules, busybox)
+
+QEMU_OUT     := $(BUILD)/qemu
+QEMU_TOOLS   := tools/qemu
+QEMU_SHAPES  := vio-disk two-phb-ddw64k ram4g-4disk migrate ddw-remove-reset
+QEMU_VMSTATE := Tests/vmstate
+QEMU_ENV     := QEMU_OUT=$(QEMU_OUT)
+
+.PHONY: qemu-data qemu-traces qemu-vmstate qemu-guest qemu-clean
+
+qemu-guest: $(QEMU_OUT)/kernel-package
+
+$(QEMU_OUT)/kernel-package:
+	$(QEMU_ENV) $(QEMU_TOOLS)/fetch-guest.sh
+
+qemu-traces: $(QEMU_OUT)/kernel-package
+	@for s in $(QEMU_SHAPES); do \
+	    $(QEMU_ENV) $(QEMU_TOOLS)/run-guest.sh $$s || exit 1; \
+	done
+
+# The migrate shape's stream comes from qemu-traces (its run migrates); a
+# second run, migrate-16m, migrates a machine with 16 MiB DDW pages.
+qemu-vmstate: $(QEMU_OUT)/kernel-package
+	@test -f $(QEMU_OUT)/work/migrate/migration.bin || \
+	    $(QEMU_ENV) $(QEMU_TOOLS)/run-guest.sh migrate
+	$(QEMU_ENV) $(QEMU_TOOLS)/run-guest.sh migrate-16m
+	rm -f $(QEMU_VMSTATE)/MANIFEST $(QEMU_VMSTATE)/*.bin $(QEMU_VMSTATE)/*.bin.gz
+	$(QEMU_TOOLS)/extract-vmstate.py $(QEMU_OUT)/work/migrate/migration.bin $(QEMU_VMSTATE) migrate
+	$(QEMU_TOOLS)/extract-vmstate.py $(QEMU_OUT)/work/migrate-16m/migration.bin $(QEMU_VMSTATE) migrate-16m
+
+qemu-data: qemu-traces
+	$(MAKE) qemu-vmstate
+
+qemu-clean:
+	rm -rf $(QEMU_OUT)

@@ -1,0 +1,133 @@
+#!/bin/sh
+# run-guest.sh SHAPE [OUT.trace]
+# Boot the Debian ppc64el guest (tools/qemu/fetch-guest.sh) on a real
+# qemu-system-ppc64 (-M pseries) in one machine shape, with -trace 'spapr_iommu_*',
+# and write the trace (spapr_iommu_* lines only, "# machine:" line on top) to
+# OUT.trace (default Tests/traces/SHAPE.trace; Tests/vmstate/SHAPE.trace for
+# migrate-16m). Shapes: vio-disk two-phb-ddw64k ram4g-4disk migrate migrate-16m
+# ddw-remove-reset.  Migrating shapes leave the stream in
+# $QEMU_OUT/work/SHAPE/migration.bin (never commit it: tools/qemu/extract-vmstate.py
+# takes the spapr_iommu sections out of it).
+set -eu
+OUT=${QEMU_OUT:-build/qemu}
+QEMU=${QEMU_SYSTEM_PPC64:-qemu-system-ppc64}
+TOOLS=$(dirname "$0")
+die() { echo "run-guest: $*" >&2; exit 1; }
+[ $# -ge 1 ] || die "usage: $0 SHAPE [OUT.trace]"
+SHAPE=$1
+command -v "$QEMU" >/dev/null 2>&1 ||
+    die "$QEMU not found: apt-get install qemu-system-ppc (Debian bookworm: QEMU 7.2)"
+command -v python3 >/dev/null 2>&1 || die "python3 not found"
+KERNEL=$(ls "$OUT"/root/boot/vmlinux-* 2>/dev/null | head -n1)
+[ -n "$KERNEL" ] || die "no guest kernel in $OUT/root/boot: run tools/qemu/fetch-guest.sh first"
+
+W=$OUT/work/$SHAPE
+rm -rf "$W"; mkdir -p "$W"
+RAM=2G; KB=2048; HOLD=1; MIGRATE=0; DLPAR=0
+INIT=$TOOLS/init-disks.sh
+VIRTIO_MODS="virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk"
+SCSI_MODS="crct10dif_generic crc64_rocksoft_generic ibmvscsi sd_mod"
+VBLK="iommu_platform=on,disable-legacy=on"
+MACHINE=""          # extra machine-line keys besides ram= and vio=
+set --              # QEMU device arguments
+disk() {            # disk NAME: a 32 MiB raw image and its -drive
+    truncate -s 32M "$W/$1.img"
+    DRIVES="${DRIVES:-} -drive file=$W/$1.img,format=raw,if=none,id=$1"
+}
+DRIVES=""
+DEVS=""
+case $SHAPE in
+vio-disk)
+    MODS=$SCSI_MODS
+    disk d0
+    DEVS="-device spapr-vscsi,id=scsi0 -device scsi-hd,drive=d0,bus=scsi0.0" ;;
+two-phb-ddw64k)
+    MODS=$VIRTIO_MODS
+    disk d0; disk d1
+    MACHINE="pgsz=0x11000 phbs=2"
+    DEVS="-global spapr-pci-host-bridge.pgsz=0x11000
+          -device spapr-pci-host-bridge,index=1,id=phb1
+          -device virtio-blk-pci,drive=d0,bus=pci.0,$VBLK
+          -device virtio-blk-pci,drive=d1,bus=phb1.0,$VBLK" ;;
+ram4g-4disk)
+    MODS=$VIRTIO_MODS; RAM=4G; KB=1024
+    disk d0; disk d1; disk d2; disk d3
+    DEVS="-device virtio-blk-pci,drive=d0,bus=pci.0,$VBLK -device virtio-blk-pci,drive=d1,bus=pci.0,$VBLK
+          -device virtio-blk-pci,drive=d2,bus=pci.0,$VBLK -device virtio-blk-pci,drive=d3,bus=pci.0,$VBLK" ;;
+migrate)
+    # 64 KiB DDW pages, a second (idle) PHB whose DDW table stays disabled, and a
+    # VIO disk, so the stream has every kind of spapr_iommu section.
+    MODS="$VIRTIO_MODS $SCSI_MODS"; HOLD=1; MIGRATE=1
+    disk d0; disk d1
+    MACHINE="pgsz=0x11000 phbs=2"
+    DEVS="-global spapr-pci-host-bridge.pgsz=0x11000
+          -device spapr-pci-host-bridge,index=1,id=phb1
+          -device virtio-blk-pci,drive=d0,bus=pci.0,$VBLK
+          -device spapr-vscsi,id=scsi0 -device scsi-hd,drive=d1,bus=scsi0.0" ;;
+migrate-16m)
+    # the default page sizes: the guest picks 16 MiB DDW pages
+    MODS=$VIRTIO_MODS; HOLD=1; MIGRATE=1
+    disk d0
+    DEVS="-device virtio-blk-pci,drive=d0,bus=pci.0,$VBLK" ;;
+ddw-remove-reset)
+    . "$TOOLS/ddw-remove-reset.conf" ;;
+*) die "unknown shape $SHAPE" ;;
+esac
+case $SHAPE in migrate-16m) DEST=${2:-Tests/vmstate/$SHAPE.trace};; *) DEST=${2:-Tests/traces/$SHAPE.trace};; esac
+
+"$TOOLS/make-initramfs.sh" "$W/initrd.cpio.gz" "$INIT" $MODS >/dev/null
+APPEND="console=hvc0 quiet iommu.kb=$KB iommu.hold=$HOLD"
+ARGS="-M pseries -cpu power9 -m $RAM -smp 1 -display none -nodefaults
+      -chardev file,id=con0,path=$W/console.log -serial chardev:con0
+      -monitor unix:$W/monitor.sock,server,nowait
+      -kernel $KERNEL -initrd $W/initrd.cpio.gz
+      $DRIVES $DEVS
+      -trace spapr_iommu_* -D $W/qemu.trace"
+set -f
+# shellcheck disable=SC2086
+set -- $ARGS
+set +f
+echo "run-guest: $SHAPE: $QEMU $* -append \"$APPEND\""
+"$QEMU" "$@" -append "$APPEND" > "$W/qemu.stdout" 2>&1 &
+QPID=$!
+waitfor() {   # waitfor STRING SECONDS: until the console shows STRING
+    n=0
+    while ! grep -q "$1" "$W/console.log" 2>/dev/null; do
+        kill -0 $QPID 2>/dev/null || die "QEMU ended before the guest said '$1' (see $W)"
+        n=$((n + 1)); [ $n -le $(($2 * 2)) ] || { kill $QPID; die "guest did not say '$1' in $2 s (see $W)"; }
+        sleep 0.5
+    done
+}
+if [ "$MIGRATE" = 1 ]; then
+    waitfor "IOMMU-WORKLOAD: holding" 600
+    python3 "$TOOLS/monitor.py" "$W/monitor.sock" "info qtree" > "$W/qtree.txt"
+    python3 "$TOOLS/monitor.py" "$W/monitor.sock" stop \
+        "migrate \"exec:cat > $W/migration.bin\"" wait-migration quit
+elif [ "$DLPAR" = 1 ]; then
+    dlpar_steps
+else
+    waitfor "IOMMU-WORKLOAD: holding" 600
+    python3 "$TOOLS/monitor.py" "$W/monitor.sock" "info qtree" quit > "$W/qtree.txt"
+fi
+wait $QPID || die "QEMU failed (see $W/qemu.stdout)"
+grep -q "IOMMU-WORKLOAD: done" "$W/console.log" || die "the guest workload did not finish (see $W/console.log)"
+
+# VIO windows, as the guest saw them: ibm,my-dma-window = liobn, 2 cells bus
+# address, 2 cells size (the init script prints them as "IOMMU-DT: node hex")
+VIO=$(tr -d '\r' < "$W/console.log" | sed -n 's/.*IOMMU-DT: [^ ]* \([0-9a-f]\{40\}\).*/\1/p' |
+      while read -r h; do
+          printf '0x%s:0x%x\n' "$(echo "$h" | cut -c1-8)" "$((0x$(echo "$h" | cut -c25-40)))"
+      done | sort -u | paste -sd, -)
+KEYS="ram=$RAM"
+[ -n "$MACHINE" ] && KEYS="$KEYS $MACHINE"
+[ -n "$VIO" ] && KEYS="$KEYS vio=$VIO"
+mkdir -p "$(dirname "$DEST")"
+{
+    echo "# machine: $KEYS"
+    echo "# made by tools/qemu/run-guest.sh $SHAPE: $("$QEMU" --version | head -n1),"
+    echo "# guest $(cat "$OUT/kernel-package" 2>/dev/null || basename "$KERNEL") with tools/qemu/$(basename "$INIT")"
+    echo "# qemu-system-ppc64 $(echo "$*" | sed "s|$OUT/|build/qemu/|g") -append \"$APPEND\""
+    [ -n "${EXTRA_COMMENT:-}" ] && printf '%s\n' "$EXTRA_COMMENT"
+    sed -n 's/^\([0-9]*@[0-9.]*:\)\{0,1\}\(spapr_iommu_.*\)$/\2/p' "$W/qemu.trace"
+} > "$DEST"
+echo "run-guest: $DEST ($(wc -c < "$DEST") bytes): $(grep -v '^#' "$DEST" | awk '{print $1}' | sort | uniq -c | tr -s ' \n' ' ')"
