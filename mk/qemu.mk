@@ -26,15 +26,23 @@ qemu-traces: $(QEMU_OUT)/kernel-package
 	    $(QEMU_ENV) $(QEMU_TOOLS)/run-guest.sh $$s || exit 1; \
 	done
 
-# The migrate shape's stream comes from qemu-traces (its run migrates); a
-# second run, migrate-16m, migrates a machine with 16 MiB DDW pages.
+# The migrate and ddw-remove-reset shapes' streams come from qemu-traces (both
+# runs migrate; made here when missing); a third run, migrate-16m, migrates a
+# machine with 16 MiB DDW pages.
+QEMU_STREAMS := migrate ddw-remove-reset migrate-16m
+
 qemu-vmstate: $(QEMU_OUT)/kernel-package
-	@test -f $(QEMU_OUT)/work/migrate/migration.bin || \
-	    $(QEMU_ENV) $(QEMU_TOOLS)/run-guest.sh migrate
+	@for s in migrate ddw-remove-reset; do \
+	    test -f $(QEMU_OUT)/work/$$s/migration.bin || \
+	        $(QEMU_ENV) $(QEMU_TOOLS)/run-guest.sh $$s || exit 1; \
+	done
 	$(QEMU_ENV) $(QEMU_TOOLS)/run-guest.sh migrate-16m
 	rm -f $(QEMU_VMSTATE)/MANIFEST $(QEMU_VMSTATE)/*.bin $(QEMU_VMSTATE)/*.bin.gz
-	$(QEMU_TOOLS)/extract-vmstate.py $(QEMU_OUT)/work/migrate/migration.bin $(QEMU_VMSTATE) migrate
-	$(QEMU_TOOLS)/extract-vmstate.py $(QEMU_OUT)/work/migrate-16m/migration.bin $(QEMU_VMSTATE) migrate-16m
+	@for s in $(QEMU_STREAMS); do \
+	    echo "$(QEMU_TOOLS)/extract-vmstate.py $(QEMU_OUT)/work/$$s/migration.bin $(QEMU_VMSTATE) $$s"; \
+	    $(QEMU_TOOLS)/extract-vmstate.py $(QEMU_OUT)/work/$$s/migration.bin $(QEMU_VMSTATE) $$s || exit 1; \
+	done
+	$(QEMU_TOOLS)/extract-vmstate.py --verify $(QEMU_VMSTATE)
 
 qemu-data: qemu-traces
 	$(MAKE) qemu-vmstate

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
 """extract-vmstate.py STREAM OUTDIR TAG [--manifest FILE]
+   extract-vmstate.py --verify DIR   (check DIR/MANIFEST against the files: sizes,
+                                      sha256, and a decode of every section)
 
 Parse a QEMU 7.2 migration stream (as written by `migrate "exec:cat > STREAM"`)
 and write every `spapr_iommu` section's content (the bytes after the section
@@ -333,8 +335,41 @@ def manifest_line(name, d, body):
                 d["nonzero"], len(body), hashlib.sha256(body).hexdigest()))
 
 
+def verify(d):
+    bad = 0
+    with open(os.path.join(d, "MANIFEST")) as f:
+        lines = [l.split() for l in f if l.strip() and not l.startswith("#")]
+    for parts in lines:
+        name, kv = parts[0], dict(p.split("=", 1) for p in parts[1:])
+        with open(os.path.join(d, name), "rb") as f:
+            body = f.read()
+        if name.endswith(".gz"):
+            body = gzip.decompress(body)
+        liobn = int(kv["liobn"], 16)
+        n = int(kv["mig_nb_table"])
+        fields = [{"name": "liobn", "size": 4}, {"name": "mig_nb_table", "size": 4},
+                  {"name": "bypass", "size": 1}]
+        if n:
+            fields.append({"name": "mig_table", "size": 8, "array_len": n})
+        fields.append({"name": "def_win", "size": 1})
+        desc = {"fields": fields}
+        if kv["ex"] != "absent":
+            desc["subsections"] = [{"vmsd_name": "spapr_iommu_ex"}]
+        try:
+            dec = decode_iommu(liobn, int(kv["version_id"]), body, desc)
+        except StreamError as e:
+            print("%s: %s" % (name, e)); bad += 1; continue
+        line = manifest_line(name, dec, body).split()
+        if line != [name] + parts[1:]:
+            print("%s: manifest says %s, file gives %s" % (name, parts[1:], line[1:])); bad += 1
+    print("extract-vmstate: %d sections, %d bad" % (len(lines), bad))
+    return bad
+
+
 def main():
     args = sys.argv[1:]
+    if len(args) == 2 and args[0] == "--verify":
+        sys.exit(1 if verify(args[1]) else 0)
     manifest = None
     if "--manifest" in args:
         i = args.index("--manifest"); manifest = args[i + 1]; del args[i:i + 2]

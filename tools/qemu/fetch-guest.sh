@@ -24,16 +24,22 @@ if [ -z "$KPKG" ]; then
 fi
 [ -n "$KPKG" ] || die "no linux-image-6.1.0-*-powerpc64le:ppc64el package found (apt-get update?)"
 
-mkdir -p "$OUT/debs" "$OUT/root"
+mkdir -p "$OUT/debs" "$OUT/root" "$OUT/libroot"
 cd "$OUT/debs"
-for p in "$KPKG:ppc64el" busybox-static:ppc64el powerpc-ibm-utils:ppc64el; do
+# kernel + busybox go to root/; drmgr (powerpc-ibm-utils, for the DLPAR run) and
+# the ppc64el libraries it links with go to libroot/
+for p in "$KPKG:ppc64el" busybox-static:ppc64el powerpc-ibm-utils:ppc64el \
+         libc6:ppc64el librtas2:ppc64el libnuma1:ppc64el; do
     name=${p%%:*}
     ls "${name}"_*_ppc64el.deb >/dev/null 2>&1 || apt-get download "$p" ||
         die "apt-get download $p failed"
 done
 cd - >/dev/null
-for d in "$OUT"/debs/*.deb; do dpkg-deb -x "$d" "$OUT/root"; done
+for d in "$OUT"/debs/linux-image-*.deb "$OUT"/debs/busybox-static_*.deb; do dpkg-deb -x "$d" "$OUT/root"; done
+for d in "$OUT"/debs/powerpc-ibm-utils_*.deb "$OUT"/debs/libc6_*.deb "$OUT"/debs/librtas2_*.deb \
+         "$OUT"/debs/libnuma1_*.deb; do dpkg-deb -x "$d" "$OUT/libroot"; done
 K=$(ls "$OUT"/root/boot/vmlinux-* 2>/dev/null | head -n1)
 [ -n "$K" ] || die "no kernel in $KPKG"
+[ -x "$OUT/libroot/usr/sbin/drmgr" ] || die "no drmgr in powerpc-ibm-utils"
 echo "$KPKG" > "$OUT/kernel-package"
 echo "fetch-guest: kernel $K"

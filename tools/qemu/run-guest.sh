@@ -15,6 +15,7 @@ TOOLS=$(dirname "$0")
 die() { echo "run-guest: $*" >&2; exit 1; }
 [ $# -ge 1 ] || die "usage: $0 SHAPE [OUT.trace]"
 SHAPE=$1
+DEST_ARG=${2:-}
 command -v "$QEMU" >/dev/null 2>&1 ||
     die "$QEMU not found: apt-get install qemu-system-ppc (Debian bookworm: QEMU 7.2)"
 command -v python3 >/dev/null 2>&1 || die "python3 not found"
@@ -23,7 +24,7 @@ KERNEL=$(ls "$OUT"/root/boot/vmlinux-* 2>/dev/null | head -n1)
 
 W=$OUT/work/$SHAPE
 rm -rf "$W"; mkdir -p "$W"
-RAM=2G; KB=2048; HOLD=1; MIGRATE=0; DLPAR=0
+RAM=2G; KB=2048; HOLD=1; MIGRATE=0
 INIT=$TOOLS/init-disks.sh
 VIRTIO_MODS="virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk"
 SCSI_MODS="crct10dif_generic crc64_rocksoft_generic ibmvscsi sd_mod"
@@ -58,6 +59,7 @@ migrate)
     # 64 KiB DDW pages, a second (idle) PHB whose DDW table stays disabled, and a
     # VIO disk, so the stream has every kind of spapr_iommu section.
     MODS="$VIRTIO_MODS $SCSI_MODS"; HOLD=1; MIGRATE=1
+    REQUIRE_EVENTS="spapr_iommu_ddw_create spapr_iommu_pre_save"
     disk d0; disk d1
     MACHINE="pgsz=0x11000 phbs=2"
     DEVS="-global spapr-pci-host-bridge.pgsz=0x11000
@@ -67,13 +69,14 @@ migrate)
 migrate-16m)
     # the default page sizes: the guest picks 16 MiB DDW pages
     MODS=$VIRTIO_MODS; HOLD=1; MIGRATE=1
+    REQUIRE_EVENTS="spapr_iommu_ddw_create spapr_iommu_pre_save"
     disk d0
     DEVS="-device virtio-blk-pci,drive=d0,bus=pci.0,$VBLK" ;;
 ddw-remove-reset)
     . "$TOOLS/ddw-remove-reset.conf" ;;
 *) die "unknown shape $SHAPE" ;;
 esac
-case $SHAPE in migrate-16m) DEST=${2:-Tests/vmstate/$SHAPE.trace};; *) DEST=${2:-Tests/traces/$SHAPE.trace};; esac
+case $SHAPE in migrate-16m) DEST=${DEST_ARG:-Tests/vmstate/$SHAPE.trace};; *) DEST=${DEST_ARG:-Tests/traces/$SHAPE.trace};; esac
 
 "$TOOLS/make-initramfs.sh" "$W/initrd.cpio.gz" "$INIT" $MODS >/dev/null
 APPEND="console=hvc0 quiet iommu.kb=$KB iommu.hold=$HOLD"
@@ -103,8 +106,13 @@ if [ "$MIGRATE" = 1 ]; then
     python3 "$TOOLS/monitor.py" "$W/monitor.sock" "info qtree" > "$W/qtree.txt"
     python3 "$TOOLS/monitor.py" "$W/monitor.sock" stop \
         "migrate \"exec:cat > $W/migration.bin\"" wait-migration quit
-elif [ "$DLPAR" = 1 ]; then
-    dlpar_steps
+elif [ -n "${MIGRATE_MARK:-}" ]; then
+    # migrate in the middle of the run, when the guest says so, then go on
+    waitfor "$MIGRATE_MARK" 600
+    python3 "$TOOLS/monitor.py" "$W/monitor.sock" stop \
+        "migrate \"exec:cat > $W/migration.bin\"" wait-migration cont
+    waitfor "IOMMU-WORKLOAD: holding" 600
+    python3 "$TOOLS/monitor.py" "$W/monitor.sock" "info qtree" quit > "$W/qtree.txt"
 else
     waitfor "IOMMU-WORKLOAD: holding" 600
     python3 "$TOOLS/monitor.py" "$W/monitor.sock" "info qtree" quit > "$W/qtree.txt"
@@ -121,6 +129,10 @@ VIO=$(tr -d '\r' < "$W/console.log" | sed -n 's/.*IOMMU-DT: [^ ]* \([0-9a-f]\{40
 KEYS="ram=$RAM"
 [ -n "$MACHINE" ] && KEYS="$KEYS $MACHINE"
 [ -n "$VIO" ] && KEYS="$KEYS vio=$VIO"
+for e in ${REQUIRE_EVENTS:-}; do
+    grep -q "^\([0-9]*@[0-9.]*:\)\{0,1\}$e " "$W/qemu.trace" ||
+        die "the run has no $e event (see $W/console.log): not writing $DEST"
+done
 mkdir -p "$(dirname "$DEST")"
 {
     echo "# machine: $KEYS"
