@@ -14,33 +14,64 @@ SWIFT_STATIC := $(SWIFT_USR)/lib/swift_static/linux
 SWIFT_LIBS   := $(SWIFT_STATIC)/x86_64/swiftrt.o -L$(SWIFT_STATIC) \
                 -lswiftSynchronization -lswiftCore -ldispatch -lBlocksRuntime \
                 -lstdc++ -lm -ldl -lpthread
-STATIC_LIB   := $(LIBDIR)/libswifttce.a
-SHARED_LIB   := $(LIBDIR)/libswifttce.so
-# How a C program links the static library.
-LINK_STATIC  := $(STATIC_LIB) $(SWIFT_LIBS)
+# The standalone library (QEMU's names) and the engine alone (host mode).
+STATIC_LIB      := $(LIBDIR)/libswifttce.a
+SHARED_LIB      := $(LIBDIR)/libswifttce.so
+HOST_STATIC_LIB := $(LIBDIR)/libswifttce-host.a
+HOST_SHARED_LIB := $(LIBDIR)/libswifttce-host.so
+# How a C program links a static library.
+LINK_STATIC      := $(STATIC_LIB) $(SWIFT_LIBS)
+LINK_HOST_STATIC := $(HOST_STATIC_LIB) $(SWIFT_LIBS)
 
-SWIFT_SOURCES := Package.swift $(wildcard Sources/SwiftTCE/*.swift) \
-                 $(wildcard CShims/*.c CShims/include/* include/*.h include/swifttce/*.h)
+SWIFT_SOURCES := Package.swift $(shell find Sources CShims -type f) \
+                 $(wildcard include/*.h include/swifttce/*.h)
 
 .PHONY: all deps check demo clean
-all: $(STATIC_LIB) $(SHARED_LIB)
+all: $(STATIC_LIB) $(SHARED_LIB) $(HOST_STATIC_LIB) $(HOST_SHARED_LIB)
 
 deps:
 	@scripts/ensure-deps.sh
 
-$(STATIC_LIB): $(SWIFT_SOURCES)
-	$(SWIFT) build -c release --product swifttce
+# $(call swift_archive,product): SwiftPM's archive of a static product.
+# SwiftPM adds to an existing archive, so a removed source would linger:
+# the archive is made anew each time.
+define swift_archive
+	rm -f .build/release/lib$(1).a
+	$(SWIFT) build -c release --product $(1)
 	@mkdir -p $(LIBDIR)
-	cp .build/release/libswifttce.a $@
+	cp .build/release/lib$(1).a $@
+endef
 
-# Own scratch path: -static-stdlib changes how the module is built.
-$(SHARED_LIB): $(SWIFT_SOURCES) CShims/exports.map
-	$(SWIFT) build -c release --product SwiftTCEShared --scratch-path .build-shared \
+$(STATIC_LIB): $(SWIFT_SOURCES)
+	$(call swift_archive,swifttce)
+
+# Host mode links beside an emulator's own symbols: the archive is one
+# object whose only global symbols are host.h's swifttce_* (the Swift
+# compiler's own helpers, such as __swift_memcpy*, become local).
+$(HOST_STATIC_LIB): $(SWIFT_SOURCES)
+	$(call swift_archive,swifttce-host)
+	ld -r --whole-archive $@ -o $(BUILD)/swifttce-host.o
+	objcopy --wildcard --keep-global-symbol='swifttce_*' $(BUILD)/swifttce-host.o
+	rm -f $@
+	ar rcs $@ $(BUILD)/swifttce-host.o
+	rm -f $(BUILD)/swifttce-host.o
+
+# $(call swift_shared,product,exports map,soname): a self-contained shared
+# object. Own scratch path: -static-stdlib changes how the modules are built.
+define swift_shared
+	$(SWIFT) build -c release --product $(1) --scratch-path .build-shared \
 	    -Xswiftc -static-stdlib \
-	    -Xlinker --version-script=$(CURDIR)/CShims/exports.map \
-	    -Xlinker -soname=libswifttce.so
+	    -Xlinker --version-script=$(CURDIR)/$(2) \
+	    -Xlinker -soname=$(3)
 	@mkdir -p $(LIBDIR)
-	cp .build-shared/release/libSwiftTCEShared.so $@
+	cp .build-shared/release/lib$(1).so $@
+endef
+
+$(SHARED_LIB): $(SWIFT_SOURCES) CShims/exports.map
+	$(call swift_shared,SwiftTCEShared,CShims/exports.map,libswifttce.so)
+
+$(HOST_SHARED_LIB): $(SWIFT_SOURCES) CShims/host-exports.map
+	$(call swift_shared,SwiftTCEHostShared,CShims/host-exports.map,libswifttce-host.so)
 
 clean:
 	rm -rf $(BUILD) .build .build-*

@@ -3,10 +3,13 @@ import PackageDescription
 
 // MARK: - Products
 //
-// The Makefile turns these into build/lib/libswifttce.a and a self-contained
-// build/lib/libswifttce.so; C callers use those, not SwiftPM.
+// The Makefile turns these into build/lib/libswifttce-host.{a,so} (the
+// engine, host mode) and build/lib/libswifttce.{a,so} (the standalone
+// library on top of it); C callers use those, not SwiftPM.
 
 let products: [Product] = [
+    .library(name: "swifttce-host", type: .static, targets: ["SwiftTCEEngine"]),
+    .library(name: "SwiftTCEHostShared", type: .dynamic, targets: ["SwiftTCEEngine"]),
     .library(name: "swifttce", type: .static, targets: ["SwiftTCE"]),
     .library(name: "SwiftTCEShared", type: .dynamic, targets: ["SwiftTCE"]),
 ]
@@ -14,12 +17,17 @@ let products: [Product] = [
 // MARK: - Targets
 
 let targets: [Target] = [
-    // The public C headers (include/) plus the ops table, as a Clang module.
-    .target(name: "CSwiftTCE", path: "CShims"),
-    // Everything with logic in it. Every C entry point is a Swift
-    // `@c @implementation` function: the compiler matches it against its
-    // declaration in include/, so a drifting prototype does not build.
-    .target(name: "SwiftTCE", dependencies: ["CSwiftTCE"]),
+    // The engine's C contract (include/swifttce/host.h) and its private shim.
+    .target(name: "CSwiftTCEHost", path: "CShims/Host"),
+    // The engine: storage, reclamation, the TCE layer, DDW, QEMU's vmstate.
+    // No QEMU names; every C entry point is swifttce_*.
+    .target(name: "SwiftTCEEngine", dependencies: ["CSwiftTCEHost"]),
+    // The standalone library's C contract (include/swifttce.h: QEMU's names)
+    // and its shim: the ops table, translate's zero region.
+    .target(name: "CSwiftTCE", path: "CShims/Standalone"),
+    // The standalone library: a mini memory core, the LIOBN registry, the
+    // PHB, its own migration stream, all on the engine.
+    .target(name: "SwiftTCE", dependencies: ["SwiftTCEEngine", "CSwiftTCE"]),
 ]
 
 let package = Package(name: "SwiftTCE", products: products, targets: targets)

@@ -535,25 +535,48 @@ static void test_remove(void)
     /* Not enabled any more: PARAM_ERROR. */
     g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_PARAM_ERROR);
 
-    /* The last window, not the default: the default comes back, empty. */
+    /*
+     * QEMU 7.2 (hw/ppc/spapr_rtas_ddw.c, rtas_ibm_remove_pe_dma_window):
+     * def_win is set by spapr_phb_dma_reset and never cleared, so a window
+     * created on the default window's table is still the default to
+     * remove: removing it, the last window, restores nothing, and the next
+     * create takes the same LIOBN again.
+     */
     g_assert_cmpint(create(buid, 24, 30, &liobn, &addr), ==, 0);
     g_assert_cmphex(liobn, ==, 0x80000000);
+    g_assert_cmphex(addr, ==, 0);
     g_assert_cmpint(spapr_h_put_tce(0x80000000, 0, 0x1000003), ==, H_SUCCESS);
     g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_SUCCESS);
-    assert_window(phb, 0, 12, 0, GIB >> 12);
+    assert_disabled(phb, 0);
+    assert_disabled(phb, 1);
+    g_assert_cmpuint(available(phb), ==, 2);
+    g_assert_cmpint(create(buid, 24, 30, &liobn, &addr), ==, 0);
+    g_assert_cmphex(liobn, ==, 0x80000000);
     {
         uint64_t tce = 1;
         g_assert_cmpint(spapr_h_get_tce(0x80000000, 0, &tce), ==, H_SUCCESS);
         g_assert_cmphex(tce, ==, 0);
     }
+    g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_SUCCESS);
 
-    /* Default removed first, then the DDW one (last, not default): restore. */
+    /*
+     * The last window, not the default one (window 1 never had def_win):
+     * the default comes back, empty.
+     */
+    g_assert_cmpint(reset_windows(buid), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(spapr_h_put_tce(0x80000000, 0, 0x1000003), ==, H_SUCCESS);
     g_assert_cmpint(create(buid, 16, 32, &liobn, &addr), ==, 0);
+    g_assert_cmphex(liobn, ==, 0x80000001);
     g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_SUCCESS);
     assert_window(phb, 1, 16, SPAPR_PCI_DMA64_START, 1u << 16);
     g_assert_cmpint(remove_window(0x80000001), ==, RTAS_OUT_SUCCESS);
     assert_window(phb, 0, 12, 0, GIB >> 12);
     assert_disabled(phb, 1);
+    {
+        uint64_t tce = 1;
+        g_assert_cmpint(spapr_h_get_tce(0x80000000, 0, &tce), ==, H_SUCCESS);
+        g_assert_cmphex(tce, ==, 0);
+    }
     spapr_phb_free(phb);
 }
 

@@ -405,71 +405,88 @@ static void test_phb_window(void)
     SpaprPhbConfig cfg;
     Error *err = NULL;
     SpaprPhb *phb;
-    SpaprTceTable *w0;
+    SpaprTceTable *w0, *w1;
     Events ev = { "", 0 };
-    uint8_t *made, *def;
-    size_t made_len, def_len;
+    uint8_t *made, *def, *marked;
+    size_t made_len, def_len, marked_len;
 
     spapr_phb_config_default(&cfg, 0);
     phb = spapr_phb_new(&cfg, &err);
     g_assert_nonnull(phb);
     w0 = spapr_phb_get_window(phb, 0);
+    w1 = spapr_phb_get_window(phb, 1);
 
     /* The default window's stream says so. */
     put(w0, 3, 0x3003);
     def = save(w0, &def_len);
     g_assert_cmpuint(be_get(def + OFF_FLAGS, 4), ==, 1);
 
-    /* A window the guest made at LIOBN 0 is not the default one. */
+    /*
+     * QEMU 7.2 sets def_win in spapr_phb_dma_reset and never clears it: a
+     * window the guest made on LIOBN 0 after removing the default one is
+     * still marked.
+     */
     g_assert_cmpint(rtas_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpint(rtas_create(phb, 16, 30), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpuint(spapr_tce_get_page_shift(w0), ==, 16);
-    put(w0, 5, 0x50001);
-    made = save(w0, &made_len);
+    marked = save(w0, &marked_len);
+    g_assert_cmpuint(be_get(marked + OFF_FLAGS, 4), ==, 1);
+
+    /* A window made beside the default one (LIOBN 1) is not marked. */
+    spapr_phb_reset(phb);
+    g_assert_cmpint(rtas_create(phb, 16, 30), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpuint(spapr_tce_get_page_shift(w1), ==, 16);
+    put(w1, 5, 0x50001);
+    made = save(w1, &made_len);
     g_assert_cmpuint(be_get(made + OFF_FLAGS, 4), ==, 0);
 
-    /* Into a fresh machine (default window): the window changes, so the
-     * listener sees it go and come back. */
+    /* Into a fresh machine (default window only): window 1 appears. */
     spapr_phb_reset(phb);
     spapr_phb_set_window_listener(phb, log_event, &ev);
-    load_ok(w0, made, made_len);
-    g_assert_cmpstr(ev.log, ==, "40");
-    g_assert_cmpuint(spapr_tce_get_page_shift(w0), ==, 16);
-    g_assert_cmphex(get(w0, 5), ==, 0x50001);
+    load_ok(w1, made, made_len);
+    g_assert_cmpstr(ev.log, ==, "1");
+    g_assert_cmpuint(spapr_tce_get_page_shift(w1), ==, 16);
+    g_assert_cmphex(get(w1, 5), ==, 0x50001);
     /* Loading the same window again: nothing to tell. */
-    load_ok(w0, made, made_len);
-    g_assert_cmpstr(ev.log, ==, "40");
-    /* def_win came along: removing it, the last window, restores the
-     * default one. */
+    load_ok(w1, made, made_len);
+    g_assert_cmpstr(ev.log, ==, "1");
+    /* Not the default: removing it as the last window restores that. */
     g_assert_cmpint(rtas_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(rtas_remove(0x80000001), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpuint(spapr_tce_get_page_shift(w0), ==, 12);
     g_assert_cmphex(get(w0, 3), ==, 0);
 
-    /* And the default window's stream makes it the default again: removing
-     * it as the last window leaves none. */
-    g_assert_cmpint(rtas_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
-    g_assert_cmpint(rtas_create(phb, 16, 30), ==, RTAS_OUT_SUCCESS);
+    /* A marked stream makes its window the default: removing it as the
+     * last window leaves none. */
     ev.n = 0;
-    load_ok(w0, def, def_len);
+    load_ok(w0, marked, marked_len);
     g_assert_cmpstr(ev.log, ==, "40");
-    g_assert_cmphex(get(w0, 3), ==, 0x3003);
     g_assert_cmpint(rtas_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpuint(spapr_tce_get_nb_table(w0), ==, 0);
+    g_assert_cmpuint(spapr_tce_get_nb_table(w1), ==, 0);
+
+    /* The default window's stream brings it back with its entries. */
+    ev.n = 0;
+    load_ok(w0, def, def_len);
+    g_assert_cmpstr(ev.log, ==, "0");
+    g_assert_cmphex(get(w0, 3), ==, 0x3003);
 
     /* A disabled window's stream disables it, telling the listener. */
     {
         size_t off_len;
-        uint8_t *off = save(spapr_phb_get_window(phb, 1), &off_len);
-        g_assert_cmpint(rtas_create(phb, 16, 30), ==, RTAS_OUT_SUCCESS);
+        uint8_t *off;
+
+        spapr_phb_reset(phb);
+        off = save(w1, &off_len);
         g_assert_cmpint(rtas_create(phb, 16, 30), ==, RTAS_OUT_SUCCESS);
         ev.n = 0;
-        load_ok(spapr_phb_get_window(phb, 1), off, off_len);
+        load_ok(w1, off, off_len);
         g_assert_cmpstr(ev.log, ==, "5");
-        g_assert_cmpuint(spapr_tce_get_nb_table(spapr_phb_get_window(phb, 1)),
-                         ==, 0);
+        g_assert_cmpuint(spapr_tce_get_nb_table(w1), ==, 0);
         g_free(off);
     }
     g_free(made);
+    g_free(marked);
     g_free(def);
     spapr_phb_set_window_listener(phb, NULL, NULL);
     spapr_phb_free(phb);

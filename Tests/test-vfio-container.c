@@ -285,9 +285,22 @@ static void test_remove_and_reset(void)
     container_check(&c);
     g_assert_cmpuint(container_mappings(&c, 0), >, 0);
 
-    /* Removing it (the last, not the default) restores the default one:
-     * attached again with a replay of its empty table. */
+    /* QEMU 7.2 never clears def_win (spapr_phb_dma_reset sets it): this
+     * window is on the default window's table, so removing it, the last
+     * one, restores nothing. */
     g_assert_cmpint(remove_window(liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_false(c.win[0].attached);
+    container_check(&c);
+
+    /* Removing the last window when it is not the default one restores
+     * the default: attached again with a replay of its empty table. */
+    g_assert_cmpint(reset_windows(phb), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(create(phb, 16, 36, &liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmphex(liobn, ==, 0x80000001);
+    guest_run(&g, liobn, 300);
+    g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(remove_window(liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_false(c.win[1].attached);
     g_assert_true(c.win[0].attached);
     g_assert_false(c.win[0].skipping_at_attach);
     g_assert_cmpuint(container_mappings(&c, 0), ==, 0);

@@ -4,7 +4,9 @@
 # environment, so no Swift library is on any search path when it loads us;
 # as root it first hides the toolchain ($(SWIFT_USR)) behind an empty tmpfs.
 
-PUBLIC_HDRS := include/swifttce.h $(wildcard include/swifttce/*.h)
+# The standalone library's contract: swifttce.h and what it includes (host.h
+# is the engine's, exported by libswifttce-host.so instead).
+PUBLIC_HDRS := include/swifttce.h include/swifttce/memory.h include/swifttce/spapr_tce.h
 
 # Every function and object the headers declare, as C strings: the exact list
 # the shared object must export. Declarations start in column 0; typedefs,

@@ -1,63 +1,45 @@
 import CSwiftTCE
+import CSwiftTCEHost
+import SwiftTCEEngine
 
-// The guest's TCE hypercalls (PAPR), with QEMU's checks in QEMU's order. They
-// answer H_SUCCESS or H_PARAMETER; H_HARDWARE only if a node of the table
-// could not be allocated (QEMU would abort there).
-
-private let hSuccess = Int64(H_SUCCESS)
-private let hParameter = Int64(H_PARAMETER)
-/// QEMU's cap on one H_PUT_TCE_INDIRECT list: one 4 KiB page of TCEs.
-private let indirectMaxPages: UInt64 = 512
+// The guest's TCE hypercalls: QEMU's LIOBN lookup, then the engine's checks
+// and writes (SwiftTCEEngine's Hypercalls.swift), then the trace line QEMU
+// would emit.
 
 /// The table for a LIOBN register; the upper half must be zero.
 @inline(__always)
-private func table(liobn: UInt64) -> Table? {
+private func table(liobn: UInt64) -> SpaprTable? {
     guard liobn >> 32 == 0 else { return nil }
     return findTable(liobn: UInt32(liobn))
-}
-
-/// QEMU's put_tce_emu: one entry written, then one notification.
-@inline(__always)
-private func putTCE(_ table: Table, ioba: UInt64, tce: UInt64) -> Int64 {
-    let index = (ioba &- table.pointee.busOffset) >> UInt64(table.pointee.pageShift)
-    guard index < UInt64(table.pointee.nbTable) else { return hParameter }
-    guard table.pointee.storage.store(index, tce) else { return Int64(H_HARDWARE) }
-    let region = table.pointee.iommu
-    if region.pointee.iommu_notify != nil {
-        let entry = table.tlbEntry(index: index, tce: tce)
-        let type = entry.perm == IOMMU_NONE ? IOMMU_NOTIFIER_UNMAP : IOMMU_NOTIFIER_MAP
-        notifyRegion(region, iommuIndex: 0, IOMMUTLBEvent(type: type, entry: entry))
-    }
-    return hSuccess
 }
 
 @c @implementation
 public func spapr_h_put_tce(_ liobn: UInt64, _ ioba: UInt64, _ tce: UInt64) -> Int64 {
     guard let table = table(liobn: liobn) else { return hParameter }
-    return putTCE(table, ioba: ioba & table.pointee.pageMask, tce: tce)
+    let status = table.engine.putTCE(ioba: ioba, tce: tce)
+    Trace.call("put", liobn, "ioba=0x\(hex(ioba & ~(table.engine.minPageSize &- 1))) tce=0x\(hex(tce)) ret=\(status)")
+    return status
 }
 
 @c @implementation
 public func spapr_h_get_tce(_ liobn: UInt64, _ ioba: UInt64, _ tce: UnsafeMutablePointer<UInt64>?) -> Int64 {
+    guard let table = table(liobn: liobn) else { return hParameter }
     // Nowhere to put the answer is a bad argument, not a silent success.
-    guard let tce, let table = table(liobn: liobn) else { return hParameter }
-    let index = ((ioba & table.pointee.pageMask) &- table.pointee.busOffset) >> UInt64(table.pointee.pageShift)
-    guard index < UInt64(table.pointee.nbTable) else { return hParameter }
-    tce.pointee = table.pointee.storage.load(index)
-    return hSuccess
+    guard let tce else { return hParameter }
+    let value = table.engine.getTCE(ioba: ioba)
+    if let value { tce.pointee = value }
+    let status = value == nil ? hParameter : hSuccess
+    Trace.call("get", liobn, "ioba=0x\(hex(ioba & ~(table.engine.minPageSize &- 1))) ret=\(status) tce=0x\(hex(value ?? 0))")
+    return status
 }
 
 @c @implementation
 public func spapr_h_stuff_tce(_ liobn: UInt64, _ ioba: UInt64, _ tce_value: UInt64, _ npages: UInt64) -> Int64 {
     guard let table = table(liobn: liobn) else { return hParameter }
-    guard npages <= UInt64(table.pointee.nbTable) else { return hParameter }
-    let pageSize = UInt64(1) << UInt64(table.pointee.pageShift)
-    var ioba = ioba & table.pointee.pageMask
-    var status = hParameter   // npages 0 leaves QEMU's initial answer
-    for _ in 0..<npages {
-        status = putTCE(table, ioba: ioba, tce: tce_value)
-        if status != hSuccess { break }
-        ioba &+= pageSize
+    var trace = CallTrace()
+    let status = table.engine.stuffTCE(ioba: ioba, value: tce_value, npages: npages, trace: &trace)
+    if trace.traced {
+        Trace.call("stuff", liobn, "ioba=0x\(hex(trace.ioba)) tcevalue=0x\(hex(tce_value)) npages=\(npages) ret=\(status)")
     }
     return status
 }
@@ -71,24 +53,14 @@ public func spapr_h_put_tce_indirect(
     _ mem: UnsafePointer<SpaprGuestMemory>?
 ) -> Int64 {
     guard let table = table(liobn: liobn) else { return hParameter }
-    guard npages <= indirectMaxPages, tce_list & SPAPR_TCE_PAGE_MASK == 0 else { return hParameter }
-    guard npages > 0 else { return hParameter }
-    return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Int(indirectMaxPages)) { list in
-        // One read of the whole list: an unreadable list writes nothing.
-        guard let mem, let read = mem.pointee.read,
-              read(mem.pointee.opaque, tce_list, list.baseAddress!, Int(npages) * 8) else {
-            return hParameter
-        }
-        let pageSize = UInt64(1) << UInt64(table.pointee.pageShift)
-        var ioba = ioba & table.pointee.pageMask
-        var status = hParameter
-        for i in 0..<Int(npages) {
-            status = putTCE(table, ioba: ioba, tce: UInt64(bigEndian: list[i]))
-            if status != hSuccess { break }
-            ioba &+= pageSize
-        }
-        return status
+    var trace = CallTrace()
+    let status = table.engine.putTCEIndirect(ioba: ioba, tceList: tce_list, npages: npages,
+                                             guest: UnsafeMutableRawPointer(mutating: mem), trace: &trace)
+    if trace.traced {
+        Trace.call("indirect", liobn,
+                   "ioba=0x\(hex(ioba)) tcelist=0x\(hex(tce_list)) iobaN=0x\(hex(trace.index)) tceN=0x\(hex(trace.tce)) ret=\(status)")
     }
+    return status
 }
 
 @c @implementation

@@ -13,7 +13,7 @@ public func memory_region_init_iommu(
     _ opaque: UnsafeMutableRawPointer?,
     _ name: UnsafePointer<CChar>?,
     _ size: UInt64,
-    _ errp: UnsafeMutablePointer<OpaquePointer?>?
+    _ errp: UnsafeMutablePointer<UnsafeMutablePointer<CError>?>?
 ) -> Int32 {
     guard let iommu_mr else {
         setError(errp, "memory_region_init_iommu: the region is NULL")

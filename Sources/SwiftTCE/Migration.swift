@@ -1,5 +1,7 @@
 import CSwiftTCE
+import CSwiftTCEHost
 import Glibc
+import SwiftTCEEngine
 
 // Migration of one table: a versioned byte stream holding the window and its
 // non-zero entries only (QEMU's vmstate sends every entry: a 16 GiB window
@@ -38,34 +40,34 @@ private let flagDefaultWindow: UInt32 = 1
 
 @c @implementation
 public func spapr_tce_table_save(
-    _ tcet: OpaquePointer?,
+    _ tcet: UnsafePointer<SpaprTceTable>?,
     _ buf: UnsafeMutablePointer<UInt8>?,
     _ buf_size: Int
 ) -> Int {
-    guard let table = Table(tcet) else { return 0 }
+    guard let table = SpaprTable(tcet) else { return 0 }
     // One walk into an array, so that the size and the bytes agree even if
     // the caller did not stop the guest.
     var entries: [(UInt32, UInt64)] = []
-    if table.pointee.nbTable != 0 {
-        table.pointee.storage.forEachNonZero { index, tce in
-            entries.append((UInt32(truncatingIfNeeded: index), tce))
-        }
-    }
+    guard let geometry = table.engine.withEntries({ geometry, walk -> Geometry in
+        walk { index, tce in entries.append((UInt32(truncatingIfNeeded: index), tce)) }
+        return geometry
+    }) else { return 0 }
     let size = headerSize + entries.count * entrySize + trailerSize
     guard let buf, buf_size >= size else { return size }
-    var w = MigrationWriter(base: buf)
+    Trace.emit("spapr_iommu_pre_save liobn=\(hex(table.liobn)) \(hex(geometry.nbTable)) bus_offset=\(hex(geometry.busOffset)) ps=\(geometry.pageShift)")
+    var w = BigEndianWriter(UnsafeMutableRawBufferPointer(start: buf, count: size))
     for byte in magic { w.put(byte) }
     w.put(formatVersion)
-    w.put(table.pointee.liobn)
-    w.put(table.pointee.pageShift)
+    w.put(table.liobn)
+    w.put(geometry.pageShift)
     var flags: UInt32 = 0
-    if table.pointee.nbTable != 0, let phb = findPHB(owning: table),
-       let n = phb.windowNumber(of: table), phb.isDefaultWindow(n) {
+    if geometry.nbTable != 0, let phb = findPHB(owning: table),
+       let n = phb.windowNumber(of: table), phb.ddw.isDefaultWindow(n) {
         flags |= flagDefaultWindow
     }
     w.put(flags)
-    w.put(table.pointee.busOffset)
-    w.put(table.pointee.nbTable)
+    w.put(geometry.busOffset)
+    w.put(geometry.nbTable)
     w.put(UInt32(entries.count))
     for (index, tce) in entries {
         w.put(index)
@@ -77,16 +79,14 @@ public func spapr_tce_table_save(
 
 // MARK: - Load
 
-/// A stream that passed every check, with its entries in new storage.
+/// A stream that passed every check.
 private struct LoadedState {
-    let pageShift: UInt32
-    let busOffset: UInt64
+    let geometry: Geometry
     let defaultWindow: Bool
-    let nbTable: UInt32
-    var storage: TCEStorage?
+    var entries: [(UInt64, UInt64)]
 }
 
-private enum LoadError: Error {
+private enum LoadError: Swift.Error {
     case invalid(String)
     case noMemory
 }
@@ -99,20 +99,20 @@ private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32,
     guard bytes.count >= headerSize + trailerSize else {
         throw invalid("truncated: \(bytes.count) bytes, a header needs \(headerSize + trailerSize)")
     }
-    var r = MigrationReader(bytes: bytes)
+    var r = BigEndianReader(bytes)
     for expected in magic where r.get(UInt8.self) != expected {
         throw invalid("not a TCE table stream (bad magic)")
     }
-    let version = r.get(UInt32.self)
+    let version = r.get(UInt32.self)!
     guard version == formatVersion else {
         throw invalid("version \(version) is not supported (only \(formatVersion))")
     }
-    let streamLIOBN = r.get(UInt32.self)
-    let pageShift = r.get(UInt32.self)
-    let flags = r.get(UInt32.self)
-    let busOffset = r.get(UInt64.self)
-    let nbTable = r.get(UInt32.self)
-    let count = r.get(UInt32.self)
+    let streamLIOBN = r.get(UInt32.self)!
+    let pageShift = r.get(UInt32.self)!
+    let flags = r.get(UInt32.self)!
+    let busOffset = r.get(UInt64.self)!
+    let nbTable = r.get(UInt32.self)!
+    let count = r.get(UInt32.self)!
     guard streamLIOBN == liobn else {
         throw invalid("stream of LIOBN 0x\(String(streamLIOBN, radix: 16)), table is 0x\(String(liobn, radix: 16))")
     }
@@ -131,7 +131,7 @@ private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32,
             throw invalid("a disabled table with page_shift \(pageShift), bus_offset 0x\(String(busOffset, radix: 16))")
         }
     } else {
-        if let problem = windowProblem(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable) {
+        if let problem = Geometry.problem(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable) {
             throw invalid(problem)
         }
     }
@@ -146,48 +146,38 @@ private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32,
         throw invalid("\(bytes.count - expected) trailing bytes after the stream")
     }
     let body = UnsafeRawBufferPointer(rebasing: bytes[0..<(expected - trailerSize)])
-    var tail = MigrationReader(bytes: bytes, offset: expected - trailerSize)
+    var tail = BigEndianReader(bytes, offset: expected - trailerSize)
     guard migrationCRC32(body) == tail.get(UInt32.self) else {
         throw invalid("checksum mismatch: the stream is corrupt")
     }
-    guard nbTable != 0 else {
-        return LoadedState(pageShift: 0, busOffset: 0, defaultWindow: false, nbTable: 0, storage: nil)
-    }
-    guard var storage = TCEStorage(entryCount: UInt64(nbTable)) else { throw .noMemory }
+    var entries: [(UInt64, UInt64)] = []
+    entries.reserveCapacity(Int(count))
     var previous: UInt64? = nil
     for _ in 0..<count {
-        let index = UInt64(r.get(UInt32.self))
-        let tce = r.get(UInt64.self)
-        var problem: String? = nil
+        let index = UInt64(r.get(UInt32.self)!)
+        let tce = r.get(UInt64.self)!
         if index >= UInt64(nbTable) {
-            problem = "entry index \(index) is past the table's \(nbTable) entries"
+            throw invalid("entry index \(index) is past the table's \(nbTable) entries")
         } else if let previous, index <= previous {
-            problem = "entry index \(index) after \(previous): not strictly ascending"
+            throw invalid("entry index \(index) after \(previous): not strictly ascending")
         } else if tce == 0 {
-            problem = "entry \(index) is zero: zero entries are not sent"
+            throw invalid("entry \(index) is zero: zero entries are not sent")
         }
-        if let problem {
-            storage.release()
-            throw invalid(problem)
-        }
-        guard storage.store(index, tce) else {
-            storage.release()
-            throw .noMemory
-        }
+        entries.append((index, tce))
         previous = index
     }
-    return LoadedState(pageShift: pageShift, busOffset: busOffset, defaultWindow: defaultWindow,
-                       nbTable: nbTable, storage: storage)
+    return LoadedState(geometry: Geometry(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable),
+                       defaultWindow: defaultWindow, entries: entries)
 }
 
 @c @implementation
 public func spapr_tce_table_load(
-    _ tcet: OpaquePointer?,
+    _ tcet: UnsafeMutablePointer<SpaprTceTable>?,
     _ buf: UnsafePointer<UInt8>?,
     _ len: Int,
-    _ errp: UnsafeMutablePointer<OpaquePointer?>?
+    _ errp: ErrorOut?
 ) -> Int32 {
-    guard let table = Table(tcet) else {
+    guard let table = SpaprTable(tcet) else {
         setError(errp, "spapr_tce_table_load: the table is NULL")
         return statusInvalid
     }
@@ -196,10 +186,10 @@ public func spapr_tce_table_load(
         return statusInvalid
     }
     let bytes = UnsafeRawBufferPointer(start: buf, count: len)
+    let phb = findPHB(owning: table)
     let loaded: LoadedState
     do {
-        loaded = try parse(bytes, liobn: table.pointee.liobn,
-                           isWindow: findPHB(owning: table) != nil)
+        loaded = try parse(bytes, liobn: table.liobn, isWindow: phb != nil)
     } catch {
         switch error {
         case .invalid(let why):
@@ -210,23 +200,25 @@ public func spapr_tce_table_load(
             return -ENOMEM
         }
     }
-    // Everything checked and built: only now is the table changed, and
+    // Everything checked: only now is the table changed, in one step, and
     // without IOMMU notifications, as QEMU's post_load.
-    let old = table.pointee
-    let sameWindow = old.nbTable != 0 && old.nbTable == loaded.nbTable &&
-        old.pageShift == loaded.pageShift && old.busOffset == loaded.busOffset
-    let phb = findPHB(owning: table)
+    let old = table.engine.geometry
+    let sameWindow = old.nbTable != 0 && old == loaded.geometry
     if let phb, old.nbTable != 0, !sameWindow {
         phb.announce(table, added: false)
     }
-    spapr_tce_table_disable(tcet)
-    if let storage = loaded.storage {
-        table.install(storage, pageShift: loaded.pageShift, busOffset: loaded.busOffset,
-                      nbTable: loaded.nbTable)
+    if let error = table.engine.replaceWindow(loaded.geometry, fill: { store in
+        loaded.entries.allSatisfy { store($0.0, $0.1) }
+    }) {
+        // Out of memory: the table is as it was.
+        if let phb, old.nbTable != 0, !sameWindow { phb.announce(table, added: true) }
+        setError(errp, "spapr_tce_table_load: \(error.message)")
+        return error.status
     }
+    table.syncRegionSize()
     if let phb, let n = phb.windowNumber(of: table) {
-        phb.setDefaultWindow(n, loaded.defaultWindow)
-        if loaded.nbTable != 0, !sameWindow {
+        phb.ddw.setDefaultWindow(n, loaded.defaultWindow)
+        if loaded.geometry.nbTable != 0, !sameWindow {
             phb.announce(table, added: true)
         }
     }

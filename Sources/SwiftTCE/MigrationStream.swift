@@ -1,5 +1,5 @@
-// The pieces of the migration stream (Migration.swift) that are not about
-// tables: its checksum and its big-endian reads and writes.
+// The migration stream's checksum (Migration.swift); its big-endian reads
+// and writes are the engine's (BigEndianReader/Writer).
 
 // MARK: - CRC-32
 
@@ -19,36 +19,4 @@ func migrationCRC32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         }
     }
     return ~crc
-}
-
-// MARK: - Byte order helpers
-
-struct MigrationWriter {
-    let base: UnsafeMutablePointer<UInt8>
-    var offset = 0
-
-    mutating func put<T: FixedWidthInteger>(_ value: T) {
-        var big = value.bigEndian
-        withUnsafeBytes(of: &big) { bytes in
-            for byte in bytes {
-                base[offset] = byte
-                offset += 1
-            }
-        }
-    }
-}
-
-struct MigrationReader {
-    let bytes: UnsafeRawBufferPointer
-    var offset = 0
-
-    /// The next value; the caller has checked that the bytes are there.
-    mutating func get<T: FixedWidthInteger>(_: T.Type) -> T {
-        var value: T = 0
-        for _ in 0..<MemoryLayout<T>.size {
-            value = value << 8 | T(bytes[offset])
-            offset += 1
-        }
-        return value
-    }
 }

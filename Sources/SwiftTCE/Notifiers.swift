@@ -31,7 +31,7 @@ func forEachNotifier(_ mr: Region, _ body: (UnsafeMutablePointer<IOMMUNotifier>)
 
 /// Recomputes the flag union and tells the hook when it changed. A refusal
 /// is returned to the caller, which decides what to undo.
-private func updateNotifierFlags(_ mr: Region, _ errp: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+private func updateNotifierFlags(_ mr: Region, _ errp: ErrorOut?) -> Int32 {
     var union: UInt32 = 0
     forEachNotifier(mr) { union |= $0.pointee.notifier_flags.rawValue }
     let old = mr.pointee.iommu_notify_flags
@@ -46,13 +46,17 @@ private func updateNotifierFlags(_ mr: Region, _ errp: UnsafeMutablePointer<Opaq
 }
 
 private func unlink(_ mr: Region, _ n: UnsafeMutablePointer<IOMMUNotifier>) {
-    var link = withUnsafeMutablePointer(to: &mr.pointee.iommu_notify) { $0 }
-    while let current = link.pointee {
-        if current == n {
-            link.pointee = n.pointee.next
-            break
+    if mr.pointee.iommu_notify == n {
+        mr.pointee.iommu_notify = n.pointee.next
+    } else {
+        var cursor = mr.pointee.iommu_notify
+        while let current = cursor {
+            if current.pointee.next == n {
+                current.pointee.next = n.pointee.next
+                break
+            }
+            cursor = current.pointee.next
         }
-        link = withUnsafeMutablePointer(to: &current.pointee.next) { $0 }
     }
     n.pointee.next = nil
     n.pointee.registered_on = nil
@@ -62,7 +66,7 @@ private func unlink(_ mr: Region, _ n: UnsafeMutablePointer<IOMMUNotifier>) {
 public func memory_region_register_iommu_notifier(
     _ iommu_mr: UnsafeMutablePointer<IOMMUMemoryRegion>?,
     _ n: UnsafeMutablePointer<IOMMUNotifier>?,
-    _ errp: UnsafeMutablePointer<OpaquePointer?>?
+    _ errp: ErrorOut?
 ) -> Int32 {
     guard let mr = iommu_mr, let n else {
         setError(errp, "register_iommu_notifier: NULL region or notifier")

@@ -1,131 +1,124 @@
 import CSwiftTCE
+import CSwiftTCEHost
+import Glibc
+import SwiftTCEEngine
 
-// The sPAPR PCI host bridge, reduced to its DMA windows (QEMU's
-// spapr-pci-host-bridge with its dma_liobn[] tables and spapr_phb_dma_reset).
-// A plain struct behind a pointer, like a table: `SpaprPhb *` in C.
+// The standalone sPAPR PCI host bridge, reduced to its DMA windows (QEMU's
+// spapr-pci-host-bridge with its dma_liobn[] tables): the engine's DDW logic
+// (SwiftTCEEngine's DDW.swift) over standalone tables, hosted the way a
+// QEMU-like emulator hosts it. A plain struct behind a pointer, like a table:
+// `SpaprPhb *` in C.
 
-/// QEMU's SPAPR_PCI_DMA_MAX_WINDOWS.
-let maxWindows = Int(SPAPR_PCI_DMA_MAX_WINDOWS)
-
-struct PHBState {
+struct SpaprPhbState {
     let config: SpaprPhbConfig
     let buid: UInt64
     /// dma_liobn[n]'s table; window 1 exists only with DDW, as in QEMU's
     /// realize, which creates one table per supported window.
-    var windows: (Table?, Table?) = (nil, nil)
-    /// QEMU's def_win per table: set by the enable that restores the
-    /// default window, cleared by the enable of a created one.
-    var defaultWindow: (Bool, Bool) = (false, false)
+    var windows = InlineArray<2, SpaprTable?>(repeating: nil)
+    /// The engine's side of the PHB (nil only while spapr_phb_new builds it).
+    var ddw: PHB?
     var listener: SpaprPhbWindowListener?
     var listenerOpaque: UnsafeMutableRawPointer?
-    var next: PHB?
+    var next: SpaprPhbRef?
 }
 
-typealias PHB = UnsafeMutablePointer<PHBState>
+/// A PHB, by its state pointer (the C handle).
+struct SpaprPhbRef: Equatable {
+    let state: UnsafeMutablePointer<SpaprPhbState>
 
-extension PHB {
-    init?(_ phb: OpaquePointer?) {
-        guard let phb else { return nil }
-        self.init(phb)
+    init(state: UnsafeMutablePointer<SpaprPhbState>) { self.state = state }
+
+    init?(_ handle: UnsafePointer<SpaprPhb>?) {
+        guard let handle else { return nil }
+        // SAFETY: spapr_phb_new hands out only SpaprPhbState pointers.
+        self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: SpaprPhbState.self))
     }
 
-    func window(_ n: Int) -> Table? {
-        switch n {
-        case 0: return pointee.windows.0
-        case 1: return pointee.windows.1
-        default: return nil
-        }
+    var handle: UnsafeMutablePointer<SpaprPhb> {
+        UnsafeMutableRawPointer(state).assumingMemoryBound(to: SpaprPhb.self)
     }
 
-    func setWindow(_ n: Int, _ table: Table?) {
-        if n == 0 { pointee.windows.0 = table } else { pointee.windows.1 = table }
-    }
+    var ddw: PHB { state.pointee.ddw! }
 
-    func isDefaultWindow(_ n: Int) -> Bool {
-        n == 0 ? pointee.defaultWindow.0 : pointee.defaultWindow.1
-    }
-
-    func setDefaultWindow(_ n: Int, _ value: Bool) {
-        if n == 0 { pointee.defaultWindow.0 = value } else { pointee.defaultWindow.1 = value }
+    func window(_ n: Int) -> SpaprTable? {
+        n >= 0 && n < maxWindows ? state.pointee.windows[n] : nil
     }
 
     /// The window number of a table of this PHB.
-    func windowNumber(of table: Table) -> Int? {
+    func windowNumber(of table: SpaprTable) -> Int? {
         (0..<maxWindows).first { window($0) == table }
     }
 
-    /// QEMU's spapr_phb_get_active_win_num: enabled windows.
-    var activeWindows: Int {
-        (0..<maxWindows).reduce(0) { count, n in
-            count + (window(n).map { $0.pointee.nbTable != 0 ? 1 : 0 } ?? 0)
-        }
-    }
-
-    /// QEMU's spapr_phb_get_free_liobn: the first window that is disabled.
-    var firstFreeWindow: Int? {
-        (0..<maxWindows).first { n in window(n).map { $0.pointee.nbTable == 0 } ?? false }
-    }
-
-    func announce(_ table: Table, added: Bool) {
-        if let listener = pointee.listener {
-            listener(pointee.listenerOpaque, OpaquePointer(self), OpaquePointer(table), added)
-        }
-    }
-
-    /// Disables window n, telling the listener first (QEMU removes the
-    /// region, and so the listeners' view of it, before freeing the table).
-    func disableWindow(_ n: Int) {
-        guard let table = window(n), table.pointee.nbTable != 0 else { return }
-        announce(table, added: false)
-        spapr_tce_table_disable(OpaquePointer(table))
-    }
-
-    /// QEMU's spapr_phb_dma_reset: every window off, the default one on.
-    func dmaReset() {
-        for n in 0..<maxWindows {
-            disableWindow(n)
-        }
-        guard let table = window(0) else { return }
-        let config = pointee.config
-        // spapr_phb_new checked that this enable cannot be refused.
-        let status = spapr_tce_table_enable(
-            OpaquePointer(table), UInt32(SPAPR_TCE_PAGE_SHIFT), config.dma_win_addr,
-            UInt32(truncatingIfNeeded: config.dma_win_size >> UInt64(SPAPR_TCE_PAGE_SHIFT)), nil)
-        guard status == 0 else { return }
-        setDefaultWindow(0, true)
-        announce(table, added: true)
+    /// Tells the listener that a window appeared or goes.
+    func announce(_ table: SpaprTable, added: Bool) {
+        state.pointee.listener?(state.pointee.listenerOpaque, handle, table.handle, added)
     }
 }
 
+// MARK: - The engine's hooks for a standalone PHB
+
+/// host_phb is the PHB's state. QEMU's spapr_tce_table_enable/disable, with
+/// its memory listeners reduced to the PHB's window listener.
+private let phbOps = SwiftTCEPhbOps(
+    size: MemoryLayout<SwiftTCEPhbOps>.size,
+    enable_window: { host, n, pageShift, busOffset, nbTable, creating in
+        let phb = SpaprPhbRef(state: host!.assumingMemoryBound(to: SpaprPhbState.self))
+        guard let table = phb.window(Int(n)) else { return }
+        // A window being created is new and empty: a listener that attaches
+        // while it is enabled must not walk billions of empty entries.
+        if creating { table.fields.pointee.skippingReplay = true }
+        if spapr_tce_table_enable(table.handle, pageShift, busOffset, nbTable, nil) == 0 {
+            phb.announce(table, added: true)
+        }
+        if creating { table.fields.pointee.skippingReplay = false }
+    },
+    disable_window: { host, n in
+        let phb = SpaprPhbRef(state: host!.assumingMemoryBound(to: SpaprPhbState.self))
+        guard let table = phb.window(Int(n)), table.engine.nbTable != 0 else { return }
+        // QEMU removes the region, and so the listeners' view of it, before
+        // freeing the table.
+        phb.announce(table, added: false)
+        spapr_tce_table_disable(table.handle)
+    })
+
 // MARK: - Registry
 
-/// Every live PHB, for the RTAS calls' BUID and LIOBN lookups. A pointer cell
-/// rather than a global var, as for the tables: no exclusivity check on each
-/// RTAS call. Changed only by new/free, which the caller serialises.
-nonisolated(unsafe) private let phbRegistry: UnsafeMutablePointer<PHB?> = {
-    let cell = UnsafeMutablePointer<PHB?>.allocate(capacity: 1)
-    cell.initialize(to: nil)
-    return cell
-}()
+/// Every live PHB, for the RTAS calls' BUID and LIOBN lookups. Changed only
+/// by new/free, which the caller serialises.
+private enum PHBRegistry {
+    nonisolated(unsafe) static var head: SpaprPhbRef? = nil
+}
+
+/// SPAPR_PCI_LIOBN(index, n): window n of PHB index.
+func pciLIOBN(_ index: UInt32, _ n: Int) -> UInt32 {
+    0x8000_0000 | index << 8 | UInt32(n)
+}
 
 /// QEMU's spapr_pci_find_phb.
-func findPHB(buid: UInt64) -> PHB? {
-    var cursor = phbRegistry.pointee
+func findPHB(buid: UInt64) -> SpaprPhbRef? {
+    var cursor = PHBRegistry.head
     while let phb = cursor {
-        if phb.pointee.buid == buid { return phb }
-        cursor = phb.pointee.next
+        if phb.state.pointee.buid == buid { return phb }
+        cursor = phb.state.pointee.next
     }
     return nil
 }
 
 /// The PHB that owns a table (QEMU: the table's QOM parent), if any.
-func findPHB(owning table: Table) -> PHB? {
-    var cursor = phbRegistry.pointee
+func findPHB(owning table: SpaprTable) -> SpaprPhbRef? {
+    var cursor = PHBRegistry.head
     while let phb = cursor {
         if phb.windowNumber(of: table) != nil { return phb }
-        cursor = phb.pointee.next
+        cursor = phb.state.pointee.next
     }
     return nil
+}
+
+/// A table freed on its own: the PHB that had it as a window forgets it.
+func forgetWindow(_ table: SpaprTable) {
+    guard let phb = findPHB(owning: table), let n = phb.windowNumber(of: table) else { return }
+    phb.state.pointee.windows[n] = nil
+    phb.ddw.forgetWindow(n)
 }
 
 // MARK: - Lifecycle
@@ -142,19 +135,12 @@ public func spapr_phb_config_default(_ cfg: UnsafeMutablePointer<SpaprPhbConfig>
         ddw: true)
 }
 
-/// Why a configuration cannot make a PHB, or nil when it can.
+/// Why a configuration cannot make a PHB, or nil when it can (the engine
+/// checks the default window).
 private func configProblem(_ config: SpaprPhbConfig) -> String? {
     // LIOBN 0x80000000 | index << 8 | n must not lose bits of the index.
     if config.index >= 1 << 23 {
         return "index \(config.index) does not fit in a PCI LIOBN"
-    }
-    let pageSize = UInt64(SPAPR_TCE_PAGE_SIZE)
-    let size = config.dma_win_size
-    if size == 0 || size % pageSize != 0 || size / pageSize > UInt64(UInt32.max) {
-        return "dma_win_size 0x\(String(size, radix: 16)) is not 1 to 2^32 pages of 4 KiB"
-    }
-    if config.dma_win_addr > UInt64.max - (size - 1) {
-        return "the default window at 0x\(String(config.dma_win_addr, radix: 16)) passes 2^64"
     }
     if findPHB(buid: SPAPR_PCI_BASE_BUID + UInt64(config.index)) != nil {
         return "PHB index \(config.index) exists already"
@@ -162,11 +148,24 @@ private func configProblem(_ config: SpaprPhbConfig) -> String? {
     return nil
 }
 
+/// Frees a PHB's state and the tables made for it.
+private func discard(_ phb: SpaprPhbRef) {
+    for n in 0..<maxWindows {
+        if let table = phb.window(n) {
+            phb.state.pointee.windows[n] = nil
+            spapr_tce_table_free(table.handle)
+        }
+    }
+    phb.state.pointee.ddw?.destroy()
+    phb.state.deinitialize(count: 1)
+    phb.state.deallocate()
+}
+
 @c @implementation
 public func spapr_phb_new(
     _ cfg: UnsafePointer<SpaprPhbConfig>?,
-    _ errp: UnsafeMutablePointer<OpaquePointer?>?
-) -> OpaquePointer? {
+    _ errp: ErrorOut?
+) -> UnsafeMutablePointer<SpaprPhb>? {
     guard let cfg else {
         setError(errp, "spapr_phb_new: the configuration is NULL")
         return nil
@@ -176,71 +175,90 @@ public func spapr_phb_new(
         setError(errp, "spapr_phb_new: \(problem)")
         return nil
     }
-    let phb = PHB.allocate(capacity: 1)
-    phb.initialize(to: PHBState(config: config, buid: SPAPR_PCI_BASE_BUID + UInt64(config.index)))
-    let windows = config.ddw ? maxWindows : 1
-    for n in 0..<windows {
-        let liobn = 0x8000_0000 | config.index << 8 | UInt32(n)
-        guard let table = Table(spapr_tce_new_table(UnsafeMutableRawPointer(phb), liobn, errp)) else {
-            for made in 0..<n {
-                spapr_tce_table_free(OpaquePointer(phb.window(made)))
-            }
-            phb.deinitialize(count: 1)
-            phb.deallocate()
+    let phb = SpaprPhbRef(state: UnsafeMutablePointer<SpaprPhbState>.allocate(capacity: 1))
+    phb.state.initialize(to: SpaprPhbState(config: config, buid: SPAPR_PCI_BASE_BUID + UInt64(config.index)))
+    let count = config.ddw ? maxWindows : 1
+    var engineWindows: [TCETable] = []
+    for n in 0..<count {
+        let liobn = pciLIOBN(config.index, n)
+        guard let table = SpaprTable(spapr_tce_new_table(UnsafeMutableRawPointer(phb.handle), liobn, errp)) else {
+            discard(phb)
             return nil
         }
-        phb.setWindow(n, table)
+        phb.state.pointee.windows[n] = table
+        engineWindows.append(table.engine)
     }
-    phb.dmaReset()
-    phb.pointee.next = phbRegistry.pointee
-    phbRegistry.pointee = phb
-    return OpaquePointer(phb)
+    let ddwConfig = SwiftTCEPhbConfig(
+        dma_liobn: (pciLIOBN(config.index, 0), pciLIOBN(config.index, 1)),
+        dma_win_addr: config.dma_win_addr, dma_win_size: config.dma_win_size,
+        dma64_win_addr: config.dma64_win_addr, pgsz: config.pgsz, ddw: config.ddw)
+    let made = withUnsafePointer(to: phbOps) { ops in
+        PHB.create(config: ddwConfig, ops: ops, hostPHB: UnsafeMutableRawPointer(phb.state),
+                   windows: engineWindows)
+    }
+    switch made {
+    case .success(let ddw):
+        phb.state.pointee.ddw = ddw
+    case .failure(let error):
+        setError(errp, "spapr_phb_new: \(error.message)")
+        discard(phb)
+        return nil
+    }
+    ddwReset(phb)
+    phb.state.pointee.next = PHBRegistry.head
+    PHBRegistry.head = phb
+    return phb.handle
+}
+
+/// QEMU's spapr_phb_dma_reset.
+func ddwReset(_ phb: SpaprPhbRef) {
+    phb.ddw.dmaReset()
 }
 
 @c @implementation
-public func spapr_phb_free(_ phb: OpaquePointer?) {
-    guard let phb = PHB(phb) else { return }
-    var link = phbRegistry
-    while let current = link.pointee {
-        if current == phb {
-            link.pointee = phb.pointee.next
-            break
+public func spapr_phb_free(_ handle: UnsafeMutablePointer<SpaprPhb>?) {
+    guard let phb = SpaprPhbRef(handle) else { return }
+    if PHBRegistry.head == phb {
+        PHBRegistry.head = phb.state.pointee.next
+    } else {
+        var cursor = PHBRegistry.head
+        while let current = cursor, current.state.pointee.next != phb {
+            cursor = current.state.pointee.next
         }
-        link = withUnsafeMutablePointer(to: &current.pointee.next) { $0 }
+        cursor?.state.pointee.next = phb.state.pointee.next
     }
+    // The listener hears every window go, as QEMU's do when the PHB's
+    // regions are removed.
     for n in 0..<maxWindows {
-        phb.disableWindow(n)
-        if let table = phb.window(n) {
-            spapr_tce_table_free(OpaquePointer(table))
+        if let table = phb.window(n), table.engine.nbTable != 0 {
+            phb.announce(table, added: false)
         }
     }
-    phb.deinitialize(count: 1)
-    phb.deallocate()
+    discard(phb)
 }
 
 @c @implementation
-public func spapr_phb_reset(_ phb: OpaquePointer?) {
-    PHB(phb)?.dmaReset()
+public func spapr_phb_reset(_ handle: UnsafeMutablePointer<SpaprPhb>?) {
+    SpaprPhbRef(handle).map(ddwReset)
 }
 
 @c @implementation
-public func spapr_phb_get_buid(_ phb: OpaquePointer?) -> UInt64 {
-    PHB(phb)?.pointee.buid ?? 0
+public func spapr_phb_get_buid(_ handle: UnsafePointer<SpaprPhb>?) -> UInt64 {
+    SpaprPhbRef(handle)?.state.pointee.buid ?? 0
 }
 
 @c @implementation
-public func spapr_phb_get_window(_ phb: OpaquePointer?, _ n: UInt32) -> OpaquePointer? {
-    guard let phb = PHB(phb), n < UInt32(maxWindows) else { return nil }
-    return phb.window(Int(n)).map(OpaquePointer.init)
+public func spapr_phb_get_window(_ handle: UnsafeMutablePointer<SpaprPhb>?, _ n: UInt32) -> UnsafeMutablePointer<SpaprTceTable>? {
+    SpaprPhbRef(handle)?.window(Int(n))?.handle
 }
 
 @c @implementation
 public func spapr_phb_set_window_listener(
-    _ phb: OpaquePointer?,
+    _ handle: UnsafeMutablePointer<SpaprPhb>?,
     _ fn: SpaprPhbWindowListener?,
     _ opaque: UnsafeMutableRawPointer?
 ) {
-    guard let phb = PHB(phb) else { return }
-    phb.pointee.listener = fn
-    phb.pointee.listenerOpaque = fn == nil ? nil : opaque
+    guard let phb = SpaprPhbRef(handle) else { return }
+    phb.state.pointee.listener = fn
+    phb.state.pointee.listenerOpaque = fn == nil ? nil : opaque
 }

@@ -1,16 +1,15 @@
 import CSwiftTCE
+import CSwiftTCEHost
+import SwiftTCEEngine
 
-// The functions behind spapr_tce_iommu_ops (CShims/shim.c). Not public: C
-// reaches them through the ops table only.
+// The functions behind spapr_tce_iommu_ops (CShims/Standalone/shim.c). Not
+// public: C reaches them through the ops table only.
 
-/// QEMU's answer for an address the table does not map.
-private var unmappedEntry: IOMMUTLBEntry {
-    IOMMUTLBEntry(target_as: nil, iova: 0, translated_addr: 0, addr_mask: ~0, perm: IOMMU_NONE)
-}
-
-/// The hot path: a range check and one load for a flat window (QEMU's
-/// code), a call to the walk below for a tree. The access flag and index do
-/// not matter to a TCE table, as in QEMU.
+/// The hot path: the engine's (TCETable.translate). The region and the
+/// engine state share a block, freed only after the reads that may hold
+/// it; reaching the state is arithmetic, no load. The ops table passes only
+/// its own regions, so the region is not checked; NULL reads the zero
+/// region, a disabled table.
 @c @implementation
 func swifttce_spapr_tce_translate(
     _ iommu: UnsafeMutablePointer<IOMMUMemoryRegion>?,
@@ -18,55 +17,36 @@ func swifttce_spapr_tce_translate(
     _ flag: IOMMUAccessFlags,
     _ iommu_idx: Int32
 ) -> IOMMUTLBEntry {
-    // NULL reads as a disabled table (zeros): it needs no return of its
-    // own, which would cost the flat path a jump, and goes where an address
-    // outside the window goes.
-    let table = Table(ownRegion: iommu ?? swifttce_no_region())
-    // pageShift is 1...63 while enabled, so the wrapping shifts are the
-    // plain ones; disabled, nothing passes the check. The mask is computed
-    // next to the index so that both shifts share a register.
-    let shift = UInt64(table.pointee.pageShift)
-    let index = addr &>> shift
-    let mask = ~UInt64(0) &<< shift
-    guard _fastPath(index < table.pointee.storage.flat.count) else {
-        return translateWalking(table, addr, index, mask)
-    }
-    return tlbEntry(iova: addr & mask, tce: table.pointee.storage.flat.load(index), mask: mask)
+    let table = SpaprTable(block: iommu ?? swifttce_no_region())
+    return table.engine.translate(addr, as: tlbEntry, otherwise: { translateOutOfLine(table, addr) })
 }
 
-/// translate for a tree (or an address outside the window): out of line,
-/// so that the flat path needs no stack frame.
+/// Out of line, so that the hot path needs no stack frame.
 @inline(never)
-private func translateWalking(_ table: Table, _ addr: hwaddr, _ index: UInt64, _ mask: UInt64) -> IOMMUTLBEntry {
-    guard index < UInt64(table.pointee.nbTable) else { return unmappedEntry }
-    return tlbEntry(iova: addr & mask, tce: table.pointee.storage.load(index), mask: mask)
+private func translateOutOfLine(_ table: SpaprTable, _ addr: hwaddr) -> IOMMUTLBEntry {
+    tlbEntry(table.engine.translateOutOfLine(addr))
 }
 
 @c @implementation
 func swifttce_spapr_tce_get_min_page_size(_ iommu: UnsafeMutablePointer<IOMMUMemoryRegion>?) -> UInt64 {
-    guard let table = Table(region: iommu) else { return 1 }
-    return UInt64(1) << UInt64(table.pointee.pageShift)
+    SpaprTable(region: iommu)?.engine.minPageSize ?? 1
 }
 
 /// QEMU's generic walk, minus the walking: the same entries in the same order,
-/// found through the storage's bitmaps. Returns at once while the table is
+/// found through the engine's storage. Returns at once while the table is
 /// being created, when there is nothing to replay but the window is vast.
 @c @implementation
 func swifttce_spapr_tce_replay(
     _ iommu: UnsafeMutablePointer<IOMMUMemoryRegion>?,
     _ notifier: UnsafeMutablePointer<IOMMUNotifier>?
 ) {
-    guard let table = Table(region: iommu), let n = notifier, let notify = n.pointee.notify,
-          !table.pointee.skippingReplay else { return }
+    guard let table = SpaprTable(region: iommu), let n = notifier, let notify = n.pointee.notify,
+          !table.fields.pointee.skippingReplay else { return }
     // The generic walk stops at the region's size, which a caller may have
     // set; UINT64_MAX stands for 2^64, which holds every iova.
-    let regionSize = table.pointee.iommu.pointee.size
-    let wholeSpace = regionSize == UInt64.max
-    table.pointee.storage.forEachMapped { index, tce in
-        var mapped = table.tlbEntry(index: index, tce: tce)
-        if wholeSpace || mapped.iova < regionSize {
-            notify(n, &mapped)
-        }
+    table.engine.replay(limit: table.region.pointee.size) { mapping in
+        var entry = tlbEntry(mapping)
+        notify(n, &entry)
     }
 }
 
@@ -75,9 +55,9 @@ func swifttce_spapr_tce_notify_flag_changed(
     _ iommu: UnsafeMutablePointer<IOMMUMemoryRegion>?,
     _ old_flags: IOMMUNotifierFlag,
     _ new_flags: IOMMUNotifierFlag,
-    _ errp: UnsafeMutablePointer<OpaquePointer?>?
+    _ errp: ErrorOut?
 ) -> Int32 {
-    guard let table = Table(region: iommu) else {
+    guard let table = SpaprTable(region: iommu) else {
         setError(errp, "spapr_tce: not a TCE table's region")
         return statusInvalid
     }
@@ -86,9 +66,11 @@ func swifttce_spapr_tce_notify_flag_changed(
         return statusInvalid
     }
     if old_flags == IOMMU_NOTIFIER_NONE && new_flags != IOMMU_NOTIFIER_NONE {
-        table.pointee.needVFIO = true
+        table.fields.pointee.needVFIO = true
     } else if old_flags != IOMMU_NOTIFIER_NONE && new_flags == IOMMU_NOTIFIER_NONE {
-        table.pointee.needVFIO = false
+        table.fields.pointee.needVFIO = false
     }
+    // The engine reports writes only while someone listens.
+    table.engine.setNotify(new_flags != IOMMU_NOTIFIER_NONE)
     return 0
 }

@@ -1,119 +1,113 @@
 import CSwiftTCE
+import CSwiftTCEHost
 import Glibc
+import SwiftTCEEngine
 
-// The sPAPR TCE table: one DMA window (LIOBN) of the guest's IOMMU.
-//
-// A table is a plain struct behind a pointer: `SpaprTceTable *` in C. No
-// class, so the translate path has no reference counting and no exclusivity
-// checks. Lifecycle calls are serialised by the caller (QEMU's big lock).
+// The standalone SpaprTceTable: an engine table (SwiftTCEEngine) hosted the
+// way a QEMU-like emulator hosts one, with this library's own IOMMU region,
+// LIOBN registry and Error. One block holds the region, the fields below and
+// the engine's state (in the engine table's prefix), so translate reaches
+// the table at a fixed offset from its region (QEMU's container_of).
 
-struct TCETable {
+/// The standalone layer's part of a table, after its region.
+struct SpaprTableFields {
     let liobn: UInt32
     let owner: UnsafeMutableRawPointer?
-    /// The IOMMU region the table drives: in the same allocation, just
-    /// before the table (see TableBlock); its opaque points back here too.
-    let iommu: Region
     let name: UnsafeMutablePointer<CChar>
-    var pageShift: UInt32 = 0
-    var busOffset: UInt64 = 0
-    var nbTable: UInt32 = 0
     var needVFIO = false
     var skippingReplay = false
-    var storage = TCEStorage()
     /// The next table in the registry.
-    var next: Table?
-
-    /// The bits of an address above the page offset (all of them while
-    /// disabled, as in QEMU, where page_shift is then 0).
-    var pageMask: UInt64 {
-        @inline(__always) get { ~UInt64(0) &<< UInt64(pageShift) }
-    }
+    var next: SpaprTable?
 }
 
-/// A table and its IOMMU region share one allocation, the region first, so
-/// translate reaches the table at a fixed offset from the region (QEMU's
-/// container_of) instead of loading the region's opaque on the hot path.
-enum TableBlock {
-    static var tableOffset: Int {
-        let align = MemoryLayout<TCETable>.alignment
+/// A standalone table, by its block: the region first, so that the block,
+/// the region and the C handle are one pointer.
+struct SpaprTable: Equatable {
+    let region: UnsafeMutablePointer<IOMMUMemoryRegion>
+
+    private static let fieldsOffset: Int = {
+        let align = MemoryLayout<SpaprTableFields>.alignment
         return (MemoryLayout<IOMMUMemoryRegion>.stride + align - 1) & ~(align - 1)
+    }()
+    /// The engine table's prefix: the region and the fields.
+    static let prefixBytes = fieldsOffset + MemoryLayout<SpaprTableFields>.stride
+
+    init(block region: UnsafeMutablePointer<IOMMUMemoryRegion>) { self.region = region }
+
+    /// The table behind a C handle.
+    init?(_ handle: UnsafePointer<SpaprTceTable>?) {
+        guard let handle else { return nil }
+        // SAFETY: spapr_tce_new_table hands out only block pointers.
+        self.init(block: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: IOMMUMemoryRegion.self))
     }
 
-    static func allocate() -> (Region, Table) {
-        // translate reads swifttce_zero_region as the block of a NULL region.
-        precondition(tableOffset + MemoryLayout<TCETable>.size <= Int(SWIFTTCE_ZERO_REGION_BYTES))
-        let block = UnsafeMutableRawPointer.allocate(
-            byteCount: tableOffset + MemoryLayout<TCETable>.stride,
-            alignment: max(MemoryLayout<IOMMUMemoryRegion>.alignment, MemoryLayout<TCETable>.alignment))
-        return (block.bindMemory(to: IOMMUMemoryRegion.self, capacity: 1),
-                (block + tableOffset).bindMemory(to: TCETable.self, capacity: 1))
-    }
-
-    /// Frees a block whose table was deinitialised.
-    static func deallocate(_ region: Region) {
-        UnsafeMutableRawPointer(region).deallocate()
-    }
-}
-
-typealias Table = UnsafeMutablePointer<TCETable>
-
-extension Table {
-    init?(_ tcet: OpaquePointer?) {
-        guard let tcet else { return nil }
-        self.init(tcet)
-    }
-
-    /// The table behind one of our IOMMU regions.
-    @inline(__always)
-    init?(region: Region?) {
+    /// The table behind one of its regions; nil for any other region.
+    init?(region: UnsafeMutablePointer<IOMMUMemoryRegion>?) {
         guard let region, region.pointee.ops == swifttce_spapr_tce_ops() else { return nil }
-        self.init(ownRegion: region)
+        self.init(block: region)
     }
 
-    /// The table behind a region known to be ours: the ops table passes only
-    /// its own regions, so translate skips the check (QEMU's container_of).
-    @inline(__always)
-    init(ownRegion region: Region) {
-        // SAFETY: only new_table gives a region these ops, in a TableBlock.
-        self = (UnsafeMutableRawPointer(region) + TableBlock.tableOffset).assumingMemoryBound(to: TCETable.self)
+    var handle: UnsafeMutablePointer<SpaprTceTable> {
+        UnsafeMutableRawPointer(region).assumingMemoryBound(to: SpaprTceTable.self)
     }
 
-    /// What translate answers for a TCE at index.
-    @inline(__always)
-    func tlbEntry(index: UInt64, tce: UInt64) -> IOMMUTLBEntry {
-        let mask = pointee.pageMask
-        return SwiftTCE.tlbEntry(iova: (index << UInt64(pointee.pageShift)) & mask, tce: tce, mask: mask)
+    var fields: UnsafeMutablePointer<SpaprTableFields> {
+        (UnsafeMutableRawPointer(region) + SpaprTable.fieldsOffset).assumingMemoryBound(to: SpaprTableFields.self)
     }
+
+    @inline(__always)
+    var engine: TCETable { TCETable(prefix: UnsafeMutableRawPointer(region), prefixBytes: SpaprTable.prefixBytes) }
+
+    var liobn: UInt32 { fields.pointee.liobn }
 }
 
-/// What translate answers for a TCE (QEMU's field by field), mask being the
-/// page mask and iova the page's address.
+// MARK: - The engine's hooks for a standalone table
+
+/// The host side of every standalone table: its host_table is the block,
+/// guest is a SpaprGuestMemory, errp an Error **; no defer_free, so the
+/// engine tracks readers itself.
+private let hostOps = SwiftTCEHostOps(
+    size: MemoryLayout<SwiftTCEHostOps>.size,
+    notify: { block, mapping in
+        guard let block, let mapping else { return }
+        let table = SpaprTable(block: block.assumingMemoryBound(to: IOMMUMemoryRegion.self))
+        let entry = tlbEntry(mapping.pointee)
+        let type = entry.perm == IOMMU_NONE ? IOMMU_NOTIFIER_UNMAP : IOMMU_NOTIFIER_MAP
+        notifyRegion(table.region, iommuIndex: 0, IOMMUTLBEvent(type: type, entry: entry))
+    },
+    read_guest: { guest, gpa, buf, len in
+        guard let mem = guest?.assumingMemoryBound(to: SpaprGuestMemory.self),
+              let read = mem.pointee.read else { return false }
+        return read(mem.pointee.opaque, gpa, buf, len)
+    },
+    defer_free: nil,
+    set_error: { errp, message in
+        guard let message else { return }
+        setError(errp?.assumingMemoryBound(to: UnsafeMutablePointer<CError>?.self), String(cString: message))
+    })
+
+/// An engine mapping as QEMU's IOMMUTLBEntry.
 @inline(__always)
-func tlbEntry(iova: UInt64, tce: UInt64, mask: UInt64) -> IOMMUTLBEntry {
-    IOMMUTLBEntry(
-        target_as: nil,
-        iova: iova,
-        translated_addr: tce & mask,
-        addr_mask: ~mask,
-        perm: IOMMUAccessFlags(rawValue: UInt32(truncatingIfNeeded: tce & permBits)))
+func tlbEntry(_ m: SwiftTCEMapping) -> IOMMUTLBEntry {
+    IOMMUTLBEntry(target_as: nil, iova: m.iova, translated_addr: m.translated_addr,
+                  addr_mask: m.addr_mask, perm: IOMMUAccessFlags(rawValue: m.perm))
 }
 
 // MARK: - Registry
 
 /// Every live table, newest first (QEMU's spapr_tce_tables). Changed only by
-/// new/free, which the caller serialises; read concurrently by hypercalls.
+/// new/free, which the caller serialises against the calls that look tables
+/// up. A constant initial value is laid out statically: no lazy
+/// initialisation on the hypercall path.
 private enum Registry {
-    /// The head of the list. A constant initial value is laid out statically:
-    /// no lazy initialisation on the hypercall path.
-    nonisolated(unsafe) static var head: Table? = nil
+    nonisolated(unsafe) static var head: SpaprTable? = nil
 }
 
-@inline(__always)
-func findTable(liobn: UInt32) -> Table? {
+func findTable(liobn: UInt32) -> SpaprTable? {
     var cursor = Registry.head
     while let table = cursor {
-        if table.pointee.liobn == liobn { return table }
-        cursor = table.pointee.next
+        if table.liobn == liobn { return table }
+        cursor = table.fields.pointee.next
     }
     return nil
 }
@@ -124,183 +118,153 @@ func findTable(liobn: UInt32) -> Table? {
 public func spapr_tce_new_table(
     _ owner: UnsafeMutableRawPointer?,
     _ liobn: UInt32,
-    _ errp: UnsafeMutablePointer<OpaquePointer?>?
-) -> OpaquePointer? {
+    _ errp: ErrorOut?
+) -> UnsafeMutablePointer<SpaprTceTable>? {
     if findTable(liobn: liobn) != nil {
         setError(errp, "spapr_tce_new_table: LIOBN 0x\(String(liobn, radix: 16)) is in use")
         return nil
     }
-    let name = strdup("iommu-spapr-\(String(liobn, radix: 16))")!
-    let (iommu, table) = TableBlock.allocate()
-    table.initialize(to: TCETable(liobn: liobn, owner: owner, iommu: iommu, name: name,
-                                  next: Registry.head))
-    _ = memory_region_init_iommu(iommu, swifttce_spapr_tce_ops(), table, name, 0, nil)
+    let name = strdup("iommu-spapr-\(String(liobn, radix: 16))")
+    guard let name, let engine = withUnsafePointer(to: hostOps, {
+        TCETable.create(ops: $0, hostTable: nil, prefixBytes: SpaprTable.prefixBytes)
+    }) else {
+        free(name)
+        setError(errp, "spapr_tce_new_table: out of memory")
+        return nil
+    }
+    let table = SpaprTable(block: engine.prefix.assumingMemoryBound(to: IOMMUMemoryRegion.self))
+    table.fields.initialize(to: SpaprTableFields(liobn: liobn, owner: owner, name: name, next: Registry.head))
+    _ = memory_region_init_iommu(table.region, swifttce_spapr_tce_ops(), table.region, name, 0, nil)
+    // No notifier yet: the engine need not report writes (notify_flag_changed).
+    engine.setNotify(false)
     Registry.head = table
-    return OpaquePointer(table)
+    return table.handle
 }
 
 @c @implementation
 public func spapr_tce_table_enable(
-    _ tcet: OpaquePointer?,
+    _ tcet: UnsafeMutablePointer<SpaprTceTable>?,
     _ page_shift: UInt32,
     _ bus_offset: UInt64,
     _ nb_table: UInt32,
-    _ errp: UnsafeMutablePointer<OpaquePointer?>?
+    _ errp: ErrorOut?
 ) -> Int32 {
-    guard let table = Table(tcet) else {
+    guard let table = SpaprTable(tcet) else {
         setError(errp, "spapr_tce_table_enable: the table is NULL")
         return statusInvalid
     }
-    let liobn = "LIOBN 0x\(String(table.pointee.liobn, radix: 16))"
-    if table.pointee.nbTable != 0 {
-        setError(errp, "spapr_tce_table_enable: \(liobn) is enabled already")
-        return statusInvalid
+    if let error = table.engine.enable(pageShift: page_shift, busOffset: bus_offset, nbTable: nb_table) {
+        setError(errp, "spapr_tce_table_enable: LIOBN 0x\(String(table.liobn, radix: 16)): \(error.message)")
+        return error.status
     }
-    if let problem = windowProblem(pageShift: page_shift, busOffset: bus_offset, nbTable: nb_table) {
-        setError(errp, "spapr_tce_table_enable: \(liobn): \(problem)")
-        return statusInvalid
-    }
-    guard let storage = TCEStorage(entryCount: UInt64(nb_table)) else {
-        setError(errp, "spapr_tce_table_enable: out of memory")
-        return -ENOMEM
-    }
-    table.install(storage, pageShift: page_shift, busOffset: bus_offset, nbTable: nb_table)
+    table.syncRegionSize()
     return 0
 }
 
-/// Why a window cannot be enabled, or nil when it can. Migration holds a
-/// stream to the same limits.
-func windowProblem(pageShift: UInt32, busOffset: UInt64, nbTable: UInt32) -> String? {
-    guard pageShift >= 1 && pageShift <= 63 else {
-        return "page_shift \(pageShift) is not in 1...63"
-    }
-    guard nbTable != 0 else {
-        return "a window needs at least one entry"
-    }
-    let entries = UInt64(nbTable)
-    let size = entries << UInt64(pageShift)
-    guard size >> UInt64(pageShift) == entries, busOffset <= UInt64.max - (size - 1) else {
-        return "\(nbTable) pages of 2^\(pageShift) bytes at 0x\(String(busOffset, radix: 16)) pass 2^64"
-    }
-    return nil
-}
-
-extension Table {
-    /// Makes a disabled table the window of `storage` (enable, migration).
-    func install(_ storage: TCEStorage, pageShift: UInt32, busOffset: UInt64, nbTable: UInt32) {
-        pointee.storage = storage
-        pointee.pageShift = pageShift
-        pointee.busOffset = busOffset
-        pointee.nbTable = nbTable
-        memory_region_set_size(pointee.iommu, UInt64(nbTable) << UInt64(pageShift))
+extension SpaprTable {
+    /// QEMU sizes the region nb_table << page_shift on enable, 0 on disable.
+    func syncRegionSize() {
+        let geometry = engine.geometry
+        memory_region_set_size(region, UInt64(geometry.nbTable) << UInt64(geometry.pageShift))
     }
 }
 
 @c @implementation
-public func spapr_tce_table_disable(_ tcet: OpaquePointer?) {
-    guard let table = Table(tcet), table.pointee.nbTable != 0 else { return }
-    memory_region_set_size(table.pointee.iommu, 0)
-    table.pointee.storage.release()
-    table.pointee.pageShift = 0
-    table.pointee.busOffset = 0
-    table.pointee.nbTable = 0
+public func spapr_tce_table_disable(_ tcet: UnsafeMutablePointer<SpaprTceTable>?) {
+    guard let table = SpaprTable(tcet), table.engine.nbTable != 0 else { return }
+    memory_region_set_size(table.region, 0)
+    table.engine.disable()
 }
 
 @c @implementation
-public func spapr_tce_table_reset(_ tcet: OpaquePointer?) {
-    guard let table = Table(tcet), table.pointee.nbTable != 0,
-          let empty = TCEStorage(entryCount: UInt64(table.pointee.nbTable)) else { return }
-    table.pointee.storage.release()
-    table.pointee.storage = empty
+public func spapr_tce_table_reset(_ tcet: UnsafeMutablePointer<SpaprTceTable>?) {
+    SpaprTable(tcet)?.engine.reset()
 }
 
 @c @implementation
-public func spapr_tce_table_free(_ tcet: OpaquePointer?) {
-    guard let table = Table(tcet) else { return }
+public func spapr_tce_table_free(_ tcet: UnsafeMutablePointer<SpaprTceTable>?) {
+    guard let table = SpaprTable(tcet) else { return }
     spapr_tce_table_disable(tcet)
     // A PHB's window freed on its own: the PHB forgets it rather than keep
     // a dangling pointer (it then has one window fewer).
-    if let phb = findPHB(owning: table), let n = phb.windowNumber(of: table) {
-        phb.setWindow(n, nil)
-    }
+    forgetWindow(table)
     // Detach notifiers still registered, so that they can be registered again.
-    forEachNotifier(table.pointee.iommu) { n in
+    forEachNotifier(table.region) { n in
         n.pointee.registered_on = nil
         n.pointee.next = nil
     }
     if Registry.head == table {
-        Registry.head = table.pointee.next
+        Registry.head = table.fields.pointee.next
     } else {
         var cursor = Registry.head
-        while let current = cursor, current.pointee.next != table {
-            cursor = current.pointee.next
+        while let current = cursor, current.fields.pointee.next != table {
+            cursor = current.fields.pointee.next
         }
-        cursor?.pointee.next = table.pointee.next
+        cursor?.fields.pointee.next = table.fields.pointee.next
     }
-    free(table.pointee.name)
-    let iommu = table.pointee.iommu
-    table.deinitialize(count: 1)
-    TableBlock.deallocate(iommu)
+    free(table.fields.pointee.name)
+    // The block goes after the grace period: a racing translate reads it.
+    table.engine.destroy()
 }
 
 // MARK: - Lookup and properties
 
 @c @implementation
-public func spapr_tce_find_by_liobn(_ liobn: UInt32) -> OpaquePointer? {
-    findTable(liobn: liobn).map(OpaquePointer.init)
+public func spapr_tce_find_by_liobn(_ liobn: UInt32) -> UnsafeMutablePointer<SpaprTceTable>? {
+    findTable(liobn: liobn)?.handle
 }
 
 @c @implementation
-public func spapr_tce_get_iommu(_ tcet: OpaquePointer?) -> UnsafeMutablePointer<IOMMUMemoryRegion>? {
-    Table(tcet)?.pointee.iommu
+public func spapr_tce_get_iommu(_ tcet: UnsafeMutablePointer<SpaprTceTable>?) -> UnsafeMutablePointer<IOMMUMemoryRegion>? {
+    SpaprTable(tcet)?.region
 }
 
 @c @implementation
-public func spapr_tce_get_owner(_ tcet: OpaquePointer?) -> UnsafeMutableRawPointer? {
-    Table(tcet)?.pointee.owner
+public func spapr_tce_get_owner(_ tcet: UnsafePointer<SpaprTceTable>?) -> UnsafeMutableRawPointer? {
+    SpaprTable(tcet)?.fields.pointee.owner
 }
 
 @c @implementation
-public func spapr_tce_get_liobn(_ tcet: OpaquePointer?) -> UInt32 {
-    Table(tcet)?.pointee.liobn ?? 0
+public func spapr_tce_get_liobn(_ tcet: UnsafePointer<SpaprTceTable>?) -> UInt32 {
+    SpaprTable(tcet)?.liobn ?? 0
 }
 
 @c @implementation
-public func spapr_tce_get_page_shift(_ tcet: OpaquePointer?) -> UInt32 {
-    Table(tcet)?.pointee.pageShift ?? 0
+public func spapr_tce_get_page_shift(_ tcet: UnsafePointer<SpaprTceTable>?) -> UInt32 {
+    SpaprTable(tcet)?.engine.pageShift ?? 0
 }
 
 @c @implementation
-public func spapr_tce_get_bus_offset(_ tcet: OpaquePointer?) -> UInt64 {
-    Table(tcet)?.pointee.busOffset ?? 0
+public func spapr_tce_get_bus_offset(_ tcet: UnsafePointer<SpaprTceTable>?) -> UInt64 {
+    SpaprTable(tcet)?.engine.busOffset ?? 0
 }
 
 @c @implementation
-public func spapr_tce_get_nb_table(_ tcet: OpaquePointer?) -> UInt32 {
-    Table(tcet)?.pointee.nbTable ?? 0
+public func spapr_tce_get_nb_table(_ tcet: UnsafePointer<SpaprTceTable>?) -> UInt32 {
+    SpaprTable(tcet)?.engine.nbTable ?? 0
 }
 
 @c @implementation
-public func spapr_tce_get_need_vfio(_ tcet: OpaquePointer?) -> Bool {
-    Table(tcet)?.pointee.needVFIO ?? false
+public func spapr_tce_get_need_vfio(_ tcet: UnsafePointer<SpaprTceTable>?) -> Bool {
+    SpaprTable(tcet)?.fields.pointee.needVFIO ?? false
 }
 
 @c @implementation
-public func spapr_tce_set_need_vfio(_ tcet: OpaquePointer?, _ need_vfio: Bool) {
-    Table(tcet)?.pointee.needVFIO = need_vfio
+public func spapr_tce_set_need_vfio(_ tcet: UnsafeMutablePointer<SpaprTceTable>?, _ need_vfio: Bool) {
+    SpaprTable(tcet)?.fields.pointee.needVFIO = need_vfio
 }
 
 @c @implementation
-public func spapr_tce_set_skipping_replay(_ tcet: OpaquePointer?, _ skipping: Bool) {
-    Table(tcet)?.pointee.skippingReplay = skipping
+public func spapr_tce_set_skipping_replay(_ tcet: UnsafeMutablePointer<SpaprTceTable>?, _ skipping: Bool) {
+    SpaprTable(tcet)?.fields.pointee.skippingReplay = skipping
 }
 
 @c @implementation
-public func spapr_tce_get_skipping_replay(_ tcet: OpaquePointer?) -> Bool {
-    Table(tcet)?.pointee.skippingReplay ?? false
+public func spapr_tce_get_skipping_replay(_ tcet: UnsafePointer<SpaprTceTable>?) -> Bool {
+    SpaprTable(tcet)?.fields.pointee.skippingReplay ?? false
 }
 
 @c @implementation
-public func spapr_tce_table_storage_bytes(_ tcet: OpaquePointer?) -> Int {
-    Table(tcet)?.pointee.storage.byteCount ?? 0
+public func spapr_tce_table_storage_bytes(_ tcet: UnsafePointer<SpaprTceTable>?) -> Int {
+    SpaprTable(tcet)?.engine.storageBytes ?? 0
 }

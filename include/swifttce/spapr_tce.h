@@ -188,6 +188,22 @@ size_t spapr_tce_table_save(const SpaprTceTable *tcet, uint8_t *buf,
 int spapr_tce_table_load(SpaprTceTable *tcet, const uint8_t *buf, size_t len,
                          Error **errp);
 
+/* ---- Trace points ----------------------------------------------------- */
+
+/*
+ * Receives QEMU 7.2's spapr_iommu_* trace events as QEMU's -trace prints
+ * them, without the pid@time prefix: "spapr_iommu_pci_put liobn=0x80000000
+ * ioba=0x1000 tce=0x2003 ret=0". line lives until fn returns.
+ */
+typedef void (*SpaprTraceHook)(void *opaque, const char *line);
+
+/*
+ * Sends every trace event (hypercalls, translate, DDW calls, table
+ * creation, save) to fn from now on, on the thread that causes it; NULL fn
+ * stops. One hook per process; set it while no other call is running.
+ */
+void spapr_tce_set_trace_hook(SpaprTraceHook fn, void *opaque);
+
 #ifdef __cplusplus
 }
 #endif

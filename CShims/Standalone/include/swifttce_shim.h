@@ -1,13 +1,25 @@
 /*
- * Private to the library: the Swift functions behind spapr_tce_iommu_ops.
- * They are implemented in Swift with @c @implementation, so the compiler
- * checks each against the prototype here.
+ * Private to the standalone library: the Swift functions behind
+ * spapr_tce_iommu_ops, and the handle types completed for Swift.
  */
 #ifndef SWIFTTCE_SHIM_H
 #define SWIFTTCE_SHIM_H
 
-#include "../../include/swifttce.h"
+#include "../../../include/swifttce.h"
 
+/*
+ * C sees these opaque; Swift sees distinct pointer types (an incomplete
+ * struct would import as one OpaquePointer for all three). What is behind
+ * the pointers is Swift's; these members are never read.
+ */
+struct SpaprTceTable { unsigned char swifttce_state; };
+struct SpaprPhb { unsigned char swifttce_state; };
+struct Error { unsigned char swifttce_state; };
+
+/*
+ * Implemented in Swift with @c @implementation, so the compiler checks each
+ * against these prototypes.
+ */
 IOMMUTLBEntry swifttce_spapr_tce_translate(IOMMUMemoryRegion *iommu,
                                            hwaddr addr, IOMMUAccessFlags flag,
                                            int iommu_idx);
@@ -26,10 +38,10 @@ static inline const MemoryRegionIOMMUOps *swifttce_spapr_tce_ops(void)
 }
 
 /*
- * What translate reads in place of a NULL region: zeros, that is a disabled
- * table, so that NULL takes the path of an address outside the window with
- * no branch of its own. Big enough for a region and its table (TableBlock
- * checks).
+ * What translate reads in place of a NULL region: zeros, which is a
+ * disabled table, so NULL needs no test of its own on the hot path and
+ * answers what an address outside the window does. Big enough for a
+ * table's block (SpaprTable checks).
  */
 #define SWIFTTCE_ZERO_REGION_BYTES 1024
 extern const uint64_t swifttce_zero_region[SWIFTTCE_ZERO_REGION_BYTES / 8];

@@ -1,0 +1,184 @@
+import CSwiftTCEHost
+import Glibc
+import Synchronization
+
+// SwiftTCE's own read-side protection: translate and H_GET_TCE run as reads,
+// and a writer that takes something away from readers waits for the reads
+// that may still see it (synchronize) before changing or freeing it.
+//
+// A read costs a load of the epoch (a line every core keeps shared) and two
+// stores to the thread's own record (swifttce_reader, in TLS): `active` is
+// the epoch the read began in, 0 outside. No lock, no read-modify-write, no
+// fence, and no store that the next read must load, so back-to-back reads do
+// not wait on each other. The price is the writer's: synchronize() moves the
+// epoch on, runs a memory barrier on every running thread of the process
+// (membarrier(2)), so that every read that began before is visible and every
+// later one sees what the writer unpublished, then waits for each record
+// still active in an older epoch. Reads are a few nanoseconds long, and a
+// reader that starts again is in the new epoch, so the wait is short and
+// ends.
+
+@usableFromInline
+enum GracePeriod {
+    /// The epoch, as an atomic.
+    @inlinable
+    static var epoch: UnsafeMutablePointer<Atomic<UInt64>> {
+        // SAFETY: a naturally aligned word that only atomics touch.
+        UnsafeMutableRawPointer(swifttce_epoch_word()).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+    }
+
+    /// A record's active word, as an atomic.
+    @inlinable
+    static func active(_ reader: UnsafeMutablePointer<swifttce_reader>) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        // SAFETY: active is the record's first word (the shim asserts it).
+        UnsafeMutableRawPointer(reader).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+    }
+
+    /// Marks the calling thread as reading; nil when the thread has no
+    /// record yet (register, then begin again).
+    @inlinable @inline(__always)
+    static func begin() -> UnsafeMutablePointer<Atomic<UInt64>>? {
+        let reader = swifttce_reader_self()!
+        guard reader.pointee.registered != 0 else { return nil }
+        let active = active(reader)
+        active.pointee.store(epoch.pointee.load(ordering: .acquiring), ordering: .relaxed)
+        // The CPU may still let the loads below pass that store: the
+        // writer's membarrier in synchronize() is what orders them.
+        swifttce_compiler_barrier()
+        return active
+    }
+
+    /// Ends the read begin() started.
+    @inlinable @inline(__always)
+    static func end(_ active: UnsafeMutablePointer<Atomic<UInt64>>) {
+        active.pointee.store(0, ordering: .releasing)
+    }
+
+    /// Runs body as a read. Reads do not nest.
+    @inlinable @inline(__always)
+    static func read<Result>(_ body: () -> Result) -> Result {
+        guard let active = begin() else {
+            register()
+            return read(body)
+        }
+        let result = body()
+        end(active)
+        return result
+    }
+
+    /// Waits until every read that began before this call has ended, and
+    /// returns true; false when no barrier can be had on this machine (then
+    /// nothing may be freed). Never call it from inside a read.
+    static func synchronize() -> Bool {
+        Registry.shared.synchronize()
+    }
+
+    /// Puts the calling thread's record in the registry (its first read).
+    @usableFromInline @inline(never)
+    static func register() {
+        Registry.shared.add(swifttce_reader_self()!)
+    }
+
+    /// Every thread's record, and how synchronize() reaches other threads.
+    private final class Registry: @unchecked Sendable {
+        static let shared = Registry()
+
+        private struct State {
+            /// The records of live threads that have read (each thread's
+            /// TLS, valid until its exit removes it here).
+            var records: [UnsafeMutablePointer<swifttce_reader>] = []
+            var barrier: Barrier?
+        }
+
+        /// Serialises the registry and the writers; never taken by a read.
+        private let state = PosixLocked(State())
+        /// Gives a thread's record up when the thread exits.
+        private let exitKey: pthread_key_t
+
+        private init() {
+            var key = pthread_key_t()
+            pthread_key_create(&key) { raw in
+                guard let raw else { return }
+                // SAFETY: the key only ever holds a thread's own record.
+                Registry.shared.remove(UnsafeMutableRawPointer(mutating: raw)
+                    .assumingMemoryBound(to: swifttce_reader.self))
+            }
+            exitKey = key
+        }
+
+        func add(_ reader: UnsafeMutablePointer<swifttce_reader>) {
+            state.withLock { $0.records.append(reader) }
+            reader.pointee.registered = 1
+            pthread_setspecific(exitKey, UnsafeRawPointer(reader))
+        }
+
+        /// The thread is exiting: its TLS goes after this.
+        private func remove(_ reader: UnsafeMutablePointer<swifttce_reader>) {
+            state.withLock { state in
+                state.records.removeAll { $0 == reader }
+            }
+            // A read in a later destructor of the thread registers again.
+            reader.pointee.registered = 0
+        }
+
+        func synchronize() -> Bool {
+            state.withLock { state -> Bool in
+                let target = GracePeriod.epoch.pointee.load(ordering: .relaxed) &+ 1
+                GracePeriod.epoch.pointee.store(target, ordering: .releasing)
+                let barrier = state.barrier ?? Barrier.choose()
+                state.barrier = barrier
+                guard barrier.run() else { return false }
+                for reader in state.records {
+                    let active = GracePeriod.active(reader)
+                    var spins = 0
+                    while true {
+                        let epoch = active.pointee.load(ordering: .acquiring)
+                        if epoch == 0 || epoch >= target { break }
+                        spins += 1
+                        if spins > 64 { sched_yield() }
+                    }
+                }
+                return true
+            }
+        }
+    }
+
+    /// A memory barrier on every CPU that runs one of our threads.
+    private enum Barrier {
+        case membarrier
+        /// Where membarrier is missing: changing a page's protection makes
+        /// the kernel interrupt every CPU running one of our threads to
+        /// flush its TLB, and an interrupt is a full barrier.
+        case protectionFlip(UnsafeMutableRawPointer)
+        /// Neither works: nothing a reader may hold is ever freed.
+        case unavailable
+
+        static func choose() -> Barrier {
+            let wanted = Int(SWIFTTCE_MEMBARRIER_PRIVATE_EXPEDITED)
+            let offered = swifttce_membarrier(Int32(SWIFTTCE_MEMBARRIER_QUERY))
+            if offered >= 0, offered & wanted != 0,
+               swifttce_membarrier(Int32(SWIFTTCE_MEMBARRIER_REGISTER_PRIVATE_EXPEDITED)) == 0 {
+                return .membarrier
+            }
+            let size = Int(getpagesize())
+            guard let page = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                  page != swifttce_map_failed() else { return .unavailable }
+            return .protectionFlip(page)
+        }
+
+        func run() -> Bool {
+            switch self {
+            case .membarrier:
+                return swifttce_membarrier(Int32(SWIFTTCE_MEMBARRIER_PRIVATE_EXPEDITED)) == 0
+            case .protectionFlip(let page):
+                // The page must be present and writable for the downgrade to
+                // flush anything.
+                page.storeBytes(of: 1, as: UInt8.self)
+                return mprotect(page, Int(getpagesize()), PROT_READ) == 0 &&
+                    mprotect(page, Int(getpagesize()), PROT_READ | PROT_WRITE) == 0
+            case .unavailable:
+                return false
+            }
+        }
+    }
+}

@@ -1,0 +1,337 @@
+import Glibc
+import Synchronization
+
+// The storage of a window too big for a flat array: a radix tree of
+// RadixNodes that costs what the guest has mapped now. A read walks from the
+// root, lock-free; writers hold the table's lock, so the tree has one writer
+// at a time and its bookkeeping (live counts, bitmaps, sizes) is plain.
+//
+// Nodes come and go with the entries: a write of a non-zero TCE below a
+// missing node makes the path (sparse nodes), a sparse node that overflows
+// becomes full, a full one that empties to a few slots becomes sparse, and a
+// leaf whose last entry is cleared is unlinked (after EmptiedRing's
+// hysteresis), then every inner node that it leaves empty. What is unlinked
+// goes to the caller's Garbage, freed after a grace period.
+
+@usableFromInline
+struct RadixTree {
+    /// Entries in the window.
+    let count: UInt64
+    /// Never replaced, never freed before the tree: a full inner node.
+    private let root: RadixNode
+    private let rootLevel: Int
+    /// The writer's bookkeeping.
+    private let state: UnsafeMutablePointer<State>
+
+    private struct State {
+        var bytes = 0
+        var emptied = EmptiedRing()
+    }
+
+    /// A tree for entryCount entries (more than 512), or nil when memory
+    /// runs out.
+    init?(entryCount: UInt64) {
+        var level = 1
+        while level < 7 && entryCount > UInt64(1) << UInt64(RadixNode.slotBits * (level + 1)) {
+            level += 1
+        }
+        guard let root = RadixNode.make(shape: .full, level: level, base: 0) else { return nil }
+        guard let state = calloc(1, MemoryLayout<State>.stride)?.bindMemory(to: State.self, capacity: 1) else {
+            root.destroy()
+            return nil
+        }
+        state.initialize(to: State(bytes: root.byteCount))
+        self.count = entryCount
+        self.root = root
+        self.rootLevel = level
+        self.state = state
+    }
+
+    @inline(__always)
+    private static func slot(_ index: UInt64, level: Int) -> Int {
+        Int(truncatingIfNeeded: index &>> UInt64(level &* RadixNode.slotBits)) & (RadixNode.slotCount - 1)
+    }
+
+    // MARK: - Reads (any thread; index < count)
+
+    /// The raw TCE at index; 0 where nothing is.
+    func load(_ index: UInt64) -> UInt64 {
+        var node = root
+        var level = rootLevel
+        while level > 0 {
+            guard let child = node.child(RadixTree.slot(index, level: level)) else { return 0 }
+            node = child
+            level &-= 1
+        }
+        return node.value(RadixTree.slot(index, level: 0))
+    }
+
+    // MARK: - Writes (under the table's lock; index < count)
+
+    /// Stores value at index; false when a node could not be allocated
+    /// (then nothing changed). What it unlinks goes to garbage.
+    func store(_ index: UInt64, _ value: UInt64, garbage: inout Garbage) -> Bool {
+        // The path from the root: path[l] is the node at level l.
+        var path = InlineArray<8, RadixNode>(repeating: root)
+        var node = root
+        var level = rootLevel
+        while level > 0 {
+            guard let child = node.child(RadixTree.slot(index, level: level)) else {
+                if value == 0 { return true }   // clearing what was never written
+                return grow(from: node, level: level, path: path, index: index, value: value,
+                            garbage: &garbage)
+            }
+            node = child
+            level -= 1
+            path[level] = node
+        }
+        return setInLeaf(node, path: path, index: index, value: value, garbage: &garbage)
+    }
+
+    /// Makes the missing part of the path to index, holding value (not 0),
+    /// below `parent`, the deepest node there is (at `level`).
+    private func grow(from parent: RadixNode, level: Int, path: InlineArray<8, RadixNode>,
+                      index: UInt64, value: UInt64, garbage: inout Garbage) -> Bool {
+        // Bottom up: a leaf, then one sparse inner node per missing level,
+        // all built before anything is published.
+        guard var top = RadixNode.make(shape: .sparse, level: 0, base: RadixTree.base(index, level: 0)) else {
+            return false
+        }
+        top.append(slot: RadixTree.slot(index, level: 0), value: value)
+        top.live = 1
+        var made = top.byteCount
+        for l in 1..<level {
+            guard let inner = RadixNode.make(shape: .sparse, level: l, base: RadixTree.base(index, level: l)) else {
+                discardChain(top)
+                return false
+            }
+            inner.append(slot: RadixTree.slot(index, level: l), child: top)
+            inner.live = 1
+            made += inner.byteCount
+            top = inner
+        }
+        guard insert(child: top, slot: RadixTree.slot(index, level: level), into: parent, path: path,
+                     garbage: &garbage) else {
+            discardChain(top)
+            return false
+        }
+        state.pointee.bytes += made
+        return true
+    }
+
+    /// Frees a chain built by grow() that was never published: each node
+    /// holds its one pair at position 0.
+    private func discardChain(_ top: RadixNode) {
+        var node: RadixNode? = top
+        while let current = node {
+            node = current.isLeaf ? nil : current.children[0].load(ordering: .relaxed).map(RadixNode.init)
+            current.destroy()
+        }
+    }
+
+    /// The first index under the node at `level` that holds index.
+    private static func base(_ index: UInt64, level: Int) -> UInt64 {
+        index & ~((UInt64(1) << UInt64((level + 1) * RadixNode.slotBits)) &- 1)
+    }
+
+    /// Puts child in an empty slot of node (an inner node on the path),
+    /// replacing node by a bigger one if it has no room. false: no memory.
+    private func insert(child: RadixNode, slot: Int, into node: RadixNode,
+                        path: InlineArray<8, RadixNode>, garbage: inout Garbage) -> Bool {
+        if node.shape == .full {
+            node.children[slot].store(child.raw, ordering: .releasing)
+            node.setBit(slot, true)
+        } else if let i = node.position(of: slot) {
+            node.children[i].store(child.raw, ordering: .releasing)   // a slot emptied before
+        } else if node.hasRoom {
+            node.append(slot: slot, child: child)
+        } else {
+            guard let bigger = copy(node, adding: slot, child: child) else { return false }
+            replace(node, with: bigger, path: path, garbage: &garbage)
+            return true
+        }
+        node.live += 1
+        return true
+    }
+
+    /// Writes value (it may be 0) into a leaf's slot; the leaf may be
+    /// replaced by another shape, or unlinked when it empties.
+    private func setInLeaf(_ leaf: RadixNode, path: InlineArray<8, RadixNode>, index: UInt64,
+                           value: UInt64, garbage: inout Garbage) -> Bool {
+        let slot = RadixTree.slot(index, level: 0)
+        let position = leaf.position(of: slot)
+        let old = position.map { leaf.values[$0].load(ordering: .relaxed) } ?? 0
+        if let i = position {
+            leaf.values[i].store(value, ordering: .relaxed)
+        } else if value == 0 {
+            return true
+        } else if leaf.hasRoom {
+            leaf.append(slot: slot, value: value)
+        } else {
+            guard let bigger = copy(leaf, adding: slot, value: value) else { return false }
+            replace(leaf, with: bigger, path: path, garbage: &garbage)
+            return true
+        }
+        if leaf.shape == .full { leaf.setBit(slot, value != 0) }
+        if old == 0 && value != 0 {
+            leaf.live += 1
+        } else if old != 0 && value == 0 {
+            leaf.live -= 1
+            shrinkIfSparse(leaf, path: path, garbage: &garbage)
+        }
+        return true
+    }
+
+    /// After a slot of a node emptied: a full node down to a few slots
+    /// becomes sparse; a leaf with none left waits in the ring.
+    private func shrinkIfSparse(_ node: RadixNode, path: InlineArray<8, RadixNode>, garbage: inout Garbage) {
+        let live = node.live
+        if node.isLeaf && live == 0 {
+            noteEmptied(node, garbage: &garbage)
+        } else if node.shape == .full && node != root && live <= RadixNode.shrinkAt,
+                  let smaller = copy(node, adding: nil) {
+            replace(node, with: smaller, path: path, garbage: &garbage)
+        }
+    }
+
+    /// A copy of node holding its live slots and, if given, one more: sparse
+    /// when they fit, else full. nil when memory runs out.
+    private func copy(_ node: RadixNode, adding slot: Int?, value: UInt64 = 0,
+                      child: RadixNode? = nil) -> RadixNode? {
+        let live = node.live + (slot == nil ? 0 : 1)
+        let shape: NodeShape = live <= RadixNode.sparseCapacity ? .sparse : .full
+        guard let fresh = RadixNode.make(shape: shape, level: node.level, base: node.header.pointee.base) else {
+            return nil
+        }
+        fresh.pending = node.pending
+        fresh.live = live
+        func put(_ s: Int, _ v: UInt64, _ c: UnsafeMutableRawPointer?) {
+            if shape == .sparse {
+                fresh.append(slot: s, value: v, child: c.map(RadixNode.init))
+                return
+            }
+            if fresh.isLeaf {
+                fresh.values[s].store(v, ordering: .relaxed)
+            } else {
+                fresh.children[s].store(c, ordering: .relaxed)
+            }
+            fresh.setBit(s, true)
+        }
+        node.forEachLive { s, i in
+            if node.isLeaf {
+                put(s, node.values[i].load(ordering: .relaxed), nil)
+            } else {
+                put(s, 0, node.children[i].load(ordering: .relaxed))
+            }
+        }
+        if let slot { put(slot, value, child?.raw) }
+        return fresh
+    }
+
+    /// Publishes fresh where old is (in old's parent on the path) and puts
+    /// old in the garbage.
+    private func replace(_ old: RadixNode, with fresh: RadixNode, path: InlineArray<8, RadixNode>,
+                         garbage: inout Garbage) {
+        let parent = path[old.level + 1]
+        let slot = RadixTree.slot(old.header.pointee.base, level: parent.level)
+        // release: a reader that finds fresh finds it filled in.
+        parent.children[parent.position(of: slot)!].store(fresh.raw, ordering: .releasing)
+        state.pointee.bytes += fresh.byteCount
+        retire(old, garbage: &garbage)
+    }
+
+    private func retire(_ node: RadixNode, garbage: inout Garbage) {
+        state.pointee.bytes -= node.byteCount
+        garbage.add(heap: node.raw, bytes: node.byteCount)
+    }
+
+    // MARK: - Giving storage back
+
+    /// Queues an emptied leaf; unlinks the one that falls out of the ring if
+    /// it is still empty.
+    private func noteEmptied(_ leaf: RadixNode, garbage: inout Garbage) {
+        guard !leaf.pending else { return }
+        leaf.pending = true
+        guard let evicted = state.pointee.emptied.note(Int(leaf.header.pointee.base)) else { return }
+        unlinkIfEmpty(leafAt: UInt64(evicted), garbage: &garbage)
+    }
+
+    /// Unlinks every leaf in the ring that is empty (no hysteresis).
+    func trim(garbage: inout Garbage) {
+        state.pointee.emptied.drain { base in
+            unlinkIfEmpty(leafAt: UInt64(base), garbage: &garbage)
+        }
+    }
+
+    /// Unlinks the leaf at base if it is (still) empty, then each inner node
+    /// it leaves empty, up to (not including) the root.
+    private func unlinkIfEmpty(leafAt base: UInt64, garbage: inout Garbage) {
+        var path = InlineArray<8, RadixNode>(repeating: root)
+        var node = root
+        var level = rootLevel
+        while level > 0 {
+            guard let child = node.child(RadixTree.slot(base, level: level)) else { return }
+            node = child
+            level -= 1
+            path[level] = node
+        }
+        node.pending = false
+        guard node.live == 0 else { return }
+        while node != root && node.live == 0 {
+            let parent = path[node.level + 1]
+            let slot = RadixTree.slot(base, level: parent.level)
+            let i = parent.position(of: slot)!
+            // A sparse parent keeps the slot number: pairs never change.
+            parent.children[i].store(nil, ordering: .releasing)
+            if parent.shape == .full { parent.setBit(slot, false) }
+            parent.live -= 1
+            retire(node, garbage: &garbage)
+            node = parent
+        }
+        if node != root { shrinkIfSparse(node, path: path, garbage: &garbage) }
+    }
+
+    // MARK: - Walks (under the table's lock)
+
+    /// Calls body(index, value) for every non-zero entry in
+    /// first..<first + count, in index order, visiting only nodes there are.
+    /// body may write the tree (what it unlinks is not freed before the
+    /// caller's garbage is reclaimed, after the walk).
+    @usableFromInline
+    func forEachNonZero(from first: UInt64, count: UInt64, _ body: (UInt64, UInt64) -> Void) {
+        let last = first &+ count < first ? UInt64.max : first + count - 1
+        guard count != 0 else { return }
+        func visit(_ node: RadixNode) {
+            let shift = UInt64(node.level * RadixNode.slotBits)
+            let base = node.header.pointee.base
+            node.forEachLive { slot, i in
+                let low = base | UInt64(slot) << shift
+                let high = low | ((UInt64(1) << shift) &- 1)
+                guard high >= first && low <= last else { return }
+                if node.isLeaf {
+                    body(low, node.values[i].load(ordering: .relaxed))
+                } else if let child = node.child(slot) {
+                    visit(child)
+                }
+            }
+        }
+        visit(root)
+    }
+
+    /// Bytes of every node.
+    var byteCount: Int { state.pointee.bytes }
+
+    /// Puts every node in the garbage (a reader may still be in them).
+    func release(into garbage: inout Garbage) {
+        func visit(_ node: RadixNode) {
+            if !node.isLeaf {
+                node.forEachLive { slot, _ in
+                    if let child = node.child(slot) { visit(child) }
+                }
+            }
+            garbage.add(heap: node.raw, bytes: node.byteCount)
+        }
+        visit(root)
+        free(state)
+    }
+}

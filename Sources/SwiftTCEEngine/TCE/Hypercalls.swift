@@ -1,0 +1,145 @@
+import CSwiftTCEHost
+
+// The guest's TCE hypercalls (PAPR) after the host's LIOBN lookup, with
+// QEMU's checks in QEMU's order. They answer H_SUCCESS or H_PARAMETER;
+// H_HARDWARE only when memory for a new part of the table runs out (QEMU
+// would abort) or a callback writes its own table.
+
+package let hSuccess = Int64(SWIFTTCE_H_SUCCESS)
+package let hParameter = Int64(SWIFTTCE_H_PARAMETER)
+package let hHardware = Int64(SWIFTTCE_H_HARDWARE)
+
+/// What QEMU's trace events show of a call (SwiftTCECallTrace).
+package typealias CallTrace = SwiftTCECallTrace
+
+extension TCETable {
+    /// QEMU's put_tce_emu, under the lock: one entry written, then one
+    /// notification. ioba is masked to the page already.
+    @inline(__always)
+    private func put(ioba: UInt64, tce: UInt64, garbage: inout Garbage) -> Int64 {
+        let shift = UInt64(state.pointee.pageShift.load(ordering: .relaxed))
+        let index = (ioba &- state.pointee.busOffset.load(ordering: .relaxed)) &>> shift
+        guard index < UInt64(state.pointee.nbTable.load(ordering: .relaxed)) else { return hParameter }
+        guard state.pointee.storage.unsafelyUnwrapped.store(index, tce, garbage: &garbage) else {
+            return hHardware
+        }
+        if state.pointee.notifying.load(ordering: .relaxed), let notify = state.pointee.ops.notify {
+            let mask = ~UInt64(0) &<< shift
+            // Stored whole (MappingBuffer), so that a callee's wide loads of
+            // it are forwarded from the stores, not made to wait for them.
+            var buffer = MappingBuffer(SwiftTCEMapping(iova: (index &<< shift) & mask, tce: tce, mask: mask))
+            buffer.withMapping { notify(state.pointee.hostTable, $0) }
+        }
+        return hSuccess
+    }
+
+    /// The page mask of the current window (the lock holder's view).
+    @inline(__always)
+    private var pageMask: UInt64 { ~UInt64(0) &<< UInt64(state.pointee.pageShift.load(ordering: .relaxed)) }
+
+    /// H_PUT_TCE.
+    package func putTCE(ioba: UInt64, tce: UInt64) -> Int64 {
+        touchEntry(ioba: ioba)
+        return locked { garbage in
+            put(ioba: ioba & pageMask, tce: tce, garbage: &garbage)
+        } ?? hHardware
+    }
+
+    /// Loads a flat window's entry for ioba before the lock. The lock's
+    /// atomic instruction waits for the stores before it; with the line of
+    /// the entry it is about to store at hand, the store hits the cache,
+    /// and the next call's lock does not wait for memory (a prefetch is not
+    /// enough: the store would go out before its line came in). Read
+    /// without the lock, the fields may be a changing window's: any entry
+    /// of the array may be loaded, and its value is not used.
+    @inline(__always)
+    private func touchEntry(ioba: UInt64) {
+        guard let array = state.pointee.flatArray.load(ordering: .relaxed) else { return }
+        let shift = UInt64(state.pointee.pageShift.load(ordering: .relaxed))
+        let index = (ioba &- state.pointee.busOffset.load(ordering: .relaxed)) &>> shift
+        if index < FlatStorage.entryLimit {
+            _ = array[Int(index)].load(ordering: .relaxed)
+        }
+    }
+
+    /// H_STUFF_TCE: npages copies of one TCE. A clear that no one listens
+    /// to costs what was mapped, not what the range spans.
+    package func stuffTCE(ioba: UInt64, value: UInt64, npages: UInt64, trace: inout CallTrace) -> Int64 {
+        locked { garbage in
+            let window = self.window
+            guard npages <= UInt64(window.nbTable) else { return hParameter }
+            let start = ioba & window.pageMask
+            trace.traced = true
+            trace.ioba = start
+            guard npages > 0 else { return hParameter }   // QEMU's initial answer
+            // Entries first..<first + inWindow are in the window; the one
+            // after them, if npages goes on, is where QEMU's loop fails.
+            let first = window.index(ofIOBA: start)
+            let nb = UInt64(window.nbTable)
+            let inWindow = first < nb ? min(npages, nb - first) : 0
+            var written: UInt64 = 0
+            var status = inWindow == npages ? hSuccess : hParameter
+            if value == 0 && !(notifying && ops.notify != nil) {
+                window.storage?.clear(from: first, count: inWindow, garbage: &garbage)
+                written = inWindow
+            } else {
+                while written < inWindow {
+                    let result = put(ioba: start &+ written &* window.pageSize, tce: value, garbage: &garbage)
+                    if result != hSuccess {
+                        status = result
+                        break
+                    }
+                    written += 1
+                }
+            }
+            trace.ioba = start &+ written &* window.pageSize
+            return status
+        } ?? hHardware
+    }
+
+    /// H_PUT_TCE_INDIRECT: npages big-endian TCEs read from guest memory at
+    /// tceList with one read.
+    package func putTCEIndirect(ioba: UInt64, tceList: UInt64, npages: UInt64,
+                                guest: UnsafeMutableRawPointer?, trace: inout CallTrace) -> Int64 {
+        let maxPages = UInt64(SWIFTTCE_INDIRECT_MAX)
+        guard npages <= maxPages, tceList & 0xfff == 0 else { return hParameter }
+        trace.traced = true
+        guard npages > 0 else { return hParameter }   // QEMU's initial answer
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Int(maxPages)) { list in
+            // One read of the whole list: an unreadable list writes nothing.
+            guard let read = ops.read_guest,
+                  read(guest, tceList, list.baseAddress!, Int(npages) * 8) else { return hParameter }
+            return locked { garbage in
+                let window = self.window
+                let start = ioba & window.pageMask
+                var status = hParameter
+                var i: UInt64 = 0
+                while i < npages {
+                    trace.tce = UInt64(bigEndian: list[Int(i)])
+                    status = put(ioba: start &+ i &* window.pageSize, tce: trace.tce, garbage: &garbage)
+                    if status != hSuccess { break }
+                    i += 1
+                }
+                // QEMU traces the last entry written or the one before the
+                // one that failed, with the last TCE it read.
+                trace.index = i == 0 ? 0 : i - 1
+                return status
+            } ?? hHardware
+        }
+    }
+}
+
+/// A mapping on the stack, written with two 16-byte stores.
+struct MappingBuffer {
+    private var words: (SIMD2<UInt64>, SIMD2<UInt64>)
+
+    init(_ m: SwiftTCEMapping) {
+        words = (SIMD2(m.iova, m.translated_addr), SIMD2(m.addr_mask, UInt64(m.perm)))
+    }
+
+    mutating func withMapping(_ body: (UnsafePointer<SwiftTCEMapping>) -> Void) {
+        withUnsafeMutableBytes(of: &words) { raw in
+            body(UnsafeRawPointer(raw.baseAddress!).assumingMemoryBound(to: SwiftTCEMapping.self))
+        }
+    }
+}

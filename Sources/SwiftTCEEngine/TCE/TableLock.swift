@@ -1,0 +1,48 @@
+import CSwiftTCEHost
+import Glibc
+import Synchronization
+
+/// A table's lock. Taking it is one atomic instruction; letting it go is a
+/// plain store, which, unlike a read-modify-write, does not wait for the
+/// stores before it (a hypercall's store to an entry that missed the cache).
+/// A waiter spins briefly, then yields the CPU: the lock is held for one
+/// call and its notifications, never across a wait of ours.
+@usableFromInline
+struct TableLock: ~Copyable {
+    @usableFromInline let word = Atomic<UInt32>(0)
+    /// The holding thread (its reader record, a per-thread address), nil
+    /// when free: a thread that holds it already is refused, not deadlocked.
+    @usableFromInline let owner = Atomic<UnsafeMutablePointer<swifttce_reader>?>(nil)
+
+    init() {}
+
+    /// Takes the lock; false (not taken) when this thread holds it already.
+    @inlinable @inline(__always)
+    func lock() -> Bool {
+        let me = swifttce_reader_self()
+        if owner.load(ordering: .relaxed) == me { return false }
+        if !word.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
+            wait()
+        }
+        owner.store(me, ordering: .relaxed)
+        return true
+    }
+
+    /// Another thread holds it: spin a little, then yield, until it is ours.
+    @usableFromInline @inline(never)
+    func wait() {
+        var spins = 0
+        repeat {
+            while word.load(ordering: .relaxed) != 0 {
+                spins += 1
+                if spins > 100 { sched_yield() }
+            }
+        } while !word.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged
+    }
+
+    @inlinable @inline(__always)
+    func unlock() {
+        owner.store(nil, ordering: .relaxed)
+        word.store(0, ordering: .releasing)
+    }
+}

@@ -1,0 +1,83 @@
+import CSwiftTCEHost
+import Synchronization
+
+// The read side: translate and H_GET_TCE, from any thread at any time,
+// without locks or allocations.
+//
+// translate's fast path, for a flat window, announces nothing: it reads the
+// fast geometry, loads the entry from the table's flat array (mapped for as
+// long as the table's memory lives, so the load is always safe), and reads
+// the geometry again; the same word twice means no change came in between,
+// so the entry is the window's. Any other case (a tree, an address outside
+// the window, a change in between) is a read announced to the grace periods
+// (GracePeriod), on the fields, which change under announced reads only in
+// the order TCETable.swift describes.
+
+extension TCETable {
+    /// QEMU's spapr_tce_translate_iommu: addr is window-relative. The
+    /// access flag and IOMMU index do not matter to a TCE table.
+    @inlinable @inline(__always)
+    public func translate(_ addr: UInt64) -> SwiftTCEMapping {
+        translate(addr, as: { $0 }, otherwise: { translateOutOfLine(addr) })
+    }
+
+    /// translate's fast path, with the answer made into the caller's type
+    /// by make: for a flat window, QEMU's (a range check and one load) plus
+    /// a second load of the geometry's word. Anything else is `otherwise`,
+    /// which must answer what translateOutOfLine does; kept out of line, it
+    /// is the only path that needs a stack frame.
+    @inlinable @inline(__always)
+    public func translate<Entry>(_ addr: UInt64, as make: (SwiftTCEMapping) -> Entry,
+                                 otherwise: () -> Entry) -> Entry {
+        let geometry = FastGeometry(word: state.pointee.fastGeometry.load(ordering: .acquiring))
+        // The shift is 1...63 while the count is not 0, so the wrapping
+        // shifts are the plain ones.
+        let shift = geometry.shiftAmount
+        let index = addr &>> shift
+        if _fastPath(index < geometry.count) {
+            // SAFETY: a count is published after the array, which stays.
+            let tce = state.pointee.flatArray.load(ordering: .relaxed).unsafelyUnwrapped[
+                Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
+            // The entry's load before the second look at the geometry.
+            atomicMemoryFence(ordering: .acquiring)
+            if _fastPath(state.pointee.fastGeometry.load(ordering: .relaxed) == geometry.word) {
+                let mask = ~UInt64(0) &<< shift
+                return make(SwiftTCEMapping(iova: addr & mask, tce: tce, mask: mask))
+            }
+        }
+        return otherwise()
+    }
+
+    /// The whole of translate, in one read (the thread's first registers).
+    public func translateOutOfLine(_ addr: UInt64) -> SwiftTCEMapping {
+        GracePeriod.read {
+            guard let (index, shift, storage) = entry(addr) else { return .unmapped }
+            let mask = ~UInt64(0) &<< UInt64(shift)
+            return SwiftTCEMapping(iova: addr & mask, tce: storage.load(index), mask: mask)
+        }
+    }
+
+    /// Inside a read: the index of a window-relative address, the page
+    /// shift and the storage, or nil outside the window. nbTable comes
+    /// first: a read that sees it sees the fields published before it.
+    func entry(_ addr: UInt64) -> (UInt64, UInt32, Storage)? {
+        let nbTable = state.pointee.nbTable.load(ordering: .acquiring)
+        let shift = state.pointee.pageShift.load(ordering: .relaxed)
+        let index = addr &>> UInt64(shift)
+        guard index < UInt64(nbTable), let storage = state.pointee.storage else { return nil }
+        return (index, shift, storage)
+    }
+
+    /// H_GET_TCE after the LIOBN lookup: the raw TCE, or nil (H_PARAMETER)
+    /// outside the window.
+    package func getTCE(ioba: UInt64) -> UInt64? {
+        GracePeriod.read {
+            let shift = state.pointee.pageShift.load(ordering: .relaxed)
+            let bus = state.pointee.busOffset.load(ordering: .relaxed)
+            // Masked to the table's page, then made window-relative.
+            let mask = ~UInt64(0) &<< UInt64(shift)
+            guard let (index, _, storage) = entry((ioba & mask) &- bus) else { return nil }
+            return storage.load(index)
+        }
+    }
+}

@@ -1,0 +1,346 @@
+/*
+ * SwiftTCE host mode: the sPAPR TCE engine for an emulator that has its own
+ * memory core.
+ *
+ * The emulator keeps its IOMMU regions, notifier lists, Error objects, LIOBN
+ * list, trace points and vmstate registration; SwiftTCE keeps a table's
+ * entries and answers translate, replay, the four TCE hypercalls, the DDW
+ * window logic and the table's migration bytes. Every C symbol the host
+ * libraries define starts with swifttce_, so they link beside QEMU's own
+ * memory_region_*, iommu_notifier_*, error_* and spapr_* functions.
+ *
+ * Statuses: 0 or a negative errno for set-up calls; PAPR codes
+ * (SWIFTTCE_H_*) for the hypercalls; RTAS codes (SWIFTTCE_RTAS_*) in rets[0]
+ * for the DDW calls. Failures leave the table as it was, and report a message
+ * through the host's set_error when the call takes a host_errp.
+ *
+ * Threads, per table:
+ *  - swifttce_translate and swifttce_get_tce run on any thread at any time,
+ *    lock-free and allocation-free, even while another thread disables,
+ *    resets, loads or frees the table. Storage they may still be reading is
+ *    released through the host's defer_free (QEMU: call_rcu), so callers must
+ *    be inside the host's read-side section (QEMU: rcu_read_lock) as QEMU's
+ *    own translate callers are; with no defer_free, SwiftTCE tracks its
+ *    readers itself and callers need nothing.
+ *  - Everything else that changes or walks a table (enable, disable, reset,
+ *    the writing hypercalls, replay, vmstate) is serialised on the table
+ *    internally, so those calls may come from several threads. The notify
+ *    and replay callbacks run with the table serialised: they may call
+ *    swifttce_translate and swifttce_get_tce on any table, and the writing
+ *    calls on other tables; a write to the same table from its own callback
+ *    is refused with SWIFTTCE_H_HARDWARE instead of deadlocking.
+ *  - swifttce_table_free and swifttce_phb_free must not race other calls on
+ *    the same object (the host frees what it stopped using).
+ *
+ * This header is plain C and includes no other SwiftTCE header.
+ */
+#ifndef SWIFTTCE_HOST_H
+#define SWIFTTCE_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Codes and TCE format -------------------------------------------- */
+
+/* PAPR hypercall returns (QEMU: H_SUCCESS, H_HARDWARE, H_PARAMETER). */
+#define SWIFTTCE_H_SUCCESS     0
+#define SWIFTTCE_H_HARDWARE   -1
+#define SWIFTTCE_H_PARAMETER  -4
+
+/* RTAS returns (QEMU: RTAS_OUT_SUCCESS, _HW_ERROR, _PARAM_ERROR). */
+#define SWIFTTCE_RTAS_SUCCESS      0
+#define SWIFTTCE_RTAS_HW_ERROR    -1
+#define SWIFTTCE_RTAS_PARAM_ERROR -3
+
+/* TCE permission bits; the rest of a TCE is the guest page address. */
+#define SWIFTTCE_TCE_READ  0x1
+#define SWIFTTCE_TCE_WRITE 0x2
+
+/* H_PUT_TCE_INDIRECT takes at most this many TCEs (one 4 KiB page). */
+#define SWIFTTCE_INDIRECT_MAX 512
+
+/* ---- Types ------------------------------------------------------------ */
+
+/* One DMA window's TCE table. Opaque; created by swifttce_table_new. */
+typedef struct SwiftTCETable SwiftTCETable;
+
+/* One PCI host bridge's DMA windows (the DDW logic). Opaque. */
+typedef struct SwiftTCEPhb SwiftTCEPhb;
+
+/* One TCE as translate and replay see it. */
+typedef struct SwiftTCEMapping {
+    uint64_t iova;            /* window-relative, page aligned */
+    uint64_t translated_addr; /* the TCE masked to the page */
+    uint64_t addr_mask;       /* page size - 1 */
+    uint32_t perm;            /* tce & 3: 0 none, 1 read, 2 write, 3 both */
+} SwiftTCEMapping;
+
+/*
+ * What the host does for a table. Copied by swifttce_table_new; size lets a
+ * host built against an older header pass a shorter table (missing hooks
+ * are NULL). Any hook may be NULL.
+ */
+typedef struct SwiftTCEHostOps {
+    size_t size;              /* sizeof(SwiftTCEHostOps) as the host was built */
+    /*
+     * An entry was written: called once per written entry, after the write,
+     * on the writing thread, in write order (QEMU: put_tce_emu's
+     * memory_region_notify_iommu). perm 0 is an unmap. host_table is what
+     * swifttce_table_new got. Not called while swifttce_table_set_notify
+     * has turned notification off.
+     */
+    void (*notify)(void *host_table, const SwiftTCEMapping *m);
+    /* Reads guest memory (H_PUT_TCE_INDIRECT's list). false: unreadable. */
+    bool (*read_guest)(void *guest, uint64_t gpa, void *buf, size_t len);
+    /*
+     * Runs fn(arg) once no translate that started before this call can still
+     * be reading (QEMU: call_rcu). NULL: SwiftTCE reclaims safely on its own.
+     */
+    void (*defer_free)(void (*fn)(void *), void *arg);
+    /* Hands an error message to the host's error object (QEMU: error_setg). */
+    void (*set_error)(void *host_errp, const char *msg);
+} SwiftTCEHostOps;
+
+/* ---- Tables ----------------------------------------------------------- */
+
+/*
+ * A new, disabled table (min page size 1, every translate unmapped). ops is
+ * copied; host_table is passed back to ops->notify. NULL when ops is NULL,
+ * ops->size is smaller than the size field, or memory runs out.
+ */
+SwiftTCETable *swifttce_table_new(const SwiftTCEHostOps *ops, void *host_table);
+
+/*
+ * Gives a disabled table nb_table entries of 1 << page_shift bytes at
+ * bus_offset (QEMU: spapr_tce_table_enable, minus the region work the host
+ * does). -EINVAL when t is NULL or enabled, for page_shift 0 or > 63, for
+ * nb_table 0, or when the window would pass 2^64 (it may end exactly there);
+ * -ENOMEM when storage cannot be had. A window of up to 2^22 entries is a flat
+ * array the kernel commits a page at a time, as the guest writes; a bigger
+ * one is a tree that costs what is mapped.
+ */
+int swifttce_table_enable(SwiftTCETable *t, uint32_t page_shift,
+                          uint64_t bus_offset, uint32_t nb_table,
+                          void *host_errp);
+
+/*
+ * Drops the window and every entry (QEMU: spapr_tce_table_disable); nothing
+ * is notified. The storage goes through defer_free. A disabled table (or
+ * NULL) is left alone.
+ */
+void swifttce_table_disable(SwiftTCETable *t);
+
+/* Zeroes every entry without notifying (QEMU: device reset). */
+void swifttce_table_reset(SwiftTCETable *t);
+
+/* Frees the table (disabled first); its memory goes through defer_free. */
+void swifttce_table_free(SwiftTCETable *t);
+
+/* 1 << page_shift; 1 while disabled (QEMU: get_min_page_size). 0 for NULL. */
+uint64_t swifttce_table_min_page_size(const SwiftTCETable *t);
+
+/* The window's geometry; all 0 while disabled (or for NULL). */
+uint32_t swifttce_table_page_shift(const SwiftTCETable *t);
+uint64_t swifttce_table_bus_offset(const SwiftTCETable *t);
+uint32_t swifttce_table_nb_table(const SwiftTCETable *t);
+
+/*
+ * Whether written entries are reported through ops->notify (on after
+ * swifttce_table_new). A host turns it on and off as its first notifier
+ * comes and its last goes (QEMU: notify_flag_changed, need_vfio); while it
+ * is off, clearing entries that were never written costs nothing.
+ */
+void swifttce_table_set_notify(SwiftTCETable *t, bool on);
+
+/*
+ * Bytes of memory the table's entries hold now: committed pages of a flat
+ * window, nodes of a tree. 0 while disabled.
+ */
+size_t swifttce_table_storage_bytes(const SwiftTCETable *t);
+
+/* ---- Translate and replay -------------------------------------------- */
+
+/*
+ * QEMU's spapr_tce_translate_iommu: addr is window-relative (bus offset
+ * subtracted). Outside the window (or disabled, or NULL t): iova 0,
+ * translated_addr 0, addr_mask ~0, perm 0. Never NULL out.
+ */
+void swifttce_translate(const SwiftTCETable *t, uint64_t addr,
+                        SwiftTCEMapping *out);
+
+/*
+ * What QEMU's generic replay walk would notify, at the cost of what is
+ * mapped: fn(opaque, m) for every entry with perm != 0, ascending iova,
+ * iova < limit (UINT64_MAX: no limit, as a region of size 2^64). The walk
+ * sees a consistent table: writers wait until it returns.
+ */
+void swifttce_replay(const SwiftTCETable *t, uint64_t limit,
+                     void (*fn)(void *opaque, const SwiftTCEMapping *m),
+                     void *opaque);
+
+/* ---- Hypercalls ------------------------------------------------------- */
+
+/*
+ * The TCE hypercalls on a table the host found by LIOBN, with QEMU's checks
+ * after the lookup: ioba is masked to the table's page, index =
+ * (ioba - bus_offset) >> page_shift must be below nb_table. They answer
+ * SWIFTTCE_H_SUCCESS or SWIFTTCE_H_PARAMETER (NULL t, or get_tce's tce
+ * NULL: H_PARAMETER), and SWIFTTCE_H_HARDWARE only when memory for a new
+ * part of the table runs out or a callback wrote to its own table. Each
+ * written entry is notified once (ops->notify).
+ */
+int64_t swifttce_put_tce(SwiftTCETable *t, uint64_t ioba, uint64_t tce);
+int64_t swifttce_get_tce(const SwiftTCETable *t, uint64_t ioba, uint64_t *tce);
+/* npages above nb_table or 0: H_PARAMETER; stops at the first error. */
+int64_t swifttce_stuff_tce(SwiftTCETable *t, uint64_t ioba, uint64_t tce_value,
+                           uint64_t npages);
+/*
+ * npages (1..512) big-endian TCEs at guest address tce_list (4 KiB aligned),
+ * read with one ops->read_guest(guest, ...) call: an unreadable list is
+ * H_PARAMETER with nothing written. Stops at the first error; earlier
+ * entries stay written and notified.
+ */
+int64_t swifttce_put_tce_indirect(SwiftTCETable *t, uint64_t ioba,
+                                  uint64_t tce_list, uint64_t npages,
+                                  void *guest);
+
+/*
+ * What QEMU's trace event of a stuff or indirect call shows, for a host
+ * that traces as QEMU does (put and get show the ioba masked to the page,
+ * which the host can compute).
+ */
+typedef struct SwiftTCECallTrace {
+    bool traced;      /* QEMU traces this call: false when it returned before
+                         (stuff: npages > nb_table; indirect: npages > 512
+                         or a misaligned list) */
+    uint64_t ioba;    /* stuff: the ioba QEMU's event shows, the first page
+                         not written */
+    uint64_t index;   /* indirect: iobaN, the last entry written, or the one
+                         before the entry that failed (0 if the first did) */
+    uint64_t tce;     /* indirect: tceN, the last TCE read from the list */
+} SwiftTCECallTrace;
+
+/* swifttce_stuff_tce, also filling *trace (when not NULL). */
+int64_t swifttce_stuff_tce_trace(SwiftTCETable *t, uint64_t ioba,
+                                 uint64_t tce_value, uint64_t npages,
+                                 SwiftTCECallTrace *trace);
+/* swifttce_put_tce_indirect, also filling *trace (when not NULL). */
+int64_t swifttce_put_tce_indirect_trace(SwiftTCETable *t, uint64_t ioba,
+                                        uint64_t tce_list, uint64_t npages,
+                                        void *guest,
+                                        SwiftTCECallTrace *trace);
+
+/* ---- Dynamic DMA windows (one PHB) ------------------------------------ */
+
+#define SWIFTTCE_PHB_MAX_WINDOWS 2
+
+/* QEMU's spapr-pci-host-bridge properties that DMA depends on. */
+typedef struct SwiftTCEPhbConfig {
+    uint32_t dma_liobn[SWIFTTCE_PHB_MAX_WINDOWS]; /* each window's LIOBN */
+    uint64_t dma_win_addr;    /* default window's bus address (0) */
+    uint64_t dma_win_size;    /* default window's size (1 GiB, 4 KiB pages) */
+    uint64_t dma64_win_addr;  /* 64-bit windows' bus address */
+    uint64_t pgsz;            /* bit n set: 2^n-byte pages offered */
+    bool ddw;                 /* the four RTAS calls are offered */
+} SwiftTCEPhbConfig;
+
+/* What the engine asks the host to do to the PHB's windows. */
+typedef struct SwiftTCEPhbOps {
+    size_t size;              /* sizeof(SwiftTCEPhbOps) as the host was built */
+    /*
+     * Enable window n (QEMU: spapr_tce_table_enable): the host calls
+     * swifttce_table_enable on the window's table and does its region work.
+     * creating: ibm,create-pe-dma-window is enabling a new, empty window
+     * (QEMU sets the table's skipping_replay around this call).
+     */
+    void (*enable_window)(void *host_phb, unsigned n, uint32_t page_shift,
+                          uint64_t bus_offset, uint32_t nb_table,
+                          bool creating);
+    /* Disable window n (QEMU: spapr_tce_table_disable). */
+    void (*disable_window)(void *host_phb, unsigned n);
+} SwiftTCEPhbOps;
+
+/*
+ * The DMA side of a PHB over tables the host created and owns: windows[n]
+ * is window n's table, nwindows is 2 with DDW and 1 without (QEMU creates a
+ * table per supported window). Does not enable anything: the host calls
+ * swifttce_phb_dma_reset when it resets the PHB. NULL (and a message) for a
+ * NULL argument, a missing hook, a default window that is not 1 to 2^32
+ * pages of 4 KiB or passes 2^64, or out of memory.
+ */
+SwiftTCEPhb *swifttce_phb_new(const SwiftTCEPhbConfig *cfg,
+                              const SwiftTCEPhbOps *ops, void *host_phb,
+                              SwiftTCETable *const *windows, unsigned nwindows,
+                              void *host_errp);
+/* Frees the PHB's DDW state; its tables are the host's and stay. */
+void swifttce_phb_free(SwiftTCEPhb *phb);
+
+/*
+ * QEMU's spapr_phb_dma_reset: every enabled window disabled, then the
+ * default window enabled (4 KiB pages at dma_win_addr) and marked default.
+ */
+void swifttce_phb_dma_reset(SwiftTCEPhb *phb);
+
+/*
+ * Window n's def_win (QEMU: SpaprTceTable.def_win): set by the DMA reset
+ * and never cleared, migrated with the table. A host sets it after loading
+ * a table's vmstate.
+ */
+bool swifttce_phb_window_def_win(const SwiftTCEPhb *phb, unsigned n);
+void swifttce_phb_set_window_def_win(SwiftTCEPhb *phb, unsigned n,
+                                     bool def_win);
+
+/*
+ * The four RTAS calls on a PHB the host found (by the BUID in args[1..2];
+ * remove: by the LIOBN in args[0]), with QEMU's argument and return cells
+ * (rtas_ld'ed into args, rtas_st'ed from rets) and checks. phb NULL answers
+ * SWIFTTCE_RTAS_PARAM_ERROR. A cell at or past nret is never written.
+ * remove sets *reset (when not NULL) when it restored the default window,
+ * which QEMU traces as a ddw_reset.
+ */
+void swifttce_rtas_query_pe_dma_window(SwiftTCEPhb *phb, uint32_t nargs,
+                                       const uint32_t *args, uint32_t nret,
+                                       uint32_t *rets);
+void swifttce_rtas_create_pe_dma_window(SwiftTCEPhb *phb, uint32_t nargs,
+                                        const uint32_t *args, uint32_t nret,
+                                        uint32_t *rets);
+void swifttce_rtas_remove_pe_dma_window(SwiftTCEPhb *phb, uint32_t nargs,
+                                        const uint32_t *args, uint32_t nret,
+                                        uint32_t *rets, bool *reset);
+void swifttce_rtas_reset_pe_dma_window(SwiftTCEPhb *phb, uint32_t nargs,
+                                       const uint32_t *args, uint32_t nret,
+                                       uint32_t *rets);
+
+/* ---- Migration: QEMU 7.2's "spapr_iommu" vmstate section --------------- */
+
+/*
+ * The section body, byte for byte: what follows the section header (idstr,
+ * instance_id = liobn, version 3) up to the footer: liobn, mig_nb_table,
+ * bypass, mig_table (big-endian u64s), def_win, and the "spapr_iommu_ex"
+ * subsection (bus_offset, page_shift) when bus_offset != 0 or
+ * page_shift != 12. save: bytes written, or 0 if buf_size is too small (ask
+ * with buf NULL: the size needed). load: validates everything first (liobn
+ * mismatch, short or long stream, a bad subsection, a geometry that cannot
+ * be enabled); on error returns negative, sets host_errp and changes
+ * nothing. On success the table holds the stream's geometry (mig_nb_table;
+ * bus_offset and page_shift from the subsection, else the table's own), as
+ * QEMU's post_load does, with no notifications, and *def_win is the
+ * stream's (when def_win is not NULL).
+ */
+size_t swifttce_table_vmstate_save(const SwiftTCETable *t, uint32_t liobn,
+                                   bool def_win, uint8_t *buf,
+                                   size_t buf_size);
+int swifttce_table_vmstate_load(SwiftTCETable *t, uint32_t liobn,
+                                const uint8_t *buf, size_t len, bool *def_win,
+                                void *host_errp);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SWIFTTCE_HOST_H */
