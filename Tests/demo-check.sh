@@ -36,6 +36,19 @@ head -c 8 "$root/build/demo/frame.png" 2>/dev/null | od -An -c | grep -q 'P   N 
 tap $? "build/demo/frame.png is a PNG"
 sed -n '/^pseries-demo:/,$p' "$log" | sed 's/^/# /'
 
+# Warning-free (-Wall -Wextra -Werror) with both compilers, whichever one
+# make demo used: one meson build dir each, configured once.
+for cc in gcc clang; do
+    dir="$root/build/demo-$cc"
+    if [ ! -f "$dir/build.ninja" ]; then
+        CC=$cc meson setup --force-fallback-for=swifttce "$dir" "$root/demo" \
+            >"$log" 2>&1
+    fi
+    meson compile -C "$dir" >"$log" 2>&1 &&
+        grep -q "C compiler for the host machine: $cc " "$dir/meson-logs/meson-log.txt"
+    tap $? "the demo builds with $cc, warnings as errors"
+done
+
 "$demo" --help >"$log" 2>&1 && grep -q -- '--window-size' "$log"
 tap $? "pseries-demo --help"
 

@@ -138,7 +138,8 @@ int main(int argc, char **argv)
           "Guest RAM (default 256M)", "SIZE" },
         { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output,
           "Picture to write: .png, or .ppm (default frame.png)", "FILE" },
-        { NULL }
+        /* Every field: clang's -Wmissing-field-initializers wants them. */
+        { NULL, 0, 0, 0, NULL, NULL, NULL }
     };
     g_autoptr(GOptionContext) ctx =
         g_option_context_new("- a pseries-like machine on SwiftTCE");
