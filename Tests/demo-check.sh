@@ -8,8 +8,9 @@ set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 demo="$root/build/demo-build/pseries-demo"
-log=$(mktemp "${TMPDIR:-/tmp}/swifttce-demo.XXXXXX") || exit 1
-trap 'rm -f "$log" "$log.png"' EXIT INT TERM
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/swifttce-demo.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+log="$tmp/log"
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 n=0
 failed=0
@@ -25,6 +26,20 @@ tap() {
     fi
 }
 
+# refused PATTERN ARGS...: the demo refuses ARGS as a usage error (status 2)
+# before it prints a report, in one line on stderr that matches PATTERN
+# (the option as given and its limit).
+refused() {
+    pattern=$1
+    shift
+    "$demo" "$@" >"$tmp/stdout" 2>"$log"
+    test $? = 2 && test ! -s "$tmp/stdout" && test "$(wc -l <"$log")" = 1 &&
+        grep -q -- "$pattern" "$log"
+    rc=$?
+    sed 's/^/# /' "$log"
+    return $rc
+}
+
 make -C "$root" --no-print-directory demo >"$log" 2>&1
 tap $? "make demo builds through meson-glue and runs"
 grep -q 'state == table state: yes' "$log"
@@ -34,6 +49,8 @@ grep -q 'swifttce found: YES.*overridden' \
 tap $? "swifttce came from the meson-glue subproject"
 head -c 8 "$root/build/demo/frame.png" 2>/dev/null | od -An -c | grep -q 'P   N   G'
 tap $? "build/demo/frame.png is a PNG"
+grep -q '^frame: *build/demo/frame.png ([0-9]*x[0-9]* PNG)$' "$log"
+tap $? "the report names frame.png as a PNG"
 sed -n '/^pseries-demo:/,$p' "$log" | sed 's/^/# /'
 
 # Warning-free (-Wall -Wextra -Werror) with both compilers, whichever one
@@ -54,15 +71,25 @@ tap $? "pseries-demo --help"
 
 for args in "-w 1T -p 4K -n 1000" "-w 64G -p 16M -n 8" "-w 256T -p 2M -n 5000" \
             "-w 128T -p 64K -n 1"; do
-    "$demo" $args -o "$log.png" >"$log" 2>&1
+    "$demo" $args -o "$tmp/frame.png" >"$log" 2>&1
     tap $? "pseries-demo $args"
 done
-"$demo" -w 128T -p 4K -o "$log.png" >"$log" 2>&1
+"$demo" -w 128T -p 4K -o "$tmp/frame.png" >"$log" 2>&1
 test $? = 1 && grep -q 'create-pe-dma-window.*status -1' "$log"
 tap $? "2^35 TCEs of 4 KiB are refused by ibm,create-pe-dma-window"
 "$demo" -w 3G >"$log" 2>&1
 test $? = 2
 tap $? "a window size that is not a power of two is a usage error"
+
+
+# The picture's format is its name's extension's, or the name is refused.
+"$demo" -o "$tmp/frame.PPM" >"$log" 2>&1 &&
+    test "$(head -c 2 "$tmp/frame.PPM")" = P6 &&
+    grep -q "^frame: *$tmp/frame.PPM (688x504 PPM)$" "$log"
+tap $? "--output=frame.PPM writes a PPM and the report says so"
+refused "^pseries-demo: --output=$tmp/frame.jpg .*\.png or \.ppm" \
+    -o "$tmp/frame.jpg" && test ! -e "$tmp/frame.jpg"
+tap $? "--output=frame.jpg is refused: only .png and .ppm are written"
 
 echo "1..$n"
 exit $failed

@@ -29,6 +29,7 @@ typedef struct DemoOptions {
     char *page_size;
     char *ram_size;
     char *output;
+    const ImageFormat *output_format;
     int mappings;
 } DemoOptions;
 
@@ -157,7 +158,7 @@ int main(int argc, char **argv)
     SpaprTceTable *ddw;
     pixman_image_t *img;
     g_autofree StatusCell *cells = NULL;
-    g_autofree char *written = NULL;
+    bool written;
     g_autofree char *fb_sum = NULL, *scan_sum = NULL;
     unsigned unmapped_bufs = 0, hotplug_tces, mismatched_cells = 0, n;
     size_t storage;
@@ -189,7 +190,16 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!opt.output) {
-        opt.output = g_strdup("frame.png");
+        opt.output = g_strconcat("frame", image_format_default()->extension,
+                                 NULL);
+    }
+    opt.output_format = image_format_for(opt.output);
+    if (!opt.output_format) {
+        g_autofree char *formats = image_format_list();
+
+        g_printerr("pseries-demo: --output=%s is not a picture the demo "
+                   "writes: name a %s file\n", opt.output, formats);
+        return 2;
     }
     page_size = 1ULL << page_shift;
 
@@ -329,7 +339,7 @@ int main(int argc, char **argv)
 
         img = display_compose(&d, &status);
     }
-    written = image_file_write(img, opt.output, &img_err);
+    written = image_file_write(img, opt.output, opt.output_format, &img_err);
 
     /* ---- The report, as of now ------------------------------------------ */
     rep = g_string_new(NULL);
@@ -448,11 +458,9 @@ int main(int argc, char **argv)
         "failed) and %u RTAS calls\n", m->hcalls,
         m->hcalls_failed, m->rtas_calls);
     if (written) {
-        say(rep, "frame:     %s (%dx%d %s)\n", written,
-            pixman_image_get_width(img),
-            pixman_image_get_height(img),
-            g_str_has_suffix(written, ".png") ? "PNG"
-            : "PPM");
+        say(rep, "frame:     %s (%dx%d %s)\n", opt.output,
+            pixman_image_get_width(img), pixman_image_get_height(img),
+            opt.output_format->name);
     } else {
         say(rep, "frame:     NOT written: %s\n",
             img_err->message);
