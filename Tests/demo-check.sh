@@ -74,13 +74,39 @@ for args in "-w 1T -p 4K -n 1000" "-w 64G -p 16M -n 8" "-w 256T -p 2M -n 5000" \
     "$demo" $args -o "$tmp/frame.png" >"$log" 2>&1
     tap $? "pseries-demo $args"
 done
-"$demo" -w 128T -p 4K -o "$tmp/frame.png" >"$log" 2>&1
-test $? = 1 && grep -q 'create-pe-dma-window.*status -1' "$log"
-tap $? "2^35 TCEs of 4 KiB are refused by ibm,create-pe-dma-window"
-"$demo" -w 3G >"$log" 2>&1
-test $? = 2
-tap $? "a window size that is not a power of two is a usage error"
 
+# Every option's range and default is in --help.
+"$demo" --help >"$log" 2>&1
+for opt in window-size page-size mappings ram output; do
+    grep -q -- "--$opt=[A-Z]* .*: .* (default [^)]*)$" "$log"
+    tap $? "--help gives --$opt's range and default"
+done
+grep -q -- '--window-size  at most 2^31 TCEs: 8T of 4K, 128T of 64K' "$log"
+tap $? "--help gives the largest window of each page size"
+
+# Refused before the machine runs, each in one sentence with its limit.
+while IFS='|' read -r args pattern; do
+    refused "^pseries-demo: $pattern" $args
+    tap $? "pseries-demo $args is refused"
+done <<'EOF'
+-w 64K|--window-size=64K holds 1 page of --page-size=64K, fewer than the 272
+-w 1M -n 1|--window-size=1M holds 16 pages of --page-size=64K, fewer than the 20
+-w 4K|--window-size=4K is smaller than one page of --page-size=64K$
+-w 128T -p 4K|--window-size=128T with --page-size=4K needs 2^35 TCEs; a DDW holds at most 2^31, 8T of 4K pages$
+-w 3G|--window-size=3G is not a power of two
+-w 16E|--window-size=16E is not a size: a number below 2^64
+-w 64Q|--window-size=64Q is not a size: a number below 2^64 with an optional K, M, G, T, P or E$
+-r lots|--ram=lots is not a size: a number below 2^64
+-p 8K|--page-size=8K is not a page size the PHB offers (4K, 64K, 2M or 16M)$
+-n 0|--mappings=0 is not in 1 to 1000000$
+-n 1000001|--mappings=1000001 is not in 1 to 1000000$
+-r 8M|--ram=8M is less than the 16M
+-p 16M -r 64M|--ram=64M is less than the 96M the guest needs with --page-size=16M$
+-r 1E|--ram=1E cannot be allocated on this host$
+frame.png|unexpected argument "frame.png"
+-- frame.png|unexpected argument "frame.png"
+--frobnicate|Unknown option --frobnicate$
+EOF
 
 # The picture's format is its name's extension's, or the name is refused.
 "$demo" -o "$tmp/frame.PPM" >"$log" 2>&1 &&
