@@ -62,7 +62,8 @@ for cc in gcc clang; do
             >"$log" 2>&1
     fi
     meson compile -C "$dir" >"$log" 2>&1 &&
-        grep -q "C compiler for the host machine: $cc " "$dir/meson-logs/meson-log.txt"
+        grep -q "C compiler for the host machine: $cc " \
+            "$dir/meson-logs/meson-log.txt"
     tap $? "the demo builds with $cc, warnings as errors"
 done
 
@@ -111,11 +112,36 @@ EOF
 # The picture's format is its name's extension's, or the name is refused.
 "$demo" -o "$tmp/frame.PPM" >"$log" 2>&1 &&
     test "$(head -c 2 "$tmp/frame.PPM")" = P6 &&
-    grep -q "^frame: *$tmp/frame.PPM (688x504 PPM)$" "$log"
+    grep -q "^frame: *$tmp/frame.PPM ([0-9]*x[0-9]* PPM)$" "$log"
 tap $? "--output=frame.PPM writes a PPM and the report says so"
 refused "^pseries-demo: --output=$tmp/frame.jpg .*\.png or \.ppm" \
     -o "$tmp/frame.jpg" && test ! -e "$tmp/frame.jpg"
 tap $? "--output=frame.jpg is refused: only .png and .ppm are written"
+
+# text_lines PPM N: how many of the picture's last N legend lines (22 rows
+# each, above a 12-row margin) hold text in the legend's colour, 0xe8e8f0.
+text_lines() {
+    hdr=$(head -n 3 "$1" | wc -c)
+    set -- "$1" "$2" $(sed -n 2p "$1")
+    top=$(($4 - 12 - 22 * $2))
+    od -An -v -tu1 -j $((hdr + top * $3 * 3)) -N $((22 * $2 * $3 * 3)) "$1" |
+        tr -s ' ' '\n' | grep . |
+        awk -v w="$3" '{ c[NR % 3] = $1 }
+            NR % 3 == 0 && c[1] == 232 && c[2] == 232 && c[0] == 240 {
+                lit[int((NR / 3 - 1) / w / 22)]++ }
+            END { for (l in lit) if (lit[l] > 50) n++; print n + 0 }'
+}
+
+# The legend is drawn on the picture: a line of text for the bands, each
+# kind of square and the storage bar, and one more when squares are left out.
+"$demo" -o "$tmp/legend.ppm" >"$log" 2>&1 &&
+    test "$(text_lines "$tmp/legend.ppm" 5)" = 5
+tap $? "the frame has a legend: five lines of text below the status strip"
+"$demo" -w 1T -p 4K -n 1000 -o "$tmp/legend-1000.ppm" >"$log" 2>&1 &&
+    test "$(text_lines "$tmp/legend-1000.ppm" 6)" = 6 &&
+    test $(($(sed -n 2p "$tmp/legend-1000.ppm" | cut -d' ' -f2) - \
+            $(sed -n 2p "$tmp/legend.ppm" | cut -d' ' -f2))) = 22
+tap $? "with 1000 buffers the legend says which squares are shown, 22 rows more"
 
 echo "1..$n"
 exit $failed

@@ -229,7 +229,9 @@ int main(int argc, char **argv)
         DisplayStatus status = {
             .cells = cells,
             .ncells = opt.mappings,
-            .storage_fraction = (double)storage / (double)flat_bytes,
+            .page_size = page_size,
+            .storage_bytes = storage,
+            .flat_bytes = flat_bytes,
         };
 
         img = display_compose(&d, &status);
