@@ -51,6 +51,21 @@ head -c 8 "$root/build/demo/frame.png" 2>/dev/null | od -An -c | grep -q 'P   N 
 tap $? "build/demo/frame.png is a PNG"
 grep -q '^frame: *build/demo/frame.png ([0-9]*x[0-9]* PNG)$' "$log"
 tap $? "the report names frame.png as a PNG"
+head -c 8 "$root/build/demo/replay-vs-window.png" 2>/dev/null |
+    od -An -c | grep -q 'P   N   G' &&
+    grep -q '^plot: *build/demo/replay-vs-window.png ([0-9]*x[0-9]* PNG)$' \
+        "$log"
+tap $? "build/demo/replay-vs-window.png is a PNG, and the report says so"
+# One line a window from 2^8 to 2^31 pages of 64 KiB: 16 MiB to 128 TiB,
+# SwiftTCE's replay time and storage, then the flat table's.
+t='[0-9.]* [num]*s'
+b='[0-9.]* [KMG]*i*B'
+test "$(grep -c "^  *[0-9]* [KMGT]iB  *[0-9]*  $t  *$b  *$t" "$log")" = 24 &&
+    grep -q "^  *16 MiB  *256  $t  *$b  *$t  *2 KiB$" "$log" &&
+    grep -q "^  *128 TiB  *2147483648  $t  *$b  *$t (extrapolated)  *16 GiB$" \
+        "$log" &&
+    grep -q '^  *the flat table measured up to 2^[0-9]* pages' "$log"
+tap $? "the report gives the sweep's 24 windows, the largest extrapolated"
 sed -n '/^pseries-demo:/,$p' "$log" | sed 's/^/# /'
 
 # Warning-free (-Wall -Wextra -Werror) with both compilers, whichever one
@@ -72,13 +87,13 @@ tap $? "pseries-demo --help"
 
 for args in "-w 1T -p 4K -n 1000" "-w 64G -p 16M -n 8" "-w 256T -p 2M -n 5000" \
             "-w 128T -p 64K -n 1"; do
-    "$demo" $args -o "$tmp/frame.png" >"$log" 2>&1
+    "$demo" $args -o "$tmp/frame.png" --plot=none >"$log" 2>&1
     tap $? "pseries-demo $args"
 done
 
 # Every option's range and default is in --help.
 "$demo" --help >"$log" 2>&1
-for opt in window-size page-size mappings ram output; do
+for opt in window-size page-size mappings ram output plot; do
     grep -q -- "--$opt=[A-Z]* .*: .* (default [^)]*)$" "$log"
     tap $? "--help gives --$opt's range and default"
 done
@@ -110,7 +125,7 @@ frame.png|unexpected argument "frame.png"
 EOF
 
 # The picture's format is its name's extension's, or the name is refused.
-"$demo" -o "$tmp/frame.PPM" >"$log" 2>&1 &&
+"$demo" -o "$tmp/frame.PPM" --plot=none >"$log" 2>&1 &&
     test "$(head -c 2 "$tmp/frame.PPM")" = P6 &&
     grep -q "^frame: *$tmp/frame.PPM ([0-9]*x[0-9]* PPM)$" "$log"
 tap $? "--output=frame.PPM writes a PPM and the report says so"
@@ -134,14 +149,30 @@ text_lines() {
 
 # The legend is drawn on the picture: a line of text for the bands, each
 # kind of square and the storage bar, and one more when squares are left out.
-"$demo" -o "$tmp/legend.ppm" >"$log" 2>&1 &&
+"$demo" -o "$tmp/legend.ppm" --plot=none >"$log" 2>&1 &&
     test "$(text_lines "$tmp/legend.ppm" 5)" = 5
 tap $? "the frame has a legend: five lines of text below the status strip"
-"$demo" -w 1T -p 4K -n 1000 -o "$tmp/legend-1000.ppm" >"$log" 2>&1 &&
+"$demo" -w 1T -p 4K -n 1000 -o "$tmp/legend-1000.ppm" --plot=none \
+    >"$log" 2>&1 &&
     test "$(text_lines "$tmp/legend-1000.ppm" 6)" = 6 &&
     test $(($(sed -n 2p "$tmp/legend-1000.ppm" | cut -d' ' -f2) - \
             $(sed -n 2p "$tmp/legend.ppm" | cut -d' ' -f2))) = 22
 tap $? "with 1000 buffers the legend says which squares are shown, 22 rows more"
+
+# The sweep's picture: beside --output in its format by default, its own
+# extension's with --plot, none with --plot=none.
+mkdir -p "$tmp/out"
+"$demo" -p 2M -o "$tmp/out/frame.ppm" >"$log" 2>&1 &&
+    test "$(head -c 2 "$tmp/out/replay-vs-window.ppm")" = P6 &&
+    grep -q "^plot: *$tmp/out/replay-vs-window.ppm ([0-9]*x[0-9]* PPM)$" \
+        "$log" && grep -q '^  *4 PiB  *2147483648 .*(extrapolated)' "$log"
+tap $? "the sweep's picture goes beside --output=frame.ppm as a PPM"
+"$demo" --plot=none -o "$tmp/none.png" >"$log" 2>&1 &&
+    ! grep -q '^sweep:\|^plot:' "$log" && test ! -e "$tmp/replay-vs-window.png"
+tap $? "--plot=none measures and writes no sweep"
+refused "^pseries-demo: --plot=$tmp/sweep.gif .*\.png or \.ppm file or none$" \
+    --plot="$tmp/sweep.gif"
+tap $? "--plot=sweep.gif is refused"
 
 echo "1..$n"
 exit $failed

@@ -14,6 +14,7 @@
 #define DEFAULT_MAPPINGS 64
 #define MAX_MAPPINGS     1000000
 #define MIN_RAM          (16ULL << 20)
+#define DEFAULT_PLOT     "replay-vs-window"
 
 /*
  * ibm,create-pe-dma-window gives the table 1 << (window_shift - page_shift)
@@ -237,16 +238,43 @@ static bool check_ram(DemoOptions *opt, GError **errp)
     return true;
 }
 
-static bool check_output(DemoOptions *opt, GError **errp)
+/* --name=path names a picture the demo writes, or is refused. */
+static bool check_picture(const char *name, const char *path,
+                          const char *or_else, const ImageFormat **format,
+                          GError **errp)
 {
     g_autofree char *formats = image_format_list();
 
-    opt->output_format = image_format_for(opt->output);
-    if (!opt->output_format) {
-        return refuse(errp, "--output=%s is not a picture the demo writes: "
-                      "name a %s file", opt->output, formats);
+    *format = image_format_for(path);
+    if (!*format) {
+        return refuse(errp, "--%s=%s is not a picture the demo writes: name "
+                      "a %s file%s", name, path, formats, or_else);
     }
     return true;
+}
+
+/* By default the sweep's picture goes beside the frame, in its format. */
+static bool check_pictures(DemoOptions *opt, GError **errp)
+{
+    g_autofree char *dir = NULL;
+
+    if (!check_picture("output", opt->output, "", &opt->output_format,
+                       errp)) {
+        return false;
+    }
+    if (!opt->plot) {
+        dir = g_path_get_dirname(opt->output);
+        opt->plot = strcmp(dir, ".") == 0
+            ? g_strconcat(DEFAULT_PLOT, opt->output_format->extension, NULL)
+            : g_strconcat(dir, "/" DEFAULT_PLOT,
+                          opt->output_format->extension, NULL);
+    }
+    if (strcmp(opt->plot, "none") == 0) {
+        g_clear_pointer(&opt->plot, g_free);
+        return true;
+    }
+    return check_picture("plot", opt->plot, " or none", &opt->plot_format,
+                         errp);
 }
 
 bool demo_options_parse(DemoOptions *opt, int argc, char **argv,
@@ -257,7 +285,8 @@ bool demo_options_parse(DemoOptions *opt, int argc, char **argv,
         g_strconcat("frame", image_format_default()->extension, NULL);
     PageLimits l;
     g_autofree char *window_help = NULL, *page_help = NULL;
-    g_autofree char *output_help = NULL, *description = NULL;
+    g_autofree char *output_help = NULL, *plot_help = NULL;
+    g_autofree char *description = NULL;
     g_autoptr(GOptionContext) ctx =
         g_option_context_new("- a pseries-like machine on SwiftTCE");
     bool ok;
@@ -272,6 +301,9 @@ bool demo_options_parse(DemoOptions *opt, int argc, char **argv,
                                 DEFAULT_PAGE ")", l.pages->str);
     output_help = g_strdup_printf("Picture of the display: a %s file "
                                   "(default %s)", formats, default_output);
+    plot_help = g_strdup_printf("Replay and storage by window size: a %s "
+                                "file, or none (default " DEFAULT_PLOT
+                                " beside --output, in its format)", formats);
     description = g_strdup_printf(
         "Limits, from the PHB and ibm,create-pe-dma-window:\n"
         "  --page-size    the sizes the PHB offers: %s\n"
@@ -282,9 +314,11 @@ bool demo_options_parse(DemoOptions *opt, int argc, char **argv,
         "SIZE is a number with an optional K, M, G, T, P or E (powers of "
         "1024).\n\n"
         "Prints a report of windows, mappings, replay time, table storage "
-        "and\nthe container's state, and writes the display's frame. Exit "
-        "status 0\nwhen the container, the tables and the display all "
-        "agree, 2 when\nthe command line is refused.\n",
+        "and\nthe container's state, and writes the display's frame. Then "
+        "measures replay\ntime and table storage by window size, SwiftTCE "
+        "against a flat table,\nand plots them (--plot). Exit status 0 when "
+        "the container, the tables\nand the display all agree, 2 when the "
+        "command line is refused.\n",
         l.pages->str, DDW_MAX_TCE_SHIFT, l.windows->str, l.fb->str,
         GUEST_BUF_PAGES, l.ram->str);
     {
@@ -302,6 +336,8 @@ bool demo_options_parse(DemoOptions *opt, int argc, char **argv,
               "SIZE" },
             { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt->output,
               output_help, "FILE" },
+            { "plot", 0, 0, G_OPTION_ARG_FILENAME, &opt->plot, plot_help,
+              "FILE" },
             /* Every field: clang's -Wmissing-field-initializers wants them. */
             { NULL, 0, 0, 0, NULL, NULL, NULL }
         };
@@ -325,7 +361,7 @@ bool demo_options_parse(DemoOptions *opt, int argc, char **argv,
         opt->output = opt->output ?: g_steal_pointer(&default_output);
         ok = check_page(opt, &l, errp) && check_mappings(opt, errp) &&
              check_window(opt, errp) && check_ram(opt, errp) &&
-             check_output(opt, errp);
+             check_pictures(opt, errp);
     }
     page_limits_cleanup(&l);
     return ok;
@@ -337,4 +373,5 @@ void demo_options_cleanup(DemoOptions *opt)
     g_free(opt->page_arg);
     g_free(opt->ram_arg);
     g_free(opt->output);
+    g_free(opt->plot);
 }

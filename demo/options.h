@@ -23,6 +23,8 @@ typedef struct DemoOptions {
     int mappings;
     char *output;                       /* the frame */
     const ImageFormat *output_format;
+    char *plot;                         /* the sweep's; NULL: none */
+    const ImageFormat *plot_format;
 } DemoOptions;
 
 /*
