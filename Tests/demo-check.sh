@@ -53,9 +53,10 @@ grep -q '^frame: *build/demo/frame.png ([0-9]*x[0-9]* PNG)$' "$log"
 tap $? "the report names frame.png as a PNG"
 head -c 8 "$root/build/demo/replay-vs-window.png" 2>/dev/null |
     od -An -c | grep -q 'P   N   G' &&
+    tail -c 8 "$root/build/demo/replay-vs-window.png" | grep -q IEND &&
     grep -q '^plot: *build/demo/replay-vs-window.png ([0-9]*x[0-9]* PNG)$' \
         "$log"
-tap $? "build/demo/replay-vs-window.png is a PNG, and the report says so"
+tap $? "build/demo/replay-vs-window.png is a whole PNG, and the report says so"
 # One line a window from 2^8 to 2^31 pages of 64 KiB: 16 MiB to 128 TiB,
 # SwiftTCE's replay time and storage, then the flat table's.
 t='[0-9.]* [num]*s'

@@ -82,13 +82,11 @@ static void axis_ticks(const Axis *a, void (*fn)(const Axis *a, double value,
     if (!a->ends) {
         return;
     }
-    /* An end nearer a tick than 0.3 of a step would crowd its label. */
-    t = a->lo - floor(a->lo / a->step) * a->step;
-    if (t >= 0.3 * a->step && a->step - t >= 0.3 * a->step) {
+    /* An end nearer its next tick than 0.3 of a step would crowd it. */
+    if (ceil(a->lo / a->step) * a->step - a->lo >= 0.3 * a->step) {
         fn(a, pow(a->base, a->lo), opaque);
     }
-    t = a->hi - floor(a->hi / a->step) * a->step;
-    if (t >= 0.3 * a->step && a->step - t >= 0.3 * a->step) {
+    if (a->hi - floor(a->hi / a->step) * a->step >= 0.3 * a->step) {
         fn(a, pow(a->base, a->hi), opaque);
     }
 }
@@ -236,22 +234,16 @@ static void legend_entry(pixman_image_t *dst, int line, uint32_t rgb,
 static void plot_legend(pixman_image_t *dst, const ReplaySweep *s)
 {
     const SweepPoint *last = &s->points[s->npoints - 1];
-    const SweepPoint *measured = &s->points[0];
+    const SweepPoint *measured = replay_sweep_flat_measured(s);
     g_autofree char *last_win = draw_bytes_str(1ULL << last->window_shift);
     g_autofree char *ours_t = draw_ns_str(last->ours_ns);
     g_autofree char *ours_b = draw_bytes_str(last->ours_bytes);
     g_autofree char *flat_t = draw_ns_str(last->flat_ns);
     g_autofree char *flat_b = draw_bytes_str(last->flat_bytes);
-    g_autofree char *measured_win = NULL, *measured_t = NULL;
-    unsigned i;
+    g_autofree char *measured_win =
+        draw_bytes_str(1ULL << measured->window_shift);
+    g_autofree char *measured_t = draw_ns_str(measured->flat_ns);
 
-    for (i = 0; i < s->npoints; i++) {
-        if (!s->points[i].flat_extrapolated) {
-            measured = &s->points[i];
-        }
-    }
-    measured_win = draw_bytes_str(1ULL << measured->window_shift);
-    measured_t = draw_ns_str(measured->flat_ns);
     legend_entry(dst, 0, OURS, false, "SwiftTCE, measured: %s and %s at %s",
                  ours_t, ours_b, last_win);
     legend_entry(dst, 1, FLAT, false, "flat table, generic walk (QEMU's "

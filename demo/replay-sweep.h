@@ -41,6 +41,9 @@ typedef struct ReplaySweep {
  */
 bool replay_sweep_run(ReplaySweep *s, uint32_t page_shift, GError **errp);
 
+/* The largest window the flat table was measured at. */
+const SweepPoint *replay_sweep_flat_measured(const ReplaySweep *s);
+
 /* The figures as lines of the demo's report. */
 void replay_sweep_report(const ReplaySweep *s, GString *out);
 
