@@ -7,6 +7,7 @@
 
 #include "guest.h"
 #include "options.h"
+#include "sizes.h"
 
 #define DEFAULT_WINDOW   "128T"
 #define DEFAULT_PAGE     "64K"
@@ -21,52 +22,6 @@
  * entries in a 32-bit count: 2^31 TCEs is the largest window it makes.
  */
 #define DDW_MAX_TCE_SHIFT 31
-
-static const char size_units[] = "KMGTPE";
-
-/* "128T", "64K", "256MiB", "4096": a byte count with binary units. */
-static bool parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    guint64 v;
-    const char *u;
-    int shift = 0;
-
-    if (!s || !g_ascii_isdigit(*s)) {
-        return false;
-    }
-    v = g_ascii_strtoull(s, &end, 10);
-    if (*end) {
-        u = strchr(size_units, g_ascii_toupper(*end));
-        if (!u) {
-            return false;
-        }
-        shift = 10 * (int)(u - size_units + 1);
-        end++;
-        if (*end && g_ascii_strcasecmp(end, "iB") != 0 &&
-            g_ascii_strcasecmp(end, "B") != 0) {
-            return false;
-        }
-    }
-    if (shift && v > (G_MAXUINT64 >> shift)) {
-        return false;
-    }
-    *out = v << shift;
-    return true;
-}
-
-/* A size as the options write it, in its largest exact unit: 8T, 96M. */
-static char *size_arg(uint64_t v)
-{
-    int u = 0;
-
-    while (u < (int)strlen(size_units) && v && (v & 1023) == 0) {
-        v >>= 10;
-        u++;
-    }
-    return u ? g_strdup_printf("%" PRIu64 "%c", v, size_units[u - 1])
-             : g_strdup_printf("%" PRIu64, v);
-}
 
 static const char *plural(uint64_t n)
 {
@@ -87,7 +42,7 @@ static void page_limits_init(PageLimits *l)
 {
     uint64_t mask = machine_page_sizes();
     unsigned n = __builtin_popcountll(mask), i = 0;
-    g_autofree char *min_ram = size_arg(MIN_RAM);
+    g_autofree char *min_ram = size_str_short(MIN_RAM);
     uint32_t shift;
 
     l->pages = g_string_new(NULL);
@@ -102,8 +57,8 @@ static void page_limits_init(PageLimits *l)
         if (!(mask & page)) {
             continue;
         }
-        page_s = size_arg(page);
-        win_s = size_arg(1ULL << (shift + DDW_MAX_TCE_SHIFT));
+        page_s = size_str_short(page);
+        win_s = size_str_short(1ULL << (shift + DDW_MAX_TCE_SHIFT));
         g_string_append_printf(l->pages, "%s%s",
                                i == 0 ? "" : i + 1 < n ? ", " : " or ",
                                page_s);
@@ -111,7 +66,7 @@ static void page_limits_init(PageLimits *l)
         g_string_append_printf(l->fb, "%s%" PRIu64 " of %s", sep,
                                guest_fb_pages(page), page_s);
         if (guest_ram_needed(page) > MIN_RAM) {
-            g_autofree char *ram_s = size_arg(guest_ram_needed(page));
+            g_autofree char *ram_s = size_str_short(guest_ram_needed(page));
 
             g_string_append_printf(l->ram, ", %s with %s pages", ram_s,
                                    page_s);
@@ -147,7 +102,7 @@ static bool refuse(GError **errp, const char *fmt, ...)
 static bool option_size(const char *name, const char *arg, uint64_t *v,
                         GError **errp)
 {
-    if (!parse_size(arg, v)) {
+    if (!size_parse(arg, v)) {
         return refuse(errp, "--%s=%s is not a size: a number below 2^64 with "
                       "an optional K, M, G, T, P or E", name, arg);
     }
@@ -187,7 +142,7 @@ static bool check_window(DemoOptions *opt, GError **errp)
 {
     uint64_t page = 1ULL << opt->page_shift, pages, needed, v;
     g_autofree char *largest =
-        size_arg(1ULL << (opt->page_shift + DDW_MAX_TCE_SHIFT));
+        size_str_short(1ULL << (opt->page_shift + DDW_MAX_TCE_SHIFT));
 
     if (!option_size("window-size", opt->window_arg, &v, errp)) {
         return false;
@@ -225,7 +180,7 @@ static bool check_window(DemoOptions *opt, GError **errp)
 static bool check_ram(DemoOptions *opt, GError **errp)
 {
     uint64_t needed = MAX(MIN_RAM, guest_ram_needed(1ULL << opt->page_shift));
-    g_autofree char *needed_s = size_arg(needed);
+    g_autofree char *needed_s = size_str_short(needed);
 
     if (!option_size("ram", opt->ram_arg, &opt->ram_size, errp)) {
         return false;

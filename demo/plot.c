@@ -7,6 +7,7 @@
 
 #include "draw.h"
 #include "plot.h"
+#include "sizes.h"
 
 #define PLOT_W      960
 #define PLOT_H      560
@@ -51,16 +52,7 @@ static double axis_pixel(const Axis *a, double value)
 /* A byte count in the options' units: 16M, 1G, 128T. */
 static char *bytes_label(double value)
 {
-    static const char units[] = " KMGTPE";
-    uint64_t v = (uint64_t)value;
-    int u = 0;
-
-    while (v >= 1024 && (v & 1023) == 0 && units[u + 1]) {
-        v >>= 10;
-        u++;
-    }
-    return u ? g_strdup_printf("%" G_GUINT64_FORMAT "%c", v, units[u])
-             : g_strdup_printf("%" G_GUINT64_FORMAT, v);
+    return size_str_short((uint64_t)value);
 }
 
 static char *ns_label(double value)
