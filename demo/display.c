@@ -2,14 +2,20 @@
  * pseries-demo: a DMA display device.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "display.h"
+#include "draw.h"
 
-#define MARGIN   24
-#define BEZEL    6
-#define STRIP_H  56
-#define CELL     8
+#define MARGIN      24
+#define BEZEL       6
+#define STRIP_H     56
+#define CELL        8
+#define CELL_ROWS   3       /* of status cells; more buffers are not shown */
+#define SWATCH_W    28
+#define LEGEND_LINE (DRAW_TEXT_HEIGHT + 6)
+#define LEGEND_LINES 5      /* bands, three kinds of cell, storage */
 
 void display_init(DmaDisplay *d, PseriesMachine *m, uint64_t fb_bus,
                   uint32_t width, uint32_t height)
@@ -82,29 +88,98 @@ bool display_scanout(DmaDisplay *d)
                             (size_t)d->stride * d->height);
 }
 
-static pixman_color_t rgb(uint16_t r, uint16_t g, uint16_t b)
+/* The status strip's cells: their colour, and what the legend says. */
+static const struct {
+    uint32_t rgb;
+    const char *meaning;
+} cell_kinds[] = {
+    [STATUS_MAPPED_OK] = {
+        0x40d060, "Buffer mapped, mirrored by the container"
+    },
+    [STATUS_UNMAPPED_OK] = {
+        0x606068, "Buffer unmapped, gone from the mirror"
+    },
+    [STATUS_MISMATCH] = {
+        0xe03030, "Buffer where table and mirror differ"
+    },
+};
+#define STORAGE_COLOUR 0x50a0f0
+#define TEXT_COLOUR    0xe8e8f0
+
+static void legend_line(pixman_image_t *dst, int y, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
+/* A legend line's text, right of its swatch at (MARGIN, y). */
+static void legend_line(pixman_image_t *dst, int y, const char *fmt, ...)
 {
-    return (pixman_color_t) { r * 0x101, g * 0x101, b * 0x101, 0xffff };
+    va_list ap;
+    g_autofree char *text = NULL;
+
+    va_start(ap, fmt);
+    text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    draw_text(dst, TEXT_COLOUR, MARGIN + SWATCH_W + 12, y, text);
 }
 
-static void fill(pixman_image_t *img, pixman_color_t color, int x, int y,
-                 int w, int h)
+/*
+ * What the picture shows, one line each with its swatch: the frame's
+ * bands, the three kinds of status cell, and the storage bar.
+ */
+static void display_legend(pixman_image_t *dst, int y,
+                           const DisplayStatus *status, unsigned shown)
 {
-    pixman_rectangle16_t rect = { x, y, w, h };
+    g_autofree char *page = draw_bytes_str(status->page_size);
+    g_autofree char *storage = draw_bytes_str(status->storage_bytes);
+    g_autofree char *flat = draw_bytes_str(status->flat_bytes);
+    unsigned count[G_N_ELEMENTS(cell_kinds)] = { 0 };
+    unsigned i;
 
-    pixman_image_fill_rectangles(PIXMAN_OP_SRC, img, &color, 1, &rect);
+    for (i = 0; i < status->ncells; i++) {
+        count[status->cells[i]]++;
+    }
+    /* The guest darkens every other page: 0.78 of the light band. */
+    draw_fill(dst, 0xd8d8d8, MARGIN, y, SWATCH_W, DRAW_TEXT_HEIGHT / 2);
+    draw_fill(dst, 0xa8a8a8, MARGIN, y + DRAW_TEXT_HEIGHT / 2, SWATCH_W,
+              DRAW_TEXT_HEIGHT / 2);
+    legend_line(dst, y, "Bands: IOMMU pages of %s, a translate each", page);
+    y += LEGEND_LINE;
+    if (shown < status->ncells) {
+        legend_line(dst, y, "Squares: the first %u of %u DMA buffers", shown,
+                    status->ncells);
+        y += LEGEND_LINE;
+    }
+    for (i = 0; i < G_N_ELEMENTS(cell_kinds); i++) {
+        draw_fill(dst, cell_kinds[i].rgb, MARGIN + 8, y + 1, 12, 12);
+        legend_line(dst, y, "%s: %u", cell_kinds[i].meaning, count[i]);
+        y += LEGEND_LINE;
+    }
+    draw_fill(dst, STORAGE_COLOUR, MARGIN, y + 2, SWATCH_W, 10);
+    legend_line(dst, y, "Bar: storage %s, flat table %s (log)", storage,
+                flat);
+}
+
+/*
+ * The rows display_legend draws, one more when some cells are not shown,
+ * and a margin below.
+ */
+static int legend_height(unsigned ncells, unsigned shown)
+{
+    return (LEGEND_LINES + (shown < ncells)) * LEGEND_LINE + MARGIN / 2;
 }
 
 pixman_image_t *display_compose(DmaDisplay *d, const DisplayStatus *status)
 {
+    int per_row = MAX(1, (int)d->width / CELL);
+    unsigned shown = MIN(status->ncells, (unsigned)per_row * CELL_ROWS);
     int w = d->width + 2 * MARGIN;
-    int h = d->height + 2 * MARGIN + STRIP_H;
+    int h = d->height + 2 * MARGIN + STRIP_H +
+            legend_height(status->ncells, shown);
     pixman_image_t *dst = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h,
                                                    NULL, 0);
     pixman_image_t *fb, *grad;
     pixman_gradient_stop_t stops[2] = {
-        { pixman_int_to_fixed(0), rgb(0x10, 0x14, 0x30) },
-        { pixman_int_to_fixed(1), rgb(0x38, 0x0c, 0x40) },
+        { pixman_int_to_fixed(0), draw_rgb(0x101430) },
+        { pixman_int_to_fixed(1), draw_rgb(0x380c40) },
     };
     pixman_point_fixed_t p1 = { 0, 0 };
     pixman_point_fixed_t p2 = {
@@ -113,7 +188,8 @@ pixman_image_t *display_compose(DmaDisplay *d, const DisplayStatus *status)
     pixman_color_t shadow = { 0, 0, 0, 0x8000 };
     pixman_image_t *shade = pixman_image_create_solid_fill(&shadow);
     int strip_y = MARGIN + d->height + MARGIN / 2;
-    int per_row, bar_w;
+    int bar_y = strip_y + CELL_ROWS * CELL + 6;
+    int bar_w;
     unsigned i;
 
     /* Background: a diagonal gradient. */
@@ -127,8 +203,8 @@ pixman_image_t *display_compose(DmaDisplay *d, const DisplayStatus *status)
                              MARGIN - BEZEL + 5, MARGIN - BEZEL + 5,
                              d->width + 2 * BEZEL, d->height + 2 * BEZEL);
     pixman_image_unref(shade);
-    fill(dst, rgb(0x20, 0x20, 0x24), MARGIN - BEZEL, MARGIN - BEZEL,
-         d->width + 2 * BEZEL, d->height + 2 * BEZEL);
+    draw_fill(dst, 0x202024, MARGIN - BEZEL, MARGIN - BEZEL,
+              d->width + 2 * BEZEL, d->height + 2 * BEZEL);
     fb = pixman_image_create_bits(PIXMAN_x8r8g8b8, d->width, d->height,
                                   d->scanout, d->stride);
     pixman_image_composite32(PIXMAN_OP_SRC, fb, NULL, dst, 0, 0, 0, 0,
@@ -136,30 +212,23 @@ pixman_image_t *display_compose(DmaDisplay *d, const DisplayStatus *status)
     pixman_image_unref(fb);
 
     /*
-     * Status strip: one cell per DMA buffer (green: mapped and mirrored,
-     * grey: unmapped and gone from the mirror, red: disagreement), then a
-     * bar of the table's storage against a flat table, on a log scale.
+     * Status strip: one cell per DMA buffer, then a bar of the table's
+     * storage against a flat table, on a log scale.
      */
-    per_row = MAX(1, (int)d->width / CELL);
-    for (i = 0; i < status->ncells && i / per_row < 3; i++) {
-        static const uint8_t colours[][3] = {
-            [STATUS_MAPPED_OK] = { 0x40, 0xd0, 0x60 },
-            [STATUS_UNMAPPED_OK] = { 0x60, 0x60, 0x68 },
-            [STATUS_MISMATCH] = { 0xe0, 0x30, 0x30 },
-        };
-        const uint8_t *c = colours[status->cells[i]];
-
-        fill(dst, rgb(c[0], c[1], c[2]), MARGIN + (i % per_row) * CELL,
-             strip_y + (i / per_row) * CELL, CELL - 2, CELL - 2);
+    for (i = 0; i < shown; i++) {
+        draw_fill(dst, cell_kinds[status->cells[i]].rgb,
+                  MARGIN + (i % per_row) * CELL,
+                  strip_y + (i / per_row) * CELL, CELL - 2, CELL - 2);
     }
-    fill(dst, rgb(0x30, 0x30, 0x38), MARGIN, strip_y + 3 * CELL + 6,
-         d->width, 10);
+    draw_fill(dst, 0x303038, MARGIN, bar_y, d->width, 10);
     bar_w = 0;
-    if (status->storage_fraction > 0) {
+    if (status->storage_bytes > 0) {
         /* 1 byte of 2^40 is the left end; the flat table is the right. */
-        double l = 1.0 + log2(status->storage_fraction) / 40.0;
+        double l = 1.0 + log2((double)status->storage_bytes /
+                              (double)status->flat_bytes) / 40.0;
         bar_w = (int)(CLAMP(l, 0.005, 1.0) * d->width);
     }
-    fill(dst, rgb(0x50, 0xa0, 0xf0), MARGIN, strip_y + 3 * CELL + 6, bar_w, 10);
+    draw_fill(dst, STORAGE_COLOUR, MARGIN, bar_y, bar_w, 10);
+    display_legend(dst, bar_y + 10 + MARGIN, status, shown);
     return dst;
 }

@@ -24,12 +24,28 @@ static uint32_t ddw_page_bit(uint32_t shift)
     return 0;
 }
 
+/* Below: "firmware"; the TCE list page comes first above it. */
+#define GUEST_LOW_MEMORY (1 << 20)
+
+uint64_t guest_fb_pages(uint64_t page_size)
+{
+    return (GUEST_FB_BYTES + page_size - 1) / page_size;
+}
+
+uint64_t guest_ram_needed(uint64_t page_size)
+{
+    uint64_t first = GUEST_LOW_MEMORY + SPAPR_TCE_PAGE_SIZE;
+
+    first = (first + page_size - 1) & ~(page_size - 1);
+    return first + (guest_fb_pages(page_size) + GUEST_BUF_PAGES) * page_size;
+}
+
 void guest_init(GuestDriver *g, PseriesMachine *m)
 {
     *g = (GuestDriver) {
         .m = m,
         .config_addr = 0x1 << 16 | 0x10 << 8,   /* bus 1, device 2 */
-        .alloc_next = 1 << 20,                  /* below: "firmware" */
+        .alloc_next = GUEST_LOW_MEMORY,
     };
     g->tce_list = guest_alloc(g, SPAPR_TCE_PAGE_SIZE, SPAPR_TCE_PAGE_SIZE,
                               NULL);

@@ -8,6 +8,21 @@
 
 #include "machine.h"
 
+/* What the script maps: a framebuffer, then DMA buffers out of a pool. */
+#define GUEST_FB_WIDTH   640
+#define GUEST_FB_HEIGHT  400
+#define GUEST_FB_BYTES   ((uint64_t)GUEST_FB_WIDTH * GUEST_FB_HEIGHT * 4)
+#define GUEST_POOL_PAGES 64     /* guest pages the DMA buffers share */
+#define GUEST_BUF_PAGES  4      /* the largest buffer */
+
+/* The framebuffer's size in IOMMU pages of page_size. */
+uint64_t guest_fb_pages(uint64_t page_size);
+/*
+ * The guest RAM the script needs with IOMMU pages of page_size: its own
+ * low memory, the framebuffer and a pool for one buffer, each page-aligned.
+ */
+uint64_t guest_ram_needed(uint64_t page_size);
+
 typedef struct GuestDriver {
     PseriesMachine *m;
     uint32_t config_addr;   /* the device's PCI config address */

@@ -1,8 +1,9 @@
 /*
- * pseries-demo: a minimal PNG writer (IHDR, one IDAT, IEND; 8-bit RGB,
- * filter 0 on every row), zlib doing the deflate and the CRCs.
+ * pseries-demo: picture files. A minimal PNG writer (IHDR, one IDAT, IEND;
+ * 8-bit RGB, filter 0 on every row), zlib doing the deflate and the CRCs,
+ * and binary PPM; the file name's extension picks one.
  */
-#include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 #ifdef HAVE_ZLIB
@@ -10,15 +11,6 @@
 #endif
 
 #include "image-file.h"
-
-bool image_file_png_supported(void)
-{
-#ifdef HAVE_ZLIB
-    return true;
-#else
-    return false;
-#endif
-}
 
 /* Rows of RGB bytes, each led by a filter byte when png is true. */
 static uint8_t *image_rgb_rows(pixman_image_t *img, bool png, size_t *len)
@@ -106,29 +98,53 @@ static bool image_write_ppm(pixman_image_t *img, const char *path,
     return g_file_set_contents(path, (const char *)out->data, out->len, errp);
 }
 
-char *image_file_write(pixman_image_t *img, const char *path, GError **errp)
+/* Preferred first. */
+static const ImageFormat image_formats[] = {
+#ifdef HAVE_ZLIB
+    { ".png", "PNG", image_write_png },
+#endif
+    { ".ppm", "PPM", image_write_ppm },
+};
+
+const ImageFormat *image_format_for(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    size_t i;
+
+    for (i = 0; dot && i < G_N_ELEMENTS(image_formats); i++) {
+        if (g_ascii_strcasecmp(dot, image_formats[i].extension) == 0) {
+            return &image_formats[i];
+        }
+    }
+    return NULL;
+}
+
+const ImageFormat *image_format_default(void)
+{
+    return &image_formats[0];
+}
+
+char *image_format_list(void)
+{
+    GString *s = g_string_new(NULL);
+    size_t i, n = G_N_ELEMENTS(image_formats);
+
+    for (i = 0; i < n; i++) {
+        g_string_append_printf(s, "%s%s", i == 0 ? "" : i + 1 < n ? ", "
+                               : " or ", image_formats[i].extension);
+    }
+    return g_string_free(s, FALSE);
+}
+
+bool image_file_write(pixman_image_t *img, const char *path,
+                      const ImageFormat *format, GError **errp)
 {
     g_autofree char *dir = g_path_get_dirname(path);
-    char *target;
 
     if (g_mkdir_with_parents(dir, 0755) < 0) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                    "cannot create %s", dir);
-        return NULL;
+        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot create %s: %s", dir, g_strerror(errno));
+        return false;
     }
-#ifdef HAVE_ZLIB
-    if (!g_str_has_suffix(path, ".ppm")) {
-        return image_write_png(img, path, errp) ? g_strdup(path) : NULL;
-    }
-#endif
-    if (g_str_has_suffix(path, ".png")) {
-        target = g_strdup_printf("%.*s.ppm", (int)strlen(path) - 4, path);
-    } else {
-        target = g_strdup(path);
-    }
-    if (!image_write_ppm(img, target, errp)) {
-        g_free(target);
-        return NULL;
-    }
-    return target;
+    return format->write(img, path, errp);
 }

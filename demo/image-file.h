@@ -1,5 +1,6 @@
 /*
- * pseries-demo: writes an x8r8g8b8 image as PNG (with zlib) or PPM.
+ * pseries-demo: writes an x8r8g8b8 image as PNG (with zlib) or PPM, the
+ * format a file name's extension names.
  */
 #ifndef PSERIES_DEMO_IMAGE_FILE_H
 #define PSERIES_DEMO_IMAGE_FILE_H
@@ -9,13 +10,21 @@
 #include <glib.h>
 #include <pixman.h>
 
-/* True when PNG output is built in (zlib was found). */
-bool image_file_png_supported(void);
+typedef struct ImageFormat {
+    const char *extension;      /* ".png" */
+    const char *name;           /* "PNG" */
+    bool (*write)(pixman_image_t *img, const char *path, GError **errp);
+} ImageFormat;
 
-/*
- * Writes img to path; a path ending in .png needs PNG support, else it is
- * written as .ppm next to it. Returns the path written (g_free it).
- */
-char *image_file_write(pixman_image_t *img, const char *path, GError **errp);
+/* The format path's extension names (in any case); NULL if none is built in. */
+const ImageFormat *image_format_for(const char *path);
+/* What a picture is written as when the user names none: PNG if built in. */
+const ImageFormat *image_format_default(void);
+/* The extensions built in, for messages: ".png or .ppm" (g_free it). */
+char *image_format_list(void);
+
+/* Writes img to path as format, creating the directory it needs. */
+bool image_file_write(pixman_image_t *img, const char *path,
+                      const ImageFormat *format, GError **errp);
 
 #endif /* PSERIES_DEMO_IMAGE_FILE_H */

@@ -17,6 +17,20 @@ static bool machine_read_ram(void *opaque, hwaddr addr, void *buf, size_t len)
     return true;
 }
 
+/* One spapr-pci-host-bridge with QEMU's defaults: DDW on, 2 windows. */
+static void machine_phb_config(SpaprPhbConfig *cfg)
+{
+    spapr_phb_config_default(cfg, 0);
+}
+
+uint64_t machine_page_sizes(void)
+{
+    SpaprPhbConfig cfg;
+
+    machine_phb_config(&cfg);
+    return cfg.pgsz;
+}
+
 PseriesMachine *machine_new(uint64_t ram_size, GError **errp)
 {
     PseriesMachine *m;
@@ -37,8 +51,7 @@ PseriesMachine *machine_new(uint64_t ram_size, GError **errp)
     m->mem.opaque = m;
     m->mem.read = machine_read_ram;
 
-    /* One spapr-pci-host-bridge with QEMU's defaults: DDW on, 2 windows. */
-    spapr_phb_config_default(&cfg, 0);
+    machine_phb_config(&cfg);
     m->phb = spapr_phb_new(&cfg, &err);
     if (!m->phb) {
         g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_FAILED, "PHB: %s",

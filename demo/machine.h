@@ -20,6 +20,9 @@ typedef struct PseriesMachine {
     unsigned rtas_calls;
 } PseriesMachine;
 
+/* The DMA page sizes the machine's PHB offers: bit n set for 2^n bytes. */
+uint64_t machine_page_sizes(void);
+
 PseriesMachine *machine_new(uint64_t ram_size, GError **errp);
 void machine_free(PseriesMachine *m);
 

@@ -5,8 +5,10 @@
  * window through RTAS, maps a framebuffer and DMA buffers into it with
  * H_PUT_TCE_INDIRECT; a VFIO-like container hotplugs, replays the window
  * and mirrors every later mapping; a display device scans the framebuffer
- * out through translate and pixman composes the picture. The report at the
- * end is measured, and the exit status says whether every check held.
+ * out through translate and pixman composes the picture. Then replay time
+ * and table storage are measured by window size, SwiftTCE against a flat
+ * table, and plotted. The report is measured, and the exit status says
+ * whether every check held.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -18,66 +20,9 @@
 #include "guest.h"
 #include "image-file.h"
 #include "machine.h"
-
-#define FB_WIDTH    640
-#define FB_HEIGHT   400
-#define POOL_PAGES  64      /* guest pages the DMA buffers share */
-#define BUF_PAGES   4       /* the largest buffer */
-
-typedef struct DemoOptions {
-    char *window_size;
-    char *page_size;
-    char *ram_size;
-    char *output;
-    int mappings;
-} DemoOptions;
-
-/* "128T", "64K", "256MiB", "4096": a byte count with binary units. */
-static bool parse_size(const char *s, uint64_t *out)
-{
-    static const char units[] = "KMGTPE";
-    char *end;
-    guint64 v;
-    const char *u;
-    int shift = 0;
-
-    if (!s || !g_ascii_isdigit(*s)) {
-        return false;
-    }
-    v = g_ascii_strtoull(s, &end, 10);
-    if (*end) {
-        u = strchr(units, g_ascii_toupper(*end));
-        if (!u) {
-            return false;
-        }
-        shift = 10 * (int)(u - units + 1);
-        end++;
-        if (*end && g_ascii_strcasecmp(end, "iB") != 0 &&
-            g_ascii_strcasecmp(end, "B") != 0) {
-            return false;
-        }
-    }
-    if (shift && v > (G_MAXUINT64 >> shift)) {
-        return false;
-    }
-    *out = v << shift;
-    return true;
-}
-
-static bool parse_pow2(const char *what, const char *s, uint32_t *shift,
-                       GError **errp)
-{
-    uint64_t v;
-
-    if (!parse_size(s, &v) || v == 0 || (v & (v - 1)) != 0) {
-        g_set_error(errp, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                    "%s \"%s\" is not a power of two (e.g. 64K, 128T)",
-                    what, s);
-        return false;
-    }
-    *shift = __builtin_ctzll(v);
-    return true;
-}
+#include "options.h"
+#include "plot.h"
+#include "replay-sweep.h"
 
 static char *size_str(uint64_t v)
 {
@@ -122,26 +67,38 @@ static const char *yes_no(bool b)
     return b ? "yes" : "NO";
 }
 
+/*
+ * The second picture: replay time and storage by window size, measured
+ * now with the demo's page size, reported and plotted to opt->plot.
+ */
+static bool demo_plot(const DemoOptions *opt, GString *rep)
+{
+    g_autoptr(GError) err = NULL;
+    ReplaySweep sweep;
+    pixman_image_t *img;
+    bool written;
+
+    if (!replay_sweep_run(&sweep, opt->page_shift, &err)) {
+        say(rep, "sweep:     FAILED: %s\n", err->message);
+        return false;
+    }
+    replay_sweep_report(&sweep, rep);
+    img = plot_replay_sweep(&sweep);
+    written = image_file_write(img, opt->plot, opt->plot_format, &err);
+    if (written) {
+        say(rep, "plot:      %s (%dx%d %s)\n", opt->plot,
+            pixman_image_get_width(img), pixman_image_get_height(img),
+            opt->plot_format->name);
+    } else {
+        say(rep, "plot:      NOT written: %s\n", err->message);
+    }
+    pixman_image_unref(img);
+    return written;
+}
+
 int main(int argc, char **argv)
 {
-    DemoOptions opt = { .mappings = 64 };
-    GOptionEntry entries[] = {
-        { "window-size", 'w', 0, G_OPTION_ARG_STRING, &opt.window_size,
-          "Size of the 64-bit DMA window the guest creates (default 128T)",
-          "SIZE" },
-        { "page-size", 'p', 0, G_OPTION_ARG_STRING, &opt.page_size,
-          "IOMMU page size of that window: 4K, 64K, 2M or 16M (default 64K)",
-          "SIZE" },
-        { "mappings", 'n', 0, G_OPTION_ARG_INT, &opt.mappings,
-          "DMA buffers the guest maps, 1 to 4 pages each (default 64)", "N" },
-        { "ram", 'r', 0, G_OPTION_ARG_STRING, &opt.ram_size,
-          "Guest RAM (default 256M)", "SIZE" },
-        { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output,
-          "Picture to write: .png, or .ppm (default frame.png)", "FILE" },
-        { NULL }
-    };
-    g_autoptr(GOptionContext) ctx =
-        g_option_context_new("- a pseries-like machine on SwiftTCE");
+    DemoOptions opt;
     g_autoptr(GError) err = NULL;
     g_autoptr(GError) img_err = NULL;
     uint32_t window_shift, page_shift;
@@ -156,44 +113,31 @@ int main(int argc, char **argv)
     SpaprTceTable *ddw;
     pixman_image_t *img;
     g_autofree StatusCell *cells = NULL;
-    g_autofree char *written = NULL;
+    bool written;
     g_autofree char *fb_sum = NULL, *scan_sum = NULL;
     unsigned unmapped_bufs = 0, hotplug_tces, mismatched_cells = 0, n;
     size_t storage;
-    bool state_ok, frame_ok, cells_ok, reset_ok;
+    bool state_ok, frame_ok, cells_ok, reset_ok, plotted;
     unsigned detached, attached, ddw_n;
     GString *rep;
     int i;
 
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    g_option_context_set_description(ctx,
-        "Prints a report of windows, mappings, replay time, table storage and\n"
-        "the container's state, and writes the display's frame. Exit status 0\n"
-        "when the container, the tables and the display all agree.\n");
-    if (!g_option_context_parse(ctx, &argc, &argv, &err) ||
-        !parse_pow2("window size", opt.window_size ? opt.window_size : "128T",
-                    &window_shift, &err) ||
-        !parse_pow2("page size", opt.page_size ? opt.page_size : "64K",
-                    &page_shift, &err)) {
-        g_printerr("pseries-demo: %s (see --help)\n", err->message);
+    if (!demo_options_parse(&opt, argc, argv, &err)) {
+        g_printerr("pseries-demo: %s\n", err->message);
         return 2;
     }
-    if (!parse_size(opt.ram_size ? opt.ram_size : "256M", &ram_size) ||
-        ram_size < (16 << 20)) {
-        g_printerr("pseries-demo: guest RAM must be at least 16M\n");
-        return 2;
-    }
-    if (opt.mappings < 1 || opt.mappings > 1000000) {
-        g_printerr("pseries-demo: --mappings must be 1 to 1000000\n");
-        return 2;
-    }
-    if (!opt.output) {
-        opt.output = g_strdup("frame.png");
-    }
+    window_shift = opt.window_shift;
+    page_shift = opt.page_shift;
+    ram_size = opt.ram_size;
     page_size = 1ULL << page_shift;
 
     /* ---- The machine ---------------------------------------------------- */
     m = machine_new(ram_size, &err);
+    if (!m && g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOMEM)) {
+        g_printerr("pseries-demo: --ram=%s cannot be allocated on this host\n",
+                   opt.ram_arg);
+        return 2;
+    }
     if (!m) {
         g_printerr("pseries-demo: %s\n", err->message);
         return 1;
@@ -209,13 +153,14 @@ int main(int argc, char **argv)
     ddw = spapr_tce_find_by_liobn(g.liobn);
 
     /* ---- Its framebuffer, drawn in guest RAM, mapped for the device ----- */
-    fb_bytes = (uint64_t)FB_WIDTH * FB_HEIGHT * 4;
-    fb_pages = (fb_bytes + page_size - 1) >> page_shift;
+    fb_bytes = GUEST_FB_BYTES;
+    fb_pages = guest_fb_pages(page_size);
     fb_gpa = guest_alloc(&g, fb_pages << page_shift, page_size, &err);
     pool_pages = 0;
     if (fb_gpa) {
-        pool_pages = MIN(POOL_PAGES, (ram_size - g.alloc_next) >> page_shift) &
-                     ~(uint64_t)(BUF_PAGES - 1);
+        pool_pages = MIN(GUEST_POOL_PAGES,
+                         (ram_size - g.alloc_next) >> page_shift) &
+                     ~(uint64_t)(GUEST_BUF_PAGES - 1);
     }
     pool_gpa = pool_pages ? guest_alloc(&g, pool_pages << page_shift, page_size,
                                         &err) : 0;
@@ -225,8 +170,8 @@ int main(int argc, char **argv)
         machine_free(m);
         return 1;
     }
-    guest_draw_framebuffer(machine_ram_ptr(m, fb_gpa, fb_bytes), FB_WIDTH,
-                           FB_HEIGHT, page_size);
+    guest_draw_framebuffer(machine_ram_ptr(m, fb_gpa, fb_bytes), GUEST_FB_WIDTH,
+                           GUEST_FB_HEIGHT, page_size);
     if (!guest_map(&g, 0, fb_gpa, fb_pages, TCE_PCI_READ, &err)) {
         g_printerr("pseries-demo: guest: %s\n", err->message);
         machine_free(m);
@@ -238,20 +183,14 @@ int main(int argc, char **argv)
      * Buffer i has 1 + i % 4 pages at window page fb_pages + i * slot; the
      * first half is mapped before the container arrives, the rest after.
      */
+    /* At least GUEST_BUF_PAGES each: the options checked the window. */
     usable = g.nb_pages - fb_pages;
     slot = usable / (uint64_t)opt.mappings;
-    if (g.nb_pages <= fb_pages || slot < BUF_PAGES) {
-        g_printerr("pseries-demo: a window of %" PRIu64 " pages is too small "
-                   "for the framebuffer and %d buffers\n", g.nb_pages,
-                   opt.mappings);
-        machine_free(m);
-        return 1;
-    }
     c = container_new(m);
     hotplug_tces = 0;
     for (i = 0; i < opt.mappings; i++) {
-        uint64_t pages = 1 + i % BUF_PAGES;
-        uint64_t pool_index = ((uint64_t)i * BUF_PAGES) % pool_pages;
+        uint64_t pages = 1 + i % GUEST_BUF_PAGES;
+        uint64_t pool_index = ((uint64_t)i * GUEST_BUF_PAGES) % pool_pages;
         hwaddr gpa = pool_gpa + (pool_index << page_shift);
         uint64_t perm = i % 2 ? TCE_PCI_READ : TCE_PCI_READ | TCE_PCI_WRITE;
 
@@ -278,7 +217,7 @@ int main(int argc, char **argv)
     }
     /* The guest's driver frees every third buffer. */
     for (i = 2; i < opt.mappings; i += 3) {
-        uint64_t pages = 1 + i % BUF_PAGES;
+        uint64_t pages = 1 + i % GUEST_BUF_PAGES;
 
         if (!guest_unmap(&g, fb_pages + i * slot, pages, &err)) {
             g_printerr("pseries-demo: guest: %s\n", err->message);
@@ -290,7 +229,7 @@ int main(int argc, char **argv)
     live_tces = fb_pages + buf_pages_total - unmapped_pages;
 
     /* ---- The display scans the framebuffer out through translate -------- */
-    display_init(&d, m, guest_bus_addr(&g, 0), FB_WIDTH, FB_HEIGHT);
+    display_init(&d, m, guest_bus_addr(&g, 0), GUEST_FB_WIDTH, GUEST_FB_HEIGHT);
     frame_ok = display_scanout(&d);
     fb_sum = checksum(machine_ram_ptr(m, fb_gpa, fb_bytes), fb_bytes);
     scan_sum = checksum(d.scanout, fb_bytes);
@@ -323,12 +262,14 @@ int main(int argc, char **argv)
         DisplayStatus status = {
             .cells = cells,
             .ncells = opt.mappings,
-            .storage_fraction = (double)storage / (double)flat_bytes,
+            .page_size = page_size,
+            .storage_bytes = storage,
+            .flat_bytes = flat_bytes,
         };
 
         img = display_compose(&d, &status);
     }
-    written = image_file_write(img, opt.output, &img_err);
+    written = image_file_write(img, opt.output, opt.output_format, &img_err);
 
     /* ---- The report, as of now ------------------------------------------ */
     rep = g_string_new(NULL);
@@ -369,7 +310,7 @@ int main(int argc, char **argv)
         }
         say(rep, "mappings:  framebuffer %dx%d = %" PRIu64
             " TCEs, %d buffers = %" PRIu64 " TCEs (one every "
-            "%s),\n", FB_WIDTH, FB_HEIGHT, fb_pages,
+            "%s),\n", GUEST_FB_WIDTH, GUEST_FB_HEIGHT, fb_pages,
             opt.mappings, buf_pages_total, slot_s);
         say(rep, "           %u TCEs in %u H_PUT_TCE_INDIRECT; "
             "%u buffers (%" PRIu64 " TCEs) unmapped by "
@@ -401,7 +342,7 @@ int main(int argc, char **argv)
             opt.mappings);
         say(rep, "display:   %dx%d scanned out through "
             "translate (%u translations, %u faults) == guest "
-            "framebuffer: %s\n", FB_WIDTH, FB_HEIGHT,
+            "framebuffer: %s\n", GUEST_FB_WIDTH, GUEST_FB_HEIGHT,
             d.translations, d.faults, yes_no(frame_ok));
     }
 
@@ -447,24 +388,22 @@ int main(int argc, char **argv)
         "failed) and %u RTAS calls\n", m->hcalls,
         m->hcalls_failed, m->rtas_calls);
     if (written) {
-        say(rep, "frame:     %s (%dx%d %s)\n", written,
-            pixman_image_get_width(img),
-            pixman_image_get_height(img),
-            g_str_has_suffix(written, ".png") ? "PNG"
-            : "PPM");
+        say(rep, "frame:     %s (%dx%d %s)\n", opt.output,
+            pixman_image_get_width(img), pixman_image_get_height(img),
+            opt.output_format->name);
     } else {
         say(rep, "frame:     NOT written: %s\n",
             img_err->message);
     }
-    fputs(rep->str, stdout);
-    g_string_free(rep, TRUE);
     pixman_image_unref(img);
     display_cleanup(&d);
     container_free(c);
     machine_free(m);
-    g_free(opt.window_size);
-    g_free(opt.page_size);
-    g_free(opt.ram_size);
-    g_free(opt.output);
-    return state_ok && cells_ok && frame_ok && reset_ok && written ? 0 : 1;
+
+    plotted = !opt.plot || demo_plot(&opt, rep);
+    fputs(rep->str, stdout);
+    g_string_free(rep, TRUE);
+    demo_options_cleanup(&opt);
+    return state_ok && cells_ok && frame_ok && reset_ok && written &&
+           plotted ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 # make demo: the pseries-like example emulator (demo/), built with meson
 # through meson-glue exactly as a C emulator would build against SwiftTCE,
-# then run. It writes build/demo/frame.png and prints its report.
+# then run. It writes build/demo/frame.png and build/demo/replay-vs-window.png
+# and prints its report.
 #   make demo DEMO_ARGS="--window-size=1T --page-size=4K --mappings=1000"
 
 DEMO_BUILD := $(BUILD)/demo-build
