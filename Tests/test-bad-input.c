@@ -72,7 +72,7 @@ static void assert_disabled(SpaprTceTable *t)
     g_assert_cmpuint(spapr_tce_get_nb_table(t), ==, 0);
     g_assert_cmpuint(spapr_tce_get_page_shift(t), ==, 0);
     g_assert_cmphex(spapr_tce_get_bus_offset(t), ==, 0);
-    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu(t)), ==, 0);
+    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu_mr(t)), ==, 0);
     g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, 0);
 }
 
@@ -134,7 +134,7 @@ static TableState watch_written(SpaprTceTable *t, RecNotifier *rec)
 
     rec_init(rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, ~0ULL, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
-                        spapr_tce_get_iommu(t), &rec->n, NULL), ==, 0);
+                        spapr_tce_get_iommu_mr(t), &rec->n, NULL), ==, 0);
     before = write_entries(t);
     rec_clear(rec);
     return before;
@@ -146,7 +146,7 @@ static void assert_untouched_unwatch(SpaprTceTable *t, RecNotifier *rec,
 {
     g_assert_cmpuint(rec->entries->len, ==, 0);
     assert_kept(t, before);
-    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(t), &rec->n);
+    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(t), &rec->n);
     rec_destroy(rec);
 }
 
@@ -228,7 +228,7 @@ static void test_null_enable(void)
 static void test_null_void_calls(void)
 {
     SpaprTceTable *t = new_enabled(LIOBN_A);
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(t);
     IOMMUTLBEvent ev = {
         .type = IOMMU_NOTIFIER_MAP,
         .entry = test_entry(0, 0, 0xfff, IOMMU_RW),
@@ -257,7 +257,7 @@ static void test_null_void_calls(void)
     spapr_tce_table_free(NULL);
     spapr_tce_set_need_vfio(NULL, true);
     spapr_tce_set_skipping_replay(NULL, true);
-    g_assert_null(spapr_tce_get_iommu(NULL));
+    g_assert_null(spapr_tce_get_iommu_mr(NULL));
     g_assert_null(spapr_tce_get_owner(NULL));
     g_assert_cmpuint(spapr_tce_get_liobn(NULL), ==, 0);
     g_assert_cmpuint(spapr_tce_get_page_shift(NULL), ==, 0);
@@ -511,7 +511,7 @@ static void test_notifier_start_after_end_c_iommu(void)
 static void test_notifier_start_after_end_tce(void)
 {
     SpaprTceTable *t = new_enabled(LIOBN_A);
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(t);
     RecNotifier bad;
     Error *err = NULL;
     TableState before;
@@ -536,7 +536,7 @@ static void test_notifier_other_refusals(void)
 {
     CountingIOMMU c;
     SpaprTceTable *t = new_enabled(LIOBN_A);
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(t);
     IOMMUNotifier n, good;
     Error *err = NULL;
     TableState before;
@@ -746,7 +746,7 @@ static void assert_enable_accepted(SpaprTceTable *t, uint32_t page_shift,
     g_assert_cmpuint(spapr_tce_get_page_shift(t), ==, page_shift);
     g_assert_cmphex(spapr_tce_get_bus_offset(t), ==, bus_offset);
     g_assert_cmpuint(spapr_tce_get_nb_table(t), ==, nb_table);
-    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu(t)), ==, size);
+    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu_mr(t)), ==, size);
     /* First and last entries work. */
     g_assert_cmpint(spapr_h_put_tce(liobn, bus_offset, 3), ==, H_SUCCESS);
     g_assert_cmpint(spapr_h_put_tce(liobn, last, 1), ==, H_SUCCESS);

@@ -96,7 +96,7 @@ static void assert_window(SpaprPhb *phb, unsigned n, uint32_t shift,
     g_assert_cmpuint(spapr_tce_get_nb_table(t), ==, nb);
     g_assert_cmpuint(spapr_tce_get_page_shift(t), ==, shift);
     g_assert_cmphex(spapr_tce_get_bus_offset(t), ==, bus);
-    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu(t)), ==,
+    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu_mr(t)), ==,
                     nb << shift);
 }
 
@@ -106,7 +106,7 @@ static void assert_disabled(SpaprPhb *phb, unsigned n)
 
     g_assert_nonnull(t);
     g_assert_cmpuint(spapr_tce_get_nb_table(t), ==, 0);
-    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu(t)), ==, 0);
+    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu_mr(t)), ==, 0);
 }
 
 static uint32_t available(SpaprPhb *phb)
@@ -472,7 +472,7 @@ static void listener(void *opaque, SpaprPhb *phb, SpaprTceTable *t, bool added)
         /* A replay now walks nothing (it would walk 2^31 entries). */
         iommu_notifier_init(&n, seen_replay_notify, IOMMU_NOTIFIER_MAP, 0,
                             HWADDR_MAX, 0);
-        memory_region_iommu_replay(spapr_tce_get_iommu(t), &n);
+        memory_region_iommu_replay(spapr_tce_get_iommu_mr(t), &n);
     } else {
         s->removed++;
         g_assert_cmpuint(spapr_tce_get_nb_table(t), !=, 0);

@@ -218,7 +218,7 @@ static void drive_table(void *lib)
     DECLARE_RESOLVED(new_table, lib, spapr_tce_new_table);
     DECLARE_RESOLVED(enable, lib, spapr_tce_table_enable);
     DECLARE_RESOLVED(table_free, lib, spapr_tce_table_free);
-    DECLARE_RESOLVED(get_iommu, lib, spapr_tce_get_iommu);
+    DECLARE_RESOLVED(get_iommu, lib, spapr_tce_get_iommu_mr);
     DECLARE_RESOLVED(find, lib, spapr_tce_find_by_liobn);
     DECLARE_RESOLVED(storage, lib, spapr_tce_table_storage_bytes);
     DECLARE_RESOLVED(need_vfio, lib, spapr_tce_get_need_vfio);

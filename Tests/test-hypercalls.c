@@ -42,17 +42,17 @@ static void win_init(Win *w, uint32_t liobn, uint32_t shift, uint64_t bus,
     rec_init(&w->map, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
     rec_init(&w->unmap, IOMMU_NOTIFIER_UNMAP, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
-                        spapr_tce_get_iommu(w->t), &w->map.n, &err), ==, 0);
+                        spapr_tce_get_iommu_mr(w->t), &w->map.n, &err), ==, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
-                        spapr_tce_get_iommu(w->t), &w->unmap.n, &err), ==, 0);
+                        spapr_tce_get_iommu_mr(w->t), &w->unmap.n, &err), ==, 0);
     g_assert_null(err);
 }
 
 static void win_destroy(Win *w)
 {
-    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(w->t),
+    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(w->t),
                                             &w->map.n);
-    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(w->t),
+    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(w->t),
                                             &w->unmap.n);
     rec_destroy(&w->map);
     rec_destroy(&w->unmap);

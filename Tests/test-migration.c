@@ -276,7 +276,7 @@ static void test_roundtrip_empty_and_disabled(void)
     g_assert_cmpuint(spapr_tce_get_nb_table(d), ==, 0);
     g_assert_cmpuint(spapr_tce_get_page_shift(d), ==, 0);
     g_assert_cmphex(spapr_tce_get_bus_offset(d), ==, 0);
-    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu(d)), ==, 0);
+    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu_mr(d)), ==, 0);
     g_free(buf);
     spapr_tce_table_free(d);
     spapr_tce_table_free(t);
@@ -349,14 +349,14 @@ static void test_load_sends_no_notifications(void)
     spapr_tce_table_reset(t);
     rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
-                        spapr_tce_get_iommu(t), &rec.n, &err), ==, 0);
+                        spapr_tce_get_iommu_mr(t), &rec.n, &err), ==, 0);
     load_ok(t, buf, len);
     g_assert_cmpuint(rec.entries->len, ==, 0);
     g_assert_cmphex(get(t, 3), ==, (3ULL << 12) | 3);
     /* The notifier is still there: a put after the load is seen. */
     put(t, 1, 0x5001);
     g_assert_cmpuint(rec.entries->len, ==, 1);
-    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(t), &rec.n);
+    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(t), &rec.n);
     rec_destroy(&rec);
     g_free(buf);
     spapr_tce_table_free(t);
@@ -633,7 +633,7 @@ static const Corruption corruptions[] = {
     { "version-0", "version", .off = OFF_VERSION, .width = 4, .value = 0 },
     { "version-2", "version", .off = OFF_VERSION, .width = 4, .value = 2 },
     { "liobn", "LIOBN", .off = OFF_LIOBN, .width = 4, .value = LIOBN_A + 5 },
-    { "flags", "flags", .off = OFF_FLAGS, .width = 4, .value = 2 },
+    { "flags", "flags", .off = OFF_FLAGS, .width = 4, .value = 4 },
     { "page-shift-0", "page_shift", .off = OFF_SHIFT, .width = 4, .value = 0 },
     { "page-shift-64", "page_shift",
       .off = OFF_SHIFT, .width = 4, .value = 64 },
@@ -677,12 +677,12 @@ static void dest_init(Destination *d)
     }
     rec_init(&d->rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
-                        spapr_tce_get_iommu(d->t), &d->rec.n, &err), ==, 0);
+                        spapr_tce_get_iommu_mr(d->t), &d->rec.n, &err), ==, 0);
 }
 
 static void dest_destroy(Destination *d)
 {
-    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(d->t),
+    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(d->t),
                                             &d->rec.n);
     rec_destroy(&d->rec);
     spapr_tce_table_free(d->t);

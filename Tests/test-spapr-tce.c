@@ -39,7 +39,7 @@ static SpaprTceTable *new_enabled_table(uint32_t liobn, uint32_t page_shift,
 
 static IOMMUTLBEntry table_translate(SpaprTceTable *tcet, hwaddr addr)
 {
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(tcet);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
 
     return mr->ops->translate(mr, addr, IOMMU_RO, 0);
 }
@@ -82,9 +82,9 @@ static void test_table_new(void)
     g_assert_false(spapr_tce_get_need_vfio(t1));
     g_assert_false(spapr_tce_get_skipping_replay(t1));
 
-    mr = spapr_tce_get_iommu(t1);
+    mr = spapr_tce_get_iommu_mr(t1);
     g_assert_nonnull(mr);
-    g_assert_true(mr != spapr_tce_get_iommu(t2));
+    g_assert_true(mr != spapr_tce_get_iommu_mr(t2));
     g_assert_true(mr->ops == &spapr_tce_iommu_ops);
     g_assert_cmphex(memory_region_size(mr), ==, 0);
     g_assert_nonnull(memory_region_name(mr));
@@ -186,7 +186,7 @@ static void test_table_enable(void)
     spapr_tce_table_disable(tcet);
     assert_table_state(tcet, &disabled);
     g_assert_cmpint(spapr_tce_table_enable(tcet, 24, 0, 4, &err), ==, 0);
-    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu(tcet)), ==,
+    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu_mr(tcet)), ==,
                     4ULL << 24);
     spapr_tce_table_disable(tcet);
 
@@ -194,24 +194,24 @@ static void test_table_enable(void)
     g_assert_cmpint(spapr_tce_table_enable(tcet, 12, UINT64_MAX - 8191, 2,
                                            &err), ==, 0);
     g_assert_null(err);
-    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu(tcet)), ==, 8192);
+    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu_mr(tcet)), ==, 8192);
     spapr_tce_table_disable(tcet);
     g_assert_cmpint(spapr_tce_table_enable(tcet, 63, 1ULL << 63, 1, &err), ==,
                     0);
     g_assert_null(err);
-    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu(tcet)), ==,
+    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu_mr(tcet)), ==,
                     1ULL << 63);
     spapr_tce_table_disable(tcet);
     g_assert_cmpint(spapr_tce_table_enable(tcet, 62, 0, 3, &err), ==, 0);
     g_assert_null(err);
-    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu(tcet)), ==,
+    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu_mr(tcet)), ==,
                     3ULL << 62);
     spapr_tce_table_disable(tcet);
 
     /* The largest window below 2^64 with 4 KiB pages and 2^32 - 1 pages. */
     g_assert_cmpint(spapr_tce_table_enable(tcet, 12, 0, UINT32_MAX, &err),
                     ==, 0);
-    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu(tcet)), ==,
+    g_assert_cmphex(memory_region_size(spapr_tce_get_iommu_mr(tcet)), ==,
                     (uint64_t)UINT32_MAX << 12);
     spapr_tce_table_free(tcet);
 }
@@ -220,7 +220,7 @@ static void test_min_page_size(void)
 {
     static const uint32_t shifts[] = { 12, 16, 24, 21, 34 };
     SpaprTceTable *tcet = new_table(NULL, 0x3001);
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(tcet);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
     Error *err = NULL;
 
     /* disabled: QEMU answers 1 << 0 */
@@ -249,7 +249,7 @@ static void test_translate_perms(void)
         uint64_t mask = ~(page - 1);
         uint64_t bus = 0x100000000ULL;
         SpaprTceTable *tcet = new_enabled_table(0x4001, shift, bus, 64);
-        IOMMUMemoryRegion *mr = spapr_tce_get_iommu(tcet);
+        IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
 
         for (uint64_t i = 0; i < 64; i++) {
             /* stray bits below the page in the TCE must not show */
@@ -346,7 +346,7 @@ static void test_translate_outside(void)
 static void test_need_vfio(void)
 {
     SpaprTceTable *tcet = new_enabled_table(0x5001, 12, 0, 256);
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(tcet);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
     RecNotifier n1, n2, dev, mixed;
     Error *err = NULL;
 
@@ -424,7 +424,7 @@ static void test_need_vfio(void)
 static void test_replay_skipping(void)
 {
     SpaprTceTable *tcet = new_enabled_table(0x6001, 12, 0x10000, 128);
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(tcet);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
     RecNotifier rec;
 
     for (uint64_t i = 0; i < 128; i += 3) {
@@ -477,7 +477,7 @@ static const MemoryRegionIOMMUOps fwd_ops = {
 
 static void compare_with_generic(SpaprTceTable *tcet, uint64_t *mapped_out)
 {
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(tcet);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
     IOMMUMemoryRegion fwd;
     RecNotifier fast, slow;
     Error *err = NULL;
@@ -602,7 +602,7 @@ static void test_replay_matches_generic(void)
 
         /* A caller may shrink the region: both stop at its size. */
         if (rc->nb_table > 2) {
-            IOMMUMemoryRegion *mr = spapr_tce_get_iommu(tcet);
+            IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
             uint64_t shrunk = ((uint64_t)rc->nb_table / 2 << rc->page_shift)
                               + 1;
 
@@ -634,7 +634,7 @@ static void test_put_notifies(void)
     const uint32_t shift = 16;
     const uint64_t page = 1ULL << shift;
     SpaprTceTable *tcet = new_enabled_table(0x8001, shift, bus, 64);
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(tcet);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
     RecNotifier map, unmap, both, narrow;
     IOMMUTLBEntry want;
     Error *err = NULL;
@@ -756,7 +756,7 @@ static void test_free_reuse(void)
 {
     int owner2;
     SpaprTceTable *tcet = new_enabled_table(0x9001, 12, 0, 32);
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(tcet);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
     RecNotifier rec;
     uint64_t tce = 0;
     Error *err = NULL;
@@ -789,7 +789,7 @@ static void test_free_reuse(void)
     g_assert_cmphex(tce, ==, 0);
 
     /* The old notifier can go on the new table. */
-    mr = spapr_tce_get_iommu(tcet);
+    mr = spapr_tce_get_iommu_mr(tcet);
     g_assert_cmpint(memory_region_register_iommu_notifier(mr, &rec.n, &err),
                     ==, 0);
     g_assert_null(err);

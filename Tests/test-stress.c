@@ -220,7 +220,7 @@ static void test_translate_while_writing(void)
 
     table = spapr_tce_new_table(NULL, LIOBN, NULL);
     g_assert_nonnull(table);
-    region = spapr_tce_get_iommu(table);
+    region = spapr_tce_get_iommu_mr(table);
     iommu_notifier_init(&listener, count_notify, IOMMU_NOTIFIER_IOTLB_EVENTS, 0,
                         HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(region, &listener, NULL), ==, 0);
@@ -368,7 +368,7 @@ static void test_same_entry_race(void)
 
     g_assert_nonnull(t);
     g_assert_cmpint(spapr_tce_table_enable(t, SHIFT, 0, 512, NULL), ==, 0);
-    race_region = spapr_tce_get_iommu(t);
+    race_region = spapr_tce_get_iommu_mr(t);
     atomic_store(&race_stop, false);
     for (i = 0; i < 2; i++) {
         g_assert_cmpint(pthread_create(&threads[i], NULL, racer, (void *)(uintptr_t)i), ==, 0);

@@ -79,7 +79,7 @@ static uint64_t get_tce(uint32_t liobn, uint64_t ioba)
 
 static IOMMUTLBEntry translate(SpaprTceTable *t, hwaddr addr)
 {
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(t);
 
     return spapr_tce_iommu_ops.translate(mr, addr, IOMMU_NONE, 0);
 }
@@ -110,7 +110,7 @@ static const MemoryRegionIOMMUOps fwd_ops = {
 /* Replays the table both ways and checks that the two agree. */
 static guint check_replay_matches_generic(SpaprTceTable *t)
 {
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(t);
     IOMMUMemoryRegion generic;
     Recorder ours, walk;
     guint n;
@@ -134,7 +134,7 @@ static guint replay_count(SpaprTceTable *t)
     guint n;
 
     recorder_init(&r);
-    memory_region_iommu_replay(spapr_tce_get_iommu(t), &r.n);
+    memory_region_iommu_replay(spapr_tce_get_iommu_mr(t), &r.n);
     n = r.entries->len;
     recorder_free(&r);
     return n;
@@ -390,7 +390,7 @@ static void check_indexes(uint32_t liobn, uint32_t shift, uint64_t bus, uint64_t
     }
     /* Replay: the entries in index order. */
     recorder_init(&r);
-    memory_region_iommu_replay(spapr_tce_get_iommu(t), &r.n);
+    memory_region_iommu_replay(spapr_tce_get_iommu_mr(t), &r.n);
     g_assert_cmpuint(r.entries->len, ==, n);
     for (i = 1; i < n; i++) {
         g_assert_cmphex(rec_at(&r, i - 1)->iova, <, rec_at(&r, i)->iova);
@@ -471,7 +471,7 @@ static void test_replay_equivalence(void)
         check_replay_matches_generic(t);
         if (round % 10 == 3) {
             /* A caller that shrinks the region: both walks stop at its size. */
-            IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
+            IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(t);
             uint64_t size = memory_region_size(mr);
 
             memory_region_set_size(mr, size / 3);

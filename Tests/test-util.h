@@ -110,7 +110,7 @@ typedef struct TableState {
 
 static inline TableState table_state(SpaprTceTable *t)
 {
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(t);
     TableState s = {
         .liobn = spapr_tce_get_liobn(t),
         .page_shift = spapr_tce_get_page_shift(t),

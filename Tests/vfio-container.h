@@ -77,7 +77,7 @@ static inline void vfio_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
 static inline void vfio_attach(VfioContainer *c, unsigned i, SpaprTceTable *t)
 {
     VfioWindow *w = &c->win[i];
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(t);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(t);
     Error *err = NULL;
 
     g_assert_false(w->attached);
@@ -103,7 +103,7 @@ static inline void vfio_detach(VfioContainer *c, unsigned i)
     VfioWindow *w = &c->win[i];
 
     g_assert_true(w->attached);
-    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(w->t), &w->n);
+    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(w->t), &w->n);
     /* One large unmap of the whole window. */
     g_hash_table_destroy(w->shadow);
     w->shadow = NULL;
@@ -205,7 +205,7 @@ static inline void container_check(VfioContainer *c)
         }
         g_assert_true(w->attached);
         g_assert_true(w->t == t);
-        mr = spapr_tce_get_iommu(t);
+        mr = spapr_tce_get_iommu_mr(t);
         g_hash_table_iter_init(&it, w->shadow);
         while (g_hash_table_iter_next(&it, &key, &value)) {
             hwaddr iova = *(hwaddr *)key;

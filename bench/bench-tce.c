@@ -435,8 +435,8 @@ int main(void)
         fprintf(stderr, "bench-tce: setting up the tables failed\n");
         return 1;
     }
-    our_small_mr = spapr_tce_get_iommu(our_small);
-    our_huge_mr = spapr_tce_get_iommu(our_huge);
+    our_small_mr = spapr_tce_get_iommu_mr(our_small);
+    our_huge_mr = spapr_tce_get_iommu_mr(our_huge);
 
     iommu_notifier_init(&our_listener, our_notify, IOMMU_NOTIFIER_IOTLB_EVENTS,
                         0, ((uint64_t)SMALL_ENTRIES << SMALL_SHIFT) - 1, 0);

@@ -43,7 +43,7 @@ static ContainerWindow *container_window_attach(VfioContainer *c,
                                                 SpaprTceTable *tcet,
                                                 unsigned number, bool replay)
 {
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu(tcet);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
     ContainerWindow *w = g_new0(ContainerWindow, 1);
     Error *err = NULL;
     gint64 t0;
@@ -83,11 +83,11 @@ static void container_window_detach(VfioContainer *c, unsigned number)
     if (!w) {
         return;
     }
-    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(w->tcet),
+    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(w->tcet),
                                             &w->n);
     /* vfio_listener_region_del: the host forgets the whole window. */
     start = spapr_tce_get_bus_offset(w->tcet);
-    end = start + (memory_region_size(spapr_tce_get_iommu(w->tcet)) - 1);
+    end = start + (memory_region_size(spapr_tce_get_iommu_mr(w->tcet)) - 1);
     g_hash_table_iter_init(&it, c->mirror);
     while (g_hash_table_iter_next(&it, NULL, (gpointer *)&me)) {
         if (me->bus >= start && me->bus <= end) {
@@ -228,7 +228,7 @@ bool container_check(VfioContainer *c, ContainerCheck *out)
             continue;
         }
         walk.tcet = c->windows[n]->tcet;
-        mr = spapr_tce_get_iommu(walk.tcet);
+        mr = spapr_tce_get_iommu_mr(walk.tcet);
         iommu_notifier_init(&walk.n, check_collect, IOMMU_NOTIFIER_MAP, 0,
                             memory_region_size(mr) - 1, 0);
         memory_region_iommu_replay(mr, &walk.n);

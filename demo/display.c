@@ -57,7 +57,7 @@ static bool display_dma_read(DmaDisplay *d, uint64_t bus, void *buf, size_t len)
         if (tcet) {
             hwaddr iova = bus - spapr_tce_get_bus_offset(tcet);
 
-            e = spapr_tce_iommu_ops.translate(spapr_tce_get_iommu(tcet), iova,
+            e = spapr_tce_iommu_ops.translate(spapr_tce_get_iommu_mr(tcet), iova,
                                               IOMMU_RO, 0);
             d->translations++;
         }

@@ -121,7 +121,7 @@ static bool sweep_swifttce(SpaprTceTable *tcet, uint32_t page_shift,
             ok = false;
         }
     }
-    ok = ok && time_replay("SwiftTCE", spapr_tce_get_iommu(tcet),
+    ok = ok && time_replay("SwiftTCE", spapr_tce_get_iommu_mr(tcet),
                            &p->ours_ns, errp);
     p->ours_bytes = spapr_tce_table_storage_bytes(tcet);
     spapr_tce_table_disable(tcet);

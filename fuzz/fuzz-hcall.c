@@ -428,7 +428,7 @@ static void check_config(Table *t)
 
     CHECK(spapr_tce_find_by_liobn(m->liobn) == t->t, "LIOBN 0x%x lost",
           m->liobn);
-    CHECK(spapr_tce_get_iommu(t->t) == t->mr, "region moved");
+    CHECK(spapr_tce_get_iommu_mr(t->t) == t->mr, "region moved");
     CHECK(t->mr->ops == &spapr_tce_iommu_ops, "region ops changed");
     CHECK_EQ_U64(spapr_tce_get_page_shift(t->t), m->page_shift, "page_shift");
     CHECK_EQ_U64(spapr_tce_get_bus_offset(t->t), m->bus_offset, "bus_offset");
@@ -899,7 +899,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         t->m.liobn = canon[i].liobn;
         t->t = spapr_tce_new_table(NULL, canon[i].liobn, &err);
         CHECK(t->t && !err, "new table 0x%x", canon[i].liobn);
-        t->mr = spapr_tce_get_iommu(t->t);
+        t->mr = spapr_tce_get_iommu_mr(t->t);
         sparse_clear(&t->m.tces);
         sparse_clear(&t->shadow);
         iommu_notifier_init(&t->full, full_notify,

@@ -534,7 +534,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
             x->window = true;
         }
         CHECK(x->t, "new table");
-        x->mr = spapr_tce_get_iommu(x->t);
+        x->mr = spapr_tce_get_iommu_mr(x->t);
         iommu_notifier_init(&x->n, count_event, IOMMU_NOTIFIER_IOTLB_EVENTS,
                             0, ~0ULL, 0);
         CHECK(memory_region_register_iommu_notifier(x->mr, &x->n, NULL) == 0,

@@ -103,14 +103,14 @@ static void listener(void *opaque, SpaprPhb *phb, SpaprTceTable *tcet,
 
         iommu_notifier_init(&p->n[n], window_notify,
                             IOMMU_NOTIFIER_IOTLB_EVENTS, 0, ~0ULL, 0);
-        CHECK(memory_region_register_iommu_notifier(spapr_tce_get_iommu(tcet),
+        CHECK(memory_region_register_iommu_notifier(spapr_tce_get_iommu_mr(tcet),
                                                     &p->n[n], &err) == 0,
               "listener register: %s", err ? error_get_pretty(err) : "");
         /* A new window is empty: replay finds nothing, skipping or not. */
-        memory_region_iommu_replay(spapr_tce_get_iommu(tcet), &p->n[n]);
+        memory_region_iommu_replay(spapr_tce_get_iommu_mr(tcet), &p->n[n]);
         CHECK(p->events[n] == 0, "replay of a new window sent events");
     } else {
-        memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(tcet),
+        memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(tcet),
                                                 &p->n[n]);
         CHECK(p->events[n] == p->events_expected[n], "window events");
         p->events[n] = p->events_expected[n] = 0;
@@ -347,7 +347,7 @@ static void check_phb(Phb *p)
                      "page_shift");
         CHECK_EQ_U64(spapr_tce_get_bus_offset(t), w->bus_offset,
                      "bus_offset");
-        CHECK_EQ_U64(memory_region_size(spapr_tce_get_iommu(t)),
+        CHECK_EQ_U64(memory_region_size(spapr_tce_get_iommu_mr(t)),
                      (uint64_t)w->nb_table << w->page_shift, "region size");
         CHECK(!spapr_tce_get_skipping_replay(t), "skipping_replay left set");
         CHECK(w->enabled == (p->n[n].registered_on != NULL),
@@ -555,7 +555,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         iommu_notifier_init(&p->n[0], window_notify,
                             IOMMU_NOTIFIER_IOTLB_EVENTS, 0, ~0ULL, 0);
         CHECK(memory_region_register_iommu_notifier(
-                  spapr_tce_get_iommu(p->win[0]), &p->n[0], NULL) == 0,
+                  spapr_tce_get_iommu_mr(p->win[0]), &p->n[0], NULL) == 0,
               "register");
     }
     check_all();

@@ -9,5 +9,6 @@
 
 #include "swifttce/memory.h"
 #include "swifttce/spapr_tce.h"
+#include "swifttce/spapr_vio.h"
 
 #endif /* SWIFTTCE_H */

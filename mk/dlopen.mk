@@ -6,7 +6,8 @@
 
 # The standalone library's contract: swifttce.h and what it includes (host.h
 # is the engine's, exported by libswifttce-host.so instead).
-PUBLIC_HDRS := include/swifttce.h include/swifttce/memory.h include/swifttce/spapr_tce.h
+PUBLIC_HDRS := include/swifttce.h include/swifttce/memory.h include/swifttce/spapr_tce.h \
+               include/swifttce/spapr_vio.h
 
 # Every function and object the headers declare, as C strings: the exact list
 # the shared object must export. Declarations start in column 0; typedefs,

@@ -13,7 +13,7 @@ import SwiftTCEEngine
 //       12     4  liobn
 //       16     4  page_shift (0 when disabled)
 //       20     4  flags: bit 0 = the PHB's default window (QEMU's def_win),
-//                  other bits must be 0
+//                  bit 1 = bypass (QEMU's bypass), other bits must be 0
 //       24     8  bus_offset
 //       32     4  nb_table (0 when disabled)
 //       36     4  count: entries that follow
@@ -35,6 +35,8 @@ private let headerSize = 40
 private let entrySize = 12
 private let trailerSize = 4
 private let flagDefaultWindow: UInt32 = 1
+private let flagBypass: UInt32 = 2
+private let knownFlags = flagDefaultWindow | flagBypass
 
 // MARK: - Save
 
@@ -54,7 +56,7 @@ public func spapr_tce_table_save(
     }) else { return 0 }
     let size = headerSize + entries.count * entrySize + trailerSize
     guard let buf, buf_size >= size else { return size }
-    Trace.emit("spapr_iommu_pre_save liobn=\(hex(table.liobn)) \(hex(geometry.nbTable)) bus_offset=\(hex(geometry.busOffset)) ps=\(geometry.pageShift)")
+    Trace.emit("spapr_iommu_pre_save liobn=\(hex(table.liobn)) \(hex(geometry.nbTable)) bus_offset=0x\(hex(geometry.busOffset)) ps=\(geometry.pageShift)")
     var w = BigEndianWriter(UnsafeMutableRawBufferPointer(start: buf, count: size))
     for byte in magic { w.put(byte) }
     w.put(formatVersion)
@@ -65,6 +67,7 @@ public func spapr_tce_table_save(
        let n = phb.windowNumber(of: table), phb.ddw.isDefaultWindow(n) {
         flags |= flagDefaultWindow
     }
+    if table.engine.bypass { flags |= flagBypass }
     w.put(flags)
     w.put(geometry.busOffset)
     w.put(geometry.nbTable)
@@ -83,6 +86,7 @@ public func spapr_tce_table_save(
 private struct LoadedState {
     let geometry: Geometry
     let defaultWindow: Bool
+    let bypass: Bool
     var entries: [(UInt64, UInt64)]
 }
 
@@ -116,8 +120,8 @@ private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32,
     guard streamLIOBN == liobn else {
         throw invalid("stream of LIOBN 0x\(String(streamLIOBN, radix: 16)), table is 0x\(String(liobn, radix: 16))")
     }
-    guard flags & ~flagDefaultWindow == 0 else {
-        throw invalid("unknown flags 0x\(String(flags & ~flagDefaultWindow, radix: 16))")
+    guard flags & ~knownFlags == 0 else {
+        throw invalid("unknown flags 0x\(String(flags & ~knownFlags, radix: 16))")
     }
     let defaultWindow = flags & flagDefaultWindow != 0
     guard nbTable != 0 || !defaultWindow else {
@@ -167,7 +171,7 @@ private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32,
         previous = index
     }
     return LoadedState(geometry: Geometry(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable),
-                       defaultWindow: defaultWindow, entries: entries)
+                       defaultWindow: defaultWindow, bypass: flags & flagBypass != 0, entries: entries)
 }
 
 @c @implementation
@@ -216,6 +220,8 @@ public func spapr_tce_table_load(
         return error.status
     }
     table.syncRegionSize()
+    // QEMU's post_load applies it to the VIO device, whose DMA reads it.
+    table.engine.bypass = loaded.bypass
     if let phb, let n = phb.windowNumber(of: table) {
         phb.ddw.setDefaultWindow(n, loaded.defaultWindow)
         if loaded.geometry.nbTable != 0, !sameWindow {

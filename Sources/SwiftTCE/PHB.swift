@@ -138,9 +138,9 @@ public func spapr_phb_config_default(_ cfg: UnsafeMutablePointer<SpaprPhbConfig>
 /// Why a configuration cannot make a PHB, or nil when it can (the engine
 /// checks the default window).
 private func configProblem(_ config: SpaprPhbConfig) -> String? {
-    // LIOBN 0x80000000 | index << 8 | n must not lose bits of the index.
-    if config.index >= 1 << 23 {
-        return "index \(config.index) does not fit in a PCI LIOBN"
+    // QEMU's spapr_phb_placement: the PHBs' MMIO windows end at 64 TiB.
+    if config.index >= SPAPR_MAX_PHBS {
+        return "\"index\" for PAPR PHB is too large (max \(SPAPR_MAX_PHBS - 1))"
     }
     if findPHB(buid: SPAPR_PCI_BASE_BUID + UInt64(config.index)) != nil {
         return "PHB index \(config.index) exists already"

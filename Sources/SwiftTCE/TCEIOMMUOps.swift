@@ -18,13 +18,23 @@ func swifttce_spapr_tce_translate(
     _ iommu_idx: Int32
 ) -> IOMMUTLBEntry {
     let table = SpaprTable(block: iommu ?? swifttce_no_region())
-    return table.engine.translate(addr, as: tlbEntry, otherwise: { translateOutOfLine(table, addr) })
+    // Loaded first, so that the fast path's tail is its own: shared with
+    // the slow path's, it would need the slow path's stack frame.
+    let target = table.fields.pointee.targetAS
+    return table.engine.translate(addr, as: { tlbEntry($0, target) },
+                                  otherwise: { translateOutOfLine(table, addr) })
 }
 
-/// Out of line, so that the hot path needs no stack frame.
+/// Out of line, so that the hot path needs no stack frame. While a trace
+/// hook is set, tables have their fast path off, so every translate comes
+/// here and is traced as QEMU's spapr_iommu_xlate (addr region-relative).
 @inline(never)
 private func translateOutOfLine(_ table: SpaprTable, _ addr: hwaddr) -> IOMMUTLBEntry {
-    tlbEntry(table.engine.translateOutOfLine(addr))
+    let entry = tlbEntry(table.engine.translateOutOfLine(addr), table.fields.pointee.targetAS)
+    if Trace.on {
+        Trace.emit("spapr_iommu_xlate liobn=0x\(hex(table.liobn)) 0x\(hex(addr)) -> 0x\(hex(entry.translated_addr)) perm=\(entry.perm.rawValue) mask=0x\(hex(entry.addr_mask))")
+    }
+    return entry
 }
 
 @c @implementation
@@ -45,7 +55,7 @@ func swifttce_spapr_tce_replay(
     // The generic walk stops at the region's size, which a caller may have
     // set; UINT64_MAX stands for 2^64, which holds every iova.
     table.engine.replay(limit: table.region.pointee.size) { mapping in
-        var entry = tlbEntry(mapping)
+        var entry = tlbEntry(mapping, table.fields.pointee.targetAS)
         notify(n, &entry)
     }
 }

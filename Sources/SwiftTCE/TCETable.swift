@@ -11,11 +11,15 @@ import SwiftTCEEngine
 
 /// The standalone layer's part of a table, after its region.
 struct SpaprTableFields {
+    /// First: translate reads it, beside the region.
+    var targetAS: OpaquePointer? = nil
     let liobn: UInt32
     let owner: UnsafeMutableRawPointer?
     let name: UnsafeMutablePointer<CChar>
     var needVFIO = false
     var skippingReplay = false
+    /// The VIO device whose table this is (QEMU's tcet->vdev).
+    var vioDevice: UnsafeMutableRawPointer? = nil
     /// The next table in the registry.
     var next: SpaprTable?
 }
@@ -71,7 +75,7 @@ private let hostOps = SwiftTCEHostOps(
     notify: { block, mapping in
         guard let block, let mapping else { return }
         let table = SpaprTable(block: block.assumingMemoryBound(to: IOMMUMemoryRegion.self))
-        let entry = tlbEntry(mapping.pointee)
+        let entry = tlbEntry(mapping.pointee, table.fields.pointee.targetAS)
         let type = entry.perm == IOMMU_NONE ? IOMMU_NOTIFIER_UNMAP : IOMMU_NOTIFIER_MAP
         notifyRegion(table.region, iommuIndex: 0, IOMMUTLBEvent(type: type, entry: entry))
     },
@@ -86,10 +90,10 @@ private let hostOps = SwiftTCEHostOps(
         setError(errp?.assumingMemoryBound(to: UnsafeMutablePointer<CError>?.self), String(cString: message))
     })
 
-/// An engine mapping as QEMU's IOMMUTLBEntry.
+/// An engine mapping as QEMU's IOMMUTLBEntry into target.
 @inline(__always)
-func tlbEntry(_ m: SwiftTCEMapping) -> IOMMUTLBEntry {
-    IOMMUTLBEntry(target_as: nil, iova: m.iova, translated_addr: m.translated_addr,
+func tlbEntry(_ m: SwiftTCEMapping, _ target: OpaquePointer?) -> IOMMUTLBEntry {
+    IOMMUTLBEntry(target_as: target, iova: m.iova, translated_addr: m.translated_addr,
                   addr_mask: m.addr_mask, perm: IOMMUAccessFlags(rawValue: m.perm))
 }
 
@@ -101,6 +105,14 @@ func tlbEntry(_ m: SwiftTCEMapping) -> IOMMUTLBEntry {
 /// initialisation on the hypercall path.
 private enum Registry {
     nonisolated(unsafe) static var head: SpaprTable? = nil
+}
+
+func forEachTable(_ body: (SpaprTable) -> Void) {
+    var cursor = Registry.head
+    while let table = cursor {
+        cursor = table.fields.pointee.next
+        body(table)
+    }
 }
 
 func findTable(liobn: UInt32) -> SpaprTable? {
@@ -124,7 +136,7 @@ public func spapr_tce_new_table(
         setError(errp, "spapr_tce_new_table: LIOBN 0x\(String(liobn, radix: 16)) is in use")
         return nil
     }
-    let name = strdup("iommu-spapr-\(String(liobn, radix: 16))")
+    let name = strdup("tce-iommu-\(String(liobn, radix: 16))")
     guard let name, let engine = withUnsafePointer(to: hostOps, {
         TCETable.create(ops: $0, hostTable: nil, prefixBytes: SpaprTable.prefixBytes)
     }) else {
@@ -137,6 +149,7 @@ public func spapr_tce_new_table(
     _ = memory_region_init_iommu(table.region, swifttce_spapr_tce_ops(), table.region, name, 0, nil)
     // No notifier yet: the engine need not report writes (notify_flag_changed).
     engine.setNotify(false)
+    if Trace.on { engine.setFastReads(false) }
     Registry.head = table
     return table.handle
 }
@@ -158,6 +171,8 @@ public func spapr_tce_table_enable(
         return error.status
     }
     table.syncRegionSize()
+    // QEMU traces the table's allocation, which enable makes.
+    Trace.emit("spapr_iommu_new_table liobn=0x\(hex(table.liobn)) table=0x\(hex(UInt(bitPattern: table.region))) fd=-1")
     return 0
 }
 
@@ -188,6 +203,7 @@ public func spapr_tce_table_free(_ tcet: UnsafeMutablePointer<SpaprTceTable>?) {
     // A PHB's window freed on its own: the PHB forgets it rather than keep
     // a dangling pointer (it then has one window fewer).
     forgetWindow(table)
+    forgetVIOTable(table)
     // Detach notifiers still registered, so that they can be registered again.
     forEachNotifier(table.region) { n in
         n.pointee.registered_on = nil
@@ -215,8 +231,23 @@ public func spapr_tce_find_by_liobn(_ liobn: UInt32) -> UnsafeMutablePointer<Spa
 }
 
 @c @implementation
-public func spapr_tce_get_iommu(_ tcet: UnsafeMutablePointer<SpaprTceTable>?) -> UnsafeMutablePointer<IOMMUMemoryRegion>? {
+public func spapr_tce_get_iommu_mr(_ tcet: UnsafeMutablePointer<SpaprTceTable>?) -> UnsafeMutablePointer<IOMMUMemoryRegion>? {
     SpaprTable(tcet)?.region
+}
+
+@c @implementation
+public func spapr_tce_set_target_as(_ tcet: UnsafeMutablePointer<SpaprTceTable>?, _ target_as: OpaquePointer?) {
+    SpaprTable(tcet)?.fields.pointee.targetAS = target_as
+}
+
+@c @implementation
+public func spapr_tce_get_target_as(_ tcet: UnsafePointer<SpaprTceTable>?) -> OpaquePointer? {
+    SpaprTable(tcet)?.fields.pointee.targetAS
+}
+
+@c @implementation
+public func spapr_tce_get_bypass(_ tcet: UnsafePointer<SpaprTceTable>?) -> Bool {
+    SpaprTable(tcet)?.engine.bypass ?? false
 }
 
 @c @implementation

@@ -10,6 +10,9 @@ enum Trace {
     nonisolated(unsafe) static var hook: SpaprTraceHook? = nil
     nonisolated(unsafe) static var opaque: UnsafeMutableRawPointer? = nil
 
+    @inline(__always)
+    static var on: Bool { hook != nil }
+
     /// Emits one line; the text is built only when a hook is set.
     @inline(__always)
     static func emit(_ line: @autoclosure () -> String) {
@@ -33,4 +36,6 @@ func hex<T: BinaryInteger>(_ value: T) -> String { String(value, radix: 16) }
 public func spapr_tce_set_trace_hook(_ fn: SpaprTraceHook?, _ opaque: UnsafeMutableRawPointer?) {
     Trace.hook = fn
     Trace.opaque = fn == nil ? nil : opaque
+    // Traced translates take the out-of-line path, which traces them.
+    forEachTable { $0.engine.setFastReads(fn == nil) }
 }

@@ -163,6 +163,18 @@ void swifttce_table_set_notify(SwiftTCETable *t, bool on);
  */
 size_t swifttce_table_storage_bytes(const SwiftTCETable *t);
 
+/*
+ * QEMU's tcet->bypass (false after swifttce_table_new): a flag the table
+ * carries and migrates. It changes nothing in the engine: swifttce_translate
+ * still answers from the entries, as QEMU's IOMMU region does. The host
+ * routes a bypassed device's DMA around the table (QEMU:
+ * spapr_vio_set_bypass enables the device's RAM alias and disables the
+ * IOMMU region), and applies a loaded table's flag the same way (QEMU's
+ * post_load). Neither disable nor reset clears it, as in QEMU.
+ */
+void swifttce_table_set_bypass(SwiftTCETable *t, bool bypass);
+bool swifttce_table_get_bypass(const SwiftTCETable *t);
+
 /* ---- Translate and replay -------------------------------------------- */
 
 /*
@@ -328,9 +340,9 @@ void swifttce_rtas_reset_pe_dma_window(SwiftTCEPhb *phb, uint32_t nargs,
  * mismatch, short or long stream, a bad subsection, a geometry that cannot
  * be enabled); on error returns negative, sets host_errp and changes
  * nothing. On success the table holds the stream's geometry (mig_nb_table;
- * bus_offset and page_shift from the subsection, else the table's own), as
- * QEMU's post_load does, with no notifications, and *def_win is the
- * stream's (when def_win is not NULL).
+ * bus_offset and page_shift from the subsection, else the table's own) and
+ * bypass, as QEMU's post_load does, with no notifications, and *def_win is
+ * the stream's (when def_win is not NULL). save writes the table's bypass.
  */
 size_t swifttce_table_vmstate_save(const SwiftTCETable *t, uint32_t liobn,
                                    bool def_win, uint8_t *buf,

@@ -53,7 +53,22 @@ void spapr_tce_table_reset(SpaprTceTable *tcet);
 void spapr_tce_table_free(SpaprTceTable *tcet);
 
 SpaprTceTable *spapr_tce_find_by_liobn(uint32_t liobn);
-IOMMUMemoryRegion *spapr_tce_get_iommu(SpaprTceTable *tcet);
+/*
+ * The table's IOMMU region, named "tce-iommu-<liobn in hex>" as in QEMU;
+ * its addresses are window-relative (the bus offset subtracted). QEMU's
+ * spapr_tce_get_iommu returns the table's root container instead, which
+ * takes bus addresses; this library has no containers, hence the other
+ * name: a bus address minus spapr_tce_get_bus_offset is the region's.
+ */
+IOMMUMemoryRegion *spapr_tce_get_iommu_mr(SpaprTceTable *tcet);
+/*
+ * The address space every entry the table translates, notifies or replays
+ * names as its target_as (QEMU: &address_space_memory); NULL until set.
+ * VFIO-like listeners refuse entries with none. Set it before the table is
+ * used from other threads.
+ */
+void spapr_tce_set_target_as(SpaprTceTable *tcet, AddressSpace *target_as);
+AddressSpace *spapr_tce_get_target_as(const SpaprTceTable *tcet);
 
 void *spapr_tce_get_owner(const SpaprTceTable *tcet);
 uint32_t spapr_tce_get_liobn(const SpaprTceTable *tcet);
@@ -65,6 +80,13 @@ void spapr_tce_set_need_vfio(SpaprTceTable *tcet, bool need_vfio);
 /* While set, the replay hook returns at once (DDW creation sets it). */
 void spapr_tce_set_skipping_replay(SpaprTceTable *tcet, bool skipping);
 bool spapr_tce_get_skipping_replay(const SpaprTceTable *tcet);
+/*
+ * QEMU's tcet->bypass: set for a VIO device's table by ibm,set-tce-bypass
+ * (spapr_vio.h) and by a migration stream; carried in both migration
+ * formats. The table's own translate does not look at it (see
+ * spapr_vio_dma_translate).
+ */
+bool spapr_tce_get_bypass(const SpaprTceTable *tcet);
 /*
  * Bytes of memory the table's entries occupy now: for a window of up to
  * 2^22 entries, the pages of its flat array that writes have committed
@@ -122,6 +144,15 @@ int64_t spapr_hcall_tce(uint64_t opcode, uint64_t *args,
 #define SPAPR_PCI_LIOBN(phb_index, window_num) \
     (0x80000000u | ((uint32_t)(phb_index) << 8) | (uint32_t)(window_num))
 #define SPAPR_PCI_DMA64_START    0x800000000000000ULL
+/* A VIO device's LIOBN is its unit address; a PCI window's has bit 31. */
+#define SPAPR_VIO_LIOBN(reg)     (0x00000000u | (uint32_t)(reg))
+#define SPAPR_IS_PCI_LIOBN(liobn) (!!((liobn) & 0x80000000u))
+#define SPAPR_PCI_DMA_WINDOW_NUM(liobn) ((liobn) & 0xff)
+/*
+ * QEMU's spapr_phb_placement fits 31 PHBs' MMIO windows below 64 TiB:
+ * index 0 to SPAPR_MAX_PHBS - 1.
+ */
+#define SPAPR_MAX_PHBS 31
 
 typedef struct SpaprPhb SpaprPhb;
 

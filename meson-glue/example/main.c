@@ -27,7 +27,7 @@ int main(void)
         return 1;
     }
     /* A device's DMA: translate a bus address through the table's region. */
-    mr = spapr_tce_get_iommu(tcet);
+    mr = spapr_tce_get_iommu_mr(tcet);
     e = spapr_tce_iommu_ops.translate(mr, 3 * 0x10000 + 0x42, IOMMU_RW, 0);
     printf("iova 0x%" PRIx64 " -> 0x%" PRIx64 " perm %d, table uses %zu bytes\n",
            e.iova, e.translated_addr | (0x42 & e.addr_mask), e.perm,

@@ -818,7 +818,7 @@ static void ev_xlate(Ctx *c, const char *args)
                  "have", liobn);
         return;
     }
-    mr = spapr_tce_get_iommu(spapr_tce_find_by_liobn((uint32_t)liobn));
+    mr = spapr_tce_get_iommu_mr(spapr_tce_find_by_liobn((uint32_t)liobn));
     e = mr->ops->translate(mr, addr, IOMMU_NONE, 0);
     if (geometry(liobn, &g) && (addr >> g.shift) < g.nb &&
         range_contains(&c->unknown, (uint32_t)liobn, addr >> g.shift)) {

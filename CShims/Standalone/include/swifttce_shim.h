@@ -9,11 +9,12 @@
 
 /*
  * C sees these opaque; Swift sees distinct pointer types (an incomplete
- * struct would import as one OpaquePointer for all three). What is behind
+ * struct would import as one OpaquePointer for all of them). What is behind
  * the pointers is Swift's; these members are never read.
  */
 struct SpaprTceTable { unsigned char swifttce_state; };
 struct SpaprPhb { unsigned char swifttce_state; };
+struct SpaprVioDevice { unsigned char swifttce_state; };
 struct Error { unsigned char swifttce_state; };
 
 /*

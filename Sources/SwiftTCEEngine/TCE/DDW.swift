@@ -273,7 +273,7 @@ package struct RTASReturns {
         self.count = count
     }
 
-    func store(_ index: UInt32, _ value: UInt32) {
+    package func store(_ index: UInt32, _ value: UInt32) {
         guard let cells, index < count else { return }
         cells[Int(index)] = value
     }

@@ -79,6 +79,11 @@ struct TableState: ~Copyable {
     var hostTable: UnsafeMutableRawPointer?
     /// Whether written entries are reported (swifttce_table_set_notify).
     let notifying = Atomic<Bool>(true)
+    /// QEMU's tcet->bypass: state the table carries and migrates; its host
+    /// routes a bypassed device's DMA around the table.
+    let bypass = Atomic<Bool>(false)
+    /// Whether translate's fast path may answer (setFastReads).
+    let fastReads = Atomic<Bool>(true)
     @usableFromInline let lock = TableLock()
     /// What writers unlinked, under the lock. On its own, so that changing
     /// it is not an access to the state (see locked).
@@ -157,6 +162,8 @@ public struct TCETable: Equatable {
             pooled.state.pointee.ops = copied
             pooled.state.pointee.hostTable = prefixBytes > 0 ? block : hostTable
             pooled.state.pointee.notifying.store(true, ordering: .relaxed)
+            pooled.state.pointee.bypass.store(false, ordering: .relaxed)
+            pooled.state.pointee.fastReads.store(true, ordering: .relaxed)
             return pooled
         }
         let offset = stateOffset(prefixBytes: prefixBytes)
@@ -218,6 +225,11 @@ public struct TCETable: Equatable {
     }
 
     var notifying: Bool { state.pointee.notifying.load(ordering: .relaxed) }
+
+    package var bypass: Bool {
+        get { state.pointee.bypass.load(ordering: .relaxed) }
+        nonmutating set { state.pointee.bypass.store(newValue, ordering: .relaxed) }
+    }
     var hostTable: UnsafeMutableRawPointer? { state.pointee.hostTable }
     var ops: SwiftTCEHostOps { state.pointee.ops }
 
@@ -270,10 +282,12 @@ public struct TCETable: Equatable {
         moveFastGeometry(count: window.storage?.directCount ?? 0, pageShift: window.pageShift)
     }
 
-    /// A new fast geometry, in the next generation.
+    /// A new fast geometry, in the next generation; with fast reads off,
+    /// one that no address is in.
     private func moveFastGeometry(count: UInt64, pageShift: UInt32) {
         let old = FastGeometry(word: state.pointee.fastGeometry.load(ordering: .relaxed))
-        let new = FastGeometry(generation: old.generation &+ 1, count: count, pageShift: pageShift)
+        let fast = state.pointee.fastReads.load(ordering: .relaxed)
+        let new = FastGeometry(generation: old.generation &+ 1, count: fast ? count : 0, pageShift: pageShift)
         state.pointee.fastGeometry.store(new.word, ordering: .releasing)
     }
 
@@ -292,6 +306,17 @@ public struct TCETable: Equatable {
         state.pointee.storage = nil
         state.pointee.pageShift.store(0, ordering: .relaxed)
         state.pointee.busOffset.store(0, ordering: .relaxed)
+    }
+
+    /// Turns translate's fast path on or off (on after create). Off, every
+    /// translate goes to its `otherwise`, which a layer above can use to
+    /// look at each one (tracing) at no cost to the fast path's.
+    package func setFastReads(_ on: Bool) {
+        _ = locked { _ in
+            state.pointee.fastReads.store(on, ordering: .relaxed)
+            let window = self.window
+            moveFastGeometry(count: window.storage?.directCount ?? 0, pageShift: window.pageShift)
+        }
     }
 
     // MARK: - Lifecycle

@@ -46,7 +46,7 @@ extension TCETable {
             var w = BigEndianWriter(buf)
             w.put(liobn)
             w.put(geometry.nbTable)
-            w.put(UInt8(0))   // bypass: a PCI window's is always false
+            w.put(UInt8(bypass ? 1 : 0))
             let table = w.offset
             // Dense: zeros, then the entries there are.
             w.skip(zeroing: Int(geometry.nbTable) * 8)
@@ -68,7 +68,7 @@ extension TCETable {
     }
 
     /// Checks a section body and, only if all of it is right, gives the
-    /// table its geometry and entries. Returns the stream's def_win.
+    /// table its geometry, entries and bypass. Returns the stream's def_win.
     package func vmstateLoad(liobn: UInt32, from bytes: UnsafeRawBufferPointer) -> Result<Bool, VMStateError> {
         var r = BigEndianReader(bytes)
         guard let streamLIOBN = r.get(UInt32.self), let nbTable = r.get(UInt32.self),
@@ -79,7 +79,6 @@ extension TCETable {
             return .failure(.invalid("stream of LIOBN 0x\(String(streamLIOBN, radix: 16)), table is 0x\(String(liobn, radix: 16))"))
         }
         guard bypass <= 1 else { return .failure(.invalid("bypass is \(bypass), not a bool")) }
-        guard bypass == 0 else { return .failure(.invalid("bypass is set: this table cannot be bypassed")) }
         let table = r.offset
         guard r.skip(Int(nbTable) * 8), let defaultWindow = r.get(UInt8.self) else {
             return .failure(.invalid("truncated: \(bytes.count) bytes, \(nbTable) entries need \(headBytes + Int(nbTable) * 8 + 1)"))
@@ -111,7 +110,9 @@ extension TCETable {
             return true
         }
         switch error {
-        case nil: return .success(defaultWindow == 1)
+        case nil:
+            self.bypass = bypass == 1
+            return .success(defaultWindow == 1)
         case .invalid(let why): return .failure(.invalid(why))
         case .noMemory: return .failure(.noMemory)
         }

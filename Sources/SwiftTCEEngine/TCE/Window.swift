@@ -73,7 +73,7 @@ package struct Geometry: Equatable {
 extension SwiftTCEMapping {
     /// QEMU's answer outside the window.
     @inlinable
-    static var unmapped: SwiftTCEMapping {
+    public static var unmapped: SwiftTCEMapping {
         SwiftTCEMapping(iova: 0, translated_addr: 0, addr_mask: ~0, perm: 0)
     }
 
