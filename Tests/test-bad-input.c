@@ -192,7 +192,7 @@ static void test_null_register(void)
     g_assert_cmpint(memory_region_register_iommu_notifier(NULL, &n, &err), ==,
                     -EINVAL);
     assert_error_set(&err);
-    g_assert_null(n.registered_on);
+    g_assert_false(notifier_on(&c.mr, &n));
 
     g_assert_cmpint(memory_region_register_iommu_notifier(&c.mr, NULL, &err),
                     ==, -EINVAL);
@@ -207,7 +207,7 @@ static void test_null_register(void)
     g_assert_null(c.mr.iommu_notify);
     g_assert_cmpint(c.mr.iommu_notify_flags, ==, IOMMU_NOTIFIER_NONE);
     g_assert_cmpint(c.flag_changes, ==, 0);
-    g_assert_null(n.registered_on);
+    g_assert_false(notifier_on(&c.mr, &n));
 
     g_assert_cmpint(memory_region_register_iommu_notifier(NULL, NULL, NULL),
                     ==, -EINVAL);
@@ -281,7 +281,7 @@ static void test_null_void_calls(void)
     spapr_tce_iommu_ops.replay(NULL, &rec.n);
 
     /* None of it reached the table or its notifier. */
-    g_assert_true(rec.n.registered_on == mr);
+    g_assert_true(notifier_on(mr, &rec.n));
     assert_untouched_unwatch(t, &rec, &before);
     spapr_tce_table_free(t);
 }
@@ -488,8 +488,7 @@ static void test_notifier_start_after_end_c_iommu(void)
         g_assert_null(good.n.next);
         g_assert_cmpint(c.mr.iommu_notify_flags, ==, IOMMU_NOTIFIER_MAP);
         g_assert_cmpint(c.flag_changes, ==, 1);
-        g_assert_null(n.registered_on);
-        g_assert_null(n.next);
+        g_assert_false(notifier_on(&c.mr, &n));
     }
 
     /* Notification still reaches exactly the registered notifier. */
@@ -524,7 +523,7 @@ static void test_notifier_start_after_end_tce(void)
     assert_error_set(&err);
     /* need_vfio would have been switched on by a first notifier. */
     assert_table_state(t, &before);
-    g_assert_null(bad.n.registered_on);
+    g_assert_false(notifier_on(mr, &bad.n));
 
     write_entries(t);
     g_assert_cmpuint(bad.entries->len, ==, 0);
@@ -578,7 +577,7 @@ static void test_notifier_other_refusals(void)
                     ==, -EINVAL);
     assert_error_set(&err);
     assert_table_state(t, &before);
-    g_assert_true(good.registered_on == &c.mr);
+    g_assert_true(notifier_on(&c.mr, &good));
     good.iommu_idx = 1;
 
     /* A TCE table refuses device-IOTLB notifiers through its hook. */
@@ -587,11 +586,11 @@ static void test_notifier_other_refusals(void)
     g_assert_cmpint(memory_region_register_iommu_notifier(mr, &n, &err), <, 0);
     assert_error_set(&err);
     assert_table_state(t, &before);
-    g_assert_null(n.registered_on);
+    g_assert_false(notifier_on(mr, &n));
 
     /* Unregistering from the wrong region leaves both alone. */
     memory_region_unregister_iommu_notifier(mr, &good);
-    g_assert_true(good.registered_on == &c.mr);
+    g_assert_true(notifier_on(&c.mr, &good));
     g_assert_true(c.mr.iommu_notify == &good);
     memory_region_unregister_iommu_notifier(&c.mr, &good);
     g_assert_null(c.mr.iommu_notify);

@@ -226,8 +226,25 @@ static void test_phb_new_errors(void)
     cfg.dma_win_size = GIB;
     cfg.dma_win_addr = UINT64_MAX - GIB + 2;
     assert_new_refused(&cfg, true);
+    /*
+     * QEMU's spapr_phb_placement: 31 PHBs fit below 64 TiB, so index 30 is
+     * the last, and its message names it.
+     */
+    spapr_phb_config_default(&cfg, SPAPR_MAX_PHBS);
+    g_assert_null(spapr_phb_new(&cfg, &err));
+    g_assert_nonnull(err);
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "spapr_phb_new: \"index\" for PAPR PHB is too large (max 30)");
+    error_free(err);
+    err = NULL;
+    g_assert_null(spapr_tce_find_by_liobn(SPAPR_PCI_LIOBN(SPAPR_MAX_PHBS, 0)));
     spapr_phb_config_default(&cfg, 1u << 23);
     assert_new_refused(&cfg, true);
+    phb = phb_new(SPAPR_MAX_PHBS - 1, true);
+    g_assert_cmphex(spapr_phb_get_buid(phb), ==, SPAPR_PCI_BASE_BUID + 30);
+    g_assert_cmphex(spapr_tce_get_liobn(spapr_phb_get_window(phb, 1)), ==,
+                    0x80001e01);
+    spapr_phb_free(phb);
 
     /* Index in use. */
     phb = phb_new(2, true);
@@ -666,6 +683,95 @@ static void test_reset(void)
     spapr_phb_free(phb);
 }
 
+/*
+ * Several PHBs (QEMU: -device spapr-pci-host-bridge,index=N): each has its
+ * own BUID, LIOBNs and windows, and a call on one leaves the others alone.
+ */
+static void test_phbs_independent(void)
+{
+    SpaprPhb *phb[3];
+    uint32_t liobn;
+    uint64_t addr;
+
+    for (unsigned i = 0; i < 3; i++) {
+        phb[i] = phb_new(i, true);
+    }
+    g_assert_cmpint(create(SPAPR_PCI_BASE_BUID + 1, 16, 31, &liobn, &addr),
+                    ==, RTAS_OUT_SUCCESS);
+    g_assert_cmphex(liobn, ==, 0x80000101);
+    g_assert_cmpuint(available(phb[0]), ==, 1);
+    g_assert_cmpuint(available(phb[1]), ==, 0);
+    g_assert_cmpuint(available(phb[2]), ==, 1);
+    g_assert_cmpint(spapr_h_put_tce(0x80000101, SPAPR_PCI_DMA64_START,
+                                    0x10003), ==, H_SUCCESS);
+    g_assert_cmpint(spapr_h_put_tce(0x80000001, SPAPR_PCI_DMA64_START,
+                                    0x10003), ==, H_PARAMETER);
+    g_assert_cmpint(remove_window(0x80000200), ==, RTAS_OUT_SUCCESS);
+    assert_disabled(phb[2], 0);
+    assert_window(phb[0], 0, 12, 0, GIB >> 12);
+    assert_window(phb[1], 0, 12, 0, GIB >> 12);
+    g_assert_cmpint(reset_windows(SPAPR_PCI_BASE_BUID + 1), ==,
+                    RTAS_OUT_SUCCESS);
+    assert_disabled(phb[1], 1);
+    assert_disabled(phb[2], 0);
+    /* A BUID no PHB has. */
+    g_assert_cmpint(reset_windows(SPAPR_PCI_BASE_BUID + 3), ==,
+                    RTAS_OUT_PARAM_ERROR);
+    for (unsigned i = 0; i < 3; i++) {
+        spapr_phb_free(phb[i]);
+    }
+}
+
+/*
+ * The RTAS calls of Tests/traces/ddw-remove-reset.trace, a Linux guest
+ * detaching and re-adding PHB 1 (DLPAR), with QEMU 7.2's answers: LIOBNs
+ * picked as spapr_phb_get_free_liobn picks them, windows available as
+ * spapr_phb_get_active_win_num counts them, and no restore when the window
+ * removed last was made on the default window's table (def_win stays set).
+ */
+static void test_remove_reset_sequence(void)
+{
+    SpaprPhb *phb0 = phb_new(0, true), *phb = phb_new(1, true);
+    uint64_t buid = spapr_phb_get_buid(phb);
+    uint32_t liobn;
+    uint64_t addr;
+
+    g_assert_cmpuint(available(phb), ==, 1);
+    g_assert_cmpint(create(buid, 24, 31, &liobn, &addr), ==, 0);
+    g_assert_cmphex(liobn, ==, 0x80000101);
+    g_assert_cmphex(addr, ==, SPAPR_PCI_DMA64_START);
+    g_assert_cmpint(remove_window(0x80000101), ==, 0);
+    g_assert_cmpuint(available(phb), ==, 1);
+    g_assert_cmpint(create(buid, 24, 31, &liobn, &addr), ==, 0);
+    g_assert_cmphex(liobn, ==, 0x80000101);
+    g_assert_cmpuint(available(phb), ==, 0);
+    /* The default window goes; the DDW stays, so nothing is restored. */
+    g_assert_cmpint(remove_window(0x80000100), ==, 0);
+    g_assert_cmpuint(available(phb), ==, 1);
+    g_assert_cmpint(create(buid, 24, 31, &liobn, &addr), ==, 0);
+    g_assert_cmphex(liobn, ==, 0x80000100);
+    g_assert_cmphex(addr, ==, SPAPR_PCI_DMA64_START);
+    assert_window(phb, 0, 24, SPAPR_PCI_DMA64_START, 128);
+    assert_window(phb, 1, 24, SPAPR_PCI_DMA64_START, 128);
+    g_assert_cmpuint(available(phb), ==, 0);
+    g_assert_cmpint(remove_window(0x80000100), ==, 0);
+    g_assert_cmpuint(available(phb), ==, 1);
+    g_assert_cmpint(create(buid, 24, 31, &liobn, &addr), ==, 0);
+    g_assert_cmphex(liobn, ==, 0x80000100);
+    g_assert_cmpint(remove_window(0x80000100), ==, 0);
+    /* Window 1 is still there: no restore; the guest's reset brings it. */
+    assert_disabled(phb, 0);
+    assert_window(phb, 1, 24, SPAPR_PCI_DMA64_START, 128);
+    g_assert_cmpint(reset_windows(buid), ==, 0);
+    assert_window(phb, 0, 12, 0, GIB >> 12);
+    assert_disabled(phb, 1);
+    /* PHB 0 saw none of it. */
+    assert_window(phb0, 0, 12, 0, GIB >> 12);
+    assert_disabled(phb0, 1);
+    spapr_phb_free(phb);
+    spapr_phb_free(phb0);
+}
+
 /* A window's table freed by hand: the PHB forgets it and goes on working. */
 static void test_window_freed(void)
 {
@@ -713,5 +819,7 @@ int main(int argc, char **argv)
     g_test_add_func("/ddw/remove/errors", test_remove_errors);
     g_test_add_func("/ddw/reset", test_reset);
     g_test_add_func("/ddw/phb/window-freed", test_window_freed);
+    g_test_add_func("/ddw/phb/several", test_phbs_independent);
+    g_test_add_func("/ddw/remove/reset-sequence", test_remove_reset_sequence);
     return g_test_run();
 }

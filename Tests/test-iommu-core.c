@@ -601,7 +601,7 @@ static void test_register_refusals(void)
         assert_error_set(&err);
         assert_region_same(&fake.mr, &before);
         assert_flag_calls(&fake, first_call, 1);
-        g_assert_null(bad.n.registered_on);
+        g_assert_false(notifier_on(&fake.mr, &bad.n));
         /* errp may be NULL */
         g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr,
                                                               &bad.n, NULL),
@@ -629,7 +629,7 @@ static void test_register_refusals(void)
     g_assert_cmpint(memory_region_register_iommu_notifier(NULL, &bad.n, &err),
                     <, 0);
     assert_error_set(&err);
-    g_assert_null(bad.n.registered_on);
+    g_assert_false(notifier_on(&fake.mr, &bad.n));
     rec_destroy(&bad);
 
     /* Registered already, here or elsewhere. */
@@ -662,7 +662,7 @@ static void test_register_refusals(void)
     g_assert_cmpuint(good.entries->len, ==, 2);
 
     memory_region_unregister_iommu_notifier(&fake.mr, &good.n);
-    g_assert_null(good.n.registered_on);
+    g_assert_false(notifier_on(&fake.mr, &good.n));
     rec_destroy(&good);
     fake_destroy(&fake);
     fake_destroy(&other);
@@ -782,7 +782,7 @@ static void test_register_hook_error(void)
     err = NULL;
     assert_region_same(&fake.mr, &before);
     g_assert_null(fake.mr.iommu_notify);
-    g_assert_null(n1.n.registered_on);
+    g_assert_false(notifier_on(&fake.mr, &n1.n));
     assert_flag_calls(&fake, expected, 1);
 
     ev = make_event(IOMMU_NOTIFIER_MAP, 0, 0xfff);
@@ -804,7 +804,7 @@ static void test_register_hook_error(void)
     assert_region_same(&fake.mr, &before);
     g_assert_true(fake.mr.iommu_notify == &n2.n);
     g_assert_null(n2.n.next);
-    g_assert_null(n1.n.registered_on);
+    g_assert_false(notifier_on(&fake.mr, &n1.n));
     assert_flag_calls(&fake, expected, 3);
     memory_region_notify_iommu(&fake.mr, 0, ev);
     g_assert_cmpuint(n1.entries->len, ==, 0);
@@ -822,7 +822,7 @@ static void test_register_hook_error(void)
     fake.fail_always = true;
     memory_region_unregister_iommu_notifier(&fake.mr, &n1.n);
     g_assert_cmpuint(fake.flag_calls->len, ==, 5);
-    g_assert_null(n1.n.registered_on);
+    g_assert_false(notifier_on(&fake.mr, &n1.n));
     memory_region_notify_iommu(&fake.mr, 0, ev);
     g_assert_cmpuint(n1.entries->len, ==, 1);
 
@@ -910,6 +910,121 @@ static void test_notify_range(void)
         memory_region_unregister_iommu_notifier(&fake.mr, &rec.n);
         rec_destroy(&rec);
     }
+    fake_destroy(&fake);
+}
+
+/*
+ * QEMU 7.2's memory_region_notify_iommu_one: a DEVIOTLB_UNMAP notifier gets
+ * (iova, addr_mask) cropped to its range; the caller's event is unchanged.
+ */
+static void test_notify_deviotlb_crop(void)
+{
+    static const struct {
+        hwaddr start, end, iova, mask, want_iova, want_mask;
+    } cases[] = {
+        { 0x1000, 0x1fff, 0x0, 0xffff, 0x1000, 0xfff },     /* covers */
+        { 0x1800, 0x2fff, 0x1000, 0xfff, 0x1800, 0x7ff },   /* head cut */
+        { 0x0, 0x17ff, 0x1000, 0xfff, 0x1000, 0x7ff },      /* tail cut */
+        { 0x1000, 0x1fff, 0x1400, 0xff, 0x1400, 0xff },     /* inside */
+        { 0x1000, HWADDR_MAX, 0x0, HWADDR_MAX, 0x1000, HWADDR_MAX - 0x1000 },
+        /* iova + addr_mask past 2^64 runs to the top, then is cut */
+        { 0x0, 0x2fff, 0x2000, HWADDR_MAX, 0x2000, 0xfff },
+    };
+    FakeIOMMU fake;
+
+    fake_init(&fake, &fake_ops_plain, UINT64_MAX);
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        RecNotifier dev, whole;
+        IOMMUTLBEvent ev = make_event(IOMMU_NOTIFIER_DEVIOTLB_UNMAP,
+                                      cases[i].iova, cases[i].mask);
+        IOMMUTLBEvent sent = ev;
+
+        g_test_message("case %zu", i);
+        rec_init(&dev, IOMMU_NOTIFIER_DEVIOTLB_UNMAP, cases[i].start,
+                 cases[i].end, 0);
+        memory_region_notify_iommu_one(&dev.n, &sent);
+        g_assert_cmpuint(dev.entries->len, ==, 1);
+        g_assert_cmphex(rec_entry(&dev, 0)->iova, ==, cases[i].want_iova);
+        g_assert_cmphex(rec_entry(&dev, 0)->addr_mask, ==, cases[i].want_mask);
+        g_assert_cmphex(rec_entry(&dev, 0)->translated_addr, ==,
+                        ev.entry.translated_addr);
+        assert_entry_eq(&sent.entry, &ev.entry);
+
+        /* An IOTLB notifier over the same range gets the entry whole. */
+        rec_init(&whole, IOMMU_NOTIFIER_ALL & ~IOMMU_NOTIFIER_DEVIOTLB_UNMAP,
+                 cases[i].start, cases[i].end, 0);
+        sent = make_event(IOMMU_NOTIFIER_UNMAP, cases[i].iova, cases[i].mask);
+        memory_region_notify_iommu_one(&whole.n, &sent);
+        g_assert_cmpuint(whole.entries->len, ==, 1);
+        g_assert_cmphex(rec_entry(&whole, 0)->addr_mask, ==, cases[i].mask);
+        rec_destroy(&dev);
+        rec_destroy(&whole);
+    }
+    fake_destroy(&fake);
+}
+
+/*
+ * QEMU's iommu_notifier_init sets the public fields only: on a registered
+ * notifier it changes what the notifier wants, not the region's list, and
+ * unregister still takes it off.
+ */
+static void test_init_while_registered(void)
+{
+    FakeIOMMU fake;
+    RecNotifier a, b, c;
+    IOMMUTLBEvent ev = make_event(IOMMU_NOTIFIER_MAP, 0x5000, 0xfff);
+    IOMMUNotifier *cur;
+    unsigned count = 0;
+
+    fake_init(&fake, &fake_ops_hooks, UINT64_MAX);
+    rec_init(&a, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    rec_init(&b, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    rec_init(&c, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &a.n,
+                                                          NULL), ==, 0);
+    g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &b.n,
+                                                          NULL), ==, 0);
+    g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &c.n,
+                                                          NULL), ==, 0);
+    /* b is in the middle of the list: c, b, a. */
+    iommu_notifier_init(&b.n, rec_notify, IOMMU_NOTIFIER_MAP, 0x10000,
+                        0x1ffff, 0);
+    IOMMU_NOTIFIER_FOREACH(cur, &fake.mr) {
+        count++;
+    }
+    g_assert_cmpuint(count, ==, 3);
+    g_assert_true(notifier_on(&fake.mr, &a.n));
+    memory_region_notify_iommu(&fake.mr, 0, ev);
+    g_assert_cmpuint(a.entries->len, ==, 1);
+    g_assert_cmpuint(b.entries->len, ==, 0);   /* its new range */
+    g_assert_cmpuint(c.entries->len, ==, 1);
+    /* Still registered: refused again, and unregister works. */
+    g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &b.n,
+                                                          NULL), ==, -EINVAL);
+    memory_region_unregister_iommu_notifier(&fake.mr, &b.n);
+    g_assert_false(notifier_on(&fake.mr, &b.n));
+    g_assert_true(notifier_on(&fake.mr, &a.n));
+    g_assert_true(notifier_on(&fake.mr, &c.n));
+    g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &b.n,
+                                                          NULL), ==, 0);
+    memory_region_unregister_iommu_notifier(&fake.mr, &a.n);
+    memory_region_unregister_iommu_notifier(&fake.mr, &b.n);
+    memory_region_unregister_iommu_notifier(&fake.mr, &c.n);
+    g_assert_null(fake.mr.iommu_notify);
+    g_assert_cmpint(fake.mr.iommu_notify_flags, ==, IOMMU_NOTIFIER_NONE);
+
+    /* A region initialised again forgets its notifiers: they are free. */
+    g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &a.n,
+                                                          NULL), ==, 0);
+    g_assert_cmpint(memory_region_init_iommu(&fake.mr, &fake_ops_hooks, &fake,
+                                             "fake-iommu", UINT64_MAX, NULL),
+                    ==, 0);
+    g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &a.n,
+                                                          NULL), ==, 0);
+    memory_region_unregister_iommu_notifier(&fake.mr, &a.n);
+    rec_destroy(&a);
+    rec_destroy(&b);
+    rec_destroy(&c);
     fake_destroy(&fake);
 }
 
@@ -1114,6 +1229,10 @@ int main(int argc, char **argv)
                     test_register_hook_error);
     g_test_add_func("/iommu-core/notify/range", test_notify_range);
     g_test_add_func("/iommu-core/notify/type", test_notify_type);
+    g_test_add_func("/iommu-core/notify/deviotlb-crop",
+                    test_notify_deviotlb_crop);
+    g_test_add_func("/iommu-core/register/init-while-registered",
+                    test_init_while_registered);
     g_test_add_func("/iommu-core/notify/index", test_notify_index);
     g_test_add_func("/iommu-core/notify/copies", test_notify_copies);
     g_test_add_func("/iommu-core/notify/self-unregister",

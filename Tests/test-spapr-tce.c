@@ -87,7 +87,10 @@ static void test_table_new(void)
     g_assert_true(mr != spapr_tce_get_iommu_mr(t2));
     g_assert_true(mr->ops == &spapr_tce_iommu_ops);
     g_assert_cmphex(memory_region_size(mr), ==, 0);
-    g_assert_nonnull(memory_region_name(mr));
+    /* QEMU's spapr_tce_table_realize names it "tce-iommu-%x". */
+    g_assert_cmpstr(memory_region_name(mr), ==, "tce-iommu-1001");
+    g_assert_null(spapr_tce_get_target_as(t1));
+    g_assert_false(spapr_tce_get_bypass(t1));
 
     /* setters round-trip */
     spapr_tce_set_need_vfio(t1, true);
@@ -387,8 +390,8 @@ static void test_need_vfio(void)
                     ==, -EINVAL);
     assert_error_set(&err);
     g_assert_true(spapr_tce_get_need_vfio(tcet));
-    g_assert_null(dev.n.registered_on);
-    g_assert_null(mixed.n.registered_on);
+    g_assert_false(notifier_on(mr, &dev.n));
+    g_assert_false(notifier_on(mr, &mixed.n));
 
     /* The list still delivers to both, and only to both. */
     g_assert_cmpint(spapr_h_put_tce(0x5001, 0x1000, 0x42000 | 1), ==,
@@ -752,6 +755,58 @@ static void test_put_notifies(void)
 
 /* ---- free ------------------------------------------------------------- */
 
+/*
+ * target_as (QEMU: &address_space_memory in spapr_tce_translate_iommu,
+ * put_tce_emu and the replay): every entry the table hands out names the
+ * address space the caller set, on the fast path and off it.
+ */
+static void test_target_as(void)
+{
+    SpaprTceTable *tcet = new_enabled_table(0x2468, 12, 0, 1u << 23);
+    SpaprTceTable *flat = new_enabled_table(0x2469, 16, 0, 64);
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
+    AddressSpace *as = (AddressSpace *)&tcet;
+    RecNotifier rec;
+    IOMMUTLBEntry e;
+    Error *err = NULL;
+
+    spapr_tce_set_target_as(tcet, as);
+    spapr_tce_set_target_as(flat, as);
+    g_assert_true(spapr_tce_get_target_as(tcet) == as);
+    rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    g_assert_cmpint(memory_region_register_iommu_notifier(mr, &rec.n, &err),
+                    ==, 0);
+    g_assert_cmpint(spapr_h_put_tce(0x2468, 0x3000, 0x8000003), ==, H_SUCCESS);
+    g_assert_cmpint(spapr_h_put_tce(0x2468, 0x3000, 0), ==, H_SUCCESS);
+    g_assert_cmpint(spapr_h_put_tce(0x2468, 0x4000, 0x9000001), ==, H_SUCCESS);
+    g_assert_cmpint(spapr_h_put_tce(0x2469, 0x10000, 0xa0000003), ==, 0);
+    g_assert_cmpuint(rec.entries->len, ==, 3);
+    for (guint i = 0; i < rec.entries->len; i++) {
+        g_assert_true(rec_entry(&rec, i)->target_as == as);
+    }
+    rec_clear(&rec);
+    memory_region_iommu_replay(mr, &rec.n);
+    g_assert_cmpuint(rec.entries->len, ==, 1);
+    g_assert_true(rec_entry(&rec, 0)->target_as == as);
+    /* A tree window (2^23 entries) and a flat one; in and out of window. */
+    e = table_translate(tcet, 0x4000);
+    g_assert_true(e.target_as == as);
+    g_assert_cmphex(e.translated_addr, ==, 0x9000000);
+    e = table_translate(flat, 0x10000);
+    g_assert_true(e.target_as == as);
+    g_assert_cmphex(e.translated_addr, ==, 0xa0000000);
+    e = table_translate(flat, 64 << 16);
+    g_assert_true(e.target_as == as);
+    g_assert_cmpint(e.perm, ==, IOMMU_NONE);
+    spapr_tce_set_target_as(flat, NULL);
+    e = table_translate(flat, 0x10000);
+    g_assert_null(e.target_as);
+    memory_region_unregister_iommu_notifier(mr, &rec.n);
+    rec_destroy(&rec);
+    spapr_tce_table_free(tcet);
+    spapr_tce_table_free(flat);
+}
+
 static void test_free_reuse(void)
 {
     int owner2;
@@ -821,6 +876,7 @@ int main(int argc, char **argv)
                     test_replay_matches_generic);
     g_test_add_func("/spapr-tce/hcall/put-notifies", test_put_notifies);
     g_test_add_func("/spapr-tce/table/free-reuse", test_free_reuse);
+    g_test_add_func("/spapr-tce/translate/target-as", test_target_as);
 
     return g_test_run();
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "swifttce.h"
+#include "notifier-on.h"
 
 #ifndef container_of
 #define container_of(ptr, type, member) \

@@ -453,9 +453,8 @@ static void check_config(Table *t)
                  IOMMU_NOTIFIER_IOTLB_EVENTS |
                  (t->range_on ? t->range.notifier_flags : 0),
                  "flag union");
-    CHECK(t->full.registered_on == t->mr, "full notifier dropped");
-    CHECK(t->range_on ? t->range.registered_on == t->mr
-                      : t->range.registered_on == NULL,
+    CHECK(notifier_on(t->mr, &t->full), "full notifier dropped");
+    CHECK(notifier_on(t->mr, &t->range) == t->range_on,
           "range notifier registration");
 }
 
@@ -732,7 +731,7 @@ static void op_notifier(FuzzInput *in)
             CHECK(t->mr->iommu_notify == head, "list head changed");
             CHECK(t->mr->iommu_notify_flags == flags_before,
                   "flags changed");
-            CHECK(t->range.registered_on == NULL, "refused but registered");
+            CHECK(!notifier_on(t->mr, &t->range), "refused but registered");
         }
     }
 }

@@ -350,7 +350,7 @@ static void check_phb(Phb *p)
         CHECK_EQ_U64(memory_region_size(spapr_tce_get_iommu_mr(t)),
                      (uint64_t)w->nb_table << w->page_shift, "region size");
         CHECK(!spapr_tce_get_skipping_replay(t), "skipping_replay left set");
-        CHECK(w->enabled == (p->n[n].registered_on != NULL),
+        CHECK(w->enabled == notifier_on(spapr_tce_get_iommu_mr(t), &p->n[n]),
               "listener notifier on window %d: enabled %d", n, w->enabled);
         CHECK(spapr_tce_get_need_vfio(t) == w->enabled, "need_vfio");
         CHECK(p->events[n] == p->events_expected[n], "window events");

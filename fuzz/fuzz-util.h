@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "swifttce.h"
+#include "notifier-on.h"
 
 /*
  * An invariant failure: print what and where, then abort so that libFuzzer

@@ -21,7 +21,7 @@ FUZZ_DIR       := $(BUILD)/fuzz
 FUZZ_LIB       := $(FUZZ_DIR)/libswifttce.a
 FUZZ_HARNESSES ?= $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz-*.c))
 FUZZ_PROGS     := $(addprefix $(FUZZ_DIR)/bin/,$(FUZZ_HARNESSES))
-FUZZ_CFLAGS     = -O1 -g -std=gnu11 -Wall -Wextra -Iinclude -Ifuzz -Itools/trace \
+FUZZ_CFLAGS     = -O1 -g -std=gnu11 -Wall -Wextra -Iinclude -Ifuzz -ITests -Itools/trace \
                   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                   -fno-omit-frame-pointer
 

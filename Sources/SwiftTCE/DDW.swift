@@ -65,10 +65,9 @@ public func rtas_ibm_remove_pe_dma_window(
     guard let liobn = cells[0], let table = findTable(liobn: liobn),
           let phb = findPHB(owning: table) else { return refuse(nret, rets) }
     let reset = phb.ddw.remove(nargs: nargs, args: cells, nret: nret, out: RTASReturns(rets, count: nret))
-    if nret >= 1, let rets, rets[0] == 0 {
-        Trace.emit("spapr_iommu_ddw_remove liobn=0x\(hex(liobn))")
-        if reset { Trace.emit("spapr_iommu_ddw_reset buid=0x\(hex(phb.state.pointee.buid)) addr=0x0") }
-    }
+    // ddw_remove was traced by the PHB's window_removed hook, before the
+    // restore's new_table.
+    if reset { Trace.emit("spapr_iommu_ddw_reset buid=0x\(hex(phb.state.pointee.buid)) addr=0x0") }
 }
 
 @c @implementation

@@ -23,6 +23,9 @@ public func memory_region_init_iommu(
         setError(errp, "memory_region_init_iommu: an IOMMU needs ops with translate")
         return statusInvalid
     }
+    // QEMU's init starts a region afresh; notifiers a caller left on it
+    // become free, not registered on a region that forgot them.
+    forgetNotifiers(of: iommu_mr)
     iommu_mr.initialize(to: IOMMUMemoryRegion(
         ops: ops, opaque: opaque, name: name, size: size,
         iommu_notify: nil, iommu_notify_flags: IOMMU_NOTIFIER_NONE))

@@ -2,7 +2,33 @@ import CSwiftTCE
 
 // IOMMU notifiers: an intrusive list in the caller's structs, as in QEMU, and
 // the union of their flags, which the region's notify_flag_changed hook sees
-// change.
+// change. Which region a notifier is on is the library's to know (the
+// registry below): the caller's struct holds only QEMU's fields and the
+// list link, so iommu_notifier_init, which sets QEMU's fields, cannot cut a
+// registered notifier off its list.
+
+/// The region each registered notifier is on. Changed by register,
+/// unregister and the calls that drop a region's notifiers, which the
+/// caller serialises; notification walks the lists, not this.
+private enum Registrations {
+    nonisolated(unsafe) static var region: [UnsafeMutablePointer<IOMMUNotifier>: Region] = [:]
+}
+
+/// A region's notifiers leave it all at once (its table is freed): each
+/// may then be registered anywhere.
+func dropNotifiers(_ mr: Region) {
+    forEachNotifier(mr) { n in
+        n.pointee.next = nil
+        Registrations.region[n] = nil
+    }
+    mr.pointee.iommu_notify = nil
+}
+
+/// A region about to be initialised, whose memory may be anything: the
+/// notifiers recorded on it are free again (their structs are not read).
+func forgetNotifiers(of mr: Region) {
+    Registrations.region = Registrations.region.filter { $0.value != mr }
+}
 
 @c @implementation
 public func iommu_notifier_init(
@@ -13,9 +39,12 @@ public func iommu_notifier_init(
     _ end: hwaddr,
     _ iommu_idx: Int32
 ) {
-    n?.initialize(to: IOMMUNotifier(
-        notify: fn, notifier_flags: flags, start: start, end: end,
-        iommu_idx: iommu_idx, registered_on: nil, next: nil))
+    guard let n else { return }
+    n.pointee.notify = fn
+    n.pointee.notifier_flags = flags
+    n.pointee.start = start
+    n.pointee.end = end
+    n.pointee.iommu_idx = iommu_idx
 }
 
 /// Calls `body` on each registered notifier, reading the link first so that a
@@ -59,7 +88,7 @@ private func unlink(_ mr: Region, _ n: UnsafeMutablePointer<IOMMUNotifier>) {
         }
     }
     n.pointee.next = nil
-    n.pointee.registered_on = nil
+    Registrations.region[n] = nil
 }
 
 @c @implementation
@@ -90,13 +119,13 @@ public func memory_region_register_iommu_notifier(
         setError(errp, "register_iommu_notifier: iommu_idx \(notifier.iommu_idx) is not in 0..<\(indexes)")
         return statusInvalid
     }
-    if notifier.registered_on != nil {
+    if Registrations.region[n] != nil {
         setError(errp, "register_iommu_notifier: the notifier is registered already")
         return statusInvalid
     }
     // QEMU inserts at the head; delivery order follows.
     n.pointee.next = mr.pointee.iommu_notify
-    n.pointee.registered_on = mr
+    Registrations.region[n] = mr
     mr.pointee.iommu_notify = n
     let status = updateNotifierFlags(mr, errp)
     if status < 0 {
@@ -110,7 +139,7 @@ public func memory_region_unregister_iommu_notifier(
     _ iommu_mr: UnsafeMutablePointer<IOMMUMemoryRegion>?,
     _ n: UnsafeMutablePointer<IOMMUNotifier>?
 ) {
-    guard let mr = iommu_mr, let n, n.pointee.registered_on == mr else { return }
+    guard let mr = iommu_mr, let n, Registrations.region[n] == mr else { return }
     unlink(mr, n)
     // As in QEMU, a hook that objects to losing a notifier is not obeyed.
     _ = updateNotifierFlags(mr, nil)
@@ -122,16 +151,23 @@ public func memory_region_notify_iommu_one(
     _ event: UnsafeMutablePointer<IOMMUTLBEvent>?
 ) {
     guard let n = notifier, let event, let notify = n.pointee.notify else { return }
-    let entry = event.pointee.entry
+    var entry = event.pointee.entry
     // [iova, iova + addr_mask] must overlap [start, end]; the sum may not wrap.
-    let last = entry.iova &+ entry.addr_mask
-    if n.pointee.start > (last < entry.iova ? UInt64.max : last) || n.pointee.end < entry.iova {
+    let sum = entry.iova &+ entry.addr_mask
+    let last = sum < entry.iova ? UInt64.max : sum
+    if n.pointee.start > last || n.pointee.end < entry.iova {
         return
     }
-    if event.pointee.type.rawValue & n.pointee.notifier_flags.rawValue == 0 {
+    let flags = n.pointee.notifier_flags.rawValue
+    if flags & IOMMU_NOTIFIER_DEVIOTLB_UNMAP.rawValue != 0 {
+        // QEMU's crop of (iova, addr_mask) to the notifier's range.
+        entry.iova = max(entry.iova, n.pointee.start)
+        entry.addr_mask = min(last, n.pointee.end) - entry.iova
+    }
+    if event.pointee.type.rawValue & flags == 0 {
         return
     }
-    notify(n, &event.pointee.entry)
+    notify(n, &entry)
 }
 
 @c @implementation

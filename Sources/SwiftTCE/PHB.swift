@@ -79,6 +79,10 @@ private let phbOps = SwiftTCEPhbOps(
         // freeing the table.
         phb.announce(table, added: false)
         spapr_tce_table_disable(table.handle)
+    },
+    window_removed: { host, n in
+        let phb = SpaprPhbRef(state: host!.assumingMemoryBound(to: SpaprPhbState.self))
+        Trace.emit("spapr_iommu_ddw_remove liobn=0x\(hex(pciLIOBN(phb.state.pointee.config.index, Int(n))))")
     })
 
 // MARK: - Registry

@@ -204,11 +204,8 @@ public func spapr_tce_table_free(_ tcet: UnsafeMutablePointer<SpaprTceTable>?) {
     // a dangling pointer (it then has one window fewer).
     forgetWindow(table)
     forgetVIOTable(table)
-    // Detach notifiers still registered, so that they can be registered again.
-    forEachNotifier(table.region) { n in
-        n.pointee.registered_on = nil
-        n.pointee.next = nil
-    }
+    // Notifiers still registered leave, so that they can be registered again.
+    dropNotifiers(table.region)
     if Registry.head == table {
         Registry.head = table.fields.pointee.next
     } else {

@@ -275,6 +275,12 @@ typedef struct SwiftTCEPhbOps {
                           bool creating);
     /* Disable window n (QEMU: spapr_tce_table_disable). */
     void (*disable_window)(void *host_phb, unsigned n);
+    /*
+     * ibm,remove-pe-dma-window removed window n: called after its
+     * disable_window and before the default window may be restored, where
+     * QEMU traces spapr_iommu_ddw_remove. May be NULL.
+     */
+    void (*window_removed)(void *host_phb, unsigned n);
 } SwiftTCEPhbOps;
 
 /*

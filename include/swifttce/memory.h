@@ -82,10 +82,16 @@ struct IOMMUNotifier {
     hwaddr start;          /* first address of interest */
     hwaddr end;            /* last address of interest (inclusive) */
     int iommu_idx;
-    /* Private to the library (QEMU's list node): set while registered. */
-    IOMMUMemoryRegion *registered_on;
+    /*
+     * The region's list (QEMU's node): written by register and unregister
+     * only; walk it with IOMMU_NOTIFIER_FOREACH.
+     */
     IOMMUNotifier *next;
 };
+
+/* Every notifier registered on a region, newest first (QEMU's macro). */
+#define IOMMU_NOTIFIER_FOREACH(n, mr) \
+    for ((n) = (mr)->iommu_notify; (n); (n) = (n)->next)
 
 /* The callbacks of an IOMMU; any but translate may be NULL. */
 typedef struct MemoryRegionIOMMUOps {
@@ -134,6 +140,11 @@ int memory_region_iommu_num_indexes(IOMMUMemoryRegion *iommu_mr);
  */
 void memory_region_iommu_replay(IOMMUMemoryRegion *iommu_mr, IOMMUNotifier *n);
 
+/*
+ * Sets the public fields, as QEMU's does, and nothing else: a notifier that
+ * is registered stays on its region's list (with the new fields), and
+ * unregister still takes it off.
+ */
 void iommu_notifier_init(IOMMUNotifier *n, IOMMUNotify fn,
                          IOMMUNotifierFlag flags, hwaddr start, hwaddr end,
                          int iommu_idx);
@@ -151,7 +162,11 @@ void memory_region_unregister_iommu_notifier(IOMMUMemoryRegion *iommu_mr,
 
 /*
  * Delivers the event to every notifier on iommu_idx whose [start, end]
- * overlaps [iova, iova + addr_mask] and whose flags include event.type.
+ * overlaps [iova, iova + addr_mask] and whose flags include event.type
+ * (QEMU's memory_region_notify_iommu). A notifier with
+ * IOMMU_NOTIFIER_DEVIOTLB_UNMAP gets the entry cropped to its range, as in
+ * QEMU; any other gets the entry whole even when it reaches past its range,
+ * where QEMU asserts.
  */
 void memory_region_notify_iommu(IOMMUMemoryRegion *iommu_mr, int iommu_idx,
                                 IOMMUTLBEvent event);

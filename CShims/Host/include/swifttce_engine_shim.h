@@ -105,8 +105,8 @@ _Static_assert(__builtin_offsetof(struct swifttce_reader, active) == 0 &&
 _Static_assert(sizeof(SwiftTCEMapping) == 32, "SwiftTCEMapping is 4 words");
 _Static_assert(sizeof(SwiftTCEHostOps) == 5 * sizeof(void *),
                "SwiftTCEHostOps: size and four hooks");
-_Static_assert(sizeof(SwiftTCEPhbOps) == 3 * sizeof(void *),
-               "SwiftTCEPhbOps: size and two hooks");
+_Static_assert(sizeof(SwiftTCEPhbOps) == 4 * sizeof(void *),
+               "SwiftTCEPhbOps: size and three hooks");
 /* Atomic<UInt64> over these words (FlatStorage) needs natural alignment. */
 _Static_assert(sizeof(uint64_t) == 8 && _Alignof(uint64_t) == 8,
                "TCEs are naturally aligned 64-bit words");

@@ -208,6 +208,7 @@ package struct PHB: Equatable {
         }
         let wasDefault = isDefaultWindow(n)
         disableWindow(n)
+        state.pointee.ops.window_removed?(state.pointee.hostPHB, UInt32(n))
         // LoPAPR: removing the last window, when it is not the default one,
         // brings the default window back.
         let reset = activeWindows == 0 && !wasDefault
