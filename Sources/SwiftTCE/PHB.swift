@@ -19,7 +19,7 @@ struct SpaprPhbState {
     var ddw: PHB?
     var listener: SpaprPhbWindowListener?
     var listenerOpaque: UnsafeMutableRawPointer?
-    var next: SpaprPhbRef?
+    var next: SpaprPhbRef? = nil
 }
 
 /// A PHB, by its state pointer (the C handle).
@@ -87,11 +87,15 @@ private let phbOps = SwiftTCEPhbOps(
 
 // MARK: - Registry
 
-/// Every live PHB, for the RTAS calls' BUID and LIOBN lookups. Changed only
-/// by new/free, which the caller serialises.
-private enum PHBRegistry {
-    nonisolated(unsafe) static var head: SpaprPhbRef? = nil
+extension SpaprPhbRef: RegistryNode {
+    var next: SpaprPhbRef? {
+        get { state.pointee.next }
+        nonmutating set { state.pointee.next = newValue }
+    }
 }
+
+/// Every live PHB, for the RTAS calls' BUID and LIOBN lookups.
+nonisolated(unsafe) private var phbs = Registry<SpaprPhbRef>()
 
 /// SPAPR_PCI_LIOBN(index, n): window n of PHB index.
 func pciLIOBN(_ index: UInt32, _ n: Int) -> UInt32 {
@@ -100,22 +104,12 @@ func pciLIOBN(_ index: UInt32, _ n: Int) -> UInt32 {
 
 /// QEMU's spapr_pci_find_phb.
 func findPHB(buid: UInt64) -> SpaprPhbRef? {
-    var cursor = PHBRegistry.head
-    while let phb = cursor {
-        if phb.state.pointee.buid == buid { return phb }
-        cursor = phb.state.pointee.next
-    }
-    return nil
+    phbs.first { $0.state.pointee.buid == buid }
 }
 
 /// The PHB that owns a table (QEMU: the table's QOM parent), if any.
 func findPHB(owning table: SpaprTable) -> SpaprPhbRef? {
-    var cursor = PHBRegistry.head
-    while let phb = cursor {
-        if phb.windowNumber(of: table) != nil { return phb }
-        cursor = phb.state.pointee.next
-    }
-    return nil
+    phbs.first { $0.windowNumber(of: table) != nil }
 }
 
 /// A table freed on its own: the PHB that had it as a window forgets it.
@@ -209,8 +203,7 @@ public func spapr_phb_new(
         return nil
     }
     ddwReset(phb)
-    phb.state.pointee.next = PHBRegistry.head
-    PHBRegistry.head = phb
+    phbs.add(phb)
     return phb.handle
 }
 
@@ -222,15 +215,7 @@ func ddwReset(_ phb: SpaprPhbRef) {
 @c @implementation
 public func spapr_phb_free(_ handle: UnsafeMutablePointer<SpaprPhb>?) {
     guard let phb = SpaprPhbRef(handle) else { return }
-    if PHBRegistry.head == phb {
-        PHBRegistry.head = phb.state.pointee.next
-    } else {
-        var cursor = PHBRegistry.head
-        while let current = cursor, current.state.pointee.next != phb {
-            cursor = current.state.pointee.next
-        }
-        cursor?.state.pointee.next = phb.state.pointee.next
-    }
+    phbs.remove(phb)
     // The listener hears every window go, as QEMU's do when the PHB's
     // regions are removed.
     for n in 0..<maxWindows {

@@ -21,7 +21,7 @@ struct SpaprTableFields {
     /// The VIO device whose table this is (QEMU's tcet->vdev).
     var vioDevice: UnsafeMutableRawPointer? = nil
     /// The next table in the registry.
-    var next: SpaprTable?
+    var next: SpaprTable? = nil
 }
 
 /// A standalone table, by its block: the region first, so that the block,
@@ -99,29 +99,23 @@ func tlbEntry(_ m: SwiftTCEMapping, _ target: OpaquePointer?) -> IOMMUTLBEntry {
 
 // MARK: - Registry
 
-/// Every live table, newest first (QEMU's spapr_tce_tables). Changed only by
-/// new/free, which the caller serialises against the calls that look tables
-/// up. A constant initial value is laid out statically: no lazy
-/// initialisation on the hypercall path.
-private enum Registry {
-    nonisolated(unsafe) static var head: SpaprTable? = nil
+extension SpaprTable: RegistryNode {
+    var next: SpaprTable? {
+        get { fields.pointee.next }
+        nonmutating set { fields.pointee.next = newValue }
+    }
+}
+
+/// Every live table (QEMU's spapr_tce_tables). A constant initial value is
+/// laid out statically: no lazy initialisation on the hypercall path.
+nonisolated(unsafe) private var tables = Registry<SpaprTable>()
+
+func findTable(liobn: UInt32) -> SpaprTable? {
+    tables.first { $0.liobn == liobn }
 }
 
 func forEachTable(_ body: (SpaprTable) -> Void) {
-    var cursor = Registry.head
-    while let table = cursor {
-        cursor = table.fields.pointee.next
-        body(table)
-    }
-}
-
-func findTable(liobn: UInt32) -> SpaprTable? {
-    var cursor = Registry.head
-    while let table = cursor {
-        if table.liobn == liobn { return table }
-        cursor = table.fields.pointee.next
-    }
-    return nil
+    tables.forEach(body)
 }
 
 // MARK: - Lifecycle
@@ -145,12 +139,12 @@ public func spapr_tce_new_table(
         return nil
     }
     let table = SpaprTable(block: engine.prefix.assumingMemoryBound(to: IOMMUMemoryRegion.self))
-    table.fields.initialize(to: SpaprTableFields(liobn: liobn, owner: owner, name: name, next: Registry.head))
+    table.fields.initialize(to: SpaprTableFields(liobn: liobn, owner: owner, name: name))
     _ = memory_region_init_iommu(table.region, swifttce_spapr_tce_ops(), table.region, name, 0, nil)
     // No notifier yet: the engine need not report writes (notify_flag_changed).
     engine.setNotify(false)
     if Trace.on { engine.setFastReads(false) }
-    Registry.head = table
+    tables.add(table)
     return table.handle
 }
 
@@ -206,15 +200,7 @@ public func spapr_tce_table_free(_ tcet: UnsafeMutablePointer<SpaprTceTable>?) {
     forgetVIOTable(table)
     // Notifiers still registered leave, so that they can be registered again.
     dropNotifiers(table.region)
-    if Registry.head == table {
-        Registry.head = table.fields.pointee.next
-    } else {
-        var cursor = Registry.head
-        while let current = cursor, current.fields.pointee.next != table {
-            cursor = current.fields.pointee.next
-        }
-        cursor?.fields.pointee.next = table.fields.pointee.next
-    }
+    tables.remove(table)
     free(table.fields.pointee.name)
     // The block goes after the grace period: a racing translate reads it.
     table.engine.destroy()

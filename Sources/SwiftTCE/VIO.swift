@@ -13,7 +13,7 @@ struct SpaprVioState {
     let ramSize: UInt64
     /// nil for a device without DMA, or once its table was freed on its own.
     var table: SpaprTable?
-    var next: SpaprVioRef?
+    var next: SpaprVioRef? = nil
 }
 
 /// A device, by its state pointer (the C handle).
@@ -37,28 +37,19 @@ struct SpaprVioRef: Equatable {
 
 // MARK: - Registry
 
-/// Every live device, for the RTAS calls (QEMU: the VIO bus's children).
-/// Changed only by new/free, which the caller serialises.
-private enum VIORegistry {
-    nonisolated(unsafe) static var head: SpaprVioRef? = nil
-}
-
-private func forEachDevice(_ body: (SpaprVioRef) -> Void) {
-    var cursor = VIORegistry.head
-    while let dev = cursor {
-        cursor = dev.state.pointee.next
-        body(dev)
+extension SpaprVioRef: RegistryNode {
+    var next: SpaprVioRef? {
+        get { state.pointee.next }
+        nonmutating set { state.pointee.next = newValue }
     }
 }
+
+/// Every live device, for the RTAS calls (QEMU: the VIO bus's children).
+nonisolated(unsafe) private var devices = Registry<SpaprVioRef>()
 
 /// QEMU's spapr_vio_find_by_reg.
 func findVIO(reg: UInt32) -> SpaprVioRef? {
-    var cursor = VIORegistry.head
-    while let dev = cursor {
-        if dev.state.pointee.reg == reg { return dev }
-        cursor = dev.state.pointee.next
-    }
-    return nil
+    devices.first { $0.state.pointee.reg == reg }
 }
 
 /// A table freed on its own: its device forgets it (QEMU's dev->tcet).
@@ -115,25 +106,16 @@ public func spapr_vio_device_new(
         table = made
     }
     let dev = SpaprVioRef(state: UnsafeMutablePointer<SpaprVioState>.allocate(capacity: 1))
-    dev.state.initialize(to: SpaprVioState(reg: config.reg, ramSize: config.ram_size, table: table,
-                                           next: VIORegistry.head))
+    dev.state.initialize(to: SpaprVioState(reg: config.reg, ramSize: config.ram_size, table: table))
     table?.fields.pointee.vioDevice = UnsafeMutableRawPointer(dev.state)
-    VIORegistry.head = dev
+    devices.add(dev)
     return dev.handle
 }
 
 @c @implementation
 public func spapr_vio_device_free(_ handle: UnsafeMutablePointer<SpaprVioDevice>?) {
     guard let dev = SpaprVioRef(handle) else { return }
-    if VIORegistry.head == dev {
-        VIORegistry.head = dev.state.pointee.next
-    } else {
-        var cursor = VIORegistry.head
-        while let current = cursor, current.state.pointee.next != dev {
-            cursor = current.state.pointee.next
-        }
-        cursor?.state.pointee.next = dev.state.pointee.next
-    }
+    devices.remove(dev)
     if let table = dev.table {
         spapr_tce_table_free(table.handle)
     }
@@ -227,6 +209,6 @@ public func rtas_quiesce(
 ) {
     let out = RTASReturns(rets, count: nret)
     guard nargs == 0 else { return out.store(0, rtasParameterError) }
-    forEachDevice(quiesce)
+    devices.forEach(quiesce)
     out.store(0, rtasSuccess)
 }
