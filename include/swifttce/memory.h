@@ -1,11 +1,23 @@
 /*
  * SwiftTCE IOMMU core: IOMMU memory regions, their ops, notifiers and replay.
  *
- * Mirrors QEMU's include/system/memory.h for the IOMMU part. Differences,
- * all so that bad input is refused instead of asserted:
- *  - functions that QEMU lets abort take an `Error **errp` and return a status;
- *  - a region is an IOMMUMemoryRegion the caller allocates (embed it anywhere)
- *    and initialises with memory_region_init_iommu() and an ops table.
+ * Mirrors QEMU's include/exec/memory.h for the IOMMU part, with its names,
+ * types and numeric values. Deliberate differences from QEMU 7.2, all so
+ * that bad input is refused instead of asserted or left to corrupt state:
+ *  - functions that QEMU lets abort take an `Error **errp` and return a
+ *    status (0 on success, a negative errno on failure);
+ *  - a region is an IOMMUMemoryRegion the caller allocates (embed it
+ *    anywhere) and initialises with memory_region_init_iommu() and an ops
+ *    table; there are no containers, aliases or address spaces;
+ *  - registering a notifier that is registered already is refused (QEMU's
+ *    list would be corrupted);
+ *  - an IOTLB notifier given an entry that reaches past its range gets the
+ *    entry whole, where QEMU asserts; an UNMAP event with perm set is
+ *    delivered, where QEMU asserts.
+ *
+ * NULL: a NULL region, notifier or event is refused (-EINVAL) by the
+ * functions that return a status and ignored by the others; getters answer
+ * 0 (or NULL) for it.
  *
  * Threads: translate may run on any thread at any time. Everything else on a
  * region (init, size, notifier registration) is serialised by the caller, as
@@ -33,11 +45,17 @@ typedef struct AddressSpace AddressSpace;
 
 /*
  * Errors. A function that can fail takes `Error **errp` last: on failure it
- * stores a new Error there when errp is not NULL and *errp is NULL. The caller
- * frees it with error_free().
+ * stores a new Error there when errp is not NULL and *errp is NULL (an error
+ * already there is kept; QEMU would assert). The caller owns it and frees it
+ * with error_free().
  */
 typedef struct Error Error;
+/*
+ * The error's message, owned by err: valid until error_free(err). NULL for
+ * a NULL err.
+ */
 const char *error_get_pretty(const Error *err);
+/* Frees err and its message; error_free(NULL) does nothing. */
 void error_free(Error *err);
 
 typedef enum {
@@ -74,8 +92,19 @@ typedef struct IOMMUTLBEvent {
 
 typedef struct IOMMUMemoryRegion IOMMUMemoryRegion;
 typedef struct IOMMUNotifier IOMMUNotifier;
+/*
+ * A notifier's callback: data is a copy the callback may change. It runs on
+ * the thread that caused the event, once per event and notifier, and may
+ * unregister its own notifier; it must not register or unregister others.
+ * A TCE table's callbacks run with the table serialised (spapr_tce.h).
+ */
 typedef void (*IOMMUNotify)(IOMMUNotifier *notifier, IOMMUTLBEntry *data);
 
+/*
+ * Caller-allocated. It must stay where it is, unchanged but through
+ * iommu_notifier_init, from registration until it is unregistered (or its
+ * region's table is freed, which unregisters it).
+ */
 struct IOMMUNotifier {
     IOMMUNotify notify;
     IOMMUNotifierFlag notifier_flags;
@@ -95,12 +124,18 @@ struct IOMMUNotifier {
 
 /* The callbacks of an IOMMU; any but translate may be NULL. */
 typedef struct MemoryRegionIOMMUOps {
-    /* addr is relative to the region; flag and iommu_idx may be ignored. */
+    /*
+     * addr is relative to the region; flag and iommu_idx may be ignored.
+     * May run on any thread, beside anything but the region's init.
+     */
     IOMMUTLBEntry (*translate)(IOMMUMemoryRegion *iommu, hwaddr addr,
                                IOMMUAccessFlags flag, int iommu_idx);
     /* The smallest page the IOMMU maps; NULL means TARGET_PAGE_SIZE. */
     uint64_t (*get_min_page_size)(IOMMUMemoryRegion *iommu);
-    /* Told when the union of the notifiers' flags changes; < 0 refuses. */
+    /*
+     * Told when the union of the notifiers' flags changes; < 0 refuses
+     * (with a message through errp).
+     */
     int (*notify_flag_changed)(IOMMUMemoryRegion *iommu,
                                IOMMUNotifierFlag old_flags,
                                IOMMUNotifierFlag new_flags, Error **errp);
@@ -110,7 +145,12 @@ typedef struct MemoryRegionIOMMUOps {
     int (*num_indexes)(IOMMUMemoryRegion *iommu);
 } MemoryRegionIOMMUOps;
 
-/* Allocated by the caller; the fields are private: use the functions. */
+/*
+ * Allocated by the caller. Callers may read ops (to call ops->translate, as
+ * QEMU's callers do through the class), iommu_notify (through
+ * IOMMU_NOTIFIER_FOREACH) and iommu_notify_flags (the union of the
+ * notifiers' flags); everything is written through the functions only.
+ */
 struct IOMMUMemoryRegion {
     const MemoryRegionIOMMUOps *ops;
     void *opaque;
@@ -120,56 +160,88 @@ struct IOMMUMemoryRegion {
     IOMMUNotifierFlag iommu_notify_flags;
 };
 
-/* Refuses NULL mr/ops/translate with -EINVAL. size UINT64_MAX means 2^64. */
+/*
+ * Makes iommu_mr a region of that size (UINT64_MAX means 2^64) with no
+ * notifiers; its previous contents are not read, and notifiers registered on
+ * it before are free again. name is not copied. 0, or -EINVAL for a NULL
+ * region, NULL ops or ops without translate (the region is not touched).
+ */
 int memory_region_init_iommu(IOMMUMemoryRegion *iommu_mr,
                              const MemoryRegionIOMMUOps *ops, void *opaque,
                              const char *name, uint64_t size, Error **errp);
+/* The region's size (UINT64_MAX: 2^64); 0 for NULL. */
 uint64_t memory_region_size(const IOMMUMemoryRegion *iommu_mr);
+/*
+ * Sets the size the generic replay walks to; notifies no one (QEMU's region
+ * listeners are the caller's). A TCE table sets its region's size itself on
+ * enable and disable. NULL is ignored.
+ */
 void memory_region_set_size(IOMMUMemoryRegion *iommu_mr, uint64_t size);
+/* The opaque given to memory_region_init_iommu; NULL for NULL. */
 void *memory_region_get_opaque(const IOMMUMemoryRegion *iommu_mr);
+/* The name given to memory_region_init_iommu (not a copy); NULL for NULL. */
 const char *memory_region_name(const IOMMUMemoryRegion *iommu_mr);
 
+/*
+ * The region's get_min_page_size, or TARGET_PAGE_SIZE without one (or for
+ * NULL): the granularity of the generic replay walk.
+ */
 uint64_t memory_region_iommu_get_min_page_size(IOMMUMemoryRegion *iommu_mr);
+/* The region's num_indexes, or 1 without one; 0 for NULL. */
 int memory_region_iommu_num_indexes(IOMMUMemoryRegion *iommu_mr);
 
 /*
  * The region's replay hook if it has one; otherwise a walk from 0 to the
  * region's size in steps of the minimum page size, translating each address
  * with IOMMU_NONE and n->iommu_idx and calling n->notify for every entry
- * whose perm is not IOMMU_NONE (no range or type filter).
+ * whose perm is not IOMMU_NONE (no range or type filter). n need not be
+ * registered. Runs on the calling thread; NULL region or notifier (or one
+ * without notify) is ignored.
  */
 void memory_region_iommu_replay(IOMMUMemoryRegion *iommu_mr, IOMMUNotifier *n);
 
 /*
  * Sets the public fields, as QEMU's does, and nothing else: a notifier that
  * is registered stays on its region's list (with the new fields), and
- * unregister still takes it off.
+ * unregister still takes it off. NULL n is ignored.
  */
 void iommu_notifier_init(IOMMUNotifier *n, IOMMUNotify fn,
                          IOMMUNotifierFlag flags, hwaddr start, hwaddr end,
                          int iommu_idx);
 
 /*
- * Refused with -EINVAL (region unchanged) for no flags, start > end, an index
- * out of range, a notifier registered already, or a notify_flag_changed hook
- * that fails (its error is passed on).
+ * Adds n to the region's notifiers (at the head, as QEMU does) and tells the
+ * region's notify_flag_changed hook when the flag union changes. 0 on
+ * success. Refused with -EINVAL (region unchanged, n not registered) for a
+ * NULL region or notifier, no notify function, no flags, start > end, an
+ * index out of range or a notifier registered already (here or on another
+ * region); a hook that fails makes it fail with the hook's status and
+ * message, n taken off again.
  */
 int memory_region_register_iommu_notifier(IOMMUMemoryRegion *iommu_mr,
                                           IOMMUNotifier *n, Error **errp);
-/* A notifier not registered on this region is left alone. */
+/*
+ * Takes n off the region's notifiers and tells the hook when the flag union
+ * changes; a hook's refusal is not obeyed (as in QEMU). A notifier not
+ * registered on this region (or NULL) is left alone.
+ */
 void memory_region_unregister_iommu_notifier(IOMMUMemoryRegion *iommu_mr,
                                              IOMMUNotifier *n);
 
 /*
  * Delivers the event to every notifier on iommu_idx whose [start, end]
  * overlaps [iova, iova + addr_mask] and whose flags include event.type
- * (QEMU's memory_region_notify_iommu). A notifier with
- * IOMMU_NOTIFIER_DEVIOTLB_UNMAP gets the entry cropped to its range, as in
- * QEMU; any other gets the entry whole even when it reaches past its range,
- * where QEMU asserts.
+ * (QEMU's memory_region_notify_iommu), newest first, each with its own copy
+ * of the entry. A notifier with IOMMU_NOTIFIER_DEVIOTLB_UNMAP gets the
+ * entry cropped to its range, as in QEMU; any other gets the entry whole
+ * even when it reaches past its range, where QEMU asserts.
  */
 void memory_region_notify_iommu(IOMMUMemoryRegion *iommu_mr, int iommu_idx,
                                 IOMMUTLBEvent event);
+/*
+ * The same filter and crop for one notifier, registered or not (QEMU's
+ * memory_region_notify_iommu_one); event->entry itself is not changed.
+ */
 void memory_region_notify_iommu_one(IOMMUNotifier *notifier,
                                     IOMMUTLBEvent *event);
 
