@@ -96,12 +96,12 @@ static void test_ddw_events(void)
     guint at;
     static const char *const created[] = {
         "spapr_iommu_new_table liobn=0x80000100 table=0x*",
-        "spapr_iommu_ddw_query buid=0x800000020000001 addr=0x0, 1 windows "
-        "available, max window size=0x80000000, mask=0x107",
+        ("spapr_iommu_ddw_query buid=0x800000020000001 addr=0x0, 1 windows "
+         "available, max window size=0x80000000, mask=0x107"),
         "spapr_iommu_new_table liobn=0x80000101 table=0x*",
-        "spapr_iommu_ddw_create buid=0x800000020000001 addr=0x0, page "
-        "size=0x1000000, requested=0x80000000, start addr=0x800000000000000, "
-        "liobn=0x80000101",
+        ("spapr_iommu_ddw_create buid=0x800000020000001 addr=0x0, page "
+         "size=0x1000000, requested=0x80000000, start addr=0x800000000000000, "
+         "liobn=0x80000101"),
         "spapr_iommu_ddw_remove liobn=0x80000100",
     };
     static const char *const restored[] = {
@@ -149,13 +149,13 @@ static void test_xlate_and_pci_events(void)
     uint64_t tce;
     static const char *const want[] = {
         "spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x4b8c003 ret=0",
-        "spapr_iommu_xlate liobn=0x80000000 0x1010 -> 0x4b8c000 perm=3 "
-        "mask=0xfff",
-        "spapr_iommu_xlate liobn=0x80000000 0x40000000 -> 0x0 perm=0 "
-        "mask=0xffffffffffffffff",
+        ("spapr_iommu_xlate liobn=0x80000000 0x1010 -> 0x4b8c000 perm=3 "
+         "mask=0xfff"),
+        ("spapr_iommu_xlate liobn=0x80000000 0x40000000 -> 0x0 perm=0 "
+         "mask=0xffffffffffffffff"),
         "spapr_iommu_pci_get liobn=0x80000000 ioba=0x1000 ret=0 tce=0x4b8c003",
-        "spapr_iommu_pci_stuff liobn=0x80000000 ioba=0x3000 tcevalue=0x0 "
-        "npages=2 ret=0",
+        ("spapr_iommu_pci_stuff liobn=0x80000000 ioba=0x3000 tcevalue=0x0 "
+         "npages=2 ret=0"),
         "spapr_iommu_xlate liobn=0x80000000 0x1010 -> 0x0 perm=0 mask=0xfff",
     };
 
@@ -192,8 +192,8 @@ static void test_pre_save_event(void)
     uint8_t buf[256];
     static const char *const want[] = {
         "spapr_iommu_new_table liobn=0x80000101 table=0x*",
-        "spapr_iommu_pre_save liobn=80000101 80 bus_offset=0x800000000000000 "
-        "ps=24",
+        ("spapr_iommu_pre_save liobn=80000101 80 bus_offset=0x800000000000000 "
+         "ps=24"),
         "spapr_iommu_pre_save liobn=80000001 0 bus_offset=0x0 ps=0",
     };
 

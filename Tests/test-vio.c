@@ -183,10 +183,10 @@ static void test_hypercalls_and_events(void)
         "spapr_iommu_put liobn=0x71000002 ioba=0x1000 tce=0x2000003 ret=0",
         "spapr_iommu_put liobn=0x71000002 ioba=0x10000000 tce=0x3 ret=-4",
         "spapr_iommu_get liobn=0x71000002 ioba=0x1000 ret=0 tce=0x2000003",
-        "spapr_iommu_indirect liobn=0x71000002 ioba=0x2000 tcelist=0x9000 "
-        "iobaN=0x1 tceN=0x4000002 ret=0",
-        "spapr_iommu_stuff liobn=0x71000002 ioba=0x4000 tcevalue=0x0 "
-        "npages=3 ret=0",
+        ("spapr_iommu_indirect liobn=0x71000002 ioba=0x2000 tcelist=0x9000 "
+         "iobaN=0x1 tceN=0x4000002 ret=0"),
+        ("spapr_iommu_stuff liobn=0x71000002 ioba=0x4000 tcevalue=0x0 "
+         "npages=3 ret=0"),
     };
 
     spapr_tce_set_trace_hook(record_line, lines);
