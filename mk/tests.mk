@@ -13,6 +13,31 @@ $(BUILD)/tests/%: Tests/%.c $(TEST_HDRS) $(STATIC_LIB) | deps
 
 CHECK_PROGS += $(TEST_PROGS)
 
+# make check builds and runs the C test drivers with a second compiler as
+# well: clang when CC is gcc (or cc), gcc when CC is clang. The two warn
+# about different things, and an emulator author may use either. The
+# programs go to $(BUILD)/<compiler>/tests; a compiler that is not
+# installed is skipped, and `make check` says so.
+
+SECOND_CC   := $(if $(findstring clang,$(notdir $(CC))),gcc,clang)
+SECOND_PATH := $(shell command -v $(SECOND_CC) 2>/dev/null)
+SECOND_DIR  := $(BUILD)/$(SECOND_CC)/tests
+SECOND_SRCS := $(filter-out Tests/test-dlopen.c,$(TEST_SRCS))
+SECOND_PROGS := $(patsubst Tests/%.c,$(SECOND_DIR)/%,$(SECOND_SRCS))
+
+$(SECOND_DIR)/%: Tests/%.c $(TEST_HDRS) $(STATIC_LIB) | deps
+	@mkdir -p $(dir $@)
+	$(SECOND_CC) $(CFLAGS) $(GLIB_CFLAGS) -ITests $< $(LINK_STATIC) $(GLIB_LIBS) -o $@
+
+ifneq ($(SECOND_PATH),)
+CHECK_PROGS += $(SECOND_PROGS)
+else
+check: second-cc-missing
+.PHONY: second-cc-missing
+second-cc-missing:
+	@echo "make check: $(SECOND_CC) is not installed; the C tests run with $(CC) only"
+endif
+
 # A copy of the package whose header drifts from a Swift export must not build.
 CHECK_SCRIPTS += Tests/prototype-drift.sh
 
