@@ -40,6 +40,8 @@ endif
 
 # A copy of the package whose header drifts from a Swift export must not build.
 CHECK_SCRIPTS += Tests/prototype-drift.sh
+# Every declaration in include/ has its comment.
+CHECK_SCRIPTS += Tests/header-comments.sh
 
 # Every test program speaks TAP; prove runs them all and prints the summary.
 check: deps $(CHECK_PROGS) $(CHECK_DEPS)

@@ -34,6 +34,7 @@
 extern "C" {
 #endif
 
+/* A bus, IOMMU or guest-physical address, as QEMU's. */
 typedef uint64_t hwaddr;
 #define HWADDR_MAX UINT64_MAX
 
@@ -58,6 +59,7 @@ const char *error_get_pretty(const Error *err);
 /* Frees err and its message; error_free(NULL) does nothing. */
 void error_free(Error *err);
 
+/* What an access may do, and what a mapping allows (a TCE's low bits). */
 typedef enum {
     IOMMU_NONE = 0,
     IOMMU_RO   = 1,
@@ -65,6 +67,10 @@ typedef enum {
     IOMMU_RW   = 3,
 } IOMMUAccessFlags;
 
+/*
+ * One translation: iova (masked to the page) maps to translated_addr in
+ * target_as for the addr_mask + 1 bytes from there, with perm.
+ */
 typedef struct IOMMUTLBEntry {
     AddressSpace    *target_as;
     hwaddr           iova;
@@ -73,6 +79,7 @@ typedef struct IOMMUTLBEntry {
     IOMMUAccessFlags perm;
 } IOMMUTLBEntry;
 
+/* What a notifier wants to hear of; also the type of an event. */
 typedef enum {
     IOMMU_NOTIFIER_NONE = 0,
     IOMMU_NOTIFIER_UNMAP = 0x1,
@@ -85,11 +92,13 @@ typedef enum {
 #define IOMMU_NOTIFIER_ALL \
     (IOMMU_NOTIFIER_IOTLB_EVENTS | IOMMU_NOTIFIER_DEVIOTLB_EVENTS)
 
+/* An event for notifiers: a MAP or UNMAP (or DEVIOTLB_UNMAP) of entry. */
 typedef struct IOMMUTLBEvent {
     IOMMUNotifierFlag type;
     IOMMUTLBEntry entry;
 } IOMMUTLBEvent;
 
+/* Both defined below; caller-allocated. */
 typedef struct IOMMUMemoryRegion IOMMUMemoryRegion;
 typedef struct IOMMUNotifier IOMMUNotifier;
 /*

@@ -61,6 +61,7 @@ extern "C" {
 
 /* ---- Tables ----------------------------------------------------------- */
 
+/* One DMA window's TCE table (QEMU's SpaprTceTable); opaque. */
 typedef struct SpaprTceTable SpaprTceTable;
 
 /*
@@ -251,6 +252,7 @@ int64_t spapr_hcall_tce(uint64_t opcode, uint64_t *args,
  */
 #define SPAPR_MAX_PHBS 31
 
+/* A PCI host bridge's DMA side (spapr-pci-host-bridge); opaque. */
 typedef struct SpaprPhb SpaprPhb;
 
 /* QEMU's spapr-pci-host-bridge properties that DMA depends on. */

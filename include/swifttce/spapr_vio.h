@@ -35,8 +35,10 @@ extern "C" {
 /* The window QEMU gives spapr-vscsi and spapr-vlan (rtce_window_size). */
 #define SPAPR_VIO_RTCE_WINDOW_SIZE 0x10000000ull
 
+/* A VIO device, reduced to its DMA (QEMU's SpaprVioDevice); opaque. */
 typedef struct SpaprVioDevice SpaprVioDevice;
 
+/* What spapr_vio_device_new makes a device from. */
 typedef struct SpaprVioConfig {
     uint32_t reg;              /* unit address: the table's LIOBN is
                                   SPAPR_VIO_LIOBN(reg) */
