@@ -12,12 +12,15 @@
  *    xlate instead (and written into the model) and held to it from then on.
  *  - ddw_query, ddw_create: the RTAS call is made again and every traced
  *    answer compared (QEMU traces them only on success).
- *  - new_table: QEMU traces it when it allocates a window's entries, that is
- *    whenever a window is enabled: the default window at machine reset, a
- *    new one inside ibm,create-pe-dma-window. Each enable of the model must
- *    be announced by one such line with its LIOBN, before the call that
- *    enables it (or, for the machine's default window, before the first
- *    call), and each such line must be followed by that enable.
+ *  - new_table: QEMU traces it when it allocates a table's entries, that is
+ *    whenever a table is enabled: a VIO device's at its creation, each PHB's
+ *    default window at machine reset, a new window inside
+ *    ibm,create-pe-dma-window. Each enable of the model must be announced
+ *    by one such line with its LIOBN, before the call that enables it (or,
+ *    for the machine's own tables, before the first call), and each such
+ *    line must be followed by that enable. The model's enables are its own
+ *    new_table events (spapr_tce_set_trace_hook): a window disabled and
+ *    enabled again inside one call is seen too.
  */
 #include "tce-trace.h"
 
@@ -28,9 +31,11 @@
 #include <string.h>
 
 #include "swifttce.h"
+#include "swifttce/spapr_vio.h"
 
-#define PHB_INDEX 0
-#define NWINDOWS SPAPR_PCI_DMA_MAX_WINDOWS
+/* VIO devices a '# machine:' line may list. */
+#define MAX_VIO 64
+#define MAX_TABLES (SPAPR_MAX_PHBS * SPAPR_PCI_DMA_MAX_WINDOWS + MAX_VIO)
 
 /* ---- Unknown entries: sorted, disjoint [lo, hi) index ranges ---------- */
 
@@ -146,23 +151,41 @@ static void range_clear_liobn(RangeSet *s, uint32_t liobn)
 
 /* ---- The replay context ---------------------------------------------- */
 
+/* One of the machine's tables: a PHB's window or a VIO device's table. */
+typedef struct Table {
+    uint32_t liobn;
+    bool needs_announce;    /* enabled at set-up, not yet announced */
+    bool pending;           /* announced, waiting for the call to enable it */
+    bool enabled;           /* the call being replayed enabled it */
+} Table;
+
+typedef struct VioSpec {
+    uint64_t liobn;
+    uint64_t window_size;
+} VioSpec;
+
 typedef struct Ctx {
     TceTraceResult *out;
     TceTraceReportFn report;
     void *opaque;
     unsigned long line;
 
-    SpaprPhbConfig cfg;
+    /* The '# machine:' line; every PHB has the same ddw and pgsz. */
+    bool ddw;
+    uint64_t pgsz;
+    uint64_t nphbs;
+    uint64_t ram;
+    VioSpec vio[MAX_VIO];
+    unsigned nvio;
     bool machine_line_seen;
     bool started;           /* the machine exists (first event seen) */
     bool fatal;             /* stop replaying */
-    SpaprPhb *phb;
+    SpaprPhb *phb[SPAPR_MAX_PHBS];
+    SpaprVioDevice *vdev[MAX_VIO];
+    Table tables[MAX_TABLES];
+    unsigned ntables;
 
     RangeSet unknown;
-    /* Enables of window n not yet announced by a new_table line. */
-    bool needs_announce[NWINDOWS];
-    /* new_table lines waiting for the call that enables their window. */
-    bool pending[NWINDOWS];
     /* Entries the replayed calls may still write (TCE_TRACE_MAX_PAGE_WRITES). */
     uint64_t write_budget;
 } Ctx;
@@ -346,6 +369,33 @@ static bool parse_size(const char *s, uint64_t *out)
     return true;
 }
 
+/* vio=LIOBN:SIZE,...: one VIO device with a TCE table per entry. */
+static void machine_vio(Ctx *c, char *list)
+{
+    char *save = NULL;
+    char *entry;
+
+    c->nvio = 0;
+    for (entry = strtok_r(list, ",", &save); entry;
+         entry = strtok_r(NULL, ",", &save)) {
+        VioSpec v;
+        if (!(match_line(entry, "%x:%x", &v.liobn, &v.window_size) ||
+              match_line(entry, "%x:%u", &v.liobn, &v.window_size)) ||
+            v.liobn > UINT32_MAX || v.window_size == 0) {
+            ERROR(c, "machine: vio entry '%.64s' is not LIOBN:SIZE (a 32-bit "
+                  "hex LIOBN, a window of bytes)", entry);
+        } else if (c->nvio == MAX_VIO) {
+            ERROR(c, "machine: more than %d VIO devices", MAX_VIO);
+            return;
+        } else {
+            c->vio[c->nvio++] = v;
+        }
+    }
+    if (!c->nvio) {
+        ERROR(c, "machine: vio= lists no device");
+    }
+}
+
 static void machine_line(Ctx *c, char *keys)
 {
     char *save = NULL;
@@ -363,7 +413,7 @@ static void machine_line(Ctx *c, char *keys)
     for (tok = strtok_r(keys, " \t", &save); tok;
          tok = strtok_r(NULL, " \t", &save)) {
         char *eq = strchr(tok, '=');
-        const char *val;
+        char *val;
         if (!eq || eq == tok) {
             ERROR(c, "machine: '%.64s' is not key=value", tok);
             continue;
@@ -371,70 +421,131 @@ static void machine_line(Ctx *c, char *keys)
         *eq = '\0';
         val = eq + 1;
         if (strcmp(tok, "ram") == 0) {
-            uint64_t ram;
-            /* Accepted and checked; DMA does not depend on it (see DDW). */
-            if (!parse_size(val, &ram) || ram == 0) {
+            if (!parse_size(val, &c->ram) || c->ram == 0) {
                 ERROR(c, "machine: ram=%.64s is not a size", val);
             }
         } else if (strcmp(tok, "ddw") == 0) {
             if (strcmp(val, "on") == 0) {
-                c->cfg.ddw = true;
+                c->ddw = true;
             } else if (strcmp(val, "off") == 0) {
-                c->cfg.ddw = false;
+                c->ddw = false;
             } else {
                 ERROR(c, "machine: ddw=%.64s is neither on nor off", val);
             }
         } else if (strcmp(tok, "pgsz") == 0) {
-            uint64_t v;
-            if (match_line(val, "%x", &v) || match_line(val, "%u", &v)) {
-                c->cfg.pgsz = v;
-            } else {
+            if (!match_line(val, "%x", &c->pgsz) &&
+                !match_line(val, "%u", &c->pgsz)) {
                 ERROR(c, "machine: pgsz=%.64s is not a number", val);
             }
+        } else if (strcmp(tok, "phbs") == 0) {
+            if (!match_line(val, "%u", &c->nphbs) || c->nphbs == 0 ||
+                c->nphbs > SPAPR_MAX_PHBS) {
+                ERROR(c, "machine: phbs=%.64s is not 1 to %d", val,
+                      SPAPR_MAX_PHBS);
+                c->nphbs = 1;
+            }
+        } else if (strcmp(tok, "vio") == 0) {
+            machine_vio(c, val);
         } else {
             ERROR(c, "machine: unknown key '%.64s'", tok);
         }
     }
 }
 
-static bool window_enabled(Ctx *c, int n)
+static Table *table_of(Ctx *c, uint64_t liobn)
 {
-    SpaprTceTable *t = spapr_phb_get_window(c->phb, n);
-    return t && spapr_tce_get_nb_table(t) != 0;
+    for (unsigned i = 0; i < c->ntables; i++) {
+        if (c->tables[i].liobn == liobn) {
+            return &c->tables[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The library's own trace events: its new_table lines say which tables the
+ * set-up or the call being replayed enabled.
+ */
+static void library_event(void *opaque, const char *line)
+{
+    Ctx *c = opaque;
+    uint64_t liobn;
+    int64_t fd;
+    Table *t;
+
+    if (match_line(line, "spapr_iommu_new_table liobn=%x table=%p fd=%d",
+                   &liobn, &fd) && (t = table_of(c, liobn))) {
+        t->enabled = true;
+    }
+}
+
+static void add_table(Ctx *c, uint32_t liobn)
+{
+    c->tables[c->ntables++] = (Table){ .liobn = liobn };
 }
 
 /* Creates the machine on the first event. */
 static bool start_machine(Ctx *c)
 {
     Error *err = NULL;
+    bool ok = true;
 
     if (c->started) {
         return !c->fatal;
     }
     c->started = true;
-    c->phb = spapr_phb_new(&c->cfg, &err);
-    if (!c->phb) {
+    /* The tables are listed first so that their enables are recognised. */
+    for (unsigned i = 0; i < c->nphbs; i++) {
+        for (unsigned n = 0; n < SPAPR_PCI_DMA_MAX_WINDOWS; n++) {
+            add_table(c, SPAPR_PCI_LIOBN(i, n));
+        }
+    }
+    for (unsigned i = 0; i < c->nvio; i++) {
+        add_table(c, SPAPR_VIO_LIOBN(c->vio[i].liobn));
+    }
+    spapr_tce_set_trace_hook(library_event, c);
+    for (unsigned i = 0; i < c->nphbs && ok; i++) {
+        SpaprPhbConfig cfg;
+        spapr_phb_config_default(&cfg, i);
+        cfg.ddw = c->ddw;
+        cfg.pgsz = c->pgsz;
+        c->phb[i] = spapr_phb_new(&cfg, &err);
+        ok = c->phb[i] != NULL;
+    }
+    for (unsigned i = 0; i < c->nvio && ok; i++) {
+        SpaprVioConfig cfg = {
+            .reg = (uint32_t)c->vio[i].liobn,
+            .rtce_window_size = c->vio[i].window_size,
+            .ram_size = c->ram,
+        };
+        c->vdev[i] = spapr_vio_device_new(NULL, &cfg, &err);
+        ok = c->vdev[i] != NULL;
+    }
+    if (!ok) {
         ERROR(c, "cannot set up the machine: %s",
               err ? error_get_pretty(err) : "unknown error");
         error_free(err);
         c->fatal = true;
         return false;
     }
-    for (int n = 0; n < NWINDOWS; n++) {
-        c->needs_announce[n] = window_enabled(c, n);
+    for (unsigned i = 0; i < c->ntables; i++) {
+        c->tables[i].needs_announce = c->tables[i].enabled;
+        c->tables[i].enabled = false;
     }
     return true;
 }
 
-/* The PHB window number of a LIOBN, or -1. */
-static int window_of(uint64_t liobn)
+static void stop_machine(Ctx *c)
 {
-    for (int n = 0; n < NWINDOWS; n++) {
-        if (liobn == SPAPR_PCI_LIOBN(PHB_INDEX, n)) {
-            return n;
+    for (unsigned i = 0; i < c->nvio; i++) {
+        spapr_vio_device_free(c->vdev[i]);
+    }
+    for (unsigned i = 0; i < c->nphbs; i++) {
+        if (c->phb[i]) {
+            spapr_phb_free(c->phb[i]);
         }
     }
-    return -1;
+    spapr_tce_set_trace_hook(NULL, NULL);
 }
 
 /* ---- Table geometry -------------------------------------------------- */
@@ -486,47 +597,34 @@ static void mark(Ctx *c, const Geometry *g, uint64_t first, uint64_t count,
     }
 }
 
-/* ---- Calls and the window bookkeeping around them -------------------- */
-
-typedef struct WindowSnapshot {
-    bool enabled[NWINDOWS];
-} WindowSnapshot;
-
-static WindowSnapshot snapshot(Ctx *c)
-{
-    WindowSnapshot s;
-    for (int n = 0; n < NWINDOWS; n++) {
-        s.enabled[n] = window_enabled(c, n);
-    }
-    return s;
-}
+/* ---- Calls and the table bookkeeping around them --------------------- */
 
 /* After each call: every enable announced, every announcement used. */
-static void after_call(Ctx *c, const WindowSnapshot *before)
+static void after_call(Ctx *c)
 {
-    for (int n = 0; n < NWINDOWS; n++) {
-        uint32_t liobn = SPAPR_PCI_LIOBN(PHB_INDEX, n);
-        bool now = window_enabled(c, n);
+    for (unsigned i = 0; i < c->ntables; i++) {
+        Table *t = &c->tables[i];
 
-        if (c->needs_announce[n]) {
-            MISMATCH(c, "window 0x%x was enabled at machine set-up but no "
-                     "spapr_iommu_new_table announced it", liobn);
-            c->needs_announce[n] = false;
+        if (t->needs_announce) {
+            MISMATCH(c, "table 0x%x was enabled at machine set-up but no "
+                     "spapr_iommu_new_table announced it", t->liobn);
+            t->needs_announce = false;
         }
-        if (now && !before->enabled[n]) {
+        if (t->enabled) {
             /* A fresh table: every entry is zero, hence known. */
-            range_clear_liobn(&c->unknown, liobn);
-            if (c->pending[n]) {
+            range_clear_liobn(&c->unknown, t->liobn);
+            if (t->pending) {
                 c->out->tables++;
             } else {
-                MISMATCH(c, "the model enabled window 0x%x without a "
-                         "spapr_iommu_new_table line", liobn);
+                MISMATCH(c, "the model enabled table 0x%x without a "
+                         "spapr_iommu_new_table line", t->liobn);
             }
-        } else if (c->pending[n]) {
+        } else if (t->pending) {
             MISMATCH(c, "spapr_iommu_new_table liobn=0x%x, but the next call "
-                     "did not enable it", liobn);
+                     "did not enable it", t->liobn);
         }
-        c->pending[n] = false;
+        t->pending = false;
+        t->enabled = false;
     }
 }
 
@@ -557,7 +655,6 @@ static void ev_put(Ctx *c, const char *args)
 {
     uint64_t liobn, ioba, tce;
     int64_t ret;
-    WindowSnapshot before;
     Geometry g;
 
     if (!match_line(args, "liobn=%x ioba=%x tce=%x ret=%d", &liobn, &ioba,
@@ -565,12 +662,11 @@ static void ev_put(Ctx *c, const char *args)
         ERROR(c, "malformed spapr_iommu_pci_put");
         return;
     }
-    before = snapshot(c);
     check_ret(c, "H_PUT_TCE", spapr_h_put_tce(liobn, ioba, tce), ret);
     if (ret == H_SUCCESS && geometry(liobn, &g)) {
         mark(c, &g, index_of(&g, ioba), 1, false);
     }
-    after_call(c, &before);
+    after_call(c);
 }
 
 static void ev_stuff(Ctx *c, const char *args)
@@ -579,7 +675,6 @@ static void ev_stuff(Ctx *c, const char *args)
     int64_t ret;
     uint64_t start = 0;
     bool have_geometry;
-    WindowSnapshot before;
     Geometry g;
 
     if (!match_line(args, "liobn=%x ioba=%x tcevalue=%x npages=%u ret=%d",
@@ -602,7 +697,6 @@ static void ev_stuff(Ctx *c, const char *args)
     } else {
         start = ioba;
     }
-    before = snapshot(c);
     check_ret(c, "H_STUFF_TCE", spapr_h_stuff_tce(liobn, start, value, npages),
               ret);
     if (have_geometry) {
@@ -616,7 +710,7 @@ static void ev_stuff(Ctx *c, const char *args)
             mark(c, &g, lo > back ? lo - back : 0, lo > back ? back : lo, true);
         }
     }
-    after_call(c, &before);
+    after_call(c);
 }
 
 /*
@@ -649,7 +743,6 @@ static void ev_indirect(Ctx *c, const char *args)
     uint64_t unknown_count;
     ListStub stub;
     SpaprGuestMemory mem = { &stub, list_stub_read };
-    WindowSnapshot before;
     Geometry g;
     bool have_geometry;
 
@@ -688,7 +781,6 @@ static void ev_indirect(Ctx *c, const char *args)
     }
     stub.base = list;
     stub.known_tce = tce;
-    before = snapshot(c);
     check_ret(c, "H_PUT_TCE_INDIRECT",
               spapr_h_put_tce_indirect(liobn, ioba, list, npages, &mem), ret);
     if (have_geometry) {
@@ -698,14 +790,13 @@ static void ev_indirect(Ctx *c, const char *args)
             mark(c, &g, first + last, 1, false);
         }
     }
-    after_call(c, &before);
+    after_call(c);
 }
 
 static void ev_query(Ctx *c, const char *args)
 {
     uint64_t buid, addr, avail, size, mask;
     uint32_t a[3], r[5] = { 0 };
-    WindowSnapshot before;
 
     if (!match_line(args, "buid=%x addr=%x, %u windows available, max window "
                     "size=%x, mask=%x", &buid, &addr, &avail, &size, &mask) ||
@@ -716,7 +807,6 @@ static void ev_query(Ctx *c, const char *args)
     a[0] = (uint32_t)addr;
     a[1] = (uint32_t)(buid >> 32);
     a[2] = (uint32_t)buid;
-    before = snapshot(c);
     rtas_ibm_query_pe_dma_window(3, a, 5, r);
     if ((int32_t)r[0] != RTAS_OUT_SUCCESS) {
         MISMATCH(c, "ibm,query-pe-dma-window failed with %d", (int32_t)r[0]);
@@ -727,7 +817,7 @@ static void ev_query(Ctx *c, const char *args)
     } else {
         c->out->ddw++;
     }
-    after_call(c, &before);
+    after_call(c);
 }
 
 static int log2_exact(uint64_t v)
@@ -743,7 +833,6 @@ static void ev_create(Ctx *c, const char *args)
     uint64_t buid, addr, psize, wsize, start, liobn;
     uint32_t a[5], r[4] = { 0 };
     int pshift, wshift;
-    WindowSnapshot before;
 
     if (!match_line(args, "buid=%x addr=%x, page size=%x, requested=%x, start "
                     "addr=%x, liobn=%x", &buid, &addr, &psize, &wsize, &start,
@@ -762,7 +851,6 @@ static void ev_create(Ctx *c, const char *args)
     a[2] = (uint32_t)buid;
     a[3] = (uint32_t)pshift;
     a[4] = (uint32_t)wshift;
-    before = snapshot(c);
     rtas_ibm_create_pe_dma_window(5, a, 4, r);
     if ((int32_t)r[0] != RTAS_OUT_SUCCESS) {
         MISMATCH(c, "ibm,create-pe-dma-window failed with %d", (int32_t)r[0]);
@@ -773,31 +861,35 @@ static void ev_create(Ctx *c, const char *args)
     } else {
         c->out->ddw++;
     }
-    after_call(c, &before);
+    after_call(c);
 }
 
 static void ev_new_table(Ctx *c, const char *args)
 {
     uint64_t liobn;
     int64_t fd;
-    int n;
+    Table *t;
 
     if (!match_line(args, "liobn=%x table=%p fd=%d", &liobn, &fd)) {
         ERROR(c, "malformed spapr_iommu_new_table");
         return;
     }
-    n = window_of(liobn);
-    if (n < 0 || !spapr_phb_get_window(c->phb, n)) {
+    t = table_of(c, liobn);
+    /*
+     * An enabled table may be announced: a reset disables the default
+     * window and enables it again.
+     */
+    if (!t) {
         MISMATCH(c, "spapr_iommu_new_table liobn=0x%" PRIx64 ": the machine "
-                 "has no such window", liobn);
-    } else if (c->needs_announce[n]) {
-        c->needs_announce[n] = false;
+                 "has no such table", liobn);
+    } else if (t->needs_announce) {
+        t->needs_announce = false;
         c->out->tables++;
-    } else if (window_enabled(c, n) || c->pending[n]) {
-        MISMATCH(c, "spapr_iommu_new_table liobn=0x%" PRIx64 ": the window "
-                 "is enabled or announced already", liobn);
+    } else if (t->pending) {
+        MISMATCH(c, "spapr_iommu_new_table liobn=0x%" PRIx64 ": the table "
+                 "is announced already", liobn);
     } else {
-        c->pending[n] = true;
+        t->pending = true;
     }
 }
 
@@ -901,6 +993,7 @@ int tce_trace_check_text_report(const char *text, size_t len,
                                 TceTraceResult *out)
 {
     Ctx c;
+    SpaprPhbConfig defaults;
     char buf[TCE_TRACE_MAX_LINE + 1];
     size_t pos = 0;
 
@@ -910,7 +1003,11 @@ int tce_trace_check_text_report(const char *text, size_t len,
     c.report = report;
     c.opaque = opaque;
     c.write_budget = TCE_TRACE_MAX_PAGE_WRITES;
-    spapr_phb_config_default(&c.cfg, PHB_INDEX);
+    spapr_phb_config_default(&defaults, 0);
+    c.ddw = defaults.ddw;
+    c.pgsz = defaults.pgsz;
+    c.nphbs = 1;
+    c.ram = 2ULL << 30;
     if (!text && len) {
         ERROR(&c, "no text");
         return 1;
@@ -945,19 +1042,19 @@ int tce_trace_check_text_report(const char *text, size_t len,
         /* No events: the set-up alone must still be valid. */
         start_machine(&c);
     }
-    if (c.phb) {
-        for (int n = 0; n < NWINDOWS; n++) {
-            uint32_t liobn = SPAPR_PCI_LIOBN(PHB_INDEX, n);
-            if (c.pending[n]) {
-                MISMATCH(&c, "spapr_iommu_new_table liobn=0x%x at the end of "
-                         "the trace: no call enabled it", liobn);
-            }
-            if (c.needs_announce[n] && out->events) {
-                MISMATCH(&c, "window 0x%x was enabled at machine set-up but "
-                         "no spapr_iommu_new_table announced it", liobn);
-            }
+    for (unsigned i = 0; i < c.ntables; i++) {
+        const Table *t = &c.tables[i];
+        if (t->pending) {
+            MISMATCH(&c, "spapr_iommu_new_table liobn=0x%x at the end of "
+                     "the trace: no call enabled it", t->liobn);
         }
-        spapr_phb_free(c.phb);
+        if (t->needs_announce && out->events) {
+            MISMATCH(&c, "table 0x%x was enabled at machine set-up but no "
+                     "spapr_iommu_new_table announced it", t->liobn);
+        }
+    }
+    if (c.started) {
+        stop_machine(&c);
     }
     free(c.unknown.r);
     return out->mismatches || out->errors ? 1 : 0;
