@@ -219,6 +219,21 @@ static void problem(Ctx *c, bool mismatch, const char *fmt, ...)
 #define MISMATCH(c, ...) problem((c), true, __VA_ARGS__)
 #define ERROR(c, ...) problem((c), false, __VA_ARGS__)
 
+#define EVENT_PREFIX "spapr_iommu_"
+
+/* The tables a hypercall's event is named for. */
+typedef enum EventTables {
+    ANY_TABLE,      /* not a hypercall's event */
+    PCI_TABLE,      /* spapr_iommu_pci_*: SPAPR_IS_PCI_LIOBN */
+    VIO_TABLE,      /* spapr_iommu_*: any other LIOBN */
+} EventTables;
+
+typedef struct Event {
+    const char *name;
+    void (*fn)(Ctx *c, const struct Event *ev, const char *args);
+    EventTables tables;
+} Event;
+
 /* ---- Field matching -------------------------------------------------- */
 
 /*
@@ -229,12 +244,10 @@ static void problem(Ctx *c, bool mismatch, const char *fmt, ...)
  *   %p  0x<hex> or (nil)                    -> (ignored)
  * Trailing blanks are allowed. Returns false on any difference.
  */
-static bool match_line(const char *s, const char *pat, ...)
+static bool vmatch_line(const char *s, const char *pat, va_list ap)
 {
-    va_list ap;
     bool ok = true;
 
-    va_start(ap, pat);
     while (*pat && ok) {
         if (*pat != '%') {
             ok = *s == *pat;
@@ -319,11 +332,21 @@ static bool match_line(const char *s, const char *pat, ...)
             break;
         }
     }
-    va_end(ap);
     while (ok && (*s == ' ' || *s == '\t')) {
         s++;
     }
     return ok && *pat == '\0' && *s == '\0';
+}
+
+static bool match_line(const char *s, const char *pat, ...)
+{
+    va_list ap;
+    bool ok;
+
+    va_start(ap, pat);
+    ok = vmatch_line(s, pat, ap);
+    va_end(ap);
+    return ok;
 }
 
 /* ---- Machine set-up -------------------------------------------------- */
@@ -641,25 +664,57 @@ static bool spend(Ctx *c, uint64_t pages)
     return true;
 }
 
-static void check_ret(Ctx *c, const char *what, int64_t got, int64_t want)
+static bool check_ret(Ctx *c, const char *what, int64_t got, int64_t want)
 {
-    if (got == want) {
-        c->out->calls++;
-    } else {
+    if (got != want) {
         MISMATCH(c, "%s returned %" PRId64 ", the trace says %" PRId64, what,
                  got, want);
+        return false;
     }
+    c->out->calls++;
+    return true;
 }
 
-static void ev_put(Ctx *c, const char *args)
+/*
+ * Parses a hypercall event's fields (pat starts with liobn=%x) and checks
+ * its name: QEMU traces a call on a PCI window's LIOBN as spapr_iommu_pci_*,
+ * on any other as spapr_iommu_*.
+ */
+static bool hcall_fields(Ctx *c, const Event *ev, const char *args,
+                         const char *pat, ...)
+{
+    va_list ap, fields;
+    bool ok;
+
+    va_start(ap, pat);
+    va_copy(fields, ap);
+    ok = vmatch_line(args, pat, fields);
+    va_end(fields);
+    if (!ok) {
+        ERROR(c, "malformed %s", ev->name);
+    } else {
+        uint64_t liobn = *va_arg(ap, uint64_t *);
+        bool pci = SPAPR_IS_PCI_LIOBN(liobn);
+        const char *call = ev->name + strlen(EVENT_PREFIX) +
+                           (ev->tables == PCI_TABLE ? strlen("pci_") : 0);
+        if (pci != (ev->tables == PCI_TABLE)) {
+            MISMATCH(c, "%s on LIOBN 0x%" PRIx64 ", %s PCI window's: QEMU "
+                     "traces that call as " EVENT_PREFIX "%s%s", ev->name,
+                     liobn, pci ? "a" : "not a", pci ? "pci_" : "", call);
+        }
+    }
+    va_end(ap);
+    return ok;
+}
+
+static void ev_put(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t liobn, ioba, tce;
     int64_t ret;
     Geometry g;
 
-    if (!match_line(args, "liobn=%x ioba=%x tce=%x ret=%d", &liobn, &ioba,
-                    &tce, &ret)) {
-        ERROR(c, "malformed spapr_iommu_pci_put");
+    if (!hcall_fields(c, ev, args, "liobn=%x ioba=%x tce=%x ret=%d", &liobn,
+                      &ioba, &tce, &ret)) {
         return;
     }
     check_ret(c, "H_PUT_TCE", spapr_h_put_tce(liobn, ioba, tce), ret);
@@ -669,7 +724,33 @@ static void ev_put(Ctx *c, const char *args)
     after_call(c);
 }
 
-static void ev_stuff(Ctx *c, const char *args)
+static void ev_get(Ctx *c, const Event *ev, const char *args)
+{
+    uint64_t liobn, ioba, tce, got = 0;
+    int64_t ret;
+    Geometry g;
+
+    if (!hcall_fields(c, ev, args, "liobn=%x ioba=%x ret=%d tce=%x", &liobn,
+                      &ioba, &ret, &tce)) {
+        return;
+    }
+    if (check_ret(c, "H_GET_TCE", spapr_h_get_tce(liobn, ioba, &got), ret) &&
+        ret == H_SUCCESS) {
+        if (geometry(liobn, &g) &&
+            range_contains(&c->unknown, (uint32_t)liobn, index_of(&g, ioba))) {
+            /* An entry the log did not show: the guest just read it. */
+            spapr_h_put_tce(liobn, ioba, tce);
+            mark(c, &g, index_of(&g, ioba), 1, false);
+            c->out->learned++;
+        } else if (got != tce) {
+            MISMATCH(c, "H_GET_TCE read 0x%" PRIx64 ", the trace says 0x%"
+                     PRIx64, got, tce);
+        }
+    }
+    after_call(c);
+}
+
+static void ev_stuff(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t liobn, ioba, value, npages;
     int64_t ret;
@@ -677,9 +758,9 @@ static void ev_stuff(Ctx *c, const char *args)
     bool have_geometry;
     Geometry g;
 
-    if (!match_line(args, "liobn=%x ioba=%x tcevalue=%x npages=%u ret=%d",
-                    &liobn, &ioba, &value, &npages, &ret)) {
-        ERROR(c, "malformed spapr_iommu_pci_stuff");
+    if (!hcall_fields(c, ev, args,
+                      "liobn=%x ioba=%x tcevalue=%x npages=%u ret=%d", &liobn,
+                      &ioba, &value, &npages, &ret)) {
         return;
     }
     have_geometry = geometry(liobn, &g);
@@ -736,7 +817,7 @@ static bool list_stub_read(void *opaque, hwaddr addr, void *buf, size_t len)
     return true;
 }
 
-static void ev_indirect(Ctx *c, const char *args)
+static void ev_indirect(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t liobn, ioba, list, last, tce, npages;
     int64_t ret;
@@ -746,9 +827,9 @@ static void ev_indirect(Ctx *c, const char *args)
     Geometry g;
     bool have_geometry;
 
-    if (!match_line(args, "liobn=%x ioba=%x tcelist=%x iobaN=%x tceN=%x "
-                    "ret=%d", &liobn, &ioba, &list, &last, &tce, &ret)) {
-        ERROR(c, "malformed spapr_iommu_pci_indirect");
+    if (!hcall_fields(c, ev, args, "liobn=%x ioba=%x tcelist=%x iobaN=%x "
+                      "tceN=%x ret=%d", &liobn, &ioba, &list, &last, &tce,
+                      &ret)) {
         return;
     }
     if (last >= 512) {
@@ -793,7 +874,7 @@ static void ev_indirect(Ctx *c, const char *args)
     after_call(c);
 }
 
-static void ev_query(Ctx *c, const char *args)
+static void ev_query(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t buid, addr, avail, size, mask;
     uint32_t a[3], r[5] = { 0 };
@@ -801,7 +882,7 @@ static void ev_query(Ctx *c, const char *args)
     if (!match_line(args, "buid=%x addr=%x, %u windows available, max window "
                     "size=%x, mask=%x", &buid, &addr, &avail, &size, &mask) ||
         addr > UINT32_MAX) {
-        ERROR(c, "malformed spapr_iommu_ddw_query");
+        ERROR(c, "malformed %s", ev->name);
         return;
     }
     a[0] = (uint32_t)addr;
@@ -828,7 +909,7 @@ static int log2_exact(uint64_t v)
     return __builtin_ctzll(v);
 }
 
-static void ev_create(Ctx *c, const char *args)
+static void ev_create(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t buid, addr, psize, wsize, start, liobn;
     uint32_t a[5], r[4] = { 0 };
@@ -837,7 +918,7 @@ static void ev_create(Ctx *c, const char *args)
     if (!match_line(args, "buid=%x addr=%x, page size=%x, requested=%x, start "
                     "addr=%x, liobn=%x", &buid, &addr, &psize, &wsize, &start,
                     &liobn) || addr > UINT32_MAX) {
-        ERROR(c, "malformed spapr_iommu_ddw_create");
+        ERROR(c, "malformed %s", ev->name);
         return;
     }
     pshift = log2_exact(psize);
@@ -864,14 +945,14 @@ static void ev_create(Ctx *c, const char *args)
     after_call(c);
 }
 
-static void ev_new_table(Ctx *c, const char *args)
+static void ev_new_table(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t liobn;
     int64_t fd;
     Table *t;
 
     if (!match_line(args, "liobn=%x table=%p fd=%d", &liobn, &fd)) {
-        ERROR(c, "malformed spapr_iommu_new_table");
+        ERROR(c, "malformed %s", ev->name);
         return;
     }
     t = table_of(c, liobn);
@@ -893,7 +974,7 @@ static void ev_new_table(Ctx *c, const char *args)
     }
 }
 
-static void ev_xlate(Ctx *c, const char *args)
+static void ev_xlate(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t liobn, addr, xlated, perm, mask;
     IOMMUMemoryRegion *mr;
@@ -902,7 +983,7 @@ static void ev_xlate(Ctx *c, const char *args)
 
     if (!match_line(args, "liobn=%x %x -> %x perm=%u mask=%x", &liobn, &addr,
                     &xlated, &perm, &mask)) {
-        ERROR(c, "malformed spapr_iommu_xlate");
+        ERROR(c, "malformed %s", ev->name);
         return;
     }
     if (liobn >> 32 || !spapr_tce_find_by_liobn((uint32_t)liobn)) {
@@ -940,17 +1021,19 @@ static void ev_xlate(Ctx *c, const char *args)
 
 /* ---- Lines ----------------------------------------------------------- */
 
-static const struct {
-    const char *name;
-    void (*fn)(Ctx *c, const char *args);
-} events[] = {
-    { "spapr_iommu_pci_put", ev_put },
-    { "spapr_iommu_pci_stuff", ev_stuff },
-    { "spapr_iommu_pci_indirect", ev_indirect },
-    { "spapr_iommu_ddw_query", ev_query },
-    { "spapr_iommu_ddw_create", ev_create },
-    { "spapr_iommu_new_table", ev_new_table },
-    { "spapr_iommu_xlate", ev_xlate },
+static const Event events[] = {
+    { EVENT_PREFIX "pci_put", ev_put, PCI_TABLE },
+    { EVENT_PREFIX "pci_get", ev_get, PCI_TABLE },
+    { EVENT_PREFIX "pci_stuff", ev_stuff, PCI_TABLE },
+    { EVENT_PREFIX "pci_indirect", ev_indirect, PCI_TABLE },
+    { EVENT_PREFIX "put", ev_put, VIO_TABLE },
+    { EVENT_PREFIX "get", ev_get, VIO_TABLE },
+    { EVENT_PREFIX "stuff", ev_stuff, VIO_TABLE },
+    { EVENT_PREFIX "indirect", ev_indirect, VIO_TABLE },
+    { EVENT_PREFIX "ddw_query", ev_query, ANY_TABLE },
+    { EVENT_PREFIX "ddw_create", ev_create, ANY_TABLE },
+    { EVENT_PREFIX "new_table", ev_new_table, ANY_TABLE },
+    { EVENT_PREFIX "xlate", ev_xlate, ANY_TABLE },
 };
 
 static void one_line(Ctx *c, char *s)
@@ -981,7 +1064,7 @@ static void one_line(Ctx *c, char *s)
             if (*s) {
                 s++;    /* one separator; the pattern sees the rest */
             }
-            events[i].fn(c, s);
+            events[i].fn(c, &events[i], s);
             return;
         }
     }
