@@ -12,6 +12,8 @@
  *    xlate instead (and written into the model) and held to it from then on.
  *  - ddw_query, ddw_create: the RTAS call is made again and every traced
  *    answer compared (QEMU traces them only on success).
+ *  - pre_save: QEMU saved a table for migration; the model's must have the
+ *    same entry count, bus offset and page shift (all 0 when disabled).
  *  - new_table: QEMU traces it when it allocates a table's entries, that is
  *    whenever a table is enabled: a VIO device's at its creation, each PHB's
  *    default window at machine reset, a new window inside
@@ -236,12 +238,40 @@ typedef struct Event {
 
 /* ---- Field matching -------------------------------------------------- */
 
+/* Reads 1-16 hex digits at *s and moves *s past them. */
+static bool scan_hex(const char **s, uint64_t *out)
+{
+    uint64_t v = 0;
+    int digits = 0;
+
+    for (;; (*s)++, digits++) {
+        char ch = **s;
+        int d;
+        if (ch >= '0' && ch <= '9') {
+            d = ch - '0';
+        } else if (ch >= 'a' && ch <= 'f') {
+            d = ch - 'a' + 10;
+        } else if (ch >= 'A' && ch <= 'F') {
+            d = ch - 'A' + 10;
+        } else {
+            break;
+        }
+        if (v >> 60) {
+            return false;
+        }
+        v = v << 4 | (uint64_t)d;
+    }
+    *out = v;
+    return digits > 0;
+}
+
 /*
  * Matches a whole line against a pattern: literal text must be equal, and
  *   %x  0x followed by 1-16 hex digits      -> uint64_t
+ *   %h  1-16 hex digits, no 0x              -> uint64_t
  *   %u  1-20 decimal digits                 -> uint64_t
  *   %d  optional '-' then decimal digits    -> int64_t
- *   %p  0x<hex> or (nil)                    -> (ignored)
+ *   %p  0x<1-16 hex digits> or (nil)        -> (ignored)
  * Trailing blanks are allowed. Returns false on any difference.
  */
 static bool vmatch_line(const char *s, const char *pat, va_list ap)
@@ -257,35 +287,16 @@ static bool vmatch_line(const char *s, const char *pat, va_list ap)
         }
         pat++;
         switch (*pat++) {
-        case 'x': {
-            uint64_t v = 0;
-            int digits = 0;
-            if (s[0] != '0' || s[1] != 'x') {
-                ok = false;
-                break;
+        case 'x':
+            ok = s[0] == '0' && s[1] == 'x';
+            if (ok) {
+                s += 2;
+                ok = scan_hex(&s, va_arg(ap, uint64_t *));
             }
-            s += 2;
-            for (; *s; s++, digits++) {
-                int d;
-                if (*s >= '0' && *s <= '9') {
-                    d = *s - '0';
-                } else if (*s >= 'a' && *s <= 'f') {
-                    d = *s - 'a' + 10;
-                } else if (*s >= 'A' && *s <= 'F') {
-                    d = *s - 'A' + 10;
-                } else {
-                    break;
-                }
-                if (v >> 60) {
-                    ok = false;
-                    break;
-                }
-                v = v << 4 | (uint64_t)d;
-            }
-            ok = ok && digits > 0;
-            *va_arg(ap, uint64_t *) = v;
             break;
-        }
+        case 'h':
+            ok = scan_hex(&s, va_arg(ap, uint64_t *));
+            break;
         case 'u':
         case 'd': {
             bool neg = false;
@@ -314,19 +325,18 @@ static bool vmatch_line(const char *s, const char *pat, va_list ap)
             }
             break;
         }
-        case 'p':
+        case 'p': {
+            uint64_t ignored;
             if (strncmp(s, "(nil)", 5) == 0) {
                 s += 5;
-            } else if (s[0] == '0' && s[1] == 'x' &&
-                       strchr("0123456789abcdefABCDEF", s[2]) && s[2]) {
+            } else if (s[0] == '0' && s[1] == 'x') {
                 s += 2;
-                while (*s && strchr("0123456789abcdefABCDEF", *s)) {
-                    s++;
-                }
+                ok = scan_hex(&s, &ignored);
             } else {
                 ok = false;
             }
             break;
+        }
         default:
             ok = false;
             break;
@@ -974,6 +984,33 @@ static void ev_new_table(Ctx *c, const Event *ev, const char *args)
     }
 }
 
+static void ev_pre_save(Ctx *c, const Event *ev, const char *args)
+{
+    uint64_t liobn, nb, bus, shift;
+    SpaprTceTable *t;
+
+    if (!match_line(args, "liobn=%h %h bus_offset=%x ps=%u", &liobn, &nb, &bus,
+                    &shift)) {
+        ERROR(c, "malformed %s", ev->name);
+        return;
+    }
+    t = liobn >> 32 ? NULL : spapr_tce_find_by_liobn((uint32_t)liobn);
+    if (!t) {
+        MISMATCH(c, "QEMU saved table 0x%" PRIx64 ", which the model does not "
+                 "have", liobn);
+    } else if (spapr_tce_get_nb_table(t) != nb ||
+               spapr_tce_get_bus_offset(t) != bus ||
+               spapr_tce_get_page_shift(t) != shift) {
+        MISMATCH(c, "table 0x%" PRIx64 " has 0x%x entries at 0x%" PRIx64
+                 ", ps=%u; QEMU saved 0x%" PRIx64 " at 0x%" PRIx64 ", ps=%"
+                 PRIu64, liobn, spapr_tce_get_nb_table(t),
+                 spapr_tce_get_bus_offset(t), spapr_tce_get_page_shift(t), nb,
+                 bus, shift);
+    } else {
+        c->out->saves++;
+    }
+}
+
 static void ev_xlate(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t liobn, addr, xlated, perm, mask;
@@ -1033,6 +1070,7 @@ static const Event events[] = {
     { EVENT_PREFIX "ddw_query", ev_query, ANY_TABLE },
     { EVENT_PREFIX "ddw_create", ev_create, ANY_TABLE },
     { EVENT_PREFIX "new_table", ev_new_table, ANY_TABLE },
+    { EVENT_PREFIX "pre_save", ev_pre_save, ANY_TABLE },
     { EVENT_PREFIX "xlate", ev_xlate, ANY_TABLE },
 };
 

@@ -42,6 +42,7 @@ typedef struct TceTraceResult {
     unsigned long calls;        /* hypercall return codes compared */
     unsigned long ddw;          /* DDW answers (query/create) compared */
     unsigned long tables;       /* spapr_iommu_new_table lines checked */
+    unsigned long saves;        /* spapr_iommu_pre_save geometries compared */
     unsigned long xlates;       /* determined xlates compared */
     unsigned long learned;      /* xlates that taught an unknown entry */
     unsigned long mismatches;   /* model answered differently */
