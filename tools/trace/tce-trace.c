@@ -10,8 +10,13 @@
  *  - xlate: translate is asked again; the answer is compared when the entry
  *    is determined by the log. An unknown entry is learned from its first
  *    xlate instead (and written into the model) and held to it from then on.
- *  - ddw_query, ddw_create: the RTAS call is made again and every traced
- *    answer compared (QEMU traces them only on success).
+ *  - ddw_query, ddw_create, ddw_remove, ddw_reset: the RTAS call is made
+ *    again and every traced answer compared (QEMU traces them only on
+ *    success). A remove of a PHB's last window that is not its default one
+ *    restores the default window, which QEMU traces after the remove line
+ *    as that window's new_table and a ddw_reset: when the model's remove
+ *    restored it, those two lines must follow and are that remove's;
+ *    otherwise a ddw_reset is the guest's ibm,reset-pe-dma-window.
  *  - pre_save: QEMU saved a table for migration; the model's must have the
  *    same entry count, bus offset and page shift (all 0 when disabled).
  *  - new_table: QEMU traces it when it allocates a table's entries, that is
@@ -156,6 +161,7 @@ static void range_clear_liobn(RangeSet *s, uint32_t liobn)
 /* One of the machine's tables: a PHB's window or a VIO device's table. */
 typedef struct Table {
     uint32_t liobn;
+    int phb;                /* its PHB's index; -1 for a VIO device's */
     bool needs_announce;    /* enabled at set-up, not yet announced */
     bool pending;           /* announced, waiting for the call to enable it */
     bool enabled;           /* the call being replayed enabled it */
@@ -186,6 +192,12 @@ typedef struct Ctx {
     SpaprVioDevice *vdev[MAX_VIO];
     Table tables[MAX_TABLES];
     unsigned ntables;
+    /*
+     * A remove restored PHB restore_phb's default window: QEMU traces that
+     * window's new_table, then ddw_reset, right after the remove line.
+     */
+    enum { RESTORE_NONE, RESTORE_NEW_TABLE, RESTORE_RESET } restore;
+    unsigned restore_phb;
 
     RangeSet unknown;
     /* Entries the replayed calls may still write (TCE_TRACE_MAX_PAGE_WRITES). */
@@ -512,9 +524,9 @@ static void library_event(void *opaque, const char *line)
     }
 }
 
-static void add_table(Ctx *c, uint32_t liobn)
+static void add_table(Ctx *c, uint32_t liobn, int phb)
 {
-    c->tables[c->ntables++] = (Table){ .liobn = liobn };
+    c->tables[c->ntables++] = (Table){ .liobn = liobn, .phb = phb };
 }
 
 /* Creates the machine on the first event. */
@@ -530,11 +542,11 @@ static bool start_machine(Ctx *c)
     /* The tables are listed first so that their enables are recognised. */
     for (unsigned i = 0; i < c->nphbs; i++) {
         for (unsigned n = 0; n < SPAPR_PCI_DMA_MAX_WINDOWS; n++) {
-            add_table(c, SPAPR_PCI_LIOBN(i, n));
+            add_table(c, SPAPR_PCI_LIOBN(i, n), (int)i);
         }
     }
     for (unsigned i = 0; i < c->nvio; i++) {
-        add_table(c, SPAPR_VIO_LIOBN(c->vio[i].liobn));
+        add_table(c, SPAPR_VIO_LIOBN(c->vio[i].liobn), -1);
     }
     spapr_tce_set_trace_hook(library_event, c);
     for (unsigned i = 0; i < c->nphbs && ok; i++) {
@@ -632,6 +644,13 @@ static void mark(Ctx *c, const Geometry *g, uint64_t first, uint64_t count,
 
 /* ---- Calls and the table bookkeeping around them --------------------- */
 
+/* The default window a remove restored, whose new_table comes after it. */
+static bool restoring(const Ctx *c, const Table *t)
+{
+    return c->restore == RESTORE_NEW_TABLE &&
+           t->liobn == SPAPR_PCI_LIOBN(c->restore_phb, 0);
+}
+
 /* After each call: every enable announced, every announcement used. */
 static void after_call(Ctx *c)
 {
@@ -648,7 +667,7 @@ static void after_call(Ctx *c)
             range_clear_liobn(&c->unknown, t->liobn);
             if (t->pending) {
                 c->out->tables++;
-            } else {
+            } else if (!restoring(c, t)) {
                 MISMATCH(c, "the model enabled table 0x%x without a "
                          "spapr_iommu_new_table line", t->liobn);
             }
@@ -884,6 +903,24 @@ static void ev_indirect(Ctx *c, const Event *ev, const char *args)
     after_call(c);
 }
 
+/* QEMU's cells for a PE: its config address, then its PHB's BUID. */
+static void pe_cells(uint32_t *a, uint64_t addr, uint64_t buid)
+{
+    a[0] = (uint32_t)addr;
+    a[1] = (uint32_t)(buid >> 32);
+    a[2] = (uint32_t)buid;
+}
+
+/* QEMU traces the DDW calls only when they succeed. */
+static bool rtas_ok(Ctx *c, const char *call, uint32_t status)
+{
+    if ((int32_t)status != RTAS_OUT_SUCCESS) {
+        MISMATCH(c, "%s failed with %d", call, (int32_t)status);
+        return false;
+    }
+    return true;
+}
+
 static void ev_query(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t buid, addr, avail, size, mask;
@@ -895,18 +932,16 @@ static void ev_query(Ctx *c, const Event *ev, const char *args)
         ERROR(c, "malformed %s", ev->name);
         return;
     }
-    a[0] = (uint32_t)addr;
-    a[1] = (uint32_t)(buid >> 32);
-    a[2] = (uint32_t)buid;
+    pe_cells(a, addr, buid);
     rtas_ibm_query_pe_dma_window(3, a, 5, r);
-    if ((int32_t)r[0] != RTAS_OUT_SUCCESS) {
-        MISMATCH(c, "ibm,query-pe-dma-window failed with %d", (int32_t)r[0]);
-    } else if (r[1] != avail || r[2] != size || r[3] != mask) {
-        MISMATCH(c, "ibm,query-pe-dma-window answered %u windows, size 0x%x, "
-                 "mask 0x%x; the trace says %" PRIu64 ", 0x%" PRIx64 ", 0x%"
-                 PRIx64, r[1], r[2], r[3], avail, size, mask);
-    } else {
-        c->out->ddw++;
+    if (rtas_ok(c, "ibm,query-pe-dma-window", r[0])) {
+        if (r[1] != avail || r[2] != size || r[3] != mask) {
+            MISMATCH(c, "ibm,query-pe-dma-window answered %u windows, size "
+                     "0x%x, mask 0x%x; the trace says %" PRIu64 ", 0x%" PRIx64
+                     ", 0x%" PRIx64, r[1], r[2], r[3], avail, size, mask);
+        } else {
+            c->out->ddw++;
+        }
     }
     after_call(c);
 }
@@ -937,19 +972,65 @@ static void ev_create(Ctx *c, const Event *ev, const char *args)
         ERROR(c, "page size and requested size must be powers of 2");
         return;
     }
-    a[0] = (uint32_t)addr;
-    a[1] = (uint32_t)(buid >> 32);
-    a[2] = (uint32_t)buid;
+    pe_cells(a, addr, buid);
     a[3] = (uint32_t)pshift;
     a[4] = (uint32_t)wshift;
     rtas_ibm_create_pe_dma_window(5, a, 4, r);
-    if ((int32_t)r[0] != RTAS_OUT_SUCCESS) {
-        MISMATCH(c, "ibm,create-pe-dma-window failed with %d", (int32_t)r[0]);
-    } else if (r[1] != liobn || ((uint64_t)r[2] << 32 | r[3]) != start) {
-        MISMATCH(c, "ibm,create-pe-dma-window made LIOBN 0x%x at 0x%" PRIx64
-                 "; the trace says 0x%" PRIx64 " at 0x%" PRIx64, r[1],
-                 (uint64_t)r[2] << 32 | r[3], liobn, start);
-    } else {
+    if (rtas_ok(c, "ibm,create-pe-dma-window", r[0])) {
+        uint64_t made = (uint64_t)r[2] << 32 | r[3];
+        if (r[1] != liobn || made != start) {
+            MISMATCH(c, "ibm,create-pe-dma-window made LIOBN 0x%x at 0x%"
+                     PRIx64 "; the trace says 0x%" PRIx64 " at 0x%" PRIx64,
+                     r[1], made, liobn, start);
+        } else {
+            c->out->ddw++;
+        }
+    }
+    after_call(c);
+}
+
+static void ev_remove(Ctx *c, const Event *ev, const char *args)
+{
+    uint64_t liobn;
+    uint32_t a[1], r[1] = { 0 };
+    const Table *t;
+
+    if (!match_line(args, "liobn=%x", &liobn) || liobn > UINT32_MAX) {
+        ERROR(c, "malformed %s", ev->name);
+        return;
+    }
+    a[0] = (uint32_t)liobn;
+    rtas_ibm_remove_pe_dma_window(1, a, 1, r);
+    if (rtas_ok(c, "ibm,remove-pe-dma-window", r[0])) {
+        c->out->ddw++;
+    }
+    /*
+     * Removing a PHB's last window, when it is not the default one, brings
+     * the default window back (LoPAPR): its enable is traced after this line.
+     */
+    t = table_of(c, liobn);
+    if (t && t->phb >= 0 &&
+        table_of(c, SPAPR_PCI_LIOBN(t->phb, 0))->enabled) {
+        c->restore = RESTORE_NEW_TABLE;
+        c->restore_phb = (unsigned)t->phb;
+    }
+    after_call(c);
+}
+
+/* The guest's ibm,reset-pe-dma-window (a remove's own is restore_line's). */
+static void ev_reset(Ctx *c, const Event *ev, const char *args)
+{
+    uint64_t buid, addr;
+    uint32_t a[3], r[1] = { 0 };
+
+    if (!match_line(args, "buid=%x addr=%x", &buid, &addr) ||
+        addr > UINT32_MAX) {
+        ERROR(c, "malformed %s", ev->name);
+        return;
+    }
+    pe_cells(a, addr, buid);
+    rtas_ibm_reset_pe_dma_window(3, a, 1, r);
+    if (rtas_ok(c, "ibm,reset-pe-dma-window", r[0])) {
         c->out->ddw++;
     }
     after_call(c);
@@ -1069,10 +1150,52 @@ static const Event events[] = {
     { EVENT_PREFIX "indirect", ev_indirect, VIO_TABLE },
     { EVENT_PREFIX "ddw_query", ev_query, ANY_TABLE },
     { EVENT_PREFIX "ddw_create", ev_create, ANY_TABLE },
+    { EVENT_PREFIX "ddw_remove", ev_remove, ANY_TABLE },
+    { EVENT_PREFIX "ddw_reset", ev_reset, ANY_TABLE },
     { EVENT_PREFIX "new_table", ev_new_table, ANY_TABLE },
     { EVENT_PREFIX "pre_save", ev_pre_save, ANY_TABLE },
     { EVENT_PREFIX "xlate", ev_xlate, ANY_TABLE },
 };
+
+/*
+ * After a remove that restored PHB restore_phb's default window, QEMU's
+ * next two lines are that window's new_table and ddw_reset with the PHB's
+ * BUID and config address 0; they replay nothing. Returns true for the
+ * line owed; any other line is a mismatch, ends the wait and is replayed.
+ */
+static bool restore_line(Ctx *c, const Event *ev, const char *args)
+{
+    uint32_t liobn = SPAPR_PCI_LIOBN(c->restore_phb, 0);
+    uint64_t buid = spapr_phb_get_buid(c->phb[c->restore_phb]);
+    uint64_t a, b;
+    int64_t fd;
+
+    if (c->restore == RESTORE_NEW_TABLE) {
+        if (strcmp(ev->name, EVENT_PREFIX "new_table") == 0 &&
+            match_line(args, "liobn=%x table=%p fd=%d", &a, &fd) &&
+            a == liobn) {
+            c->out->tables++;
+            c->restore = RESTORE_RESET;
+            return true;
+        }
+        MISMATCH(c, "ibm,remove-pe-dma-window restored the default window, "
+                 "so QEMU traces spapr_iommu_new_table liobn=0x%x next",
+                 liobn);
+    } else {
+        if (strcmp(ev->name, EVENT_PREFIX "ddw_reset") == 0 &&
+            match_line(args, "buid=%x addr=%x", &a, &b) && a == buid &&
+            b == 0) {
+            c->out->ddw++;
+            c->restore = RESTORE_NONE;
+            return true;
+        }
+        MISMATCH(c, "ibm,remove-pe-dma-window restored the default window, "
+                 "so QEMU traces spapr_iommu_ddw_reset buid=0x%" PRIx64
+                 " addr=0x0 next", buid);
+    }
+    c->restore = RESTORE_NONE;
+    return false;
+}
 
 static void one_line(Ctx *c, char *s)
 {
@@ -1101,6 +1224,9 @@ static void one_line(Ctx *c, char *s)
             s += n;
             if (*s) {
                 s++;    /* one separator; the pattern sees the rest */
+            }
+            if (c->restore != RESTORE_NONE && restore_line(c, &events[i], s)) {
+                return;
             }
             events[i].fn(c, &events[i], s);
             return;
@@ -1162,6 +1288,11 @@ int tce_trace_check_text_report(const char *text, size_t len,
     if (!c.started && !c.fatal) {
         /* No events: the set-up alone must still be valid. */
         start_machine(&c);
+    }
+    if (c.restore != RESTORE_NONE) {
+        MISMATCH(&c, "the trace ends before QEMU's lines for the default "
+                 "window 0x%x that ibm,remove-pe-dma-window restored",
+                 SPAPR_PCI_LIOBN(c.restore_phb, 0));
     }
     for (unsigned i = 0; i < c.ntables; i++) {
         const Table *t = &c.tables[i];

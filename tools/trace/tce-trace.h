@@ -40,7 +40,7 @@ typedef struct TceTraceResult {
     unsigned long lines;        /* lines read, comments and blanks included */
     unsigned long events;       /* event lines replayed */
     unsigned long calls;        /* hypercall return codes compared */
-    unsigned long ddw;          /* DDW answers (query/create) compared */
+    unsigned long ddw;          /* DDW calls' answers compared */
     unsigned long tables;       /* spapr_iommu_new_table lines checked */
     unsigned long saves;        /* spapr_iommu_pre_save geometries compared */
     unsigned long xlates;       /* determined xlates compared */
