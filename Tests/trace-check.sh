@@ -301,6 +301,9 @@ variant remove "ddw_remove: ddw_reset before the new_table" '11{h;d};12G' \
 variant remove "ddw_remove: the restore's ddw_reset on another PHB" \
     '12s/0x800000020000000/0x800000020000001/' \
     'so QEMU traces spapr_iommu_ddw_reset buid=0x800000020000000 addr=0x0 next'
+variant remove "ddw_remove: the restore's new_table before the remove line" \
+    '10{h;d};11G' \
+    'so QEMU traces spapr_iommu_new_table liobn=0x80000000 next'
 variant remove "ddw_remove: the trace ends inside the restore" '11,$d' \
     'the trace ends before QEMU'"'"'s lines for the default window 0x80000000'
 variant remove "ddw_remove: removing the default window restores nothing" \
@@ -313,6 +316,31 @@ variant remove "ddw_remove: the restored window is empty" \
     '13s/-> 0x0 perm=0/-> 0x4b8c000 perm=3/' \
     'xlate 0x1000 -> 0x0 perm=0 mask=0xfff; the trace says -> 0x4b8c000'
 variant remove "ddw_remove: the removed DDW is gone" '15s/ret=-4/ret=0/' \
+    'H_PUT_TCE returned -4, the trace says 0'
+
+# QEMU 7.2 keeps def_win on window 0's table once a reset set it, even when
+# it holds a DDW: removing that DDW last restores nothing.
+remove_def() {
+    cat <<'T'
+# machine: ddw=on
+spapr_iommu_new_table liobn=0x80000000 table=0x55d0 fd=-1
+spapr_iommu_ddw_query buid=0x800000020000000 addr=0x0, 1 windows available, max window size=0x80000000, mask=0x107
+spapr_iommu_new_table liobn=0x80000001 table=0x7f00 fd=-1
+spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, page size=0x1000000, requested=0x80000000, start addr=0x800000000000000, liobn=0x80000001
+spapr_iommu_ddw_remove liobn=0x80000000
+spapr_iommu_new_table liobn=0x80000000 table=0x7f10 fd=-1
+spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, page size=0x1000000, requested=0x80000000, start addr=0x800000000000000, liobn=0x80000000
+spapr_iommu_ddw_remove liobn=0x80000001
+spapr_iommu_ddw_remove liobn=0x80000000
+spapr_iommu_ddw_query buid=0x800000020000000 addr=0x0, 2 windows available, max window size=0x80000000, mask=0x107
+spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x3 ret=-4
+T
+}
+right remove_def "ddw_remove: a DDW on the default window's LIOBN, removed last"
+variant remove_def "ddw_remove: that DDW's removal does not restore" \
+    '11s/2 windows/1 windows/' \
+    'answered 2 windows, size 0x80000000, mask 0x107; the trace says 1,'
+variant remove_def "ddw_remove: no window is left" '12s/ret=-4/ret=0/' \
     'H_PUT_TCE returned -4, the trace says 0'
 
 # ibm,reset-pe-dma-window from the guest: every window removed, the default
