@@ -234,6 +234,9 @@ static void problem(Ctx *c, bool mismatch, const char *fmt, ...)
 #define ERROR(c, ...) problem((c), false, __VA_ARGS__)
 
 #define EVENT_PREFIX "spapr_iommu_"
+/* Fields of the events read in more than one place. */
+#define NEW_TABLE_FIELDS "liobn=%x table=%p fd=%d"
+#define DDW_RESET_FIELDS "buid=%x addr=%x"
 
 /* The tables a hypercall's event is named for. */
 typedef enum EventTables {
@@ -518,7 +521,7 @@ static void library_event(void *opaque, const char *line)
     int64_t fd;
     Table *t;
 
-    if (match_line(line, "spapr_iommu_new_table liobn=%x table=%p fd=%d",
+    if (match_line(line, EVENT_PREFIX "new_table " NEW_TABLE_FIELDS,
                    &liobn, &fd) && (t = table_of(c, liobn))) {
         t->enabled = true;
     }
@@ -651,17 +654,23 @@ static bool restoring(const Ctx *c, const Table *t)
            t->liobn == SPAPR_PCI_LIOBN(c->restore_phb, 0);
 }
 
+/* The machine's own tables are announced before the first call. */
+static void check_announced(Ctx *c, Table *t)
+{
+    if (t->needs_announce) {
+        MISMATCH(c, "table 0x%x was enabled at machine set-up but no "
+                 "spapr_iommu_new_table announced it", t->liobn);
+        t->needs_announce = false;
+    }
+}
+
 /* After each call: every enable announced, every announcement used. */
 static void after_call(Ctx *c)
 {
     for (unsigned i = 0; i < c->ntables; i++) {
         Table *t = &c->tables[i];
 
-        if (t->needs_announce) {
-            MISMATCH(c, "table 0x%x was enabled at machine set-up but no "
-                     "spapr_iommu_new_table announced it", t->liobn);
-            t->needs_announce = false;
-        }
+        check_announced(c, t);
         if (t->enabled) {
             /* A fresh table: every entry is zero, hence known. */
             range_clear_liobn(&c->unknown, t->liobn);
@@ -1023,7 +1032,7 @@ static void ev_reset(Ctx *c, const Event *ev, const char *args)
     uint64_t buid, addr;
     uint32_t a[3], r[1] = { 0 };
 
-    if (!match_line(args, "buid=%x addr=%x", &buid, &addr) ||
+    if (!match_line(args, DDW_RESET_FIELDS, &buid, &addr) ||
         addr > UINT32_MAX) {
         ERROR(c, "malformed %s", ev->name);
         return;
@@ -1042,7 +1051,7 @@ static void ev_new_table(Ctx *c, const Event *ev, const char *args)
     int64_t fd;
     Table *t;
 
-    if (!match_line(args, "liobn=%x table=%p fd=%d", &liobn, &fd)) {
+    if (!match_line(args, NEW_TABLE_FIELDS, &liobn, &fd)) {
         ERROR(c, "malformed %s", ev->name);
         return;
     }
@@ -1172,7 +1181,7 @@ static bool restore_line(Ctx *c, const Event *ev, const char *args)
 
     if (c->restore == RESTORE_NEW_TABLE) {
         if (strcmp(ev->name, EVENT_PREFIX "new_table") == 0 &&
-            match_line(args, "liobn=%x table=%p fd=%d", &a, &fd) &&
+            match_line(args, NEW_TABLE_FIELDS, &a, &fd) &&
             a == liobn) {
             c->out->tables++;
             c->restore = RESTORE_RESET;
@@ -1183,7 +1192,7 @@ static bool restore_line(Ctx *c, const Event *ev, const char *args)
                  liobn);
     } else {
         if (strcmp(ev->name, EVENT_PREFIX "ddw_reset") == 0 &&
-            match_line(args, "buid=%x addr=%x", &a, &b) && a == buid &&
+            match_line(args, DDW_RESET_FIELDS, &a, &b) && a == buid &&
             b == 0) {
             c->out->ddw++;
             c->restore = RESTORE_NONE;
@@ -1295,14 +1304,13 @@ int tce_trace_check_text_report(const char *text, size_t len,
                  SPAPR_PCI_LIOBN(c.restore_phb, 0));
     }
     for (unsigned i = 0; i < c.ntables; i++) {
-        const Table *t = &c.tables[i];
+        Table *t = &c.tables[i];
         if (t->pending) {
             MISMATCH(&c, "spapr_iommu_new_table liobn=0x%x at the end of "
                      "the trace: no call enabled it", t->liobn);
         }
-        if (t->needs_announce && out->events) {
-            MISMATCH(&c, "table 0x%x was enabled at machine set-up but no "
-                     "spapr_iommu_new_table announced it", t->liobn);
+        if (out->events) {
+            check_announced(&c, t);
         }
     }
     if (c.started) {
