@@ -97,11 +97,11 @@ int main(int argc, char **argv)
         }
         free(text);
         printf("%s: %lu lines, %lu events: %lu return codes, %lu DDW answers, "
-               "%lu tables, %lu xlates checked (%lu learned); "
+               "%lu tables, %lu saves, %lu xlates checked (%lu learned); "
                "%lu mismatches, %lu errors\n",
                argv[i], res.lines, res.events, res.calls, res.ddw, res.tables,
-               res.xlates, res.learned, res.mismatches, res.errors);
-        passed += res.calls + res.ddw + res.tables + res.xlates;
+               res.saves, res.xlates, res.learned, res.mismatches, res.errors);
+        passed += res.calls + res.ddw + res.tables + res.saves + res.xlates;
         failed += res.mismatches + res.errors;
     }
     printf("%lu passed, %lu failed\n", passed, failed);

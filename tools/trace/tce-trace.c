@@ -10,14 +10,24 @@
  *  - xlate: translate is asked again; the answer is compared when the entry
  *    is determined by the log. An unknown entry is learned from its first
  *    xlate instead (and written into the model) and held to it from then on.
- *  - ddw_query, ddw_create: the RTAS call is made again and every traced
- *    answer compared (QEMU traces them only on success).
- *  - new_table: QEMU traces it when it allocates a window's entries, that is
- *    whenever a window is enabled: the default window at machine reset, a
- *    new one inside ibm,create-pe-dma-window. Each enable of the model must
- *    be announced by one such line with its LIOBN, before the call that
- *    enables it (or, for the machine's default window, before the first
- *    call), and each such line must be followed by that enable.
+ *  - ddw_query, ddw_create, ddw_remove, ddw_reset: the RTAS call is made
+ *    again and every traced answer compared (QEMU traces them only on
+ *    success). A remove of a PHB's last window that is not its default one
+ *    restores the default window, which QEMU traces after the remove line
+ *    as that window's new_table and a ddw_reset: when the model's remove
+ *    restored it, those two lines must follow and are that remove's;
+ *    otherwise a ddw_reset is the guest's ibm,reset-pe-dma-window.
+ *  - pre_save: QEMU saved a table for migration; the model's must have the
+ *    same entry count, bus offset and page shift (all 0 when disabled).
+ *  - new_table: QEMU traces it when it allocates a table's entries, that is
+ *    whenever a table is enabled: a VIO device's at its creation, each PHB's
+ *    default window at machine reset, a new window inside
+ *    ibm,create-pe-dma-window. Each enable of the model must be announced
+ *    by one such line with its LIOBN, before the call that enables it (or,
+ *    for the machine's own tables, before the first call), and each such
+ *    line must be followed by that enable. The model's enables are its own
+ *    new_table events (spapr_tce_set_trace_hook): a window disabled and
+ *    enabled again inside one call is seen too.
  */
 #include "tce-trace.h"
 
@@ -28,9 +38,11 @@
 #include <string.h>
 
 #include "swifttce.h"
+#include "swifttce/spapr_vio.h"
 
-#define PHB_INDEX 0
-#define NWINDOWS SPAPR_PCI_DMA_MAX_WINDOWS
+/* VIO devices a '# machine:' line may list. */
+#define MAX_VIO 64
+#define MAX_TABLES (SPAPR_MAX_PHBS * SPAPR_PCI_DMA_MAX_WINDOWS + MAX_VIO)
 
 /* ---- Unknown entries: sorted, disjoint [lo, hi) index ranges ---------- */
 
@@ -146,23 +158,48 @@ static void range_clear_liobn(RangeSet *s, uint32_t liobn)
 
 /* ---- The replay context ---------------------------------------------- */
 
+/* One of the machine's tables: a PHB's window or a VIO device's table. */
+typedef struct Table {
+    uint32_t liobn;
+    int phb;                /* its PHB's index; -1 for a VIO device's */
+    bool needs_announce;    /* enabled at set-up, not yet announced */
+    bool pending;           /* announced, waiting for the call to enable it */
+    bool enabled;           /* the call being replayed enabled it */
+} Table;
+
+typedef struct VioSpec {
+    uint64_t liobn;
+    uint64_t window_size;
+} VioSpec;
+
 typedef struct Ctx {
     TceTraceResult *out;
     TceTraceReportFn report;
     void *opaque;
     unsigned long line;
 
-    SpaprPhbConfig cfg;
+    /* The '# machine:' line; every PHB has the same ddw and pgsz. */
+    bool ddw;
+    uint64_t pgsz;
+    uint64_t nphbs;
+    uint64_t ram;
+    VioSpec vio[MAX_VIO];
+    unsigned nvio;
     bool machine_line_seen;
     bool started;           /* the machine exists (first event seen) */
     bool fatal;             /* stop replaying */
-    SpaprPhb *phb;
+    SpaprPhb *phb[SPAPR_MAX_PHBS];
+    SpaprVioDevice *vdev[MAX_VIO];
+    Table tables[MAX_TABLES];
+    unsigned ntables;
+    /*
+     * A remove restored PHB restore_phb's default window: QEMU traces that
+     * window's new_table, then ddw_reset, right after the remove line.
+     */
+    enum { RESTORE_NONE, RESTORE_NEW_TABLE, RESTORE_RESET } restore;
+    unsigned restore_phb;
 
     RangeSet unknown;
-    /* Enables of window n not yet announced by a new_table line. */
-    bool needs_announce[NWINDOWS];
-    /* new_table lines waiting for the call that enables their window. */
-    bool pending[NWINDOWS];
     /* Entries the replayed calls may still write (TCE_TRACE_MAX_PAGE_WRITES). */
     uint64_t write_budget;
 } Ctx;
@@ -196,22 +233,66 @@ static void problem(Ctx *c, bool mismatch, const char *fmt, ...)
 #define MISMATCH(c, ...) problem((c), true, __VA_ARGS__)
 #define ERROR(c, ...) problem((c), false, __VA_ARGS__)
 
+#define EVENT_PREFIX "spapr_iommu_"
+/* Fields of the events read in more than one place. */
+#define NEW_TABLE_FIELDS "liobn=%x table=%p fd=%d"
+#define DDW_RESET_FIELDS "buid=%x addr=%x"
+
+/* The tables a hypercall's event is named for. */
+typedef enum EventTables {
+    ANY_TABLE,      /* not a hypercall's event */
+    PCI_TABLE,      /* spapr_iommu_pci_*: SPAPR_IS_PCI_LIOBN */
+    VIO_TABLE,      /* spapr_iommu_*: any other LIOBN */
+} EventTables;
+
+typedef struct Event {
+    const char *name;
+    void (*fn)(Ctx *c, const struct Event *ev, const char *args);
+    EventTables tables;
+} Event;
+
 /* ---- Field matching -------------------------------------------------- */
+
+/* Reads 1-16 hex digits at *s and moves *s past them. */
+static bool scan_hex(const char **s, uint64_t *out)
+{
+    uint64_t v = 0;
+    int digits = 0;
+
+    for (;; (*s)++, digits++) {
+        char ch = **s;
+        int d;
+        if (ch >= '0' && ch <= '9') {
+            d = ch - '0';
+        } else if (ch >= 'a' && ch <= 'f') {
+            d = ch - 'a' + 10;
+        } else if (ch >= 'A' && ch <= 'F') {
+            d = ch - 'A' + 10;
+        } else {
+            break;
+        }
+        if (v >> 60) {
+            return false;
+        }
+        v = v << 4 | (uint64_t)d;
+    }
+    *out = v;
+    return digits > 0;
+}
 
 /*
  * Matches a whole line against a pattern: literal text must be equal, and
  *   %x  0x followed by 1-16 hex digits      -> uint64_t
+ *   %h  1-16 hex digits, no 0x              -> uint64_t
  *   %u  1-20 decimal digits                 -> uint64_t
  *   %d  optional '-' then decimal digits    -> int64_t
- *   %p  0x<hex> or (nil)                    -> (ignored)
+ *   %p  0x<1-16 hex digits> or (nil)        -> (ignored)
  * Trailing blanks are allowed. Returns false on any difference.
  */
-static bool match_line(const char *s, const char *pat, ...)
+static bool vmatch_line(const char *s, const char *pat, va_list ap)
 {
-    va_list ap;
     bool ok = true;
 
-    va_start(ap, pat);
     while (*pat && ok) {
         if (*pat != '%') {
             ok = *s == *pat;
@@ -221,35 +302,16 @@ static bool match_line(const char *s, const char *pat, ...)
         }
         pat++;
         switch (*pat++) {
-        case 'x': {
-            uint64_t v = 0;
-            int digits = 0;
-            if (s[0] != '0' || s[1] != 'x') {
-                ok = false;
-                break;
+        case 'x':
+            ok = s[0] == '0' && s[1] == 'x';
+            if (ok) {
+                s += 2;
+                ok = scan_hex(&s, va_arg(ap, uint64_t *));
             }
-            s += 2;
-            for (; *s; s++, digits++) {
-                int d;
-                if (*s >= '0' && *s <= '9') {
-                    d = *s - '0';
-                } else if (*s >= 'a' && *s <= 'f') {
-                    d = *s - 'a' + 10;
-                } else if (*s >= 'A' && *s <= 'F') {
-                    d = *s - 'A' + 10;
-                } else {
-                    break;
-                }
-                if (v >> 60) {
-                    ok = false;
-                    break;
-                }
-                v = v << 4 | (uint64_t)d;
-            }
-            ok = ok && digits > 0;
-            *va_arg(ap, uint64_t *) = v;
             break;
-        }
+        case 'h':
+            ok = scan_hex(&s, va_arg(ap, uint64_t *));
+            break;
         case 'u':
         case 'd': {
             bool neg = false;
@@ -278,29 +340,38 @@ static bool match_line(const char *s, const char *pat, ...)
             }
             break;
         }
-        case 'p':
+        case 'p': {
+            uint64_t ignored;
             if (strncmp(s, "(nil)", 5) == 0) {
                 s += 5;
-            } else if (s[0] == '0' && s[1] == 'x' &&
-                       strchr("0123456789abcdefABCDEF", s[2]) && s[2]) {
+            } else if (s[0] == '0' && s[1] == 'x') {
                 s += 2;
-                while (*s && strchr("0123456789abcdefABCDEF", *s)) {
-                    s++;
-                }
+                ok = scan_hex(&s, &ignored);
             } else {
                 ok = false;
             }
             break;
+        }
         default:
             ok = false;
             break;
         }
     }
-    va_end(ap);
     while (ok && (*s == ' ' || *s == '\t')) {
         s++;
     }
     return ok && *pat == '\0' && *s == '\0';
+}
+
+static bool match_line(const char *s, const char *pat, ...)
+{
+    va_list ap;
+    bool ok;
+
+    va_start(ap, pat);
+    ok = vmatch_line(s, pat, ap);
+    va_end(ap);
+    return ok;
 }
 
 /* ---- Machine set-up -------------------------------------------------- */
@@ -346,6 +417,33 @@ static bool parse_size(const char *s, uint64_t *out)
     return true;
 }
 
+/* vio=LIOBN:SIZE,...: one VIO device with a TCE table per entry. */
+static void machine_vio(Ctx *c, char *list)
+{
+    char *save = NULL;
+    char *entry;
+
+    c->nvio = 0;
+    for (entry = strtok_r(list, ",", &save); entry;
+         entry = strtok_r(NULL, ",", &save)) {
+        VioSpec v;
+        if (!(match_line(entry, "%x:%x", &v.liobn, &v.window_size) ||
+              match_line(entry, "%x:%u", &v.liobn, &v.window_size)) ||
+            v.liobn > UINT32_MAX || v.window_size == 0) {
+            ERROR(c, "machine: vio entry '%.64s' is not LIOBN:SIZE (a 32-bit "
+                  "hex LIOBN, a window of bytes)", entry);
+        } else if (c->nvio == MAX_VIO) {
+            ERROR(c, "machine: more than %d VIO devices", MAX_VIO);
+            return;
+        } else {
+            c->vio[c->nvio++] = v;
+        }
+    }
+    if (!c->nvio) {
+        ERROR(c, "machine: vio= lists no device");
+    }
+}
+
 static void machine_line(Ctx *c, char *keys)
 {
     char *save = NULL;
@@ -363,7 +461,7 @@ static void machine_line(Ctx *c, char *keys)
     for (tok = strtok_r(keys, " \t", &save); tok;
          tok = strtok_r(NULL, " \t", &save)) {
         char *eq = strchr(tok, '=');
-        const char *val;
+        char *val;
         if (!eq || eq == tok) {
             ERROR(c, "machine: '%.64s' is not key=value", tok);
             continue;
@@ -371,70 +469,131 @@ static void machine_line(Ctx *c, char *keys)
         *eq = '\0';
         val = eq + 1;
         if (strcmp(tok, "ram") == 0) {
-            uint64_t ram;
-            /* Accepted and checked; DMA does not depend on it (see DDW). */
-            if (!parse_size(val, &ram) || ram == 0) {
+            if (!parse_size(val, &c->ram) || c->ram == 0) {
                 ERROR(c, "machine: ram=%.64s is not a size", val);
             }
         } else if (strcmp(tok, "ddw") == 0) {
             if (strcmp(val, "on") == 0) {
-                c->cfg.ddw = true;
+                c->ddw = true;
             } else if (strcmp(val, "off") == 0) {
-                c->cfg.ddw = false;
+                c->ddw = false;
             } else {
                 ERROR(c, "machine: ddw=%.64s is neither on nor off", val);
             }
         } else if (strcmp(tok, "pgsz") == 0) {
-            uint64_t v;
-            if (match_line(val, "%x", &v) || match_line(val, "%u", &v)) {
-                c->cfg.pgsz = v;
-            } else {
+            if (!match_line(val, "%x", &c->pgsz) &&
+                !match_line(val, "%u", &c->pgsz)) {
                 ERROR(c, "machine: pgsz=%.64s is not a number", val);
             }
+        } else if (strcmp(tok, "phbs") == 0) {
+            if (!match_line(val, "%u", &c->nphbs) || c->nphbs == 0 ||
+                c->nphbs > SPAPR_MAX_PHBS) {
+                ERROR(c, "machine: phbs=%.64s is not 1 to %d", val,
+                      SPAPR_MAX_PHBS);
+                c->nphbs = 1;
+            }
+        } else if (strcmp(tok, "vio") == 0) {
+            machine_vio(c, val);
         } else {
             ERROR(c, "machine: unknown key '%.64s'", tok);
         }
     }
 }
 
-static bool window_enabled(Ctx *c, int n)
+static Table *table_of(Ctx *c, uint64_t liobn)
 {
-    SpaprTceTable *t = spapr_phb_get_window(c->phb, n);
-    return t && spapr_tce_get_nb_table(t) != 0;
+    for (unsigned i = 0; i < c->ntables; i++) {
+        if (c->tables[i].liobn == liobn) {
+            return &c->tables[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The library's own trace events: its new_table lines say which tables the
+ * set-up or the call being replayed enabled.
+ */
+static void library_event(void *opaque, const char *line)
+{
+    Ctx *c = opaque;
+    uint64_t liobn;
+    int64_t fd;
+    Table *t;
+
+    if (match_line(line, EVENT_PREFIX "new_table " NEW_TABLE_FIELDS,
+                   &liobn, &fd) && (t = table_of(c, liobn))) {
+        t->enabled = true;
+    }
+}
+
+static void add_table(Ctx *c, uint32_t liobn, int phb)
+{
+    c->tables[c->ntables++] = (Table){ .liobn = liobn, .phb = phb };
 }
 
 /* Creates the machine on the first event. */
 static bool start_machine(Ctx *c)
 {
     Error *err = NULL;
+    bool ok = true;
 
     if (c->started) {
         return !c->fatal;
     }
     c->started = true;
-    c->phb = spapr_phb_new(&c->cfg, &err);
-    if (!c->phb) {
+    /* The tables are listed first so that their enables are recognised. */
+    for (unsigned i = 0; i < c->nphbs; i++) {
+        for (unsigned n = 0; n < SPAPR_PCI_DMA_MAX_WINDOWS; n++) {
+            add_table(c, SPAPR_PCI_LIOBN(i, n), (int)i);
+        }
+    }
+    for (unsigned i = 0; i < c->nvio; i++) {
+        add_table(c, SPAPR_VIO_LIOBN(c->vio[i].liobn), -1);
+    }
+    spapr_tce_set_trace_hook(library_event, c);
+    for (unsigned i = 0; i < c->nphbs && ok; i++) {
+        SpaprPhbConfig cfg;
+        spapr_phb_config_default(&cfg, i);
+        cfg.ddw = c->ddw;
+        cfg.pgsz = c->pgsz;
+        c->phb[i] = spapr_phb_new(&cfg, &err);
+        ok = c->phb[i] != NULL;
+    }
+    for (unsigned i = 0; i < c->nvio && ok; i++) {
+        SpaprVioConfig cfg = {
+            .reg = (uint32_t)c->vio[i].liobn,
+            .rtce_window_size = c->vio[i].window_size,
+            .ram_size = c->ram,
+        };
+        c->vdev[i] = spapr_vio_device_new(NULL, &cfg, &err);
+        ok = c->vdev[i] != NULL;
+    }
+    if (!ok) {
         ERROR(c, "cannot set up the machine: %s",
               err ? error_get_pretty(err) : "unknown error");
         error_free(err);
         c->fatal = true;
         return false;
     }
-    for (int n = 0; n < NWINDOWS; n++) {
-        c->needs_announce[n] = window_enabled(c, n);
+    for (unsigned i = 0; i < c->ntables; i++) {
+        c->tables[i].needs_announce = c->tables[i].enabled;
+        c->tables[i].enabled = false;
     }
     return true;
 }
 
-/* The PHB window number of a LIOBN, or -1. */
-static int window_of(uint64_t liobn)
+static void stop_machine(Ctx *c)
 {
-    for (int n = 0; n < NWINDOWS; n++) {
-        if (liobn == SPAPR_PCI_LIOBN(PHB_INDEX, n)) {
-            return n;
+    for (unsigned i = 0; i < c->nvio; i++) {
+        spapr_vio_device_free(c->vdev[i]);
+    }
+    for (unsigned i = 0; i < c->nphbs; i++) {
+        if (c->phb[i]) {
+            spapr_phb_free(c->phb[i]);
         }
     }
-    return -1;
+    spapr_tce_set_trace_hook(NULL, NULL);
 }
 
 /* ---- Table geometry -------------------------------------------------- */
@@ -486,47 +645,47 @@ static void mark(Ctx *c, const Geometry *g, uint64_t first, uint64_t count,
     }
 }
 
-/* ---- Calls and the window bookkeeping around them -------------------- */
+/* ---- Calls and the table bookkeeping around them --------------------- */
 
-typedef struct WindowSnapshot {
-    bool enabled[NWINDOWS];
-} WindowSnapshot;
-
-static WindowSnapshot snapshot(Ctx *c)
+/* The default window a remove restored, whose new_table comes after it. */
+static bool restoring(const Ctx *c, const Table *t)
 {
-    WindowSnapshot s;
-    for (int n = 0; n < NWINDOWS; n++) {
-        s.enabled[n] = window_enabled(c, n);
+    return c->restore == RESTORE_NEW_TABLE &&
+           t->liobn == SPAPR_PCI_LIOBN(c->restore_phb, 0);
+}
+
+/* The machine's own tables are announced before the first call. */
+static void check_announced(Ctx *c, Table *t)
+{
+    if (t->needs_announce) {
+        MISMATCH(c, "table 0x%x was enabled at machine set-up but no "
+                 "spapr_iommu_new_table announced it", t->liobn);
+        t->needs_announce = false;
     }
-    return s;
 }
 
 /* After each call: every enable announced, every announcement used. */
-static void after_call(Ctx *c, const WindowSnapshot *before)
+static void after_call(Ctx *c)
 {
-    for (int n = 0; n < NWINDOWS; n++) {
-        uint32_t liobn = SPAPR_PCI_LIOBN(PHB_INDEX, n);
-        bool now = window_enabled(c, n);
+    for (unsigned i = 0; i < c->ntables; i++) {
+        Table *t = &c->tables[i];
 
-        if (c->needs_announce[n]) {
-            MISMATCH(c, "window 0x%x was enabled at machine set-up but no "
-                     "spapr_iommu_new_table announced it", liobn);
-            c->needs_announce[n] = false;
-        }
-        if (now && !before->enabled[n]) {
+        check_announced(c, t);
+        if (t->enabled) {
             /* A fresh table: every entry is zero, hence known. */
-            range_clear_liobn(&c->unknown, liobn);
-            if (c->pending[n]) {
+            range_clear_liobn(&c->unknown, t->liobn);
+            if (t->pending) {
                 c->out->tables++;
-            } else {
-                MISMATCH(c, "the model enabled window 0x%x without a "
-                         "spapr_iommu_new_table line", liobn);
+            } else if (!restoring(c, t)) {
+                MISMATCH(c, "the model enabled table 0x%x without a "
+                         "spapr_iommu_new_table line", t->liobn);
             }
-        } else if (c->pending[n]) {
+        } else if (t->pending) {
             MISMATCH(c, "spapr_iommu_new_table liobn=0x%x, but the next call "
-                     "did not enable it", liobn);
+                     "did not enable it", t->liobn);
         }
-        c->pending[n] = false;
+        t->pending = false;
+        t->enabled = false;
     }
 }
 
@@ -543,48 +702,103 @@ static bool spend(Ctx *c, uint64_t pages)
     return true;
 }
 
-static void check_ret(Ctx *c, const char *what, int64_t got, int64_t want)
+static bool check_ret(Ctx *c, const char *what, int64_t got, int64_t want)
 {
-    if (got == want) {
-        c->out->calls++;
-    } else {
+    if (got != want) {
         MISMATCH(c, "%s returned %" PRId64 ", the trace says %" PRId64, what,
                  got, want);
+        return false;
     }
+    c->out->calls++;
+    return true;
 }
 
-static void ev_put(Ctx *c, const char *args)
+/*
+ * Parses a hypercall event's fields (pat starts with liobn=%x) and checks
+ * its name: QEMU traces a call on a PCI window's LIOBN as spapr_iommu_pci_*,
+ * on any other as spapr_iommu_*.
+ */
+static bool hcall_fields(Ctx *c, const Event *ev, const char *args,
+                         const char *pat, ...)
+{
+    va_list ap, fields;
+    bool ok;
+
+    va_start(ap, pat);
+    va_copy(fields, ap);
+    ok = vmatch_line(args, pat, fields);
+    va_end(fields);
+    if (!ok) {
+        ERROR(c, "malformed %s", ev->name);
+    } else {
+        uint64_t liobn = *va_arg(ap, uint64_t *);
+        bool pci = SPAPR_IS_PCI_LIOBN(liobn);
+        const char *call = ev->name + strlen(EVENT_PREFIX) +
+                           (ev->tables == PCI_TABLE ? strlen("pci_") : 0);
+        if (pci != (ev->tables == PCI_TABLE)) {
+            MISMATCH(c, "%s on LIOBN 0x%" PRIx64 ", %s PCI window's: QEMU "
+                     "traces that call as " EVENT_PREFIX "%s%s", ev->name,
+                     liobn, pci ? "a" : "not a", pci ? "pci_" : "", call);
+        }
+    }
+    va_end(ap);
+    return ok;
+}
+
+static void ev_put(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t liobn, ioba, tce;
     int64_t ret;
-    WindowSnapshot before;
     Geometry g;
 
-    if (!match_line(args, "liobn=%x ioba=%x tce=%x ret=%d", &liobn, &ioba,
-                    &tce, &ret)) {
-        ERROR(c, "malformed spapr_iommu_pci_put");
+    if (!hcall_fields(c, ev, args, "liobn=%x ioba=%x tce=%x ret=%d", &liobn,
+                      &ioba, &tce, &ret)) {
         return;
     }
-    before = snapshot(c);
     check_ret(c, "H_PUT_TCE", spapr_h_put_tce(liobn, ioba, tce), ret);
     if (ret == H_SUCCESS && geometry(liobn, &g)) {
         mark(c, &g, index_of(&g, ioba), 1, false);
     }
-    after_call(c, &before);
+    after_call(c);
 }
 
-static void ev_stuff(Ctx *c, const char *args)
+static void ev_get(Ctx *c, const Event *ev, const char *args)
+{
+    uint64_t liobn, ioba, tce, got = 0;
+    int64_t ret;
+    Geometry g;
+
+    if (!hcall_fields(c, ev, args, "liobn=%x ioba=%x ret=%d tce=%x", &liobn,
+                      &ioba, &ret, &tce)) {
+        return;
+    }
+    if (check_ret(c, "H_GET_TCE", spapr_h_get_tce(liobn, ioba, &got), ret) &&
+        ret == H_SUCCESS) {
+        if (geometry(liobn, &g) &&
+            range_contains(&c->unknown, (uint32_t)liobn, index_of(&g, ioba))) {
+            /* An entry the log did not show: the guest just read it. */
+            spapr_h_put_tce(liobn, ioba, tce);
+            mark(c, &g, index_of(&g, ioba), 1, false);
+            c->out->learned++;
+        } else if (got != tce) {
+            MISMATCH(c, "H_GET_TCE read 0x%" PRIx64 ", the trace says 0x%"
+                     PRIx64, got, tce);
+        }
+    }
+    after_call(c);
+}
+
+static void ev_stuff(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t liobn, ioba, value, npages;
     int64_t ret;
     uint64_t start = 0;
     bool have_geometry;
-    WindowSnapshot before;
     Geometry g;
 
-    if (!match_line(args, "liobn=%x ioba=%x tcevalue=%x npages=%u ret=%d",
-                    &liobn, &ioba, &value, &npages, &ret)) {
-        ERROR(c, "malformed spapr_iommu_pci_stuff");
+    if (!hcall_fields(c, ev, args,
+                      "liobn=%x ioba=%x tcevalue=%x npages=%u ret=%d", &liobn,
+                      &ioba, &value, &npages, &ret)) {
         return;
     }
     have_geometry = geometry(liobn, &g);
@@ -602,7 +816,6 @@ static void ev_stuff(Ctx *c, const char *args)
     } else {
         start = ioba;
     }
-    before = snapshot(c);
     check_ret(c, "H_STUFF_TCE", spapr_h_stuff_tce(liobn, start, value, npages),
               ret);
     if (have_geometry) {
@@ -616,7 +829,7 @@ static void ev_stuff(Ctx *c, const char *args)
             mark(c, &g, lo > back ? lo - back : 0, lo > back ? back : lo, true);
         }
     }
-    after_call(c, &before);
+    after_call(c);
 }
 
 /*
@@ -642,20 +855,19 @@ static bool list_stub_read(void *opaque, hwaddr addr, void *buf, size_t len)
     return true;
 }
 
-static void ev_indirect(Ctx *c, const char *args)
+static void ev_indirect(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t liobn, ioba, list, last, tce, npages;
     int64_t ret;
     uint64_t unknown_count;
     ListStub stub;
     SpaprGuestMemory mem = { &stub, list_stub_read };
-    WindowSnapshot before;
     Geometry g;
     bool have_geometry;
 
-    if (!match_line(args, "liobn=%x ioba=%x tcelist=%x iobaN=%x tceN=%x "
-                    "ret=%d", &liobn, &ioba, &list, &last, &tce, &ret)) {
-        ERROR(c, "malformed spapr_iommu_pci_indirect");
+    if (!hcall_fields(c, ev, args, "liobn=%x ioba=%x tcelist=%x iobaN=%x "
+                      "tceN=%x ret=%d", &liobn, &ioba, &list, &last, &tce,
+                      &ret)) {
         return;
     }
     if (last >= 512) {
@@ -688,7 +900,6 @@ static void ev_indirect(Ctx *c, const char *args)
     }
     stub.base = list;
     stub.known_tce = tce;
-    before = snapshot(c);
     check_ret(c, "H_PUT_TCE_INDIRECT",
               spapr_h_put_tce_indirect(liobn, ioba, list, npages, &mem), ret);
     if (have_geometry) {
@@ -698,36 +909,50 @@ static void ev_indirect(Ctx *c, const char *args)
             mark(c, &g, first + last, 1, false);
         }
     }
-    after_call(c, &before);
+    after_call(c);
 }
 
-static void ev_query(Ctx *c, const char *args)
+/* QEMU's cells for a PE: its config address, then its PHB's BUID. */
+static void pe_cells(uint32_t *a, uint64_t addr, uint64_t buid)
+{
+    a[0] = (uint32_t)addr;
+    a[1] = (uint32_t)(buid >> 32);
+    a[2] = (uint32_t)buid;
+}
+
+/* QEMU traces the DDW calls only when they succeed. */
+static bool rtas_ok(Ctx *c, const char *call, uint32_t status)
+{
+    if ((int32_t)status != RTAS_OUT_SUCCESS) {
+        MISMATCH(c, "%s failed with %d", call, (int32_t)status);
+        return false;
+    }
+    return true;
+}
+
+static void ev_query(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t buid, addr, avail, size, mask;
     uint32_t a[3], r[5] = { 0 };
-    WindowSnapshot before;
 
     if (!match_line(args, "buid=%x addr=%x, %u windows available, max window "
                     "size=%x, mask=%x", &buid, &addr, &avail, &size, &mask) ||
         addr > UINT32_MAX) {
-        ERROR(c, "malformed spapr_iommu_ddw_query");
+        ERROR(c, "malformed %s", ev->name);
         return;
     }
-    a[0] = (uint32_t)addr;
-    a[1] = (uint32_t)(buid >> 32);
-    a[2] = (uint32_t)buid;
-    before = snapshot(c);
+    pe_cells(a, addr, buid);
     rtas_ibm_query_pe_dma_window(3, a, 5, r);
-    if ((int32_t)r[0] != RTAS_OUT_SUCCESS) {
-        MISMATCH(c, "ibm,query-pe-dma-window failed with %d", (int32_t)r[0]);
-    } else if (r[1] != avail || r[2] != size || r[3] != mask) {
-        MISMATCH(c, "ibm,query-pe-dma-window answered %u windows, size 0x%x, "
-                 "mask 0x%x; the trace says %" PRIu64 ", 0x%" PRIx64 ", 0x%"
-                 PRIx64, r[1], r[2], r[3], avail, size, mask);
-    } else {
-        c->out->ddw++;
+    if (rtas_ok(c, "ibm,query-pe-dma-window", r[0])) {
+        if (r[1] != avail || r[2] != size || r[3] != mask) {
+            MISMATCH(c, "ibm,query-pe-dma-window answered %u windows, size "
+                     "0x%x, mask 0x%x; the trace says %" PRIu64 ", 0x%" PRIx64
+                     ", 0x%" PRIx64, r[1], r[2], r[3], avail, size, mask);
+        } else {
+            c->out->ddw++;
+        }
     }
-    after_call(c, &before);
+    after_call(c);
 }
 
 static int log2_exact(uint64_t v)
@@ -738,17 +963,16 @@ static int log2_exact(uint64_t v)
     return __builtin_ctzll(v);
 }
 
-static void ev_create(Ctx *c, const char *args)
+static void ev_create(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t buid, addr, psize, wsize, start, liobn;
     uint32_t a[5], r[4] = { 0 };
     int pshift, wshift;
-    WindowSnapshot before;
 
     if (!match_line(args, "buid=%x addr=%x, page size=%x, requested=%x, start "
                     "addr=%x, liobn=%x", &buid, &addr, &psize, &wsize, &start,
                     &liobn) || addr > UINT32_MAX) {
-        ERROR(c, "malformed spapr_iommu_ddw_create");
+        ERROR(c, "malformed %s", ev->name);
         return;
     }
     pshift = log2_exact(psize);
@@ -757,51 +981,127 @@ static void ev_create(Ctx *c, const char *args)
         ERROR(c, "page size and requested size must be powers of 2");
         return;
     }
-    a[0] = (uint32_t)addr;
-    a[1] = (uint32_t)(buid >> 32);
-    a[2] = (uint32_t)buid;
+    pe_cells(a, addr, buid);
     a[3] = (uint32_t)pshift;
     a[4] = (uint32_t)wshift;
-    before = snapshot(c);
     rtas_ibm_create_pe_dma_window(5, a, 4, r);
-    if ((int32_t)r[0] != RTAS_OUT_SUCCESS) {
-        MISMATCH(c, "ibm,create-pe-dma-window failed with %d", (int32_t)r[0]);
-    } else if (r[1] != liobn || ((uint64_t)r[2] << 32 | r[3]) != start) {
-        MISMATCH(c, "ibm,create-pe-dma-window made LIOBN 0x%x at 0x%" PRIx64
-                 "; the trace says 0x%" PRIx64 " at 0x%" PRIx64, r[1],
-                 (uint64_t)r[2] << 32 | r[3], liobn, start);
-    } else {
-        c->out->ddw++;
+    if (rtas_ok(c, "ibm,create-pe-dma-window", r[0])) {
+        uint64_t made = (uint64_t)r[2] << 32 | r[3];
+        if (r[1] != liobn || made != start) {
+            MISMATCH(c, "ibm,create-pe-dma-window made LIOBN 0x%x at 0x%"
+                     PRIx64 "; the trace says 0x%" PRIx64 " at 0x%" PRIx64,
+                     r[1], made, liobn, start);
+        } else {
+            c->out->ddw++;
+        }
     }
-    after_call(c, &before);
+    after_call(c);
 }
 
-static void ev_new_table(Ctx *c, const char *args)
+static void ev_remove(Ctx *c, const Event *ev, const char *args)
+{
+    uint64_t liobn;
+    uint32_t a[1], r[1] = { 0 };
+    const Table *t;
+
+    if (!match_line(args, "liobn=%x", &liobn) || liobn > UINT32_MAX) {
+        ERROR(c, "malformed %s", ev->name);
+        return;
+    }
+    a[0] = (uint32_t)liobn;
+    rtas_ibm_remove_pe_dma_window(1, a, 1, r);
+    if (rtas_ok(c, "ibm,remove-pe-dma-window", r[0])) {
+        c->out->ddw++;
+    }
+    /*
+     * Removing a PHB's last window, when it is not the default one, brings
+     * the default window back (LoPAPR): its enable is traced after this line.
+     */
+    t = table_of(c, liobn);
+    if (t && t->phb >= 0 &&
+        table_of(c, SPAPR_PCI_LIOBN(t->phb, 0))->enabled) {
+        c->restore = RESTORE_NEW_TABLE;
+        c->restore_phb = (unsigned)t->phb;
+    }
+    after_call(c);
+}
+
+/* The guest's ibm,reset-pe-dma-window (a remove's own is restore_line's). */
+static void ev_reset(Ctx *c, const Event *ev, const char *args)
+{
+    uint64_t buid, addr;
+    uint32_t a[3], r[1] = { 0 };
+
+    if (!match_line(args, DDW_RESET_FIELDS, &buid, &addr) ||
+        addr > UINT32_MAX) {
+        ERROR(c, "malformed %s", ev->name);
+        return;
+    }
+    pe_cells(a, addr, buid);
+    rtas_ibm_reset_pe_dma_window(3, a, 1, r);
+    if (rtas_ok(c, "ibm,reset-pe-dma-window", r[0])) {
+        c->out->ddw++;
+    }
+    after_call(c);
+}
+
+static void ev_new_table(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t liobn;
     int64_t fd;
-    int n;
+    Table *t;
 
-    if (!match_line(args, "liobn=%x table=%p fd=%d", &liobn, &fd)) {
-        ERROR(c, "malformed spapr_iommu_new_table");
+    if (!match_line(args, NEW_TABLE_FIELDS, &liobn, &fd)) {
+        ERROR(c, "malformed %s", ev->name);
         return;
     }
-    n = window_of(liobn);
-    if (n < 0 || !spapr_phb_get_window(c->phb, n)) {
+    t = table_of(c, liobn);
+    /*
+     * An enabled table may be announced: a reset disables the default
+     * window and enables it again.
+     */
+    if (!t) {
         MISMATCH(c, "spapr_iommu_new_table liobn=0x%" PRIx64 ": the machine "
-                 "has no such window", liobn);
-    } else if (c->needs_announce[n]) {
-        c->needs_announce[n] = false;
+                 "has no such table", liobn);
+    } else if (t->needs_announce) {
+        t->needs_announce = false;
         c->out->tables++;
-    } else if (window_enabled(c, n) || c->pending[n]) {
-        MISMATCH(c, "spapr_iommu_new_table liobn=0x%" PRIx64 ": the window "
-                 "is enabled or announced already", liobn);
+    } else if (t->pending) {
+        MISMATCH(c, "spapr_iommu_new_table liobn=0x%" PRIx64 ": the table "
+                 "is announced already", liobn);
     } else {
-        c->pending[n] = true;
+        t->pending = true;
     }
 }
 
-static void ev_xlate(Ctx *c, const char *args)
+static void ev_pre_save(Ctx *c, const Event *ev, const char *args)
+{
+    uint64_t liobn, nb, bus, shift;
+    SpaprTceTable *t;
+
+    if (!match_line(args, "liobn=%h %h bus_offset=%x ps=%u", &liobn, &nb, &bus,
+                    &shift)) {
+        ERROR(c, "malformed %s", ev->name);
+        return;
+    }
+    t = liobn >> 32 ? NULL : spapr_tce_find_by_liobn((uint32_t)liobn);
+    if (!t) {
+        MISMATCH(c, "QEMU saved table 0x%" PRIx64 ", which the model does not "
+                 "have", liobn);
+    } else if (spapr_tce_get_nb_table(t) != nb ||
+               spapr_tce_get_bus_offset(t) != bus ||
+               spapr_tce_get_page_shift(t) != shift) {
+        MISMATCH(c, "table 0x%" PRIx64 " has 0x%x entries at 0x%" PRIx64
+                 ", ps=%u; QEMU saved 0x%" PRIx64 " at 0x%" PRIx64 ", ps=%"
+                 PRIu64, liobn, spapr_tce_get_nb_table(t),
+                 spapr_tce_get_bus_offset(t), spapr_tce_get_page_shift(t), nb,
+                 bus, shift);
+    } else {
+        c->out->saves++;
+    }
+}
+
+static void ev_xlate(Ctx *c, const Event *ev, const char *args)
 {
     uint64_t liobn, addr, xlated, perm, mask;
     IOMMUMemoryRegion *mr;
@@ -810,7 +1110,7 @@ static void ev_xlate(Ctx *c, const char *args)
 
     if (!match_line(args, "liobn=%x %x -> %x perm=%u mask=%x", &liobn, &addr,
                     &xlated, &perm, &mask)) {
-        ERROR(c, "malformed spapr_iommu_xlate");
+        ERROR(c, "malformed %s", ev->name);
         return;
     }
     if (liobn >> 32 || !spapr_tce_find_by_liobn((uint32_t)liobn)) {
@@ -848,18 +1148,63 @@ static void ev_xlate(Ctx *c, const char *args)
 
 /* ---- Lines ----------------------------------------------------------- */
 
-static const struct {
-    const char *name;
-    void (*fn)(Ctx *c, const char *args);
-} events[] = {
-    { "spapr_iommu_pci_put", ev_put },
-    { "spapr_iommu_pci_stuff", ev_stuff },
-    { "spapr_iommu_pci_indirect", ev_indirect },
-    { "spapr_iommu_ddw_query", ev_query },
-    { "spapr_iommu_ddw_create", ev_create },
-    { "spapr_iommu_new_table", ev_new_table },
-    { "spapr_iommu_xlate", ev_xlate },
+static const Event events[] = {
+    { EVENT_PREFIX "pci_put", ev_put, PCI_TABLE },
+    { EVENT_PREFIX "pci_get", ev_get, PCI_TABLE },
+    { EVENT_PREFIX "pci_stuff", ev_stuff, PCI_TABLE },
+    { EVENT_PREFIX "pci_indirect", ev_indirect, PCI_TABLE },
+    { EVENT_PREFIX "put", ev_put, VIO_TABLE },
+    { EVENT_PREFIX "get", ev_get, VIO_TABLE },
+    { EVENT_PREFIX "stuff", ev_stuff, VIO_TABLE },
+    { EVENT_PREFIX "indirect", ev_indirect, VIO_TABLE },
+    { EVENT_PREFIX "ddw_query", ev_query, ANY_TABLE },
+    { EVENT_PREFIX "ddw_create", ev_create, ANY_TABLE },
+    { EVENT_PREFIX "ddw_remove", ev_remove, ANY_TABLE },
+    { EVENT_PREFIX "ddw_reset", ev_reset, ANY_TABLE },
+    { EVENT_PREFIX "new_table", ev_new_table, ANY_TABLE },
+    { EVENT_PREFIX "pre_save", ev_pre_save, ANY_TABLE },
+    { EVENT_PREFIX "xlate", ev_xlate, ANY_TABLE },
 };
+
+/*
+ * After a remove that restored PHB restore_phb's default window, QEMU's
+ * next two lines are that window's new_table and ddw_reset with the PHB's
+ * BUID and config address 0; they replay nothing. Returns true for the
+ * line owed; any other line is a mismatch, ends the wait and is replayed.
+ */
+static bool restore_line(Ctx *c, const Event *ev, const char *args)
+{
+    uint32_t liobn = SPAPR_PCI_LIOBN(c->restore_phb, 0);
+    uint64_t buid = spapr_phb_get_buid(c->phb[c->restore_phb]);
+    uint64_t a, b;
+    int64_t fd;
+
+    if (c->restore == RESTORE_NEW_TABLE) {
+        if (strcmp(ev->name, EVENT_PREFIX "new_table") == 0 &&
+            match_line(args, NEW_TABLE_FIELDS, &a, &fd) &&
+            a == liobn) {
+            c->out->tables++;
+            c->restore = RESTORE_RESET;
+            return true;
+        }
+        MISMATCH(c, "ibm,remove-pe-dma-window restored the default window, "
+                 "so QEMU traces spapr_iommu_new_table liobn=0x%x next",
+                 liobn);
+    } else {
+        if (strcmp(ev->name, EVENT_PREFIX "ddw_reset") == 0 &&
+            match_line(args, DDW_RESET_FIELDS, &a, &b) && a == buid &&
+            b == 0) {
+            c->out->ddw++;
+            c->restore = RESTORE_NONE;
+            return true;
+        }
+        MISMATCH(c, "ibm,remove-pe-dma-window restored the default window, "
+                 "so QEMU traces spapr_iommu_ddw_reset buid=0x%" PRIx64
+                 " addr=0x0 next", buid);
+    }
+    c->restore = RESTORE_NONE;
+    return false;
+}
 
 static void one_line(Ctx *c, char *s)
 {
@@ -889,7 +1234,10 @@ static void one_line(Ctx *c, char *s)
             if (*s) {
                 s++;    /* one separator; the pattern sees the rest */
             }
-            events[i].fn(c, s);
+            if (c->restore != RESTORE_NONE && restore_line(c, &events[i], s)) {
+                return;
+            }
+            events[i].fn(c, &events[i], s);
             return;
         }
     }
@@ -901,6 +1249,7 @@ int tce_trace_check_text_report(const char *text, size_t len,
                                 TceTraceResult *out)
 {
     Ctx c;
+    SpaprPhbConfig defaults;
     char buf[TCE_TRACE_MAX_LINE + 1];
     size_t pos = 0;
 
@@ -910,7 +1259,11 @@ int tce_trace_check_text_report(const char *text, size_t len,
     c.report = report;
     c.opaque = opaque;
     c.write_budget = TCE_TRACE_MAX_PAGE_WRITES;
-    spapr_phb_config_default(&c.cfg, PHB_INDEX);
+    spapr_phb_config_default(&defaults, 0);
+    c.ddw = defaults.ddw;
+    c.pgsz = defaults.pgsz;
+    c.nphbs = 1;
+    c.ram = 2ULL << 30;
     if (!text && len) {
         ERROR(&c, "no text");
         return 1;
@@ -945,19 +1298,23 @@ int tce_trace_check_text_report(const char *text, size_t len,
         /* No events: the set-up alone must still be valid. */
         start_machine(&c);
     }
-    if (c.phb) {
-        for (int n = 0; n < NWINDOWS; n++) {
-            uint32_t liobn = SPAPR_PCI_LIOBN(PHB_INDEX, n);
-            if (c.pending[n]) {
-                MISMATCH(&c, "spapr_iommu_new_table liobn=0x%x at the end of "
-                         "the trace: no call enabled it", liobn);
-            }
-            if (c.needs_announce[n] && out->events) {
-                MISMATCH(&c, "window 0x%x was enabled at machine set-up but "
-                         "no spapr_iommu_new_table announced it", liobn);
-            }
+    if (c.restore != RESTORE_NONE) {
+        MISMATCH(&c, "the trace ends before QEMU's lines for the default "
+                 "window 0x%x that ibm,remove-pe-dma-window restored",
+                 SPAPR_PCI_LIOBN(c.restore_phb, 0));
+    }
+    for (unsigned i = 0; i < c.ntables; i++) {
+        Table *t = &c.tables[i];
+        if (t->pending) {
+            MISMATCH(&c, "spapr_iommu_new_table liobn=0x%x at the end of "
+                     "the trace: no call enabled it", t->liobn);
         }
-        spapr_phb_free(c.phb);
+        if (out->events) {
+            check_announced(&c, t);
+        }
+    }
+    if (c.started) {
+        stop_machine(&c);
     }
     free(c.unknown.r);
     return out->mismatches || out->errors ? 1 : 0;

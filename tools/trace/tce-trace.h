@@ -2,17 +2,18 @@
  * tce-trace: parse QEMU spapr_iommu_* traces and replay them on SwiftTCE.
  *
  * The trace format is described in Tests/traces/README.md. A trace is
- * replayed on a freshly configured machine (one SpaprPhb, index 0, set up
- * from the trace's "# machine:" line) and every traced return code, every
- * DDW answer and every xlate whose entry the log determines is compared with
- * what the model answers.
+ * replayed on a freshly configured machine (SpaprPhbs 0..N-1 and VIO
+ * devices, set up from the trace's "# machine:" line) and every traced
+ * return code, every DDW answer and every xlate whose entry the log
+ * determines is compared with what the model answers.
  *
  * The parser and the replay engine are one library so that they can be
  * fuzzed: tce_trace_check_text() accepts any bytes, never crashes, never
  * reads past len, and reports malformed lines as errors. It creates and frees
  * its machine itself, so calls must not overlap (tables live in a
- * process-wide registry keyed by LIOBN) and no other table may use the
- * LIOBNs of PHB 0 (0x80000000, 0x80000001) during a call.
+ * process-wide registry keyed by LIOBN), no other table may use the LIOBNs
+ * of the trace's machine during a call, and the library's trace hook
+ * (spapr_tce_set_trace_hook) is the checker's during a call and unset after.
  */
 #ifndef TCE_TRACE_H
 #define TCE_TRACE_H
@@ -39,8 +40,9 @@ typedef struct TceTraceResult {
     unsigned long lines;        /* lines read, comments and blanks included */
     unsigned long events;       /* event lines replayed */
     unsigned long calls;        /* hypercall return codes compared */
-    unsigned long ddw;          /* DDW answers (query/create) compared */
+    unsigned long ddw;          /* DDW calls' answers compared */
     unsigned long tables;       /* spapr_iommu_new_table lines checked */
+    unsigned long saves;        /* spapr_iommu_pre_save geometries compared */
     unsigned long xlates;       /* determined xlates compared */
     unsigned long learned;      /* xlates that taught an unknown entry */
     unsigned long mismatches;   /* model answered differently */
