@@ -293,6 +293,10 @@ bool demo_options_parse(DemoOptions *opt, int argc, char **argv,
               output_help, "FILE" },
             { "plot", 0, 0, G_OPTION_ARG_FILENAME, &opt->plot, plot_help,
               "FILE" },
+            { "trace", 0, 0, G_OPTION_ARG_FILENAME, &opt->trace,
+              "Write the machine's spapr_iommu_* events, as QEMU 7.2's -trace "
+              "prints them, to FILE (build/bin/tce-trace-check checks it)",
+              "FILE" },
             /* Every field: clang's -Wmissing-field-initializers wants them. */
             { NULL, 0, 0, 0, NULL, NULL, NULL }
         };
@@ -329,4 +333,5 @@ void demo_options_cleanup(DemoOptions *opt)
     g_free(opt->ram_arg);
     g_free(opt->output);
     g_free(opt->plot);
+    g_free(opt->trace);
 }

@@ -24,6 +24,7 @@ typedef struct DemoOptions {
     char *output;                       /* the frame */
     const ImageFormat *output_format;
     char *plot;                         /* the sweep's; NULL: none */
+    char *trace;                        /* the events' file; NULL: none */
     const ImageFormat *plot_format;
 } DemoOptions;
 

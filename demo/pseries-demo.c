@@ -23,6 +23,7 @@
 #include "options.h"
 #include "plot.h"
 #include "replay-sweep.h"
+#include "trace-log.h"
 
 static char *size_str(uint64_t v)
 {
@@ -117,7 +118,8 @@ int main(int argc, char **argv)
     g_autofree char *fb_sum = NULL, *scan_sum = NULL;
     unsigned unmapped_bufs = 0, hotplug_tces, mismatched_cells = 0, n;
     size_t storage;
-    bool state_ok, frame_ok, cells_ok, reset_ok, plotted;
+    bool state_ok, frame_ok, cells_ok, reset_ok, plotted, traced = true;
+    TraceLog trace;
     unsigned detached, attached, ddw_n;
     GString *rep;
     int i;
@@ -132,6 +134,11 @@ int main(int argc, char **argv)
     page_size = 1ULL << page_shift;
 
     /* ---- The machine ---------------------------------------------------- */
+    if (opt.trace && !trace_log_start(&trace, opt.trace, ram_size,
+                                      machine_page_sizes(), &err)) {
+        g_printerr("pseries-demo: %s\n", err->message);
+        return 2;
+    }
     m = machine_new(ram_size, &err);
     if (!m && g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOMEM)) {
         g_printerr("pseries-demo: --ram=%s cannot be allocated on this host\n",
@@ -399,11 +406,23 @@ int main(int argc, char **argv)
     display_cleanup(&d);
     container_free(c);
     machine_free(m);
+    if (opt.trace) {
+        g_autoptr(GError) trace_err = NULL;
+
+        traced = trace_log_stop(&trace, &trace_err);
+        if (traced) {
+            say(rep, "trace:     %s (%" PRIu64 " events)\n", opt.trace,
+                trace.lines);
+        } else {
+            say(rep, "trace:     %s NOT complete: %s\n", opt.trace,
+                trace_err->message);
+        }
+    }
 
     plotted = !opt.plot || demo_plot(&opt, rep);
     fputs(rep->str, stdout);
     g_string_free(rep, TRUE);
     demo_options_cleanup(&opt);
     return state_ok && cells_ok && frame_ok && reset_ok && written &&
-           plotted ? 0 : 1;
+           plotted && traced ? 0 : 1;
 }
