@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "swifttce.h"
+#include "test-util.h"
 
 #define LIOBN     0x6100u
 #define SHIFT     12
@@ -155,60 +156,6 @@ static void count_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
     atomic_fetch_add_explicit(&notified, 1, memory_order_relaxed);
 }
 
-typedef struct Recorder {
-    IOMMUNotifier n;
-    GArray *entries;
-} Recorder;
-
-static void record(IOMMUNotifier *n, IOMMUTLBEntry *e)
-{
-    g_array_append_val(((Recorder *)n)->entries, *e);
-}
-
-static IOMMUTLBEntry fwd_translate(IOMMUMemoryRegion *mr, hwaddr addr,
-                                   IOMMUAccessFlags flag, int idx)
-{
-    return spapr_tce_iommu_ops.translate(memory_region_get_opaque(mr), addr, flag, idx);
-}
-
-static uint64_t fwd_min_page_size(IOMMUMemoryRegion *mr)
-{
-    return memory_region_iommu_get_min_page_size(memory_region_get_opaque(mr));
-}
-
-static const MemoryRegionIOMMUOps fwd_ops = {
-    .translate = fwd_translate,
-    .get_min_page_size = fwd_min_page_size,
-};
-
-static void check_quiescent_replay(void)
-{
-    IOMMUMemoryRegion generic;
-    Recorder a, b;
-    guint i;
-
-    g_assert_cmpint(memory_region_init_iommu(&generic, &fwd_ops, region, "generic",
-                                             memory_region_size(region), NULL), ==, 0);
-    iommu_notifier_init(&a.n, record, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
-    iommu_notifier_init(&b.n, record, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
-    a.entries = g_array_new(FALSE, TRUE, sizeof(IOMMUTLBEntry));
-    b.entries = g_array_new(FALSE, TRUE, sizeof(IOMMUTLBEntry));
-    memory_region_iommu_replay(region, &a.n);
-    memory_region_iommu_replay(&generic, &b.n);
-    g_assert_cmpuint(a.entries->len, ==, b.entries->len);
-    for (i = 0; i < a.entries->len; i++) {
-        IOMMUTLBEntry *x = &g_array_index(a.entries, IOMMUTLBEntry, i);
-        IOMMUTLBEntry *y = &g_array_index(b.entries, IOMMUTLBEntry, i);
-
-        g_assert_cmphex(x->iova, ==, y->iova);
-        g_assert_cmphex(x->translated_addr, ==, y->translated_addr);
-        g_assert_cmpint(x->perm, ==, y->perm);
-    }
-    g_test_message("quiescent replay: %u mappings", a.entries->len);
-    g_array_free(a.entries, TRUE);
-    g_array_free(b.entries, TRUE);
-}
-
 static void test_translate_while_writing(void)
 {
     const char *env = getenv("SWIFTTCE_STRESS_SECONDS");
@@ -250,7 +197,8 @@ static void test_translate_while_writing(void)
             g_assert_cmpint(pthread_join(readers[i], &bad), ==, 0);
             g_assert_null(bad);   /* every translation was a written TCE */
         }
-        check_quiescent_replay();
+        g_test_message("quiescent replay: %u mappings",
+                       assert_replay_matches_generic(table));
     }
     g_test_message("%lu translations, %lu writes, %lu notifications",
                    atomic_load(&translations), atomic_load(&writes), atomic_load(&notified));

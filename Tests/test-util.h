@@ -2,8 +2,9 @@
  * Shared helpers for the SwiftTCE C test drivers.
  *
  * A recording notifier (every entry it is told about, appended to a GArray),
- * entry comparison that ignores struct padding, a table's state for "left
- * unchanged" checks, and Error checks.
+ * entry comparison that ignores struct padding, replay against QEMU's
+ * generic walk, a table's state for "left unchanged" checks, and Error
+ * checks.
  */
 #ifndef SWIFTTCE_TEST_UTIL_H
 #define SWIFTTCE_TEST_UTIL_H
@@ -92,6 +93,59 @@ static inline void assert_entries_eq(GArray *a, GArray *b)
         assert_entry_eq(&g_array_index(a, IOMMUTLBEntry, i),
                         &g_array_index(b, IOMMUTLBEntry, i));
     }
+}
+
+/*
+ * QEMU's generic replay walk over a table: a C-written region with no replay
+ * hook, whose translate and minimum page size are the table region's, so
+ * that memory_region_iommu_replay on it walks every page.
+ */
+static inline IOMMUTLBEntry generic_walk_translate(IOMMUMemoryRegion *mr,
+                                                   hwaddr addr,
+                                                   IOMMUAccessFlags flag,
+                                                   int iommu_idx)
+{
+    IOMMUMemoryRegion *inner = memory_region_get_opaque(mr);
+
+    return inner->ops->translate(inner, addr, flag, iommu_idx);
+}
+
+static inline uint64_t generic_walk_min_page_size(IOMMUMemoryRegion *mr)
+{
+    return memory_region_iommu_get_min_page_size(memory_region_get_opaque(mr));
+}
+
+/*
+ * Replays t through its own hook and through the generic walk (over the
+ * region's current size); both must deliver the same entries in the same
+ * order. Returns how many entries that is.
+ */
+static inline guint assert_replay_matches_generic(SpaprTceTable *t)
+{
+    static const MemoryRegionIOMMUOps generic_walk_ops = {
+        .translate = generic_walk_translate,
+        .get_min_page_size = generic_walk_min_page_size,
+    };
+    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(t);
+    IOMMUMemoryRegion walk;
+    RecNotifier ours, generic;
+    Error *err = NULL;
+    guint n;
+
+    g_assert_cmpint(memory_region_init_iommu(&walk, &generic_walk_ops, mr,
+                                             "generic-walk",
+                                             memory_region_size(mr), &err),
+                    ==, 0);
+    g_assert_null(err);
+    rec_init(&ours, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    rec_init(&generic, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    memory_region_iommu_replay(mr, &ours.n);
+    memory_region_iommu_replay(&walk, &generic.n);
+    assert_entries_eq(ours.entries, generic.entries);
+    n = ours.entries->len;
+    rec_destroy(&ours);
+    rec_destroy(&generic);
+    return n;
 }
 
 /*
