@@ -9,7 +9,6 @@
  * sets more).
  */
 #include <glib.h>
-#include <endian.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -108,18 +107,13 @@ static void *reader(void *arg)
     return ok ? NULL : (void *)1;
 }
 
-static bool read_list(void *opaque, hwaddr addr, void *buf, size_t len)
-{
-    (void)addr;
-    memcpy(buf, opaque, len);
-    return true;
-}
-
 static void *writer(void *arg)
 {
     uint64_t s = 0xabcdefull * (1 + (uintptr_t)arg), serial = (uintptr_t)arg << 19;
-    uint64_t count = 0, list[16];
-    SpaprGuestMemory mem = { list, read_list };
+    uint64_t count = 0;
+    GuestBuf list;
+
+    guest_buf_init(&list, 0x1000, 16);
 
     while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
         uint64_t r = xorshift(&s);
@@ -138,13 +132,14 @@ static void *writer(void *arg)
             g_assert_cmpint(spapr_h_stuff_tce(LIOBN, index << SHIFT, 0, 16), ==, H_SUCCESS);
         } else if (index + 16 <= window_entries) {
             for (i = 0; i < 16; i++) {
-                list[i] = htobe64((r >> (i + 20)) & 1 ? make_tce(index + i, serial + i) : 0);
+                guest_buf_set(&list, i, (r >> (i + 20)) & 1 ? make_tce(index + i, serial + i) : 0);
             }
-            g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, index << SHIFT, 0x1000, 16, &mem),
-                            ==, H_SUCCESS);
+            g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, index << SHIFT, list.base, 16,
+                                                     &list.mem), ==, H_SUCCESS);
         }
         count++;
     }
+    guest_buf_free(&list);
     atomic_fetch_add(&writes, count);
     return NULL;
 }

@@ -4,7 +4,6 @@
  * page shift, and replay against the generic walk on random tables.
  */
 #include <glib.h>
-#include <endian.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -54,19 +53,6 @@ static guint replay_count(SpaprTceTable *t)
     return n;
 }
 
-static uint64_t zeros[512];
-
-static bool read_zeros(void *opaque, hwaddr addr, void *buf, size_t len)
-{
-    (void)opaque;
-    (void)addr;
-    g_assert_cmpuint(len, <=, sizeof(zeros));
-    memcpy(buf, zeros, len);
-    return true;
-}
-
-static const SpaprGuestMemory zero_mem = { NULL, read_zeros };
-
 /* ---- Allocation ------------------------------------------------------- */
 
 /* ThreadSanitizer shadows every access: resident memory then says nothing. */
@@ -96,7 +82,9 @@ static void test_absent_allocates_nothing(void)
     size_t b0 = spapr_tce_table_storage_bytes(t);
     uint64_t i, ioba;
     GRand *rng = g_rand_new_with_seed(1);
+    GuestBuf zeros;
 
+    guest_buf_init(&zeros, 0x1000, 512);
     g_assert_cmpuint(b0, >, 0);
     for (i = 0; i < 20000; i++) {
         uint64_t index = (uint64_t)g_rand_int(rng) & ((1u << 31) - 1);
@@ -108,8 +96,9 @@ static void test_absent_allocates_nothing(void)
     }
     g_assert_cmpint(spapr_h_stuff_tce(liobn, WIN64_BUS + (12345ull << 16), 0,
                                       100000), ==, H_SUCCESS);
-    g_assert_cmpint(spapr_h_put_tce_indirect(liobn, WIN64_BUS, 0x1000, 512,
-                                             &zero_mem), ==, H_SUCCESS);
+    g_assert_cmpint(spapr_h_put_tce_indirect(liobn, WIN64_BUS, zeros.base, 512,
+                                             &zeros.mem), ==, H_SUCCESS);
+    guest_buf_free(&zeros);
     g_assert_cmpuint(replay_count(t), ==, 0);
     g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, b0);
 
@@ -398,27 +387,21 @@ static void test_replay_equivalence(void)
 }
 
 /* Indirect writes of whole lists land where replay finds them. */
-static bool read_list(void *opaque, hwaddr addr, void *buf, size_t len)
-{
-    (void)addr;
-    memcpy(buf, opaque, len);
-    return true;
-}
-
 static void test_indirect_lists(void)
 {
     const uint32_t liobn = 0x5500;
     SpaprTceTable *t = new_enabled(liobn, 12, 0, 1u << 16);
-    uint64_t list[512];
-    SpaprGuestMemory mem = { list, read_list };
+    GuestBuf list;
     unsigned i;
 
+    guest_buf_init(&list, 0x1000, 512);
     for (i = 0; i < 512; i++) {
-        list[i] = htobe64(i % 5 == 0 ? 0 : ((uint64_t)(i + 1) << 12) | (i % 3 + 1));
+        guest_buf_set(&list, i, i % 5 == 0 ? 0 : ((uint64_t)(i + 1) << 12) | (i % 3 + 1));
     }
-    g_assert_cmpint(spapr_h_put_tce_indirect(liobn, 300ull << 12, 0x1000, 512, &mem),
-                    ==, H_SUCCESS);
+    g_assert_cmpint(spapr_h_put_tce_indirect(liobn, 300ull << 12, list.base, 512,
+                                             &list.mem), ==, H_SUCCESS);
     g_assert_cmpuint(assert_replay_matches_generic(t), ==, 512 - 103);
+    guest_buf_free(&list);
     spapr_tce_table_free(t);
 }
 

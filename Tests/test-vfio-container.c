@@ -23,33 +23,20 @@
 
 typedef struct Guest {
     GRand *r;
-    uint8_t list[LIST_ENTRIES * 8];
-    SpaprGuestMemory mem;
+    GuestBuf list;
     unsigned calls, failures;
 } Guest;
-
-static bool guest_read(void *opaque, hwaddr addr, void *buf, size_t len)
-{
-    Guest *g = opaque;
-
-    if (addr < LIST_BASE || addr - LIST_BASE > sizeof(g->list) ||
-        len > sizeof(g->list) - (addr - LIST_BASE)) {
-        return false;
-    }
-    memcpy(buf, g->list + (addr - LIST_BASE), len);
-    return true;
-}
 
 static void guest_init(Guest *g, guint32 seed)
 {
     memset(g, 0, sizeof(*g));
     g->r = test_rand_new(seed);
-    g->mem.opaque = g;
-    g->mem.read = guest_read;
+    guest_buf_init(&g->list, LIST_BASE, LIST_ENTRIES);
 }
 
 static void guest_destroy(Guest *g)
 {
+    guest_buf_free(&g->list);
     g_rand_free(g->r);
 }
 
@@ -102,13 +89,10 @@ static void guest_run(Guest *g, uint32_t liobn, unsigned ops)
             break;
         default:
             for (uint64_t i = 0; i < npages; i++) {
-                uint64_t tce = guest_tce(g, shift);
-                for (int b = 0; b < 8; b++) {
-                    g->list[i * 8 + b] = (uint8_t)(tce >> (56 - 8 * b));
-                }
+                guest_buf_set(&g->list, i, guest_tce(g, shift));
             }
             ret = spapr_h_put_tce_indirect(liobn, ioba, LIST_BASE, npages,
-                                           &g->mem);
+                                           &g->list.mem);
             break;
         }
         g_assert_true(ret == H_SUCCESS || ret == H_PARAMETER);
