@@ -31,6 +31,14 @@ static uint32_t window_entries;
 #define READERS   4
 #define WRITERS   2
 
+/* SWIFTTCE_STRESS_SECONDS, or 1.5. */
+static double stress_seconds(void)
+{
+    const char *env = getenv("SWIFTTCE_STRESS_SECONDS");
+
+    return env ? atof(env) : 1.5;
+}
+
 static SpaprTceTable *table;
 static IOMMUMemoryRegion *region;
 static atomic_bool stop;
@@ -153,8 +161,7 @@ static void count_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
 
 static void test_translate_while_writing(void)
 {
-    const char *env = getenv("SWIFTTCE_STRESS_SECONDS");
-    double seconds = env ? atof(env) : 1.5;
+    double seconds = stress_seconds();
     pthread_t readers[READERS], writers[WRITERS];
     IOMMUNotifier listener;
     struct timespec nap;
@@ -302,8 +309,7 @@ static void *racer(void *arg)
 
 static void test_same_entry_race(void)
 {
-    const char *env = getenv("SWIFTTCE_STRESS_SECONDS");
-    double seconds = (env ? atof(env) : 1.5) / 3;
+    double seconds = stress_seconds() / 3;
     SpaprTceTable *t = spapr_tce_new_table(NULL, RACE_LIOBN, NULL);
     pthread_t threads[2];
     struct timespec nap;
