@@ -583,22 +583,6 @@ static void *lc_reader(void *arg)
     return NULL;
 }
 
-/* Brackets the main thread's creating (or only freeing) of tables. */
-static void lc_change_begin(bool creating)
-{
-    if (creating) {
-        pthread_rwlock_wrlock(&lc_making);
-    }
-    pthread_rwlock_wrlock(&lc_listing);
-}
-
-static void lc_change_end(bool creating)
-{
-    pthread_rwlock_unlock(&lc_listing);
-    if (creating) {
-        pthread_rwlock_unlock(&lc_making);
-    }
-}
 
 /* What the main thread has made; NULL where nothing is (yet, or any more). */
 typedef struct Lifecycle {
@@ -615,6 +599,24 @@ typedef struct Lifecycle {
 static void lc_publish(unsigned slot, SpaprTceTable *t)
 {
     atomic_store(&lc_regions[slot], spapr_tce_get_iommu_mr(t));
+}
+
+/* Brackets a lifecycle step that creates tables (or only frees them). */
+static void lc_change_begin(bool creating)
+{
+    if (creating) {
+        pthread_rwlock_wrlock(&lc_making);
+    }
+    pthread_rwlock_wrlock(&lc_listing);
+}
+
+static void lc_change_end(Lifecycle *lc, bool creating)
+{
+    pthread_rwlock_unlock(&lc_listing);
+    if (creating) {
+        pthread_rwlock_unlock(&lc_making);
+    }
+    lc->steps++;
 }
 
 /*
@@ -712,10 +714,9 @@ static void lc_table_step(Lifecycle *lc, unsigned k)
     if (!t) {
         lc_change_begin(true);
         t = lc->tables[k] = spapr_tce_new_table(NULL, LC_LIOBN + k, &err);
-        lc_change_end(true);
+        lc_change_end(lc, true);
         g_assert_nonnull(t);
         lc_publish(k, t);
-        lc->steps++;
         if (g_rand_boolean(lc->rng)) {
             lc_enable(lc, t);
         }
@@ -749,9 +750,8 @@ static void lc_table_step(Lifecycle *lc, unsigned k)
         /* The region stays published: readers go on with the freed table. */
         lc_change_begin(false);
         spapr_tce_table_free(t);
-        lc_change_end(false);
+        lc_change_end(lc, false);
         lc->tables[k] = NULL;
-        lc->steps++;
         break;
     default:
         lc_write(lc, t);
@@ -773,12 +773,11 @@ static void lc_phb_step(Lifecycle *lc)
         spapr_phb_config_default(&cfg, LC_PHB);
         lc_change_begin(true);
         lc->phb = spapr_phb_new(&cfg, &err);
-        lc_change_end(true);
+        lc_change_end(lc, true);
         g_assert_nonnull(lc->phb);
         for (n = 0; n < 2; n++) {
             lc_publish(LC_TABLES + n, spapr_phb_get_window(lc->phb, n));
         }
-        lc->steps++;
         lc_write(lc, spapr_phb_get_window(lc->phb, 0));
         return;
     }
@@ -817,9 +816,8 @@ static void lc_phb_step(Lifecycle *lc)
     case 4:
         lc_change_begin(false);
         spapr_phb_free(lc->phb);
-        lc_change_end(false);
+        lc_change_end(lc, false);
         lc->phb = NULL;
-        lc->steps++;
         break;
     default:
         lc_write(lc, spapr_phb_get_window(lc->phb, n));
@@ -842,10 +840,9 @@ static void lc_vio_step(Lifecycle *lc)
 
         lc_change_begin(true);
         lc->vio = spapr_vio_device_new(NULL, &cfg, &err);
-        lc_change_end(true);
+        lc_change_end(lc, true);
         g_assert_nonnull(lc->vio);
         lc_publish(LC_SLOTS - 1, spapr_vio_get_tce_table(lc->vio));
-        lc->steps++;
         lc_write(lc, spapr_vio_get_tce_table(lc->vio));
         return;
     }
@@ -862,9 +859,8 @@ static void lc_vio_step(Lifecycle *lc)
     case 2:
         lc_change_begin(false);
         spapr_vio_device_free(lc->vio);
-        lc_change_end(false);
+        lc_change_end(lc, false);
         lc->vio = NULL;
-        lc->steps++;
         return;
     default:
         break;
