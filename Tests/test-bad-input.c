@@ -286,25 +286,19 @@ static void test_null_void_calls(void)
     spapr_tce_table_free(t);
 }
 
-static bool read_fails(void *opaque, hwaddr addr G_GNUC_UNUSED,
-                       void *buf G_GNUC_UNUSED, size_t len G_GNUC_UNUSED)
-{
-    (*(int *)opaque)++;
-    return false;
-}
-
 static void test_null_hcall(void)
 {
     SpaprTceTable *t = new_enabled(LIOBN_A);
     SpaprGuestMemory no_read = { .opaque = NULL, .read = NULL };
-    int reads = 0;
-    SpaprGuestMemory unreadable = { .opaque = &reads, .read = read_fails };
+    GuestBuf unreadable;
     uint64_t opcodes[] = { H_PUT_TCE, H_GET_TCE, H_STUFF_TCE,
                            H_PUT_TCE_INDIRECT };
     RecNotifier rec;
     TableState before;
 
     before = watch_written(t, &rec);
+    guest_buf_init(&unreadable, 0x2000, 4);
+    unreadable.fail = true;
 
     /* No argument registers at all. */
     for (size_t i = 0; i < G_N_ELEMENTS(opcodes); i++) {
@@ -318,8 +312,9 @@ static void test_null_hcall(void)
     g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN_A, 0x11000, 0x2000, 4,
                                              &no_read), ==, H_PARAMETER);
     g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN_A, 0x11000, 0x2000, 4,
-                                             &unreadable), ==, H_PARAMETER);
-    g_assert_cmpint(reads, ==, 1);
+                                             &unreadable.mem), ==, H_PARAMETER);
+    g_assert_cmpuint(unreadable.reads, ==, 1);
+    guest_buf_free(&unreadable);
     {
         uint64_t args[4] = { LIOBN_A, 0x11000, 0x2000, 4 };
 
@@ -600,33 +595,12 @@ static void test_notifier_other_refusals(void)
 
 /* ---- Unknown LIOBNs ----------------------------------------------------- */
 
-/* Guest memory: a flat buffer at guest address 0. */
-typedef struct FlatGuest {
-    uint8_t *base;
-    size_t size;
-    int reads;
-} FlatGuest;
-
-static bool flat_read(void *opaque, hwaddr addr, void *buf, size_t len)
-{
-    FlatGuest *g = opaque;
-
-    g->reads++;
-    if (addr > g->size || len > g->size - addr) {
-        return false;
-    }
-    memcpy(buf, g->base + addr, len);
-    return true;
-}
-
 static void test_unknown_liobn(void)
 {
     SpaprTceTable *t = new_enabled(LIOBN_A);
     SpaprTceTable *off;
-    uint64_t list[2] = { GUINT64_TO_BE(0x5000 | 3), GUINT64_TO_BE(0x6000 | 3) };
-    static uint8_t guest[0x2000];
-    FlatGuest flat = { .base = guest, .size = sizeof(guest) };
-    SpaprGuestMemory mem = { .opaque = &flat, .read = flat_read };
+    GuestBuf guest;
+    const SpaprGuestMemory *mem = &guest.mem;
     RecNotifier rec;
     TableState before;
     Error *err = NULL;
@@ -639,7 +613,10 @@ static void test_unknown_liobn(void)
         ~0ULL,
     };
 
-    memcpy(guest + 0x1000, list, sizeof(list));
+    /* A list of two at 0x1000, in two pages of guest memory at 0. */
+    guest_buf_init(&guest, 0, 0x2000 / 8);
+    guest_buf_set(&guest, 0x1000 / 8, 0x5000 | 3);
+    guest_buf_set(&guest, 0x1000 / 8 + 1, 0x6000 | 3);
 
     off = spapr_tce_new_table(NULL, LIOBN_B, &err);
     g_assert_nonnull(off);
@@ -653,7 +630,7 @@ static void test_unknown_liobn(void)
         uint64_t l = bad_liobns[i];
         uint64_t tce = 0x1234;
         uint64_t args[4];
-        int reads = flat.reads;
+        unsigned reads = guest.reads;
 
         g_test_message("LIOBN 0x%" G_GINT64_MODIFIER "x", l);
         g_assert_cmpint(spapr_h_put_tce(l, 0x10000, 0x9000 | 3), ==,
@@ -662,33 +639,36 @@ static void test_unknown_liobn(void)
         g_assert_cmphex(tce, ==, 0x1234);
         g_assert_cmpint(spapr_h_stuff_tce(l, 0x10000, 0x9000 | 3, 4), ==,
                         H_PARAMETER);
-        g_assert_cmpint(spapr_h_put_tce_indirect(l, 0x10000, 0x1000, 2, &mem),
+        g_assert_cmpint(spapr_h_put_tce_indirect(l, 0x10000, 0x1000, 2, mem),
                         ==, H_PARAMETER);
 
         /* The same through the dispatcher; H_GET_TCE leaves args[0]. */
         args[0] = l; args[1] = 0x10000; args[2] = 0x9000 | 3; args[3] = 4;
-        g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE, args, &mem), ==,
+        g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE, args, mem), ==,
                         H_PARAMETER);
-        g_assert_cmpint(spapr_hcall_tce(H_STUFF_TCE, args, &mem), ==,
+        g_assert_cmpint(spapr_hcall_tce(H_STUFF_TCE, args, mem), ==,
                         H_PARAMETER);
-        g_assert_cmpint(spapr_hcall_tce(H_GET_TCE, args, &mem), ==,
+        g_assert_cmpint(spapr_hcall_tce(H_GET_TCE, args, mem), ==,
                         H_PARAMETER);
         g_assert_cmphex(args[0], ==, l);
         args[2] = 0x1000; args[3] = 2;
-        g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE_INDIRECT, args, &mem), ==,
+        g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE_INDIRECT, args, mem), ==,
                         H_PARAMETER);
         /*
          * Unknown: refused before the list is read. A disabled table is
          * found, so its list is read (as in QEMU) before the range check.
          */
         if (l != LIOBN_B) {
-            g_assert_cmpint(flat.reads, ==, reads);
+            g_assert_cmpuint(guest.reads, ==, reads);
+        } else {
+            g_assert_cmpuint(guest.reads, >, reads);
         }
     }
 
     /* Nothing reached the real table, its notifier or the disabled one. */
     assert_untouched_unwatch(t, &rec, &before);
     assert_disabled(off);
+    guest_buf_free(&guest);
     spapr_tce_table_free(off);
     spapr_tce_table_free(t);
 }

@@ -16,7 +16,6 @@
 #include "test-util.h"
 
 #define GIB (1ULL << 30)
-#define UNSET 0x5a5a5a5au
 
 static SpaprPhb *phb_new_cfg(const SpaprPhbConfig *cfg)
 {
@@ -35,56 +34,6 @@ static SpaprPhb *phb_new(uint32_t index, bool ddw)
     spapr_phb_config_default(&cfg, index);
     cfg.ddw = ddw;
     return phb_new_cfg(&cfg);
-}
-
-/* ---- RTAS wrappers: QEMU's argument arrays, the status from rets[0] ---- */
-
-static int32_t query(uint64_t buid, uint32_t nret, uint32_t *rets)
-{
-    uint32_t args[3] = { 0, (uint32_t)(buid >> 32), (uint32_t)buid };
-
-    for (uint32_t i = 0; i < nret; i++) {
-        rets[i] = UNSET;
-    }
-    rtas_ibm_query_pe_dma_window(3, args, nret, rets);
-    return (int32_t)rets[0];
-}
-
-static int32_t create(uint64_t buid, uint32_t page_shift, uint32_t window_shift,
-                      uint32_t *liobn, uint64_t *addr)
-{
-    uint32_t args[5] = { 0, (uint32_t)(buid >> 32), (uint32_t)buid,
-                         page_shift, window_shift };
-    uint32_t rets[4] = { UNSET, UNSET, UNSET, UNSET };
-
-    rtas_ibm_create_pe_dma_window(5, args, 4, rets);
-    if ((int32_t)rets[0] == RTAS_OUT_SUCCESS) {
-        *liobn = rets[1];
-        *addr = (uint64_t)rets[2] << 32 | rets[3];
-    } else {
-        /* Only the status is written on failure. */
-        g_assert_cmphex(rets[1], ==, UNSET);
-        g_assert_cmphex(rets[2], ==, UNSET);
-    }
-    return (int32_t)rets[0];
-}
-
-static int32_t remove_window(uint32_t liobn)
-{
-    uint32_t args[1] = { liobn };
-    uint32_t rets[1] = { UNSET };
-
-    rtas_ibm_remove_pe_dma_window(1, args, 1, rets);
-    return (int32_t)rets[0];
-}
-
-static int32_t reset_windows(uint64_t buid)
-{
-    uint32_t args[3] = { 0, (uint32_t)(buid >> 32), (uint32_t)buid };
-    uint32_t rets[1] = { UNSET };
-
-    rtas_ibm_reset_pe_dma_window(3, args, 1, rets);
-    return (int32_t)rets[0];
 }
 
 static void assert_window(SpaprPhb *phb, unsigned n, uint32_t shift,
@@ -113,7 +62,7 @@ static uint32_t available(SpaprPhb *phb)
 {
     uint32_t rets[5];
 
-    g_assert_cmpint(query(spapr_phb_get_buid(phb), 5, rets), ==,
+    g_assert_cmpint(ddw_query(spapr_phb_get_buid(phb), 5, rets), ==,
                     RTAS_OUT_SUCCESS);
     return rets[1];
 }
@@ -174,8 +123,8 @@ static void test_phb_numbering(void)
                     0x80000501);
     assert_window(a, 0, 12, 0x10000000, (256ULL << 20) >> 12);
     /* Calls reach the PHB their BUID names. */
-    g_assert_cmpint(create(SPAPR_PCI_BASE_BUID + 5, 16, 30, &liobn, &addr), ==,
-                    RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(SPAPR_PCI_BASE_BUID + 5, 16, 30, &liobn,
+                               &addr), ==, RTAS_OUT_SUCCESS);
     g_assert_cmphex(liobn, ==, 0x80000501);
     g_assert_cmphex(addr, ==, 0x1000000000000ULL);
     g_assert_cmpuint(available(a), ==, 0);
@@ -274,13 +223,13 @@ static void test_query(void)
     uint64_t buid = spapr_phb_get_buid(phb);
     uint32_t rets[6], args[4] = { 0, (uint32_t)(buid >> 32), (uint32_t)buid };
 
-    g_assert_cmpint(query(buid, 5, rets), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_query(buid, 5, rets), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpuint(rets[1], ==, 1);
     g_assert_cmphex(rets[2], ==, 0x80000000);
     g_assert_cmphex(rets[3], ==, 0x107);    /* 4K, 64K, 16M, 2M */
     g_assert_cmphex(rets[4], ==, 0);
     /* The 64-bit extension: the largest window as hi/lo. */
-    g_assert_cmpint(query(buid, 6, rets), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_query(buid, 6, rets), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpuint(rets[1], ==, 1);
     g_assert_cmphex(rets[2], ==, 0x20);
     g_assert_cmphex(rets[3], ==, 0);
@@ -300,8 +249,8 @@ static void test_query(void)
         }
     }
     /* Unknown BUID. */
-    g_assert_cmpint(query(buid + 1, 5, rets), ==, RTAS_OUT_PARAM_ERROR);
-    g_assert_cmpint(query(buid | (1ULL << 40), 5, rets), ==,
+    g_assert_cmpint(ddw_query(buid + 1, 5, rets), ==, RTAS_OUT_PARAM_ERROR);
+    g_assert_cmpint(ddw_query(buid | (1ULL << 40), 5, rets), ==,
                     RTAS_OUT_PARAM_ERROR);
     /* No rets, or no args: nothing to write, nothing crashes. */
     rtas_ibm_query_pe_dma_window(3, args, 0, NULL);
@@ -311,7 +260,7 @@ static void test_query(void)
 
     /* DDW off: PARAM_ERROR. */
     phb = phb_new(0, false);
-    g_assert_cmpint(query(buid, 5, rets), ==, RTAS_OUT_PARAM_ERROR);
+    g_assert_cmpint(ddw_query(buid, 5, rets), ==, RTAS_OUT_PARAM_ERROR);
     spapr_phb_free(phb);
 }
 
@@ -330,7 +279,7 @@ static void test_query_mask_encoding(void)
         SpaprPhb *phb;
         cfg.pgsz = 1ULL << enc[i].shift;
         phb = phb_new_cfg(&cfg);
-        g_assert_cmpint(query(spapr_phb_get_buid(phb), 5, rets), ==, 0);
+        g_assert_cmpint(ddw_query(spapr_phb_get_buid(phb), 5, rets), ==, 0);
         g_assert_cmphex(rets[3], ==, enc[i].bit);
         spapr_phb_free(phb);
     }
@@ -338,7 +287,7 @@ static void test_query_mask_encoding(void)
     cfg.pgsz = (1ULL << 13) | (1ULL << 20) | (1ULL << 40) | (1ULL << 12);
     {
         SpaprPhb *phb = phb_new_cfg(&cfg);
-        g_assert_cmpint(query(spapr_phb_get_buid(phb), 5, rets), ==, 0);
+        g_assert_cmpint(ddw_query(spapr_phb_get_buid(phb), 5, rets), ==, 0);
         g_assert_cmphex(rets[3], ==, 0x01);
         spapr_phb_free(phb);
     }
@@ -354,28 +303,31 @@ static void test_create(void)
     uint64_t addr;
 
     /* With the default window there: LIOBN 1 at the 64-bit address. */
-    g_assert_cmpint(create(buid, 24, 31, &liobn, &addr), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 24, 31, &liobn, &addr), ==,
+                    RTAS_OUT_SUCCESS);
     g_assert_cmphex(liobn, ==, 0x80000001);
     g_assert_cmphex(addr, ==, SPAPR_PCI_DMA64_START);
     assert_window(phb, 1, 24, SPAPR_PCI_DMA64_START, 1u << 7);
     g_assert_false(spapr_tce_get_skipping_replay(spapr_phb_get_window(phb, 1)));
     g_assert_cmpuint(available(phb), ==, 0);
     /* Two windows: no room. */
-    g_assert_cmpint(create(buid, 12, 20, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 12, 20, &liobn, &addr), ==,
                     RTAS_OUT_HW_ERROR);
     /* Both removed: the next window takes LIOBN 0 and the 32-bit address. */
-    g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_SUCCESS);
-    g_assert_cmpint(remove_window(0x80000001), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000001), ==, RTAS_OUT_SUCCESS);
     /* (removing the last, non-default window restored the default) */
     assert_window(phb, 0, 12, 0, GIB >> 12);
-    g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpuint(available(phb), ==, 2);
-    g_assert_cmpint(create(buid, 16, 40, &liobn, &addr), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 16, 40, &liobn, &addr), ==,
+                    RTAS_OUT_SUCCESS);
     g_assert_cmphex(liobn, ==, 0x80000000);
     g_assert_cmphex(addr, ==, 0);
     assert_window(phb, 0, 16, 0, 1u << 24);
     /* The second one goes to the 64-bit address in the free LIOBN. */
-    g_assert_cmpint(create(buid, 21, 21, &liobn, &addr), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 21, 21, &liobn, &addr), ==,
+                    RTAS_OUT_SUCCESS);
     g_assert_cmphex(liobn, ==, 0x80000001);
     g_assert_cmphex(addr, ==, SPAPR_PCI_DMA64_START);
     assert_window(phb, 1, 21, SPAPR_PCI_DMA64_START, 1);
@@ -397,45 +349,46 @@ static void test_create_errors(void)
             if (nargs == 5 && nret == 4) {
                 continue;
             }
-            rets[0] = UNSET;
+            rets[0] = RTAS_UNSET;
             rtas_ibm_create_pe_dma_window(nargs, args, nret, rets);
             g_assert_cmpint((int32_t)rets[0], ==, RTAS_OUT_PARAM_ERROR);
         }
     }
     /* Unknown BUID. */
-    g_assert_cmpint(create(buid + 7, 16, 30, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid + 7, 16, 30, &liobn, &addr), ==,
                     RTAS_OUT_PARAM_ERROR);
     /* Page sizes not in the mask. */
-    g_assert_cmpint(create(buid, 13, 30, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 13, 30, &liobn, &addr), ==,
                     RTAS_OUT_PARAM_ERROR);
-    g_assert_cmpint(create(buid, 25, 30, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 25, 30, &liobn, &addr), ==,
                     RTAS_OUT_PARAM_ERROR);
-    g_assert_cmpint(create(buid, 0, 30, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 0, 30, &liobn, &addr), ==,
                     RTAS_OUT_PARAM_ERROR);
     /* A shift of 64 or more is not a page size (76 & 63 would be 12). */
-    g_assert_cmpint(create(buid, 76, 80, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 76, 80, &liobn, &addr), ==,
                     RTAS_OUT_PARAM_ERROR);
-    g_assert_cmpint(create(buid, 64, 64, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 64, 64, &liobn, &addr), ==,
                     RTAS_OUT_PARAM_ERROR);
     /* A window smaller than its page. */
-    g_assert_cmpint(create(buid, 16, 15, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 16, 15, &liobn, &addr), ==,
                     RTAS_OUT_PARAM_ERROR);
     /* The mask is checked before the window count. */
-    g_assert_cmpint(create(buid, 24, 31, &liobn, &addr), ==, RTAS_OUT_SUCCESS);
-    g_assert_cmpint(create(buid, 13, 30, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 24, 31, &liobn, &addr), ==,
+                    RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 13, 30, &liobn, &addr), ==,
                     RTAS_OUT_PARAM_ERROR);
-    g_assert_cmpint(create(buid, 12, 30, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 12, 30, &liobn, &addr), ==,
                     RTAS_OUT_HW_ERROR);
-    g_assert_cmpint(remove_window(0x80000001), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000001), ==, RTAS_OUT_SUCCESS);
     /* 2^32 entries or more: QEMU's uint32 nb_table is 0, enable fails. */
-    g_assert_cmpint(create(buid, 12, 44, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 12, 44, &liobn, &addr), ==,
                     RTAS_OUT_HW_ERROR);
-    g_assert_cmpint(create(buid, 12, 63, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 12, 63, &liobn, &addr), ==,
                     RTAS_OUT_HW_ERROR);
     assert_disabled(phb, 1);
     g_assert_false(spapr_tce_get_skipping_replay(spapr_phb_get_window(phb, 1)));
     /* 2^31 pages fit, however vast the window. */
-    g_assert_cmpint(create(buid, 12, 43, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 12, 43, &liobn, &addr), ==,
                     RTAS_OUT_SUCCESS);
     assert_window(phb, 1, 12, SPAPR_PCI_DMA64_START, 1ULL << 31);
     spapr_phb_free(phb);
@@ -444,16 +397,17 @@ static void test_create_errors(void)
     spapr_phb_config_default(&cfg, 0);
     cfg.pgsz |= 1ULL << 34;
     phb = phb_new_cfg(&cfg);
-    g_assert_cmpint(create(buid, 34, 65, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 34, 65, &liobn, &addr), ==,
                     RTAS_OUT_HW_ERROR);
     assert_disabled(phb, 1);
-    g_assert_cmpint(create(buid, 34, 50, &liobn, &addr), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 34, 50, &liobn, &addr), ==,
+                    RTAS_OUT_SUCCESS);
     assert_window(phb, 1, 34, SPAPR_PCI_DMA64_START, 1u << 16);
     spapr_phb_free(phb);
 
     /* DDW off. */
     phb = phb_new(0, false);
-    g_assert_cmpint(create(buid, 16, 30, &liobn, &addr), ==,
+    g_assert_cmpint(ddw_create(buid, 16, 30, &liobn, &addr), ==,
                     RTAS_OUT_PARAM_ERROR);
     spapr_phb_free(phb);
 }
@@ -505,27 +459,28 @@ static void test_create_skipping_replay(void)
     uint64_t addr;
 
     spapr_phb_set_window_listener(phb, listener, &s);
-    g_assert_cmpint(create(buid, 12, 43, &liobn, &addr), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 12, 43, &liobn, &addr), ==,
+                    RTAS_OUT_SUCCESS);
     g_assert_cmpint(s.added, ==, 1);
     g_assert_cmphex(s.liobn[0], ==, 0x80000001);
     g_assert_true(s.skipping_at_add[0]);
     g_assert_false(spapr_tce_get_skipping_replay(spapr_phb_get_window(phb, 1)));
 
     /* Remove: told before the window goes; the default one stays. */
-    g_assert_cmpint(remove_window(0x80000001), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000001), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpint(s.removed, ==, 1);
     g_assert_cmphex(s.liobn[1], ==, 0x80000001);
     g_assert_cmpint(s.added, ==, 1);
 
     /* Reset: default removed and added again, not skipping. */
-    g_assert_cmpint(reset_windows(buid), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_reset(buid), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpint(s.removed, ==, 2);
     g_assert_cmpint(s.added, ==, 2);
     g_assert_cmphex(s.liobn[3], ==, 0x80000000);
     g_assert_false(s.skipping_at_add[3]);
 
     spapr_phb_set_window_listener(phb, NULL, NULL);
-    g_assert_cmpint(reset_windows(buid), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_reset(buid), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpint(s.added, ==, 2);
     spapr_phb_free(phb);
 }
@@ -540,17 +495,17 @@ static void test_remove(void)
     uint64_t addr;
 
     /* The DDW window goes; the default one stays. */
-    g_assert_cmpint(create(buid, 16, 32, &liobn, &addr), ==, 0);
-    g_assert_cmpint(remove_window(liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 16, 32, &liobn, &addr), ==, 0);
+    g_assert_cmpint(ddw_remove(liobn), ==, RTAS_OUT_SUCCESS);
     assert_disabled(phb, 1);
     assert_window(phb, 0, 12, 0, GIB >> 12);
 
     /* Removing the default window while it is the last: no restore. */
-    g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
     assert_disabled(phb, 0);
     g_assert_cmpuint(available(phb), ==, 2);
     /* Not enabled any more: PARAM_ERROR. */
-    g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_PARAM_ERROR);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_PARAM_ERROR);
 
     /*
      * QEMU 7.2 (hw/ppc/spapr_rtas_ddw.c, rtas_ibm_remove_pe_dma_window):
@@ -559,34 +514,34 @@ static void test_remove(void)
      * remove: removing it, the last window, restores nothing, and the next
      * create takes the same LIOBN again.
      */
-    g_assert_cmpint(create(buid, 24, 30, &liobn, &addr), ==, 0);
+    g_assert_cmpint(ddw_create(buid, 24, 30, &liobn, &addr), ==, 0);
     g_assert_cmphex(liobn, ==, 0x80000000);
     g_assert_cmphex(addr, ==, 0);
     g_assert_cmpint(spapr_h_put_tce(0x80000000, 0, 0x1000003), ==, H_SUCCESS);
-    g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
     assert_disabled(phb, 0);
     assert_disabled(phb, 1);
     g_assert_cmpuint(available(phb), ==, 2);
-    g_assert_cmpint(create(buid, 24, 30, &liobn, &addr), ==, 0);
+    g_assert_cmpint(ddw_create(buid, 24, 30, &liobn, &addr), ==, 0);
     g_assert_cmphex(liobn, ==, 0x80000000);
     {
         uint64_t tce = 1;
         g_assert_cmpint(spapr_h_get_tce(0x80000000, 0, &tce), ==, H_SUCCESS);
         g_assert_cmphex(tce, ==, 0);
     }
-    g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
 
     /*
      * The last window, not the default one (window 1 never had def_win):
      * the default comes back, empty.
      */
-    g_assert_cmpint(reset_windows(buid), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_reset(buid), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpint(spapr_h_put_tce(0x80000000, 0, 0x1000003), ==, H_SUCCESS);
-    g_assert_cmpint(create(buid, 16, 32, &liobn, &addr), ==, 0);
+    g_assert_cmpint(ddw_create(buid, 16, 32, &liobn, &addr), ==, 0);
     g_assert_cmphex(liobn, ==, 0x80000001);
-    g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
     assert_window(phb, 1, 16, SPAPR_PCI_DMA64_START, 1u << 16);
-    g_assert_cmpint(remove_window(0x80000001), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000001), ==, RTAS_OUT_SUCCESS);
     assert_window(phb, 0, 12, 0, GIB >> 12);
     assert_disabled(phb, 1);
     {
@@ -609,19 +564,19 @@ static void test_remove_errors(void)
             if (nargs == 1 && nret == 1) {
                 continue;
             }
-            rets[0] = UNSET;
+            rets[0] = RTAS_UNSET;
             rtas_ibm_remove_pe_dma_window(nargs, args, nret, rets);
             g_assert_cmpint((int32_t)rets[0], ==, RTAS_OUT_PARAM_ERROR);
         }
     }
     assert_window(phb, 0, 12, 0, GIB >> 12);
     /* Unknown LIOBN; a disabled window. */
-    g_assert_cmpint(remove_window(0x80000002), ==, RTAS_OUT_PARAM_ERROR);
-    g_assert_cmpint(remove_window(0x80000001), ==, RTAS_OUT_PARAM_ERROR);
+    g_assert_cmpint(ddw_remove(0x80000002), ==, RTAS_OUT_PARAM_ERROR);
+    g_assert_cmpint(ddw_remove(0x80000001), ==, RTAS_OUT_PARAM_ERROR);
     /* A table that no PHB owns. */
     other = spapr_tce_new_table(NULL, 0x1234, &err);
     g_assert_cmpint(spapr_tce_table_enable(other, 12, 0, 16, &err), ==, 0);
-    g_assert_cmpint(remove_window(0x1234), ==, RTAS_OUT_PARAM_ERROR);
+    g_assert_cmpint(ddw_remove(0x1234), ==, RTAS_OUT_PARAM_ERROR);
     g_assert_cmpuint(spapr_tce_get_nb_table(other), ==, 16);
     spapr_tce_table_free(other);
     rtas_ibm_remove_pe_dma_window(1, NULL, 1, rets);
@@ -630,7 +585,7 @@ static void test_remove_errors(void)
 
     /* DDW off: the default window cannot be removed. */
     phb = phb_new(0, false);
-    g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_PARAM_ERROR);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_PARAM_ERROR);
     assert_window(phb, 0, 12, 0, GIB >> 12);
     spapr_phb_free(phb);
 }
@@ -646,22 +601,22 @@ static void test_reset(void)
     uint64_t addr, tce = 1;
 
     g_assert_cmpint(spapr_h_put_tce(0x80000000, 0x5000, 0x77003), ==, 0);
-    g_assert_cmpint(create(buid, 16, 32, &liobn, &addr), ==, 0);
+    g_assert_cmpint(ddw_create(buid, 16, 32, &liobn, &addr), ==, 0);
     /* Wrong counts, BUID: PARAM_ERROR and nothing changes. */
     for (uint32_t nargs = 2; nargs <= 4; nargs++) {
         for (uint32_t nret = 1; nret <= 2; nret++) {
             if (nargs == 3 && nret == 1) {
                 continue;
             }
-            rets[0] = UNSET;
+            rets[0] = RTAS_UNSET;
             rtas_ibm_reset_pe_dma_window(nargs, args, nret, rets);
             g_assert_cmpint((int32_t)rets[0], ==, RTAS_OUT_PARAM_ERROR);
         }
     }
-    g_assert_cmpint(reset_windows(buid + 1), ==, RTAS_OUT_PARAM_ERROR);
+    g_assert_cmpint(ddw_reset(buid + 1), ==, RTAS_OUT_PARAM_ERROR);
     assert_window(phb, 1, 16, SPAPR_PCI_DMA64_START, 1u << 16);
 
-    g_assert_cmpint(reset_windows(buid), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_reset(buid), ==, RTAS_OUT_SUCCESS);
     assert_window(phb, 0, 12, 0, GIB >> 12);
     assert_disabled(phb, 1);
     g_assert_cmpint(spapr_h_get_tce(0x80000000, 0x5000, &tce), ==, 0);
@@ -669,8 +624,8 @@ static void test_reset(void)
     g_assert_cmpuint(available(phb), ==, 1);
 
     /* The machine reset does the same. */
-    g_assert_cmpint(remove_window(0x80000000), ==, 0);
-    g_assert_cmpint(create(buid, 21, 40, &liobn, &addr), ==, 0);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, 0);
+    g_assert_cmpint(ddw_create(buid, 21, 40, &liobn, &addr), ==, 0);
     spapr_phb_reset(phb);
     assert_window(phb, 0, 12, 0, GIB >> 12);
     assert_disabled(phb, 1);
@@ -679,7 +634,7 @@ static void test_reset(void)
 
     /* DDW off: PARAM_ERROR. */
     phb = phb_new(0, false);
-    g_assert_cmpint(reset_windows(buid), ==, RTAS_OUT_PARAM_ERROR);
+    g_assert_cmpint(ddw_reset(buid), ==, RTAS_OUT_PARAM_ERROR);
     spapr_phb_free(phb);
 }
 
@@ -696,7 +651,7 @@ static void test_phbs_independent(void)
     for (unsigned i = 0; i < 3; i++) {
         phb[i] = phb_new(i, true);
     }
-    g_assert_cmpint(create(SPAPR_PCI_BASE_BUID + 1, 16, 31, &liobn, &addr),
+    g_assert_cmpint(ddw_create(SPAPR_PCI_BASE_BUID + 1, 16, 31, &liobn, &addr),
                     ==, RTAS_OUT_SUCCESS);
     g_assert_cmphex(liobn, ==, 0x80000101);
     g_assert_cmpuint(available(phb[0]), ==, 1);
@@ -706,16 +661,16 @@ static void test_phbs_independent(void)
                                     0x10003), ==, H_SUCCESS);
     g_assert_cmpint(spapr_h_put_tce(0x80000001, SPAPR_PCI_DMA64_START,
                                     0x10003), ==, H_PARAMETER);
-    g_assert_cmpint(remove_window(0x80000200), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000200), ==, RTAS_OUT_SUCCESS);
     assert_disabled(phb[2], 0);
     assert_window(phb[0], 0, 12, 0, GIB >> 12);
     assert_window(phb[1], 0, 12, 0, GIB >> 12);
-    g_assert_cmpint(reset_windows(SPAPR_PCI_BASE_BUID + 1), ==,
+    g_assert_cmpint(ddw_reset(SPAPR_PCI_BASE_BUID + 1), ==,
                     RTAS_OUT_SUCCESS);
     assert_disabled(phb[1], 1);
     assert_disabled(phb[2], 0);
     /* A BUID no PHB has. */
-    g_assert_cmpint(reset_windows(SPAPR_PCI_BASE_BUID + 3), ==,
+    g_assert_cmpint(ddw_reset(SPAPR_PCI_BASE_BUID + 3), ==,
                     RTAS_OUT_PARAM_ERROR);
     for (unsigned i = 0; i < 3; i++) {
         spapr_phb_free(phb[i]);
@@ -737,32 +692,32 @@ static void test_remove_reset_sequence(void)
     uint64_t addr;
 
     g_assert_cmpuint(available(phb), ==, 1);
-    g_assert_cmpint(create(buid, 24, 31, &liobn, &addr), ==, 0);
+    g_assert_cmpint(ddw_create(buid, 24, 31, &liobn, &addr), ==, 0);
     g_assert_cmphex(liobn, ==, 0x80000101);
     g_assert_cmphex(addr, ==, SPAPR_PCI_DMA64_START);
-    g_assert_cmpint(remove_window(0x80000101), ==, 0);
+    g_assert_cmpint(ddw_remove(0x80000101), ==, 0);
     g_assert_cmpuint(available(phb), ==, 1);
-    g_assert_cmpint(create(buid, 24, 31, &liobn, &addr), ==, 0);
+    g_assert_cmpint(ddw_create(buid, 24, 31, &liobn, &addr), ==, 0);
     g_assert_cmphex(liobn, ==, 0x80000101);
     g_assert_cmpuint(available(phb), ==, 0);
     /* The default window goes; the DDW stays, so nothing is restored. */
-    g_assert_cmpint(remove_window(0x80000100), ==, 0);
+    g_assert_cmpint(ddw_remove(0x80000100), ==, 0);
     g_assert_cmpuint(available(phb), ==, 1);
-    g_assert_cmpint(create(buid, 24, 31, &liobn, &addr), ==, 0);
+    g_assert_cmpint(ddw_create(buid, 24, 31, &liobn, &addr), ==, 0);
     g_assert_cmphex(liobn, ==, 0x80000100);
     g_assert_cmphex(addr, ==, SPAPR_PCI_DMA64_START);
     assert_window(phb, 0, 24, SPAPR_PCI_DMA64_START, 128);
     assert_window(phb, 1, 24, SPAPR_PCI_DMA64_START, 128);
     g_assert_cmpuint(available(phb), ==, 0);
-    g_assert_cmpint(remove_window(0x80000100), ==, 0);
+    g_assert_cmpint(ddw_remove(0x80000100), ==, 0);
     g_assert_cmpuint(available(phb), ==, 1);
-    g_assert_cmpint(create(buid, 24, 31, &liobn, &addr), ==, 0);
+    g_assert_cmpint(ddw_create(buid, 24, 31, &liobn, &addr), ==, 0);
     g_assert_cmphex(liobn, ==, 0x80000100);
-    g_assert_cmpint(remove_window(0x80000100), ==, 0);
+    g_assert_cmpint(ddw_remove(0x80000100), ==, 0);
     /* Window 1 is still there: no restore; the guest's reset brings it. */
     assert_disabled(phb, 0);
     assert_window(phb, 1, 24, SPAPR_PCI_DMA64_START, 128);
-    g_assert_cmpint(reset_windows(buid), ==, 0);
+    g_assert_cmpint(ddw_reset(buid), ==, 0);
     assert_window(phb, 0, 12, 0, GIB >> 12);
     assert_disabled(phb, 1);
     /* PHB 0 saw none of it. */
@@ -787,17 +742,19 @@ static void test_window_freed(void)
     g_assert_null(spapr_tce_find_by_liobn(liobn1));
 
     /* One window is left, enabled: one available, none free to create. */
-    g_assert_cmpint(query(buid, 5, rets), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_query(buid, 5, rets), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpuint(rets[1], ==, 1);
-    g_assert_cmpint(create(buid, 16, 30, &liobn, &addr), ==, RTAS_OUT_HW_ERROR);
-    g_assert_cmpint(remove_window(liobn1), ==, RTAS_OUT_PARAM_ERROR);
+    g_assert_cmpint(ddw_create(buid, 16, 30, &liobn, &addr), ==,
+                    RTAS_OUT_HW_ERROR);
+    g_assert_cmpint(ddw_remove(liobn1), ==, RTAS_OUT_PARAM_ERROR);
 
     /* Window 0 still comes and goes. */
-    g_assert_cmpint(remove_window(SPAPR_PCI_LIOBN(7, 0)), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(SPAPR_PCI_LIOBN(7, 0)), ==, RTAS_OUT_SUCCESS);
     assert_disabled(phb, 0);
-    g_assert_cmpint(create(buid, 16, 30, &liobn, &addr), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 16, 30, &liobn, &addr), ==,
+                    RTAS_OUT_SUCCESS);
     g_assert_cmphex(liobn, ==, SPAPR_PCI_LIOBN(7, 0));
-    g_assert_cmpint(reset_windows(buid), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_reset(buid), ==, RTAS_OUT_SUCCESS);
     assert_window(phb, 0, 12, 0, 0x40000000 >> 12);
     spapr_phb_free(phb);
     g_assert_null(spapr_tce_find_by_liobn(SPAPR_PCI_LIOBN(7, 0)));

@@ -319,61 +319,19 @@ static void test_stuff_errors(void)
 
 /* ---- H_PUT_TCE_INDIRECT ---------------------------------------------- */
 
-/* Guest memory: a buffer at a guest address; counts the reads. */
-typedef struct Guest {
-    uint64_t base;
-    uint8_t *bytes;
-    size_t size;
-    unsigned reads;
-    uint64_t last_addr;
-    size_t last_len;
-    bool fail;
-} Guest;
-
-static bool guest_read(void *opaque, hwaddr addr, void *buf, size_t len)
-{
-    Guest *g = opaque;
-
-    g->reads++;
-    g->last_addr = addr;
-    g->last_len = len;
-    if (g->fail || addr < g->base || addr - g->base > g->size ||
-        len > g->size - (addr - g->base)) {
-        return false;
-    }
-    memcpy(buf, g->bytes + (addr - g->base), len);
-    return true;
-}
-
-static void guest_init(Guest *g, uint64_t base, size_t entries)
-{
-    memset(g, 0, sizeof(*g));
-    g->base = base;
-    g->size = entries * 8;
-    g->bytes = g_malloc0(g->size);
-}
-
-/* Stores a TCE big-endian, as the guest does. */
-static void guest_set(Guest *g, size_t i, uint64_t tce)
-{
-    for (int b = 0; b < 8; b++) {
-        g->bytes[i * 8 + b] = (uint8_t)(tce >> (56 - 8 * b));
-    }
-}
-
 static void test_indirect(void)
 {
     Win w;
-    Guest g;
-    SpaprGuestMemory mem = { &g, guest_read };
+    GuestBuf g;
+    const SpaprGuestMemory *mem = &g.mem;
 
     win_init(&w, LIOBN, 12, 0x40000000, 2048);
-    guest_init(&g, 0x7770000, 512);
+    guest_buf_init(&g, 0x7770000, 512);
     for (size_t i = 0; i < 512; i++) {
-        guest_set(&g, i, 0x0102030405000000ULL + (i << 12) + (i % 4));
+        guest_buf_set(&g, i, 0x0102030405000000ULL + (i << 12) + (i % 4));
     }
     g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, ioba_of(&w, 100) + 0x42,
-                                             g.base, 512, &mem), ==, H_SUCCESS);
+                                             g.base, 512, mem), ==, H_SUCCESS);
     /* One read of the whole list. */
     g_assert_cmpuint(g.reads, ==, 1);
     g_assert_cmphex(g.last_addr, ==, g.base);
@@ -391,34 +349,34 @@ static void test_indirect(void)
         assert_entry_eq(i % 4 ? rec_entry(&w.map, m++) : rec_entry(&w.unmap, u++),
                         &e);
     }
-    g_free(g.bytes);
+    guest_buf_free(&g);
     win_destroy(&w);
 }
 
 static void test_indirect_errors(void)
 {
     Win w;
-    Guest g;
-    SpaprGuestMemory mem = { &g, guest_read };
+    GuestBuf g;
+    const SpaprGuestMemory *mem = &g.mem;
     SpaprGuestMemory no_reader = { &g, NULL };
 
     win_init(&w, LIOBN, 12, 0x40000000, 16);
-    guest_init(&g, 0x8000000, 513);
+    guest_buf_init(&g, 0x8000000, 513);
     for (size_t i = 0; i < 513; i++) {
-        guest_set(&g, i, ((i + 1) << 12) | 3);
+        guest_buf_set(&g, i, ((i + 1) << 12) | 3);
     }
     /* Refused before the list is read. */
-    g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN + 1, w.bus, g.base, 1, &mem),
+    g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN + 1, w.bus, g.base, 1, mem),
                     ==, H_PARAMETER);
     g_assert_cmpint(spapr_h_put_tce_indirect((1ULL << 32) | LIOBN, w.bus,
-                                             g.base, 1, &mem), ==, H_PARAMETER);
-    g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, w.bus, g.base, 513, &mem),
+                                             g.base, 1, mem), ==, H_PARAMETER);
+    g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, w.bus, g.base, 513, mem),
                     ==, H_PARAMETER);
-    g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, w.bus, g.base + 8, 1, &mem),
+    g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, w.bus, g.base + 8, 1, mem),
                     ==, H_PARAMETER);
     g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, w.bus, g.base + 0x800, 1,
-                                             &mem), ==, H_PARAMETER);
-    g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, w.bus, g.base, 0, &mem),
+                                             mem), ==, H_PARAMETER);
+    g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, w.bus, g.base, 0, mem),
                     ==, H_PARAMETER);
     g_assert_cmpuint(g.reads, ==, 0);
     /* No guest memory, or a reader that fails: nothing written. */
@@ -427,13 +385,13 @@ static void test_indirect_errors(void)
     g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, w.bus, g.base, 4,
                                              &no_reader), ==, H_PARAMETER);
     g.fail = true;
-    g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, w.bus, g.base, 4, &mem),
+    g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, w.bus, g.base, 4, mem),
                     ==, H_PARAMETER);
     g_assert_cmpuint(g.reads, ==, 1);
     g.fail = false;
     /* A list that is not all in guest memory. */
     g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, w.bus, g.base + 0x1000, 2,
-                                             &mem), ==, H_PARAMETER);
+                                             mem), ==, H_PARAMETER);
     assert_no_events(&w);
     for (uint64_t i = 0; i < 16; i++) {
         g_assert_cmphex(raw(&w, i), ==, 0);
@@ -441,15 +399,15 @@ static void test_indirect_errors(void)
 
     /* Starting below the window: the first entry fails, nothing written. */
     g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, w.bus - 0x1000, g.base, 4,
-                                             &mem), ==, H_PARAMETER);
+                                             mem), ==, H_PARAMETER);
     assert_no_events(&w);
     /* Running off the end: the entries before it stay, and are notified. */
     g_assert_cmpint(spapr_h_put_tce_indirect(LIOBN, ioba_of(&w, 13), g.base, 8,
-                                             &mem), ==, H_PARAMETER);
+                                             mem), ==, H_PARAMETER);
     g_assert_cmpuint(w.map.entries->len, ==, 3);
     g_assert_cmphex(raw(&w, 13), ==, (1 << 12) | 3);
     g_assert_cmphex(raw(&w, 15), ==, (3 << 12) | 3);
-    g_free(g.bytes);
+    guest_buf_free(&g);
     win_destroy(&w);
 }
 
@@ -458,49 +416,49 @@ static void test_indirect_errors(void)
 static void test_dispatch(void)
 {
     Win w;
-    Guest g;
-    SpaprGuestMemory mem = { &g, guest_read };
+    GuestBuf g;
+    const SpaprGuestMemory *mem = &g.mem;
     uint64_t args[4];
 
     win_init(&w, LIOBN, 12, 0, 64);
-    guest_init(&g, 0x10000, 2);
-    guest_set(&g, 0, 0xa003);
-    guest_set(&g, 1, 0xb001);
+    guest_buf_init(&g, 0x10000, 2);
+    guest_buf_set(&g, 0, 0xa003);
+    guest_buf_set(&g, 1, 0xb001);
 
     args[0] = LIOBN; args[1] = 0x3000; args[2] = 0x5003; args[3] = 0;
-    g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE, args, &mem), ==, H_SUCCESS);
+    g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE, args, mem), ==, H_SUCCESS);
     g_assert_cmphex(raw(&w, 3), ==, 0x5003);
 
     args[0] = LIOBN; args[1] = 0x3abc;
-    g_assert_cmpint(spapr_hcall_tce(H_GET_TCE, args, &mem), ==, H_SUCCESS);
+    g_assert_cmpint(spapr_hcall_tce(H_GET_TCE, args, mem), ==, H_SUCCESS);
     g_assert_cmphex(args[0], ==, 0x5003);
     /* On failure the return register keeps the LIOBN. */
     args[0] = LIOBN; args[1] = 64 << 12;
-    g_assert_cmpint(spapr_hcall_tce(H_GET_TCE, args, &mem), ==, H_PARAMETER);
+    g_assert_cmpint(spapr_hcall_tce(H_GET_TCE, args, mem), ==, H_PARAMETER);
     g_assert_cmphex(args[0], ==, LIOBN);
 
     args[0] = LIOBN; args[1] = 0x10000; args[2] = 0x7001; args[3] = 4;
-    g_assert_cmpint(spapr_hcall_tce(H_STUFF_TCE, args, &mem), ==, H_SUCCESS);
+    g_assert_cmpint(spapr_hcall_tce(H_STUFF_TCE, args, mem), ==, H_SUCCESS);
     g_assert_cmphex(raw(&w, 19), ==, 0x7001);
     g_assert_cmphex(raw(&w, 20), ==, 0);
 
     args[0] = LIOBN; args[1] = 0x20000; args[2] = g.base; args[3] = 2;
-    g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE_INDIRECT, args, &mem), ==,
+    g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE_INDIRECT, args, mem), ==,
                     H_SUCCESS);
     g_assert_cmphex(raw(&w, 32), ==, 0xa003);
     g_assert_cmphex(raw(&w, 33), ==, 0xb001);
 
     /* Not a TCE call: H_FUNCTION, whatever the arguments. */
     args[0] = LIOBN; args[1] = 0; args[2] = 3; args[3] = 1;
-    g_assert_cmpint(spapr_hcall_tce(0x04, args, &mem), ==, H_FUNCTION);
-    g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE + 4, args, &mem), ==, H_FUNCTION);
-    g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE | (1ULL << 32), args, &mem), ==,
+    g_assert_cmpint(spapr_hcall_tce(0x04, args, mem), ==, H_FUNCTION);
+    g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE + 4, args, mem), ==, H_FUNCTION);
+    g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE | (1ULL << 32), args, mem), ==,
                     H_FUNCTION);
     g_assert_cmpint(spapr_hcall_tce(0x99, NULL, NULL), ==, H_FUNCTION);
     g_assert_cmphex(raw(&w, 0), ==, 0);
     /* A TCE call without its registers. */
-    g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE, NULL, &mem), ==, H_PARAMETER);
-    g_free(g.bytes);
+    g_assert_cmpint(spapr_hcall_tce(H_PUT_TCE, NULL, mem), ==, H_PARAMETER);
+    guest_buf_free(&g);
     win_destroy(&w);
 }
 
@@ -535,14 +493,14 @@ static void random_vs_model(uint64_t bus, guint32 seed)
     GRand *r = test_rand_new(seed);
     Win w;
     Model m = { 16, bus, 300, NULL, 0, 0 };
-    Guest g;
-    SpaprGuestMemory mem = { &g, guest_read };
+    GuestBuf g;
+    const SpaprGuestMemory *mem = &g.mem;
     uint64_t page_mask = ~((1ULL << m.shift) - 1);
 
     win_init(&w, LIOBN, m.shift, m.bus, m.nb);
     g_assert_cmphex(ioba_of(&w, 0) - m.bus, <, 1ULL << m.shift);
     m.t = g_new0(uint64_t, m.nb);
-    guest_init(&g, 0x100000, 600);
+    guest_buf_init(&g, 0x100000, 600);
     for (int step = 0; step < 5000; step++) {
         /* Mostly in the window, sometimes around or far outside it. */
         uint64_t index = g_rand_int_range(r, 0, m.nb + 40);
@@ -575,19 +533,17 @@ static void random_vs_model(uint64_t bus, guint32 seed)
         case 2: {
             uint64_t list = g.base + (g_rand_int_range(r, 0, 2) << 12);
             for (uint64_t i = 0; i < 600; i++) {
-                guest_set(&g, i, g_rand_boolean(r) ? 0 : test_rand_u64(r));
+                guest_buf_set(&g, i, g_rand_boolean(r) ? 0 : test_rand_u64(r));
             }
             for (uint64_t i = 0; i < npages; i++) {
-                uint64_t off = list - g.base + i * 8, v = 0;
-                for (int b = 0; b < 8; b++) {
-                    v = v << 8 | g.bytes[off + b];
-                }
+                uint64_t v = guest_buf_get(&g, (list - g.base) / 8 + i);
+
                 want = model_put(&m, (ioba & page_mask) + (i << m.shift), v);
                 if (want) {
                     break;
                 }
             }
-            got = spapr_h_put_tce_indirect(LIOBN, ioba, list, npages, &mem);
+            got = spapr_h_put_tce_indirect(LIOBN, ioba, list, npages, mem);
             break;
         }
         default: {
@@ -616,7 +572,7 @@ static void random_vs_model(uint64_t bus, guint32 seed)
     g_assert_cmpuint(w.map.entries->len, ==, m.maps);
     g_assert_cmpuint(w.unmap.entries->len, ==, m.unmaps);
     g_free(m.t);
-    g_free(g.bytes);
+    guest_buf_free(&g);
     win_destroy(&w);
     g_rand_free(r);
 }

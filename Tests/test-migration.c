@@ -364,26 +364,6 @@ static void test_load_sends_no_notifications(void)
 
 /* ---- PHB windows: def_win and the window listener -------------------- */
 
-static int32_t rtas_remove(uint32_t liobn)
-{
-    uint32_t args[1] = { liobn }, rets[1] = { 0 };
-
-    rtas_ibm_remove_pe_dma_window(1, args, 1, rets);
-    return (int32_t)rets[0];
-}
-
-static int32_t rtas_create(SpaprPhb *phb, uint32_t page_shift,
-                           uint32_t window_shift)
-{
-    uint64_t buid = spapr_phb_get_buid(phb);
-    uint32_t args[5] = { 0, (uint32_t)(buid >> 32), (uint32_t)buid,
-                         page_shift, window_shift };
-    uint32_t rets[4] = { 0 };
-
-    rtas_ibm_create_pe_dma_window(5, args, 4, rets);
-    return (int32_t)rets[0];
-}
-
 typedef struct Events {
     char log[16];
     int n;
@@ -405,6 +385,7 @@ static void test_phb_window(void)
     SpaprPhbConfig cfg;
     Error *err = NULL;
     SpaprPhb *phb;
+    uint64_t buid;
     SpaprTceTable *w0, *w1;
     Events ev = { "", 0 };
     uint8_t *made, *def, *marked;
@@ -413,6 +394,7 @@ static void test_phb_window(void)
     spapr_phb_config_default(&cfg, 0);
     phb = spapr_phb_new(&cfg, &err);
     g_assert_nonnull(phb);
+    buid = spapr_phb_get_buid(phb);
     w0 = spapr_phb_get_window(phb, 0);
     w1 = spapr_phb_get_window(phb, 1);
 
@@ -426,15 +408,15 @@ static void test_phb_window(void)
      * window the guest made on LIOBN 0 after removing the default one is
      * still marked.
      */
-    g_assert_cmpint(rtas_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
-    g_assert_cmpint(rtas_create(phb, 16, 30), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 16, 30, NULL, NULL), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpuint(spapr_tce_get_page_shift(w0), ==, 16);
     marked = save(w0, &marked_len);
     g_assert_cmpuint(be_get(marked + OFF_FLAGS, 4), ==, 1);
 
     /* A window made beside the default one (LIOBN 1) is not marked. */
     spapr_phb_reset(phb);
-    g_assert_cmpint(rtas_create(phb, 16, 30), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 16, 30, NULL, NULL), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpuint(spapr_tce_get_page_shift(w1), ==, 16);
     put(w1, 5, 0x50001);
     made = save(w1, &made_len);
@@ -451,8 +433,8 @@ static void test_phb_window(void)
     load_ok(w1, made, made_len);
     g_assert_cmpstr(ev.log, ==, "1");
     /* Not the default: removing it as the last window restores that. */
-    g_assert_cmpint(rtas_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
-    g_assert_cmpint(rtas_remove(0x80000001), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000001), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpuint(spapr_tce_get_page_shift(w0), ==, 12);
     g_assert_cmphex(get(w0, 3), ==, 0);
 
@@ -461,7 +443,7 @@ static void test_phb_window(void)
     ev.n = 0;
     load_ok(w0, marked, marked_len);
     g_assert_cmpstr(ev.log, ==, "40");
-    g_assert_cmpint(rtas_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpuint(spapr_tce_get_nb_table(w0), ==, 0);
     g_assert_cmpuint(spapr_tce_get_nb_table(w1), ==, 0);
 
@@ -478,7 +460,8 @@ static void test_phb_window(void)
 
         spapr_phb_reset(phb);
         off = save(w1, &off_len);
-        g_assert_cmpint(rtas_create(phb, 16, 30), ==, RTAS_OUT_SUCCESS);
+        g_assert_cmpint(ddw_create(buid, 16, 30, NULL, NULL), ==,
+                        RTAS_OUT_SUCCESS);
         ev.n = 0;
         load_ok(w1, off, off_len);
         g_assert_cmpstr(ev.log, ==, "5");

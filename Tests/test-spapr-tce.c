@@ -454,54 +454,6 @@ static void test_replay_skipping(void)
     spapr_tce_table_free(tcet);
 }
 
-/*
- * A C IOMMU in front of a table: translate and page size forward to the
- * table's region, and there is no replay hook, so memory_region_iommu_replay
- * on it takes the generic walk.
- */
-static IOMMUTLBEntry fwd_translate(IOMMUMemoryRegion *iommu, hwaddr addr,
-                                   IOMMUAccessFlags flag, int iommu_idx)
-{
-    IOMMUMemoryRegion *inner = memory_region_get_opaque(iommu);
-
-    return inner->ops->translate(inner, addr, flag, iommu_idx);
-}
-
-static uint64_t fwd_get_min_page_size(IOMMUMemoryRegion *iommu)
-{
-    return memory_region_iommu_get_min_page_size(
-        memory_region_get_opaque(iommu));
-}
-
-static const MemoryRegionIOMMUOps fwd_ops = {
-    .translate = fwd_translate,
-    .get_min_page_size = fwd_get_min_page_size,
-};
-
-static void compare_with_generic(SpaprTceTable *tcet, uint64_t *mapped_out)
-{
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
-    IOMMUMemoryRegion fwd;
-    RecNotifier fast, slow;
-    Error *err = NULL;
-
-    g_assert_cmpint(memory_region_init_iommu(&fwd, &fwd_ops, mr, "fwd",
-                                             memory_region_size(mr), &err),
-                    ==, 0);
-    g_assert_null(err);
-    rec_init(&fast, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
-    rec_init(&slow, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
-
-    memory_region_iommu_replay(mr, &fast.n);
-    memory_region_iommu_replay(&fwd, &slow.n);
-    assert_entries_eq(fast.entries, slow.entries);
-    if (mapped_out) {
-        *mapped_out = fast.entries->len;
-    }
-    rec_destroy(&fast);
-    rec_destroy(&slow);
-}
-
 typedef struct RandomCase {
     uint32_t page_shift;
     uint64_t bus_offset;
@@ -539,8 +491,7 @@ static void test_replay_matches_generic(void)
         gpointer key, value;
 
         /* empty first: nothing either way */
-        compare_with_generic(tcet, &mapped);
-        g_assert_cmpuint(mapped, ==, 0);
+        g_assert_cmpuint(assert_replay_matches_generic(tcet), ==, 0);
 
         for (uint32_t w = 0; w < rc->writes; w++) {
             uint64_t index = g_rand_int_range(rand, 0, rc->nb_table);
@@ -596,7 +547,7 @@ static void test_replay_matches_generic(void)
             }
         }
 
-        compare_with_generic(tcet, &mapped);
+        mapped = assert_replay_matches_generic(tcet);
         g_test_message("case %zu: 2^%u x %u at 0x%" PRIx64 ": %" PRIu64
                        " mapped", c, rc->page_shift, rc->nb_table,
                        rc->bus_offset, mapped);
@@ -610,18 +561,17 @@ static void test_replay_matches_generic(void)
                               + 1;
 
             memory_region_set_size(mr, shrunk);
-            compare_with_generic(tcet, NULL);
+            assert_replay_matches_generic(tcet);
             memory_region_set_size(mr, (uint64_t)rc->nb_table / 3
                                        << rc->page_shift);
-            compare_with_generic(tcet, NULL);
+            assert_replay_matches_generic(tcet);
             memory_region_set_size(mr, (uint64_t)rc->nb_table
                                        << rc->page_shift);
         }
 
         /* reset: nothing left to replay */
         spapr_tce_table_reset(tcet);
-        compare_with_generic(tcet, &mapped);
-        g_assert_cmpuint(mapped, ==, 0);
+        g_assert_cmpuint(assert_replay_matches_generic(tcet), ==, 0);
 
         g_hash_table_destroy(shadow);
         spapr_tce_table_free(tcet);

@@ -4,60 +4,17 @@
  * page shift, and replay against the generic walk on random tables.
  */
 #include <glib.h>
-#include <endian.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "swifttce.h"
+#include "test-util.h"
 
 #define WIN64_BUS SPAPR_PCI_DMA64_START
 
 /* ---- Helpers ---------------------------------------------------------- */
-
-typedef struct Recorder {
-    IOMMUNotifier n;     /* first: the callback casts back */
-    GArray *entries;     /* of IOMMUTLBEntry */
-} Recorder;
-
-static void record(IOMMUNotifier *n, IOMMUTLBEntry *e)
-{
-    g_array_append_val(((Recorder *)n)->entries, *e);
-}
-
-static void recorder_init(Recorder *r)
-{
-    iommu_notifier_init(&r->n, record, IOMMU_NOTIFIER_IOTLB_EVENTS, 0,
-                        HWADDR_MAX, 0);
-    r->entries = g_array_new(FALSE, TRUE, sizeof(IOMMUTLBEntry));
-}
-
-static void recorder_free(Recorder *r)
-{
-    g_array_free(r->entries, TRUE);
-}
-
-static IOMMUTLBEntry *rec_at(Recorder *r, guint i)
-{
-    return &g_array_index(r->entries, IOMMUTLBEntry, i);
-}
-
-static void assert_same_entries(Recorder *a, Recorder *b)
-{
-    guint i;
-
-    g_assert_cmpuint(a->entries->len, ==, b->entries->len);
-    for (i = 0; i < a->entries->len; i++) {
-        IOMMUTLBEntry *x = rec_at(a, i), *y = rec_at(b, i);
-
-        g_assert_true(x->target_as == y->target_as);
-        g_assert_cmphex(x->iova, ==, y->iova);
-        g_assert_cmphex(x->translated_addr, ==, y->translated_addr);
-        g_assert_cmphex(x->addr_mask, ==, y->addr_mask);
-        g_assert_cmpint(x->perm, ==, y->perm);
-    }
-}
 
 static SpaprTceTable *new_enabled(uint32_t liobn, uint32_t shift, uint64_t bus,
                                   uint32_t nb)
@@ -84,74 +41,17 @@ static IOMMUTLBEntry translate(SpaprTceTable *t, hwaddr addr)
     return spapr_tce_iommu_ops.translate(mr, addr, IOMMU_NONE, 0);
 }
 
-/*
- * The generic walk over a TCE table: a C-written region with no replay hook
- * whose translate forwards to the table's, so memory_region_iommu_replay takes
- * the library's generic path.
- */
-static IOMMUTLBEntry fwd_translate(IOMMUMemoryRegion *mr, hwaddr addr,
-                                   IOMMUAccessFlags flag, int idx)
-{
-    IOMMUMemoryRegion *inner = memory_region_get_opaque(mr);
-
-    return spapr_tce_iommu_ops.translate(inner, addr, flag, idx);
-}
-
-static uint64_t fwd_min_page_size(IOMMUMemoryRegion *mr)
-{
-    return memory_region_iommu_get_min_page_size(memory_region_get_opaque(mr));
-}
-
-static const MemoryRegionIOMMUOps fwd_ops = {
-    .translate = fwd_translate,
-    .get_min_page_size = fwd_min_page_size,
-};
-
-/* Replays the table both ways and checks that the two agree. */
-static guint check_replay_matches_generic(SpaprTceTable *t)
-{
-    IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(t);
-    IOMMUMemoryRegion generic;
-    Recorder ours, walk;
-    guint n;
-
-    g_assert_cmpint(memory_region_init_iommu(&generic, &fwd_ops, mr, "generic",
-                                             memory_region_size(mr), NULL), ==, 0);
-    recorder_init(&ours);
-    recorder_init(&walk);
-    memory_region_iommu_replay(mr, &ours.n);
-    memory_region_iommu_replay(&generic, &walk.n);
-    assert_same_entries(&ours, &walk);
-    n = ours.entries->len;
-    recorder_free(&ours);
-    recorder_free(&walk);
-    return n;
-}
-
 static guint replay_count(SpaprTceTable *t)
 {
-    Recorder r;
+    RecNotifier r;
     guint n;
 
-    recorder_init(&r);
+    rec_init(&r, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     memory_region_iommu_replay(spapr_tce_get_iommu_mr(t), &r.n);
     n = r.entries->len;
-    recorder_free(&r);
+    rec_destroy(&r);
     return n;
 }
-
-static uint64_t zeros[512];
-
-static bool read_zeros(void *opaque, hwaddr addr, void *buf, size_t len)
-{
-    (void)opaque;
-    (void)addr;
-    g_assert_cmpuint(len, <=, sizeof(zeros));
-    memcpy(buf, zeros, len);
-    return true;
-}
-
-static const SpaprGuestMemory zero_mem = { NULL, read_zeros };
 
 /* ---- Allocation ------------------------------------------------------- */
 
@@ -182,7 +82,9 @@ static void test_absent_allocates_nothing(void)
     size_t b0 = spapr_tce_table_storage_bytes(t);
     uint64_t i, ioba;
     GRand *rng = g_rand_new_with_seed(1);
+    GuestBuf zeros;
 
+    guest_buf_init(&zeros, 0x1000, 512);
     g_assert_cmpuint(b0, >, 0);
     for (i = 0; i < 20000; i++) {
         uint64_t index = (uint64_t)g_rand_int(rng) & ((1u << 31) - 1);
@@ -194,8 +96,9 @@ static void test_absent_allocates_nothing(void)
     }
     g_assert_cmpint(spapr_h_stuff_tce(liobn, WIN64_BUS + (12345ull << 16), 0,
                                       100000), ==, H_SUCCESS);
-    g_assert_cmpint(spapr_h_put_tce_indirect(liobn, WIN64_BUS, 0x1000, 512,
-                                             &zero_mem), ==, H_SUCCESS);
+    g_assert_cmpint(spapr_h_put_tce_indirect(liobn, WIN64_BUS, zeros.base, 512,
+                                             &zeros.mem), ==, H_SUCCESS);
+    guest_buf_free(&zeros);
     g_assert_cmpuint(replay_count(t), ==, 0);
     g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, b0);
 
@@ -231,7 +134,7 @@ static void check_release(uint32_t liobn, uint32_t nb, size_t leaf_bytes)
         g_assert_cmpint(spapr_h_put_tce(liobn, i << 12, (i << 12) | 3), ==, H_SUCCESS);
     }
     g_assert_cmpuint(spapr_tce_table_storage_bytes(t), >, b0 + 2048 * leaf_bytes);
-    g_assert_cmpuint(check_replay_matches_generic(t), ==, ((1u << 20) + 96) / 97);
+    g_assert_cmpuint(assert_replay_matches_generic(t), ==, ((1u << 20) + 96) / 97);
 
     spapr_tce_table_reset(t);
     g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, b0);
@@ -357,7 +260,7 @@ static void check_indexes(uint32_t liobn, uint32_t shift, uint64_t bus, uint64_t
     SpaprTceTable *t = new_enabled(liobn, shift, bus, (uint32_t)nb);
     uint64_t used[G_N_ELEMENTS(candidates)];
     unsigned n = 0, i, j;
-    Recorder r;
+    RecNotifier r;
 
     for (i = 0; i < G_N_ELEMENTS(candidates); i++) {
         uint64_t index = candidates[i];
@@ -389,15 +292,15 @@ static void check_indexes(uint32_t liobn, uint32_t shift, uint64_t bus, uint64_t
         g_assert_cmpint(translate(t, nb << shift).perm, ==, IOMMU_NONE);
     }
     /* Replay: the entries in index order. */
-    recorder_init(&r);
+    rec_init(&r, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     memory_region_iommu_replay(spapr_tce_get_iommu_mr(t), &r.n);
     g_assert_cmpuint(r.entries->len, ==, n);
     for (i = 1; i < n; i++) {
-        g_assert_cmphex(rec_at(&r, i - 1)->iova, <, rec_at(&r, i)->iova);
+        g_assert_cmphex(rec_entry(&r, i - 1)->iova, <, rec_entry(&r, i)->iova);
     }
-    recorder_free(&r);
+    rec_destroy(&r);
     if (nb <= (1u << 20)) {
-        g_assert_cmpuint(check_replay_matches_generic(t), ==, n);
+        g_assert_cmpuint(assert_replay_matches_generic(t), ==, n);
     }
     spapr_tce_table_free(t);
 }
@@ -468,14 +371,14 @@ static void test_replay_equivalence(void)
                                 ==, H_SUCCESS);
             }
         }
-        check_replay_matches_generic(t);
+        assert_replay_matches_generic(t);
         if (round % 10 == 3) {
             /* A caller that shrinks the region: both walks stop at its size. */
             IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(t);
             uint64_t size = memory_region_size(mr);
 
             memory_region_set_size(mr, size / 3);
-            check_replay_matches_generic(t);
+            assert_replay_matches_generic(t);
             memory_region_set_size(mr, size);
         }
         spapr_tce_table_free(t);
@@ -484,27 +387,21 @@ static void test_replay_equivalence(void)
 }
 
 /* Indirect writes of whole lists land where replay finds them. */
-static bool read_list(void *opaque, hwaddr addr, void *buf, size_t len)
-{
-    (void)addr;
-    memcpy(buf, opaque, len);
-    return true;
-}
-
 static void test_indirect_lists(void)
 {
     const uint32_t liobn = 0x5500;
     SpaprTceTable *t = new_enabled(liobn, 12, 0, 1u << 16);
-    uint64_t list[512];
-    SpaprGuestMemory mem = { list, read_list };
+    GuestBuf list;
     unsigned i;
 
+    guest_buf_init(&list, 0x1000, 512);
     for (i = 0; i < 512; i++) {
-        list[i] = htobe64(i % 5 == 0 ? 0 : ((uint64_t)(i + 1) << 12) | (i % 3 + 1));
+        guest_buf_set(&list, i, i % 5 == 0 ? 0 : ((uint64_t)(i + 1) << 12) | (i % 3 + 1));
     }
-    g_assert_cmpint(spapr_h_put_tce_indirect(liobn, 300ull << 12, 0x1000, 512, &mem),
-                    ==, H_SUCCESS);
-    g_assert_cmpuint(check_replay_matches_generic(t), ==, 512 - 103);
+    g_assert_cmpint(spapr_h_put_tce_indirect(liobn, 300ull << 12, list.base, 512,
+                                             &list.mem), ==, H_SUCCESS);
+    g_assert_cmpuint(assert_replay_matches_generic(t), ==, 512 - 103);
+    guest_buf_free(&list);
     spapr_tce_table_free(t);
 }
 

@@ -64,24 +64,6 @@ static IOMMUTLBEntry xlate(uint32_t liobn, hwaddr addr)
     return spapr_tce_iommu_ops.translate(mr, addr, IOMMU_RO, 0);
 }
 
-static void rtas_create(uint64_t buid, uint32_t shift, uint32_t window_shift)
-{
-    uint32_t args[5] = { 0, (uint32_t)(buid >> 32), (uint32_t)buid, shift,
-                         window_shift };
-    uint32_t rets[4];
-
-    rtas_ibm_create_pe_dma_window(5, args, 4, rets);
-    g_assert_cmpint((int32_t)rets[0], ==, RTAS_OUT_SUCCESS);
-}
-
-static void rtas_remove(uint32_t liobn)
-{
-    uint32_t rets[1];
-
-    rtas_ibm_remove_pe_dma_window(1, &liobn, 1, rets);
-    g_assert_cmpint((int32_t)rets[0], ==, RTAS_OUT_SUCCESS);
-}
-
 /*
  * spapr_tce_alloc_table traces new_table whenever a window is enabled;
  * the DDW calls trace their answers; remove traces ddw_reset when it
@@ -92,7 +74,8 @@ static void test_ddw_events(void)
     Log log;
     SpaprPhbConfig cfg;
     SpaprPhb *phb;
-    uint32_t qargs[3] = { 0, 0x8000000, 0x20000001 }, rets[6];
+    uint64_t buid;
+    uint32_t rets[5];
     guint at;
     static const char *const created[] = {
         "spapr_iommu_new_table liobn=0x80000100 table=0x*",
@@ -118,18 +101,17 @@ static void test_ddw_events(void)
     spapr_phb_config_default(&cfg, 1);
     phb = spapr_phb_new(&cfg, NULL);
     g_assert_nonnull(phb);
-    rtas_ibm_query_pe_dma_window(3, qargs, 5, rets);
-    rtas_create(spapr_phb_get_buid(phb), 24, 31);
-    rtas_remove(0x80000100);
+    buid = spapr_phb_get_buid(phb);
+    g_assert_cmphex(buid, ==, 0x800000020000001ULL);
+    g_assert_cmpint(ddw_query(buid, 5, rets), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 24, 31, NULL, NULL), ==,
+                    RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000100), ==, RTAS_OUT_SUCCESS);
     at = assert_lines(&log, 0, created, G_N_ELEMENTS(created));
     /* The last window, not the default one: the default comes back. */
-    rtas_remove(0x80000101);
+    g_assert_cmpint(ddw_remove(0x80000101), ==, RTAS_OUT_SUCCESS);
     at = assert_lines(&log, at, restored, G_N_ELEMENTS(restored));
-    {
-        uint32_t args[3] = { 0, 0x8000000, 0x20000001 }, r[1];
-        rtas_ibm_reset_pe_dma_window(3, args, 1, r);
-        g_assert_cmpint((int32_t)r[0], ==, RTAS_OUT_SUCCESS);
-    }
+    g_assert_cmpint(ddw_reset(buid), ==, RTAS_OUT_SUCCESS);
     assert_lines(&log, at, reset, G_N_ELEMENTS(reset));
     spapr_phb_free(phb);
     log_stop(&log);

@@ -23,33 +23,20 @@
 
 typedef struct Guest {
     GRand *r;
-    uint8_t list[LIST_ENTRIES * 8];
-    SpaprGuestMemory mem;
+    GuestBuf list;
     unsigned calls, failures;
 } Guest;
-
-static bool guest_read(void *opaque, hwaddr addr, void *buf, size_t len)
-{
-    Guest *g = opaque;
-
-    if (addr < LIST_BASE || addr - LIST_BASE > sizeof(g->list) ||
-        len > sizeof(g->list) - (addr - LIST_BASE)) {
-        return false;
-    }
-    memcpy(buf, g->list + (addr - LIST_BASE), len);
-    return true;
-}
 
 static void guest_init(Guest *g, guint32 seed)
 {
     memset(g, 0, sizeof(*g));
     g->r = test_rand_new(seed);
-    g->mem.opaque = g;
-    g->mem.read = guest_read;
+    guest_buf_init(&g->list, LIST_BASE, LIST_ENTRIES);
 }
 
 static void guest_destroy(Guest *g)
 {
+    guest_buf_free(&g->list);
     g_rand_free(g->r);
 }
 
@@ -102,13 +89,10 @@ static void guest_run(Guest *g, uint32_t liobn, unsigned ops)
             break;
         default:
             for (uint64_t i = 0; i < npages; i++) {
-                uint64_t tce = guest_tce(g, shift);
-                for (int b = 0; b < 8; b++) {
-                    g->list[i * 8 + b] = (uint8_t)(tce >> (56 - 8 * b));
-                }
+                guest_buf_set(&g->list, i, guest_tce(g, shift));
             }
             ret = spapr_h_put_tce_indirect(liobn, ioba, LIST_BASE, npages,
-                                           &g->mem);
+                                           &g->list.mem);
             break;
         }
         g_assert_true(ret == H_SUCCESS || ret == H_PARAMETER);
@@ -127,37 +111,6 @@ static SpaprPhb *phb_new(void)
     phb = spapr_phb_new(&cfg, &err);
     g_assert_nonnull(phb);
     return phb;
-}
-
-static int32_t create(SpaprPhb *phb, uint32_t page_shift, uint32_t window_shift,
-                      uint32_t *liobn)
-{
-    uint64_t buid = spapr_phb_get_buid(phb);
-    uint32_t args[5] = { 0, (uint32_t)(buid >> 32), (uint32_t)buid,
-                         page_shift, window_shift };
-    uint32_t rets[4] = { 0 };
-
-    rtas_ibm_create_pe_dma_window(5, args, 4, rets);
-    *liobn = rets[1];
-    return (int32_t)rets[0];
-}
-
-static int32_t remove_window(uint32_t liobn)
-{
-    uint32_t args[1] = { liobn }, rets[1] = { 0 };
-
-    rtas_ibm_remove_pe_dma_window(1, args, 1, rets);
-    return (int32_t)rets[0];
-}
-
-static int32_t reset_windows(SpaprPhb *phb)
-{
-    uint64_t buid = spapr_phb_get_buid(phb);
-    uint32_t args[3] = { 0, (uint32_t)(buid >> 32), (uint32_t)buid };
-    uint32_t rets[1] = { 0 };
-
-    rtas_ibm_reset_pe_dma_window(3, args, 1, rets);
-    return (int32_t)rets[0];
 }
 
 /* ---- Tests ------------------------------------------------------------ */
@@ -219,6 +172,7 @@ static void test_late_attach_replays(void)
 static void test_ddw_create(void)
 {
     SpaprPhb *phb = phb_new();
+    uint64_t buid = spapr_phb_get_buid(phb);
     VfioContainer c;
     Guest g;
     uint32_t liobn;
@@ -229,7 +183,8 @@ static void test_ddw_create(void)
     guest_run(&g, 0x80000000, 500);
     replayed = c.replayed;
     /* A 2^43-byte window of 2^19 pages of 16 MiB. */
-    g_assert_cmpint(create(phb, 24, 43, &liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 24, 43, &liobn, NULL), ==,
+                    RTAS_OUT_SUCCESS);
     g_assert_cmphex(liobn, ==, 0x80000001);
     /* Attached inside the call, while replay was being skipped. */
     g_assert_true(c.win[1].attached);
@@ -254,6 +209,7 @@ static void test_ddw_create(void)
 static void test_remove_and_reset(void)
 {
     SpaprPhb *phb = phb_new();
+    uint64_t buid = spapr_phb_get_buid(phb);
     VfioContainer c;
     Guest g;
     uint32_t liobn;
@@ -261,24 +217,26 @@ static void test_remove_and_reset(void)
     guest_init(&g, TEST_SEED + 3);
     container_init(&c, phb);
     guest_run(&g, 0x80000000, 300);
-    g_assert_cmpint(create(phb, 16, 40, &liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 16, 40, &liobn, NULL), ==,
+                    RTAS_OUT_SUCCESS);
     guest_run(&g, liobn, 300);
     container_check(&c);
 
     /* Remove the DDW window: detached, the default one untouched. */
-    g_assert_cmpint(remove_window(liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(liobn), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpuint(c.detaches, ==, 1);
     g_assert_false(c.win[1].attached);
     g_assert_cmpuint(container_mappings(&c, 0), >, 0);
     container_check(&c);
 
     /* Remove the default window, the last one: nothing comes back. */
-    g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
     g_assert_false(c.win[0].attached);
     container_check(&c);
 
     /* A window made with no window left takes LIOBN 0 at address 0. */
-    g_assert_cmpint(create(phb, 21, 35, &liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 21, 35, &liobn, NULL), ==,
+                    RTAS_OUT_SUCCESS);
     g_assert_cmphex(liobn, ==, 0x80000000);
     g_assert_true(c.win[0].skipping_at_attach);
     guest_run(&g, liobn, 300);
@@ -288,18 +246,19 @@ static void test_remove_and_reset(void)
     /* QEMU 7.2 never clears def_win (spapr_phb_dma_reset sets it): this
      * window is on the default window's table, so removing it, the last
      * one, restores nothing. */
-    g_assert_cmpint(remove_window(liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(liobn), ==, RTAS_OUT_SUCCESS);
     g_assert_false(c.win[0].attached);
     container_check(&c);
 
     /* Removing the last window when it is not the default one restores
      * the default: attached again with a replay of its empty table. */
-    g_assert_cmpint(reset_windows(phb), ==, RTAS_OUT_SUCCESS);
-    g_assert_cmpint(create(phb, 16, 36, &liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_reset(buid), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 16, 36, &liobn, NULL), ==,
+                    RTAS_OUT_SUCCESS);
     g_assert_cmphex(liobn, ==, 0x80000001);
     guest_run(&g, liobn, 300);
-    g_assert_cmpint(remove_window(0x80000000), ==, RTAS_OUT_SUCCESS);
-    g_assert_cmpint(remove_window(liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_remove(liobn), ==, RTAS_OUT_SUCCESS);
     g_assert_false(c.win[1].attached);
     g_assert_true(c.win[0].attached);
     g_assert_false(c.win[0].skipping_at_attach);
@@ -310,10 +269,11 @@ static void test_remove_and_reset(void)
 
     /* Reset with two populated windows: both go, the default comes back. */
     guest_run(&g, 0x80000000, 300);
-    g_assert_cmpint(create(phb, 16, 36, &liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 16, 36, &liobn, NULL), ==,
+                    RTAS_OUT_SUCCESS);
     guest_run(&g, liobn, 300);
     container_check(&c);
-    g_assert_cmpint(reset_windows(phb), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_reset(buid), ==, RTAS_OUT_SUCCESS);
     g_assert_true(c.win[0].attached);
     g_assert_false(c.win[1].attached);
     g_assert_cmpuint(container_mappings(&c, 0), ==, 0);
@@ -338,6 +298,7 @@ static void test_remove_and_reset(void)
 static void test_migration_load(void)
 {
     SpaprPhb *phb = phb_new();
+    uint64_t buid = spapr_phb_get_buid(phb);
     VfioContainer c;
     Guest g;
     uint32_t liobn;
@@ -348,7 +309,8 @@ static void test_migration_load(void)
 
     guest_init(&g, TEST_SEED + 4);
     container_init(&c, phb);
-    g_assert_cmpint(create(phb, 16, 40, &liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(buid, 16, 40, &liobn, NULL), ==,
+                    RTAS_OUT_SUCCESS);
     w1 = spapr_phb_get_window(phb, 1);
     guest_run(&g, liobn, 500);
     container_check(&c);

@@ -157,15 +157,6 @@ static void record_line(void *opaque, const char *line)
     g_ptr_array_add(opaque, g_strdup(line));
 }
 
-static bool guest_read(void *opaque, hwaddr addr, void *buf, size_t len)
-{
-    if (addr != 0x9000 || len > 4096) {
-        return false;
-    }
-    memcpy(buf, opaque, len);
-    return true;
-}
-
 /*
  * h_put_tce, h_get_tce, h_stuff_tce, h_put_tce_indirect on a VIO LIOBN:
  * the same checks as on a PCI window's; QEMU traces them as spapr_iommu_*
@@ -175,8 +166,7 @@ static void test_hypercalls_and_events(void)
 {
     GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
     SpaprVioDevice *dev;
-    uint64_t list[2] = { GUINT64_TO_BE(0x3000001), GUINT64_TO_BE(0x4000002) };
-    SpaprGuestMemory mem = { list, guest_read };
+    GuestBuf list;
     uint64_t tce;
     static const char *const want[] = {
         "spapr_iommu_new_table liobn=0x71000002 table=",
@@ -189,14 +179,18 @@ static void test_hypercalls_and_events(void)
          "npages=3 ret=0"),
     };
 
+    guest_buf_init(&list, 0x9000, 2);
+    guest_buf_set(&list, 0, 0x3000001);
+    guest_buf_set(&list, 1, 0x4000002);
     spapr_tce_set_trace_hook(record_line, lines);
     dev = vio_new(REG, WINDOW);
     g_assert_cmpint(spapr_h_put_tce(REG, 0x1000, 0x2000003), ==, H_SUCCESS);
     g_assert_cmpint(spapr_h_put_tce(REG, WINDOW, 3), ==, H_PARAMETER);
     g_assert_cmpint(spapr_h_get_tce(REG, 0x1fff, &tce), ==, H_SUCCESS);
     g_assert_cmphex(tce, ==, 0x2000003);
-    g_assert_cmpint(spapr_h_put_tce_indirect(REG, 0x2000, 0x9000, 2, &mem),
-                    ==, H_SUCCESS);
+    g_assert_cmpint(spapr_h_put_tce_indirect(REG, 0x2000, 0x9000, 2,
+                                             &list.mem), ==, H_SUCCESS);
+    g_assert_cmpuint(list.reads, ==, 1);
     g_assert_cmpint(spapr_h_stuff_tce(REG, 0x1000, 0, 3), ==, H_SUCCESS);
     spapr_tce_set_trace_hook(NULL, NULL);
 
@@ -211,6 +205,7 @@ static void test_hypercalls_and_events(void)
     g_assert_cmphex(get(REG, 0x3000), ==, 0);
     g_assert_cmphex(get(REG, 0x4000), ==, 0);
     g_ptr_array_free(lines, TRUE);
+    guest_buf_free(&list);
     spapr_vio_device_free(dev);
 }
 

@@ -736,20 +736,6 @@ static void op_notifier(FuzzInput *in)
     }
 }
 
-static bool enable_valid(uint32_t shift, uint64_t bus, uint32_t nb)
-{
-    uint64_t size;
-
-    if (shift < 1 || shift > 63 || nb == 0) {
-        return false;
-    }
-    size = (uint64_t)nb << shift;
-    if (size >> shift != nb) {
-        return false;
-    }
-    return bus <= UINT64_MAX - (size - 1);
-}
-
 static void model_disable(Table *t)
 {
     t->m.page_shift = 0;

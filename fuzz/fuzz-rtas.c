@@ -130,20 +130,6 @@ static int model_active(const Phb *p)
     return p->m[0].enabled + p->m[1].enabled;
 }
 
-static bool enable_valid(uint32_t shift, uint64_t bus, uint32_t nb)
-{
-    uint64_t size;
-
-    if (shift < 1 || shift > 63 || nb == 0) {
-        return false;
-    }
-    size = (uint64_t)nb << shift;
-    if (size >> shift != nb) {
-        return false;
-    }
-    return bus <= UINT64_MAX - (size - 1);
-}
-
 static void model_disable(Phb *p, int n)
 {
     WindowModel *w = &p->m[n];

@@ -1,7 +1,8 @@
 /*
  * Shared helpers for the libFuzzer harnesses: reading typed values out of
- * the fuzzer's bytes, an invariant check that crashes loudly, and a sparse
- * index -> value map used as the harnesses' model of a TCE table.
+ * the fuzzer's bytes, an invariant check that crashes loudly, which windows
+ * enable accepts, and a sparse index -> value map used as the harnesses'
+ * model of a TCE table.
  */
 #ifndef SWIFTTCE_FUZZ_UTIL_H
 #define SWIFTTCE_FUZZ_UTIL_H
@@ -103,6 +104,25 @@ static inline uint64_t tce_index_of(uint64_t bus_offset, uint32_t page_shift,
                                     uint64_t ioba)
 {
     return ((ioba & ~((1ULL << page_shift) - 1)) - bus_offset) >> page_shift;
+}
+
+/*
+ * Whether spapr_tce_table_enable accepts this window: a page shift of 1 to
+ * 63, at least one entry, a size that fits in 64 bits and a window that
+ * ends at 2^64 at the latest.
+ */
+static inline bool enable_valid(uint32_t shift, uint64_t bus, uint32_t nb)
+{
+    uint64_t size;
+
+    if (shift < 1 || shift > 63 || nb == 0) {
+        return false;
+    }
+    size = (uint64_t)nb << shift;
+    if (size >> shift != nb) {
+        return false;
+    }
+    return bus <= UINT64_MAX - (size - 1);
 }
 
 /* ---- Sparse map: uint64 key -> uint64 value ----------------------------- */
