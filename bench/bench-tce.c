@@ -1160,16 +1160,17 @@ int main(void)
         memset(base_small->table, 0, (size_t)SMALL_ENTRIES * 8);
         tail_printf("\nHysteresis: H_PUT_TCE map+unmap of one entry in each of k otherwise empty "
                "leaves in turn (median ns per cycle;\nallocations and minor faults per "
-               "cycle). tree: the 128 TiB window, leaves 2^20 entries apart, no notifier; "
+               "cycle; bytes held once they stop, all unmapped). tree: the 128 TiB window, leaves 2^20 entries apart, no notifier; "
                "flat:\nthe 2 GiB window, 512-entry pages 4 MiB apart, one notifier; "
                "baseline: the flat C table, same entries.\n");
-        tail_printf("%4s %10s %9s %10s %9s %9s\n", "k", "tree ns", "allocs", "flat ns",
-               "faults", "base ns");
+        tail_printf("%4s %10s %9s %9s %10s %9s %9s %9s\n", "k", "tree ns", "allocs",
+                    "held B", "flat ns", "faults", "held B", "base ns");
         for (j = 0; j < sizeof(ks) / sizeof(ks[0]); j++) {
             CycleArg tree = { spapr_h_put_tce, HUGE_LIOBN, HUGE_BUS, HUGE_SHIFT, 1 << 20, ks[j] };
             CycleArg flat = { spapr_h_put_tce, SMALL_LIOBN, SMALL_BUS, SMALL_SHIFT, 1024, ks[j] };
             CycleArg bflat = { base_h_put_tce, SMALL_LIOBN, SMALL_BUS, SMALL_SHIFT, 1024, ks[j] };
             double tree_ns, flat_ns, base_ns, tree_allocs, flat_faults, x;
+            size_t tree_held, flat_held;
 
             measure_pair(run_cycles, &tree, CYCLE_OPS, run_cycles, &flat, CYCLE_OPS,
                          runs, &tree_ns, &flat_ns);
@@ -1177,11 +1178,15 @@ int main(void)
                          5, &base_ns, &x);
             count_cycles(&tree, &tree_allocs, &x);
             count_cycles(&flat, &x, &flat_faults);
-            tail_printf("%4u %10.1f %9.3f %10.1f %9.3f %9.1f\n", ks[j], tree_ns, tree_allocs,
-                   flat_ns, flat_faults, base_ns);
-            tail_printf("bench hysteresis_k%u tree_ns=%.1f tree_allocs=%.3f flat_ns=%.1f "
-                   "flat_faults=%.3f base_ns=%.1f\n", ks[j], tree_ns, tree_allocs, flat_ns,
-                   flat_faults, base_ns);
+            /* What the ring keeps once the cycles stop (all unmapped). */
+            tree_held = spapr_tce_table_storage_bytes(our_huge) - empty;
+            flat_held = spapr_tce_table_storage_bytes(our_small);
+            tail_printf("%4u %10.1f %9.3f %9zu %10.1f %9.3f %9zu %9.1f\n", ks[j], tree_ns,
+                        tree_allocs, tree_held, flat_ns, flat_faults, flat_held, base_ns);
+            tail_printf("bench hysteresis_k%u tree_ns=%.1f tree_allocs=%.3f tree_held=%zu "
+                        "flat_ns=%.1f flat_faults=%.3f flat_held=%zu base_ns=%.1f\n", ks[j],
+                        tree_ns, tree_allocs, tree_held, flat_ns, flat_faults, flat_held,
+                        base_ns);
             spapr_tce_table_reset(our_huge);
             spapr_tce_table_reset(our_small);
         }
