@@ -266,3 +266,31 @@ int64_t base_h_put_tce_indirect(uint64_t liobn, uint64_t ioba,
     }
     return ret;
 }
+
+/* QEMU's h_stuff_tce: put_tce_emu on each of npages entries, notifying each. */
+int64_t base_h_stuff_tce(uint64_t liobn, uint64_t ioba, uint64_t tce_value,
+                         uint64_t npages)
+{
+    int64_t ret = H_PARAMETER;
+    BaseTable *t;
+    uint64_t i;
+
+    if (liobn >> 32) {
+        return H_PARAMETER;
+    }
+    t = base_tce_find_by_liobn((uint32_t)liobn);
+    if (!t) {
+        return H_PARAMETER;
+    }
+    if (npages > t->nb_table) {
+        return H_PARAMETER;
+    }
+    ioba &= ~(((uint64_t)1 << t->page_shift) - 1);
+    for (i = 0; i < npages; i++) {
+        ret = base_put_tce_emu(t, ioba + (i << t->page_shift), tce_value);
+        if (ret != H_SUCCESS) {
+            break;
+        }
+    }
+    return ret;
+}

@@ -69,5 +69,7 @@ int64_t base_h_put_tce(uint64_t liobn, uint64_t ioba, uint64_t tce);
 int64_t base_h_put_tce_indirect(uint64_t liobn, uint64_t ioba,
                                 uint64_t tce_list, uint64_t npages,
                                 const SpaprGuestMemory *mem);
+int64_t base_h_stuff_tce(uint64_t liobn, uint64_t ioba, uint64_t tce_value,
+                         uint64_t npages);
 
 #endif /* BASELINE_TCE_H */

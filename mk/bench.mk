@@ -1,5 +1,7 @@
 # make bench: SwiftTCE against a QEMU-style flat table (bench/), in one run.
-# The driver links libswifttce.a as an emulator would ($(LINK_STATIC)).
+# The driver links libswifttce.a as an emulator would ($(LINK_STATIC)). It
+# prints every figure, then exits 1 if any target was missed (and names them
+# on its last line), so `make bench` fails then.
 
 BENCH_BIN := $(BUILD)/bench/bench-tce
 

@@ -310,7 +310,8 @@ struct RadixTree {
                 guard high >= first && low <= last else { return }
                 if node.isLeaf {
                     body(low, node.values[i].load(ordering: .relaxed))
-                } else if let child = node.child(slot) {
+                } else if let child = node.child(slot), node.level > 1 || child.live > 0 {
+                    // A leaf waiting empty in the ring is not walked.
                     visit(child)
                 }
             }
