@@ -52,7 +52,7 @@ static void put(uint32_t liobn, uint64_t bus, unsigned shift, uint64_t index,
 static guint replay_into(SpaprTceTable *t, RecNotifier *rec)
 {
     rec_init(rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
-    memory_region_iommu_replay(spapr_tce_get_iommu(t), &rec->n);
+    memory_region_iommu_replay(spapr_tce_get_iommu_mr(t), &rec->n);
     return rec->entries->len;
 }
 
@@ -339,7 +339,7 @@ static void test_stuff_notifies_each_entry(void)
 
     put(liobn, WIN64_BUS, HUGE_SHIFT, first + 10, tce_for(first + 10, HUGE_SHIFT));
     rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
-    g_assert_cmpint(memory_region_register_iommu_notifier(spapr_tce_get_iommu(t), &rec.n,
+    g_assert_cmpint(memory_region_register_iommu_notifier(spapr_tce_get_iommu_mr(t), &rec.n,
                                                           NULL), ==, 0);
     g_assert_cmpint(spapr_h_stuff_tce(liobn, WIN64_BUS + (first << HUGE_SHIFT), 0, n),
                     ==, H_SUCCESS);
@@ -353,7 +353,7 @@ static void test_stuff_notifies_each_entry(void)
                                       0x7770000 | TCE_PCI_READ, 1000), ==, H_SUCCESS);
     g_assert_cmpuint(rec.entries->len, ==, 1000);
     g_assert_cmpint(rec_entry(&rec, 999)->perm, ==, IOMMU_RO);
-    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(t), &rec.n);
+    memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(t), &rec.n);
     rec_destroy(&rec);
     spapr_tce_table_free(t);
 }

@@ -1069,7 +1069,7 @@ int main(void)
             }
         }
         ra = (ReplayArg){ our_huge_mr, 200 };
-        rb = (ReplayArg){ spapr_tce_get_iommu(fresh), 200 };
+        rb = (ReplayArg){ spapr_tce_get_iommu_mr(fresh), 200 };
         measure_pair(our_replay, &ra, 200.0 * live_entries, our_replay, &rb,
                      200.0 * live_entries, runs, &ours, &base);
         snprintf(notes[i][1], sizeof(notes[i][1]),
