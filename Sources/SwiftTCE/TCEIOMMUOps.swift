@@ -20,7 +20,7 @@ func swifttce_spapr_tce_translate(
     let table = SpaprTable(block: iommu ?? swifttce_no_region())
     // Loaded first, so that the fast path's tail is its own: shared with
     // the slow path's, it would need the slow path's stack frame.
-    let target = table.fields.pointee.targetAS
+    let target = table.targetAS
     return table.engine.translate(addr, as: { tlbEntry($0, target) },
                                   otherwise: { translateOutOfLine(table, addr) })
 }
@@ -30,7 +30,7 @@ func swifttce_spapr_tce_translate(
 /// here and is traced as QEMU's spapr_iommu_xlate (addr region-relative).
 @inline(never)
 private func translateOutOfLine(_ table: SpaprTable, _ addr: hwaddr) -> IOMMUTLBEntry {
-    let entry = tlbEntry(table.engine.translateOutOfLine(addr), table.fields.pointee.targetAS)
+    let entry = tlbEntry(table.engine.translateOutOfLine(addr), table.targetAS)
     if Trace.on {
         Trace.emit("spapr_iommu_xlate liobn=0x\(hex(table.liobn)) 0x\(hex(addr)) -> 0x\(hex(entry.translated_addr)) perm=\(entry.perm.rawValue) mask=0x\(hex(entry.addr_mask))")
     }
@@ -55,7 +55,7 @@ func swifttce_spapr_tce_replay(
     // The generic walk stops at the region's size, which a caller may have
     // set; UINT64_MAX stands for 2^64, which holds every iova.
     table.engine.replay(limit: table.region.pointee.size) { mapping in
-        var entry = tlbEntry(mapping, table.fields.pointee.targetAS)
+        var entry = tlbEntry(mapping, table.targetAS)
         notify(n, &entry)
     }
 }

@@ -11,8 +11,6 @@ import SwiftTCEEngine
 
 /// The standalone layer's part of a table, after its region.
 struct SpaprTableFields {
-    /// First: translate reads it, beside the region.
-    var targetAS: OpaquePointer? = nil
     let liobn: UInt32
     let owner: UnsafeMutableRawPointer?
     let name: UnsafeMutablePointer<CChar>
@@ -63,6 +61,11 @@ struct SpaprTable: Equatable {
     var engine: TCETable { TCETable(prefix: UnsafeMutableRawPointer(region), prefixBytes: SpaprTable.prefixBytes) }
 
     var liobn: UInt32 { fields.pointee.liobn }
+
+    /// The entries' target_as (spapr_tce_set_target_as), kept as the engine
+    /// table's reader context.
+    @inline(__always)
+    var targetAS: OpaquePointer? { engine.readerContext.map(OpaquePointer.init) }
 }
 
 // MARK: - The engine's hooks for a standalone table
@@ -75,7 +78,7 @@ private let hostOps = SwiftTCEHostOps(
     notify: { block, mapping in
         guard let block, let mapping else { return }
         let table = SpaprTable(block: block.assumingMemoryBound(to: IOMMUMemoryRegion.self))
-        let entry = tlbEntry(mapping.pointee, table.fields.pointee.targetAS)
+        let entry = tlbEntry(mapping.pointee, table.targetAS)
         let type = entry.perm == IOMMU_NONE ? IOMMU_NOTIFIER_UNMAP : IOMMU_NOTIFIER_MAP
         notifyRegion(table.region, iommuIndex: 0, IOMMUTLBEvent(type: type, entry: entry))
     },
@@ -220,12 +223,12 @@ public func spapr_tce_get_iommu_mr(_ tcet: UnsafeMutablePointer<SpaprTceTable>?)
 
 @c @implementation
 public func spapr_tce_set_target_as(_ tcet: UnsafeMutablePointer<SpaprTceTable>?, _ target_as: OpaquePointer?) {
-    SpaprTable(tcet)?.fields.pointee.targetAS = target_as
+    SpaprTable(tcet)?.engine.readerContext = target_as.map(UnsafeMutableRawPointer.init)
 }
 
 @c @implementation
 public func spapr_tce_get_target_as(_ tcet: UnsafePointer<SpaprTceTable>?) -> OpaquePointer? {
-    SpaprTable(tcet)?.fields.pointee.targetAS
+    SpaprTable(tcet)?.targetAS
 }
 
 @c @implementation

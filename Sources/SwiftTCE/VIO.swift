@@ -160,7 +160,7 @@ public func spapr_vio_dma_translate(
     // QEMU's bypass alias: RAM from 0 to ram_size, mapped 1:1.
     let page = addr & ~(SPAPR_TCE_PAGE_SIZE - 1)
     let inRAM = addr < dev.state.pointee.ramSize
-    return IOMMUTLBEntry(target_as: table.fields.pointee.targetAS,
+    return IOMMUTLBEntry(target_as: table.targetAS,
                          iova: inRAM ? page : 0, translated_addr: inRAM ? page : 0,
                          addr_mask: inRAM ? SPAPR_TCE_PAGE_SIZE - 1 : ~0,
                          perm: inRAM ? IOMMU_RW : IOMMU_NONE)

@@ -33,9 +33,15 @@
  * Threads: tables, PHBs and VIO devices are created, enabled, disabled,
  * reset, loaded and freed under the caller's serialisation (QEMU's big
  * lock), which also covers the RTAS calls. Translate runs on any thread at
- * any time, even beside those, without locks. The hypercalls may run on
- * several threads: calls on one table are serialised internally, calls on
- * different tables run in parallel. Notifier callbacks run on the thread of
+ * any time, even beside those, without locks; a translate still running
+ * when its table is freed, or when the next table is made in its memory,
+ * reads a disabled or a new table, never freed memory. The hypercalls may
+ * run on several threads, beside translate and beside enable, disable,
+ * reset, load and the RTAS calls: calls on one table are serialised
+ * internally, calls on different tables run in parallel. Creating and
+ * freeing tables (and the PHBs and VIO devices that own them) must not run
+ * beside a hypercall, whose LIOBN lookup walks the list of tables: QEMU runs
+ * both under its big lock. Notifier callbacks run on the thread of
  * the call that wrote the entry, with its table serialised: they may
  * translate and read any table and write other tables; a write to the same
  * table from its own callback is refused with H_HARDWARE.

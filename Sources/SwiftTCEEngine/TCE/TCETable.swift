@@ -61,6 +61,11 @@ struct TableState: ~Copyable {
 
     /// A FastGeometry: what translate's fast path reads.
     @usableFromInline let fastGeometry = Atomic<UInt64>(0)
+    /// What the layer above hands its readers with every answer (the
+    /// standalone library: the entries' target address space). In the
+    /// state, atomic, because a read may be in a freed table's memory while
+    /// the next table made there sets it.
+    @usableFromInline let readerContext = Atomic<UnsafeMutableRawPointer?>(nil)
     /// The table's flat array (FlatStorage.reserveArray), reserved at the
     /// first flat window and kept for the memory's life.
     @usableFromInline let flatArray = Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>(nil)
@@ -164,6 +169,7 @@ public struct TCETable: Equatable {
             pooled.state.pointee.notifying.store(true, ordering: .relaxed)
             pooled.state.pointee.bypass.store(false, ordering: .relaxed)
             pooled.state.pointee.fastReads.store(true, ordering: .relaxed)
+            pooled.state.pointee.readerContext.store(nil, ordering: .relaxed)
             return pooled
         }
         let offset = stateOffset(prefixBytes: prefixBytes)
@@ -225,6 +231,12 @@ public struct TCETable: Equatable {
     }
 
     var notifying: Bool { state.pointee.notifying.load(ordering: .relaxed) }
+
+    /// The layer above's readerContext (nil after create).
+    public var readerContext: UnsafeMutableRawPointer? {
+        @inlinable get { state.pointee.readerContext.load(ordering: .relaxed) }
+        nonmutating set { state.pointee.readerContext.store(newValue, ordering: .relaxed) }
+    }
 
     package var bypass: Bool {
         get { state.pointee.bypass.load(ordering: .relaxed) }
