@@ -159,7 +159,8 @@ void swifttce_table_set_notify(SwiftTCETable *t, bool on);
 
 /*
  * Bytes of memory the table's entries hold now: committed pages of a flat
- * window, nodes of a tree. 0 while disabled.
+ * window, nodes of a tree (not counting up to 32 KiB of nodes unlinked and
+ * waiting for their grace period). 0 while disabled.
  */
 size_t swifttce_table_storage_bytes(const SwiftTCETable *t);
 

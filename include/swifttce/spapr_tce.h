@@ -171,8 +171,9 @@ bool spapr_tce_get_bypass(const SpaprTceTable *tcet);
 /*
  * Bytes of memory the table's entries occupy now: for a window of up to
  * 2^22 entries, the pages of its flat array that writes have committed
- * (reads commit none); for a bigger one, its tree's nodes. 0 while
- * disabled or for NULL.
+ * (reads commit none); for a bigger one, its tree's nodes (not counting
+ * up to 32 KiB of nodes unlinked and waiting for their grace period). 0
+ * while disabled or for NULL.
  */
 size_t spapr_tce_table_storage_bytes(const SpaprTceTable *tcet);
 

@@ -72,11 +72,15 @@ extension TCETable {
     /// outside the window.
     package func getTCE(ioba: UInt64) -> UInt64? {
         GracePeriod.read {
-            let shift = state.pointee.pageShift.load(ordering: .relaxed)
+            // nbTable first, as in entry(): the shift and bus offset read
+            // after it are its window's (a withdraw waits for this read
+            // before it changes them).
+            let nbTable = state.pointee.nbTable.load(ordering: .acquiring)
+            let shift = UInt64(state.pointee.pageShift.load(ordering: .relaxed))
             let bus = state.pointee.busOffset.load(ordering: .relaxed)
             // Masked to the table's page, then made window-relative.
-            let mask = ~UInt64(0) &<< UInt64(shift)
-            guard let (index, _, storage) = entry((ioba & mask) &- bus) else { return nil }
+            let index = ((ioba & (~UInt64(0) &<< shift)) &- bus) &>> shift
+            guard index < UInt64(nbTable), let storage = state.pointee.storage else { return nil }
             return storage.load(index)
         }
     }
