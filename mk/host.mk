@@ -8,8 +8,9 @@
 # for make check and make check-asan, mk/tsan.mk for make check-tsan.
 
 HOST_HARNESS_SRCS := $(filter-out Tests/host/test-%,$(wildcard Tests/host/*.c))
-HOST_HARNESS_HDRS := $(wildcard Tests/host/*.h)
 HOST_TEST_SRCS    := $(wildcard Tests/host/test-*.c)
+HOST_TEST_HDRS    := Tests/host/host-test.h
+HOST_HARNESS_HDRS := $(filter-out $(HOST_TEST_HDRS),$(wildcard Tests/host/*.h))
 # QEMU's handler types: not every hypercall or RTAS handler uses every one
 # of its arguments.
 HOST_CFLAGS        = $(GLIB_CFLAGS) -ITests/host -Wno-unused-parameter
@@ -24,7 +25,7 @@ $$(call host_objs,$(1)): $(1)/tests/host/obj/%.o: Tests/host/%.c $$(HOST_HARNESS
 	@mkdir -p $$(dir $$@)
 	$(2) $(3) $$(HOST_CFLAGS) -c $$< -o $$@
 
-$(1)/tests/host/%: Tests/host/%.c $$(call host_objs,$(1)) $(5) | deps
+$(1)/tests/host/%: Tests/host/%.c $$(HOST_TEST_HDRS) $$(call host_objs,$(1)) $(5) | deps
 	@mkdir -p $$(dir $$@)
 	$(2) $(3) $$(HOST_CFLAGS) $$< $$(call host_objs,$(1)) $(4) $(5) \
 	    $$(SWIFT_LIBS) $$(GLIB_LIBS) $$(HOST_LIBS_$$*) -o $$@

@@ -195,6 +195,43 @@ static inline IOMMUTLBEntry host_translate(SpaprTceTable *tcet, hwaddr addr)
     return e;
 }
 
+/* ---- A notifier that records ---------------------------------------------- */
+
+typedef struct Recorder {
+    IOMMUNotifier n;
+    GArray *entries;    /* of IOMMUTLBEntry, as they came */
+} Recorder;
+
+static inline void recorder_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
+{
+    g_array_append_val(container_of(n, Recorder, n)->entries, *e);
+}
+
+/* A recorder of flags events over [start, end], not registered yet. */
+static inline void recorder_init(Recorder *rec, IOMMUNotifierFlag flags,
+                                 hwaddr start, hwaddr end)
+{
+    iommu_notifier_init(&rec->n, recorder_notify, flags, start, end, 0);
+    rec->entries = g_array_new(FALSE, FALSE, sizeof(IOMMUTLBEntry));
+}
+
+static inline IOMMUTLBEntry *recorder_entry(Recorder *rec, guint i)
+{
+    g_assert_cmpuint(i, <, rec->entries->len);
+    return &g_array_index(rec->entries, IOMMUTLBEntry, i);
+}
+
+/* Field by field: the struct has padding. */
+static inline void assert_tlb_entry_eq(const IOMMUTLBEntry *a,
+                                       const IOMMUTLBEntry *b)
+{
+    g_assert_true(a->target_as == b->target_as);
+    g_assert_cmphex(a->iova, ==, b->iova);
+    g_assert_cmphex(a->translated_addr, ==, b->translated_addr);
+    g_assert_cmphex(a->addr_mask, ==, b->addr_mask);
+    g_assert_cmpint(a->perm, ==, b->perm);
+}
+
 /* ---- Trace lines ------------------------------------------------------- */
 
 /*

@@ -189,16 +189,6 @@ static void test_indirect(void)
     host_machine_stop(&m);
 }
 
-typedef struct Recorder {
-    IOMMUNotifier n;
-    GArray *events;     /* of IOMMUTLBEntry */
-} Recorder;
-
-static void record(IOMMUNotifier *n, IOMMUTLBEntry *e)
-{
-    g_array_append_val(container_of(n, Recorder, n)->events, *e);
-}
-
 /*
  * Each written entry is one event on the region (MAP, or UNMAP for perm
  * 0), as QEMU's put_tce_emu sends it; the table reports writes only while
@@ -210,13 +200,13 @@ static void test_notifications(void)
     IOMMUTLBEntry *e;
     uint64_t tces[2] = { 0x31003, 0x32001 };
     HostMachine m;
-    Recorder rec = { .events = g_array_new(FALSE, FALSE, sizeof(IOMMUTLBEntry)) };
+    Recorder rec;
 
     host_machine_start(&m, SHAPE);
     tcet = host_table(PCI_LIOBN);
     g_assert_false(tcet->need_vfio);
-    iommu_notifier_init(&rec.n, record, IOMMU_NOTIFIER_IOTLB_EVENTS, 0,
-                        memory_region_size(spapr_tce_get_iommu(tcet)) - 1, 0);
+    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0,
+                  memory_region_size(spapr_tce_get_iommu(tcet)) - 1);
     g_assert_cmpint(memory_region_register_iommu_notifier(
                         spapr_tce_get_iommu(tcet), &rec.n, NULL), ==, 0);
     g_assert_true(tcet->need_vfio);
@@ -225,28 +215,28 @@ static void test_notifications(void)
     g_assert_cmpint(host_indirect(&m, PCI_LIOBN, 0x8000, LIST_GPA, tces, 2), ==,
                     H_SUCCESS);
     g_assert_cmpint(host_stuff(&m, PCI_LIOBN, 0x8000, 0, 1), ==, H_SUCCESS);
-    g_assert_cmpuint(rec.events->len, ==, 5);
-    e = &g_array_index(rec.events, IOMMUTLBEntry, 0);
+    g_assert_cmpuint(rec.entries->len, ==, 5);
+    e = recorder_entry(&rec, 0);
     g_assert_true(e->target_as == &address_space_memory);
     g_assert_cmphex(e->iova, ==, 0x7000);
     g_assert_cmphex(e->translated_addr, ==, 0x1234000);
     g_assert_cmphex(e->addr_mask, ==, 0xfff);
     g_assert_cmpint(e->perm, ==, IOMMU_RW);
-    e = &g_array_index(rec.events, IOMMUTLBEntry, 1);
+    e = recorder_entry(&rec, 1);
     g_assert_cmphex(e->iova, ==, 0x7000);
     g_assert_cmpint(e->perm, ==, IOMMU_NONE);
-    e = &g_array_index(rec.events, IOMMUTLBEntry, 3);
+    e = recorder_entry(&rec, 3);
     g_assert_cmphex(e->iova, ==, 0x9000);
     g_assert_cmphex(e->translated_addr, ==, 0x32000);
     g_assert_cmpint(e->perm, ==, IOMMU_RO);
-    e = &g_array_index(rec.events, IOMMUTLBEntry, 4);
+    e = recorder_entry(&rec, 4);
     g_assert_cmphex(e->iova, ==, 0x8000);
     g_assert_cmpint(e->perm, ==, IOMMU_NONE);
     memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(tcet), &rec.n);
     g_assert_false(tcet->need_vfio);
     g_assert_cmpint(host_put(&m, PCI_LIOBN, 0x7000, 0x1234003), ==, H_SUCCESS);
-    g_assert_cmpuint(rec.events->len, ==, 5);
-    g_array_free(rec.events, TRUE);
+    g_assert_cmpuint(rec.entries->len, ==, 5);
+    g_array_free(rec.entries, TRUE);
     host_machine_stop(&m);
 }
 
