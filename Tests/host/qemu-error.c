@@ -3,7 +3,6 @@
  */
 #include <assert.h>
 #include <stdarg.h>
-#include <stdio.h>
 
 #include "qemu-error.h"
 
@@ -36,13 +35,5 @@ void error_free(Error *err)
     if (err) {
         g_free(err->msg);
         g_free(err);
-    }
-}
-
-void warn_report_err(Error *err)
-{
-    if (err) {
-        fprintf(stderr, "warning: %s\n", err->msg);
-        error_free(err);
     }
 }

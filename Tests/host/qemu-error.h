@@ -2,7 +2,7 @@
  * Errors as QEMU's qapi/error.h has them: a function that can fail takes
  * Error **errp last and, on failure, stores a new Error there (a NULL errp
  * drops it). The caller reads it with error_get_pretty and frees it with
- * error_free, or hands it to warn_report_err.
+ * error_free.
  */
 #ifndef QEMU_ERROR_H
 #define QEMU_ERROR_H
@@ -15,7 +15,5 @@ typedef struct Error Error;
 void error_setg(Error **errp, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 const char *error_get_pretty(const Error *err);
 void error_free(Error *err);
-/* Prints "warning: MESSAGE" on stderr and frees err (NULL: nothing). */
-void warn_report_err(Error *err);
 
 #endif /* QEMU_ERROR_H */

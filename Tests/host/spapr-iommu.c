@@ -306,18 +306,17 @@ void spapr_tce_table_free(SpaprTceTable *tcet)
     call_rcu1(&tcet->rcu, spapr_tce_table_finalize);
 }
 
-void spapr_tce_table_enable(SpaprTceTable *tcet, uint32_t page_shift,
-                            uint64_t bus_offset, uint32_t nb_table)
+bool spapr_tce_table_enable(SpaprTceTable *tcet, uint32_t page_shift,
+                            uint64_t bus_offset, uint32_t nb_table,
+                            Error **errp)
 {
-    Error *local_err = NULL;
-
     if (swifttce_table_enable(tcet->engine, page_shift, bus_offset, nb_table,
-                              &local_err) < 0) {
-        warn_report_err(local_err);
-        return;
+                              errp) < 0) {
+        return false;
     }
     spapr_tce_table_sync(tcet);
     trace_spapr_iommu_new_table(tcet->liobn, tcet->engine, -1);
+    return true;
 }
 
 void spapr_tce_table_disable(SpaprTceTable *tcet)

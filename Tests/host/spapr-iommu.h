@@ -42,9 +42,14 @@ struct SpaprTceTable {
 SpaprTceTable *spapr_tce_new_table(void *owner, uint32_t liobn);
 /* QEMU's unrealize (now) and finalize (after a grace period). */
 void spapr_tce_table_free(SpaprTceTable *tcet);
-/* A failure (QEMU would abort) is a warning and leaves the table disabled. */
-void spapr_tce_table_enable(SpaprTceTable *tcet, uint32_t page_shift,
-                            uint64_t bus_offset, uint32_t nb_table);
+/*
+ * QEMU's cannot fail (but by aborting); the engine refuses a window it
+ * cannot hold (nb_table 0, passing 2^64, enabled already...), so this one
+ * says so: false, errp set, the table as it was.
+ */
+bool spapr_tce_table_enable(SpaprTceTable *tcet, uint32_t page_shift,
+                            uint64_t bus_offset, uint32_t nb_table,
+                            Error **errp);
 void spapr_tce_table_disable(SpaprTceTable *tcet);
 /* The device reset: every entry 0. */
 void spapr_tce_reset(SpaprTceTable *tcet);

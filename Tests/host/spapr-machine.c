@@ -16,11 +16,15 @@ SpaprTceTable *spapr_vio_table_new(SpaprMachineState *spapr, uint32_t reg,
                                    uint64_t window_size)
 {
     SpaprTceTable *tcet = spapr_tce_new_table(NULL, SPAPR_VIO_LIOBN(reg));
+    Error *err = NULL;
 
-    if (tcet) {
-        spapr_tce_table_enable(tcet, SPAPR_TCE_PAGE_SHIFT, 0,
-                               window_size >> SPAPR_TCE_PAGE_SHIFT);
-        g_ptr_array_add(spapr->vio_tables, tcet);
+    if (!tcet) {
+        return NULL;
+    }
+    g_ptr_array_add(spapr->vio_tables, tcet);
+    if (!spapr_tce_table_enable(tcet, SPAPR_TCE_PAGE_SHIFT, 0,
+                                window_size >> SPAPR_TCE_PAGE_SHIFT, &err)) {
+        g_error("VIO 0x%x: %s", reg, error_get_pretty(err));
     }
     return tcet;
 }

@@ -14,7 +14,7 @@
 void spapr_machine_init(SpaprMachineState *spapr, hwaddr ram_size);
 /*
  * QEMU's spapr_vio realize: a VIO device's table, LIOBN reg, enabled at
- * once with 4 KiB pages at 0 over window_size bytes.
+ * once with 4 KiB pages at 0 over window_size bytes (NULL: reg in use).
  */
 SpaprTceTable *spapr_vio_table_new(SpaprMachineState *spapr, uint32_t reg,
                                    uint64_t window_size);

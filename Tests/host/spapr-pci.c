@@ -35,10 +35,11 @@ static void spapr_phb_enable_window(void *host_phb, unsigned n,
     /*
      * A window ibm,create-pe-dma-window makes is empty: a listener that
      * attaches as it appears need not replay it (QEMU's hack, as QEMU does
-     * it: around the enable).
+     * it: around the enable). A window the engine cannot hold stays
+     * disabled, and the engine answers the guest for it.
      */
     tcet->skipping_replay = creating;
-    spapr_tce_table_enable(tcet, page_shift, bus_offset, nb_table);
+    spapr_tce_table_enable(tcet, page_shift, bus_offset, nb_table, NULL);
     tcet->skipping_replay = false;
 }
 
