@@ -161,6 +161,12 @@ static inline void host_rtas(HostMachine *m, uint32_t token, uint32_t nargs,
     }
 }
 
+/* A call's status, rets[0], as the negative it is. */
+static inline int32_t rtas_status(const uint32_t *rets)
+{
+    return (int32_t)rets[0];
+}
+
 /* ibm,create-pe-dma-window on a PHB: rets[1] the LIOBN, [2..3] the start. */
 static inline void host_ddw_create(HostMachine *m, uint64_t buid,
                                    uint32_t page_shift, uint32_t window_shift,
@@ -172,12 +178,12 @@ static inline void host_ddw_create(HostMachine *m, uint64_t buid,
     host_rtas(m, RTAS_IBM_CREATE_PE_DMA_WINDOW, 5, args, 4, rets);
 }
 
-static inline uint32_t host_ddw_remove(HostMachine *m, uint32_t liobn)
+static inline int32_t host_ddw_remove(HostMachine *m, uint32_t liobn)
 {
     uint32_t ret;
 
     host_rtas(m, RTAS_IBM_REMOVE_PE_DMA_WINDOW, 1, &liobn, 1, &ret);
-    return ret;
+    return rtas_status(&ret);
 }
 
 /* ---- A device's DMA ---------------------------------------------------- */

@@ -205,7 +205,7 @@ static void test_replay_is_generic_walk(void)
 
     host_machine_start(&m, "phbs=1");
     host_ddw_create(&m, PHB_BUID, 16, 39, rets);
-    g_assert_cmpint(rets[0], ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(rtas_status(rets), ==, RTAS_OUT_SUCCESS);
     for (i = 0; i < 2; i++) {
         SpaprTceTable *tcet = host_table(SPAPR_PCI_LIOBN(0, i));
         GArray *walk, *hook;
