@@ -137,18 +137,48 @@ static bool get_be32(LoadCursor *c, uint32_t *v)
     return true;
 }
 
-static SaveStateEntry *find_se(const uint8_t *idstr, size_t len,
-                               uint32_t instance_id)
+static SaveStateEntry *find_se(const char *idstr, uint32_t instance_id)
 {
     for (guint i = 0; savevm_state && i < savevm_state->len; i++) {
         SaveStateEntry *se = g_ptr_array_index(savevm_state, i);
 
-        if (se->instance_id == instance_id && strlen(se->idstr) == len &&
-            memcmp(se->idstr, idstr, len) == 0) {
+        if (se->instance_id == instance_id && strcmp(se->idstr, idstr) == 0) {
             return se;
         }
     }
     return NULL;
+}
+
+GByteArray *qemu_savevm_section(const char *idstr, uint32_t instance_id)
+{
+    SaveStateEntry *se = find_se(idstr, instance_id);
+    GByteArray *f;
+
+    if (!se) {
+        return NULL;
+    }
+    f = g_byte_array_new();
+    se->ops->save_state(f, se->opaque);
+    return f;
+}
+
+int qemu_loadvm_section(const char *idstr, uint32_t instance_id,
+                        uint32_t version_id, const uint8_t *buf, size_t len,
+                        Error **errp)
+{
+    SaveStateEntry *se = find_se(idstr, instance_id);
+
+    if (!se) {
+        error_setg(errp, "unknown section %s, instance 0x%x", idstr,
+                   instance_id);
+        return -EINVAL;
+    }
+    if (version_id > (uint32_t)se->version_id) {
+        error_setg(errp, "section %s: version %u, this machine has %d",
+                   se->idstr, version_id, se->version_id);
+        return -EINVAL;
+    }
+    return se->ops->load_state(buf, len, se->opaque, version_id, errp);
 }
 
 /* One section after its QEMU_VM_SECTION_FULL byte. */
@@ -157,7 +187,7 @@ static int load_section(LoadCursor *c, Error **errp)
     uint32_t section_id, instance_id, version_id, body_len, footer_id;
     const uint8_t *idstr, *body;
     uint8_t idlen, footer;
-    SaveStateEntry *se;
+    char name[256];
 
     if (!get_be32(c, &section_id) || !get_byte(c, &idlen) ||
         !get_bytes(c, idlen, &idstr) || !get_be32(c, &instance_id) ||
@@ -171,18 +201,10 @@ static int load_section(LoadCursor *c, Error **errp)
         error_setg(errp, "section %u: bad footer", section_id);
         return -EINVAL;
     }
-    se = find_se(idstr, idlen, instance_id);
-    if (!se) {
-        error_setg(errp, "unknown section %.*s, instance 0x%x", idlen,
-                   (const char *)idstr, instance_id);
-        return -EINVAL;
-    }
-    if (version_id > (uint32_t)se->version_id) {
-        error_setg(errp, "section %s: version %u, this machine has %d",
-                   se->idstr, version_id, se->version_id);
-        return -EINVAL;
-    }
-    return se->ops->load_state(body, body_len, se->opaque, version_id, errp);
+    memcpy(name, idstr, idlen);
+    name[idlen] = '\0';
+    return qemu_loadvm_section(name, instance_id, version_id, body, body_len,
+                               errp);
 }
 
 int qemu_loadvm_state(const uint8_t *buf, size_t len, Error **errp)

@@ -31,6 +31,13 @@ int register_savevm_live(const char *idstr, uint32_t instance_id,
                          void *opaque);
 void unregister_savevm(const char *idstr, void *opaque);
 
+/* One section's body alone (NULL: no such section). */
+GByteArray *qemu_savevm_section(const char *idstr, uint32_t instance_id);
+/* Hands a body to its section's load_state; < 0 with errp set if refused. */
+int qemu_loadvm_section(const char *idstr, uint32_t instance_id,
+                        uint32_t version_id, const uint8_t *buf, size_t len,
+                        Error **errp);
+
 /* The whole machine's state: QEMU's magic, version, then every section. */
 GByteArray *qemu_savevm_state(void);
 /* < 0 with errp set at the first section refused (earlier ones are in). */
