@@ -28,8 +28,14 @@ $$(call host_objs,$(1)): $(1)/tests/host/obj/%.o: Tests/host/%.c $$(HOST_HARNESS
 $(1)/tests/host/%: Tests/host/%.c $$(HOST_TEST_HDRS) $$(call host_objs,$(1)) $(5) | deps
 	@mkdir -p $$(dir $$@)
 	$(2) $(3) $$(HOST_CFLAGS) $$< $$(call host_objs,$(1)) $(4) $(5) \
-	    $$(SWIFT_LIBS) $$(GLIB_LIBS) $$(HOST_LIBS_$$*) -o $$@
+	    $$(SWIFT_LIBS) $$(GLIB_LIBS) $$(HOST_EXTRA_$$*) -o $$@
 endef
+
+# HOST_EXTRA_<test>: what one test needs more (defines, libraries).
+HOST_DATA_DIRS := -DVMSTATE_DIR='"$(CURDIR)/Tests/vmstate"' \
+                  -DTRACES_DIR='"$(CURDIR)/Tests/traces"'
+HOST_EXTRA_test-host-vmstate := $(HOST_DATA_DIRS) -lz
+HOST_EXTRA_test-host-trace   := $(HOST_DATA_DIRS)
 
 # Linked as an emulator links the archive: warnings are errors.
 HOST_LDFLAGS := -Wl,--fatal-warnings
