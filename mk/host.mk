@@ -40,6 +40,8 @@ HOST_EXTRA_test-host-trace   := $(HOST_DATA_DIRS)
 # Linked as an emulator links the archive: warnings are errors.
 HOST_LDFLAGS := -Wl,--fatal-warnings
 $(eval $(call host_flavor,$(BUILD),$(CC),$(CFLAGS),$(HOST_LDFLAGS),$(HOST_STATIC_LIB)))
+# make check-asan (mk/asan.mk, read before this file, lists the programs).
+$(eval $(call host_flavor,$(ASAN_DIR),$(SAN_CC),$(ASAN_CFLAGS),$(SAN_LD),$(ASAN_HOST_LIB)))
 
 HOST_TEST_PROGS := $(patsubst Tests/host/%.c,$(BUILD)/tests/host/%,$(HOST_TEST_SRCS))
 CHECK_PROGS     += $(HOST_TEST_PROGS)

@@ -53,8 +53,9 @@ static void assert_table_state(HostMachine *m, uint32_t liobn,
     g_assert_cmpuint(now.page_shift, ==, want->page_shift);
     g_assert_cmphex(now.bus_offset, ==, want->bus_offset);
     g_assert_cmpint(now.def_win, ==, want->def_win);
-    g_assert_true(memcmp(now.entries, want->entries,
-                         now.nb_table * sizeof(uint64_t)) == 0);
+    /* (a disabled table has no entries: g_new0 gave NULL) */
+    g_assert_true(!now.nb_table || memcmp(now.entries, want->entries,
+                                          now.nb_table * 8) == 0);
     g_free(now.entries);
 }
 
