@@ -5,7 +5,6 @@
 # Libs is the self-contained shared object; Libs.private is the Swift runtime
 # that the static archive needs (pkg-config --static, meson static: true).
 
-SWIFTTCE_VERSION ?= 0.1.0
 PREFIX           ?= /usr/local
 DESTDIR          ?=
 PC_FILE          := $(LIBDIR)/pkgconfig/swifttce.pc
@@ -38,10 +37,13 @@ $(PC_FILE): Makefile mk/install.mk
 	@echo "  GEN     $@"
 	@$(call swifttce_pc,$(CURDIR),$${prefix}/include,$${prefix}/$(LIBDIR)) > $@
 
-# Print the runtime link line (meson-glue asks for it at configure time).
-.PHONY: print-swift-libs
+# Print the runtime link line (meson-glue asks for it at configure time)
+# and the version (Tests/version-check.sh holds the rest to it).
+.PHONY: print-swift-libs print-version
 print-swift-libs:
 	@echo $(SWIFT_LIBS)
+print-version:
+	@echo $(SWIFTTCE_VERSION)
 
 INSTALL_PREFIX := $(abspath $(PREFIX))
 INSTALL_ROOT   := $(DESTDIR)$(INSTALL_PREFIX)
@@ -52,10 +54,16 @@ install: $(STATIC_LIB) $(SHARED_LIB)
 	install -m 644 include/swifttce.h $(INSTALL_ROOT)/include/
 	install -m 644 include/swifttce/*.h $(INSTALL_ROOT)/include/swifttce/
 	install -m 644 $(STATIC_LIB) $(INSTALL_ROOT)/lib/
-	install -m 755 $(SHARED_LIB) $(INSTALL_ROOT)/lib/
+	install -m 755 $(SHARED_LIB) $(INSTALL_ROOT)/lib/$(notdir $(SHARED_LIB)).$(SWIFTTCE_VERSION)
+	ln -sf $(notdir $(SHARED_LIB)).$(SWIFTTCE_VERSION) \
+	    $(INSTALL_ROOT)/lib/$(notdir $(SHARED_LIB)).$(SWIFTTCE_SOVERSION)
+	ln -sf $(notdir $(SHARED_LIB)).$(SWIFTTCE_SOVERSION) $(INSTALL_ROOT)/lib/$(notdir $(SHARED_LIB))
 	$(call swifttce_pc,$(INSTALL_PREFIX),$${prefix}/include,$${prefix}/lib) \
 	    > $(INSTALL_ROOT)/lib/pkgconfig/swifttce.pc
 	@echo "installed SwiftTCE in $(INSTALL_ROOT)"
+
+# The headers, .pc files, sonames and meson-glue agree on SWIFTTCE_VERSION.
+CHECK_SCRIPTS += Tests/version-check.sh
 
 # make check runs every snippet of README.md (its
 # "Using SwiftTCE from C"): meson subproject, pkg-config, install, dlopen.
