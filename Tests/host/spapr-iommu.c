@@ -213,16 +213,17 @@ static void spapr_tce_table_save(GByteArray *f, void *opaque)
     SpaprTceTable *tcet = opaque;
     size_t size = swifttce_table_vmstate_save(tcet->engine, tcet->liobn,
                                               tcet->def_win, NULL, 0);
+    size_t written;
     guint at = f->len;
 
     /* QEMU's pre_save */
     trace_spapr_iommu_pre_save(tcet->liobn, tcet->nb_table, tcet->bus_offset,
                                tcet->page_shift);
     g_byte_array_set_size(f, at + size);
+    written = swifttce_table_vmstate_save(tcet->engine, tcet->liobn,
+                                          tcet->def_win, f->data + at, size);
     /* The machine is stopped: the size cannot have changed. */
-    g_assert(swifttce_table_vmstate_save(tcet->engine, tcet->liobn,
-                                         tcet->def_win, f->data + at,
-                                         size) == size);
+    g_assert(written == size);
 }
 
 /* The engine checks the whole body before it changes anything. */
