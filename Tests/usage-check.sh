@@ -1,9 +1,11 @@
 #!/bin/sh
-# Runs every snippet of the "Using SwiftTCE from C" documentation, as a user
-# would paste it: a meson subproject consumer, meson-glue/example, make
-# install + pkg-config (cc, Make and meson, shared and static), and dlopen.
-# The snippets are read from README.md (<!-- snippet: NAME --> before a
-# fenced block); the snippets' SWIFTTCE=$HOME/src/SwiftTCE is this package.
+# Runs every snippet of the "Using SwiftTCE from C" and "Host mode"
+# documentation, as a user would paste it: a meson subproject consumer,
+# meson-glue/example, make install + pkg-config (cc, Make and meson, shared
+# and static, the standalone library and host mode), and dlopen. The
+# snippets are read from README.md (<!-- snippet: NAME --> before a fenced
+# block); the snippets' SWIFTTCE=$HOME/src/SwiftTCE is this package. An
+# <!-- excerpt: PATH --> block must stand in PATH as it is.
 # Output is TAP.
 set -u
 
@@ -142,6 +144,17 @@ run "meson with the installed swifttce-static.pc: builds and runs" sh -c '
 run "meson with swifttce-static needs no libswifttce.so" \
     no_swifttce_needed "$tmp/meson-pc-static/build/emulator"
 
+# ---- host mode: the engine alone, through its own modules -----------------
+run "host mode, shared: the cc recipe builds and runs under env -i" \
+    cc_recipe "$tmp/host-shared" host-program host-emulator.c cc-host-shared
+run "host mode, shared: the program needs libswifttce-host.so.0" sh -c '
+    readelf -d "$1" | grep -q "NEEDED.*\[libswifttce-host\.so\.0\]"' sh \
+    "$tmp/host-shared/host-emulator"
+run "host mode, static: the cc recipe builds and runs under env -i" \
+    cc_recipe "$tmp/host-static" host-program host-emulator.c cc-host-static
+run "host mode, static: the program needs no libswifttce-host.so" \
+    no_swifttce_needed "$tmp/host-static/host-emulator"
+
 # ---- dlopen ---------------------------------------------------------------
 mkdir -p "$tmp/dl"
 snippet dlopen-c >"$tmp/dl/plugin-host.c"
@@ -150,6 +163,27 @@ run "dlopen: the plugin host builds and loads build/lib/libswifttce.so under env
     "$tmp/dl" "$(snippet dlopen-run)"
 run "dlopen: the installed copy loads under env -i too" sh -c '
     cd "$1" && env -i ./plugin-host "$2/lib/libswifttce.so"' sh "$tmp/dl" "$prefix"
+
+# ---- excerpts of Tests/host/ are what the files say -----------------------
+# excerpts: "PATH<TAB>START_LINE" for each excerpt, START_LINE the README's
+# line of its first code line.
+awk '/^<!-- excerpt: .* -->$/ { path = $3; want = 1; next }
+     want && /^```/ { print path "\t" NR + 1; want = 0 }' "$root/$doc" >"$tmp/excerpts"
+while IFS="$(printf '\t')" read -r path line; do
+    awk -v from="$line" 'NR >= from { if (/^```/) exit; print }' "$root/$doc" \
+        >"$tmp/excerpt"
+    # The excerpt's lines, in order and together, somewhere in the file.
+    awk 'NR == FNR { want[n++] = $0; next }
+         { line[m++] = $0 }
+         END {
+             for (i = 0; i + n <= m; i++) {
+                 for (j = 0; j < n && line[i + j] == want[j]; j++) {}
+                 if (j == n) exit 0
+             }
+             exit 1
+         }' "$tmp/excerpt" "$root/$path" >"$log" 2>&1
+    tap $? "the README's excerpt of $path (line $line) is in the file"
+done <"$tmp/excerpts"
 
 # ---- every snippet was used -------------------------------------------------
 grep -o '<!-- snippet: [a-z0-9-]* -->' "$root/$doc" |

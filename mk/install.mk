@@ -83,7 +83,7 @@ install: $(STATIC_LIB) $(SHARED_LIB) $(HOST_STATIC_LIB) $(HOST_SHARED_LIB)
 # The headers, .pc files, sonames and meson-glue agree on SWIFTTCE_VERSION.
 CHECK_SCRIPTS += Tests/version-check.sh
 
-# make check runs every snippet of README.md (its "Using SwiftTCE from C"):
-# meson subproject, pkg-config, install, dlopen.
+# make check runs every snippet of README.md (its "Using SwiftTCE from C"
+# and "Host mode"): meson subproject, pkg-config, install, dlopen.
 CHECK_SCRIPTS += Tests/usage-check.sh
 CHECK_DEPS    += $(PC_FILES)
