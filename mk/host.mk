@@ -2,10 +2,14 @@
 # own memory core, RCU, savevm, the spapr TCE, PHB and RTAS glue) on the
 # engine alone, and GLib tests (Tests/host/test-*.c) that drive it.
 #
-# $(call host_flavor,DIR,CC,CFLAGS,LDFLAGS,ENGINE) builds them into
-# DIR/tests/host/ with that compiler and those flags, against ENGINE (an
-# archive of the engine) and the Swift runtime; this file instantiates it
-# for make check and make check-asan, mk/tsan.mk for make check-tsan.
+# $(call host_objects,DIR,CC,CFLAGS) compiles the harness into
+# DIR/tests/host/obj/; $(call host_programs,OUT,DIR,CC,CFLAGS,ENGINE,LINK)
+# links each test into OUT with DIR's objects and LINK, once ENGINE (the
+# engine library it links) is built; $(call host_flavor,DIR,CC,CFLAGS,
+# LDFLAGS,ENGINE) is both, in DIR/tests/host/, against the archive ENGINE
+# and the Swift runtime. This file instantiates them for make check (against
+# the archive, and against the shared object) and make check-asan, mk/tsan.mk
+# for make check-tsan.
 
 HOST_HARNESS_SRCS := $(filter-out Tests/host/test-%,$(wildcard Tests/host/*.c))
 HOST_TEST_SRCS    := $(wildcard Tests/host/test-*.c)
@@ -20,16 +24,21 @@ HOST_CFLAGS        = $(GLIB_CFLAGS) -ITests/host -Wno-unused-parameter
 # and nothing else would pull their objects in.
 host_objs = $(patsubst Tests/host/%.c,$(1)/tests/host/obj/%.o,$(HOST_HARNESS_SRCS))
 
-define host_flavor
+define host_objects
 $$(call host_objs,$(1)): $(1)/tests/host/obj/%.o: Tests/host/%.c $$(HOST_HARNESS_HDRS) include/swifttce/host.h | deps
 	@mkdir -p $$(dir $$@)
 	$(2) $(3) $$(HOST_CFLAGS) -c $$< -o $$@
-
-$(1)/tests/host/%: Tests/host/%.c $$(HOST_TEST_HDRS) $$(call host_objs,$(1)) $(5) | deps
-	@mkdir -p $$(dir $$@)
-	$(2) $(3) $$(HOST_CFLAGS) $$< $$(call host_objs,$(1)) $(4) $(5) \
-	    $$(SWIFT_LIBS) $$(GLIB_LIBS) $$(HOST_EXTRA_$$*) -o $$@
 endef
+
+define host_programs
+$(1)/%: Tests/host/%.c $$(HOST_TEST_HDRS) $$(call host_objs,$(2)) $(5) | deps
+	@mkdir -p $$(dir $$@)
+	$(3) $(4) $$(HOST_CFLAGS) $$< $$(call host_objs,$(2)) $(6) \
+	    $$(GLIB_LIBS) $$(HOST_EXTRA_$$*) -o $$@
+endef
+
+host_flavor = $(eval $(call host_objects,$(1),$(2),$(3)))$(eval $(call \
+    host_programs,$(1)/tests/host,$(1),$(2),$(3),$(5),$(4) $(5) $(SWIFT_LIBS)))
 
 # HOST_EXTRA_<test>: what one test needs more (defines, libraries).
 HOST_DATA_DIRS := -DVMSTATE_DIR='"$(CURDIR)/Tests/vmstate"' \
@@ -37,11 +46,17 @@ HOST_DATA_DIRS := -DVMSTATE_DIR='"$(CURDIR)/Tests/vmstate"' \
 HOST_EXTRA_test-host-vmstate := $(HOST_DATA_DIRS) -lz
 HOST_EXTRA_test-host-trace   := $(HOST_DATA_DIRS)
 
-# Linked as an emulator links the archive: warnings are errors.
-HOST_LDFLAGS := -Wl,--fatal-warnings
-$(eval $(call host_flavor,$(BUILD),$(CC),$(CFLAGS),$(HOST_LDFLAGS),$(HOST_STATIC_LIB)))
-# make check-asan (mk/asan.mk, read before this file, lists the programs).
-$(eval $(call host_flavor,$(ASAN_DIR),$(SAN_CC),$(ASAN_CFLAGS),$(SAN_LD),$(ASAN_HOST_LIB)))
+# Linked as an emulator links either library: warnings are errors. The
+# shared object is found by its soname, through an rpath.
+HOST_LDFLAGS     := -Wl,--fatal-warnings
+HOST_SHARED_LINK := -L$(LIBDIR) -lswifttce-host -Wl,-rpath,$(CURDIR)/$(LIBDIR)
+HOST_SHARED_SONAME := $(HOST_SHARED_LIB).$(SWIFTTCE_SOVERSION)
 
-HOST_TEST_PROGS := $(patsubst Tests/host/%.c,$(BUILD)/tests/host/%,$(HOST_TEST_SRCS))
-CHECK_PROGS     += $(HOST_TEST_PROGS)
+$(call host_flavor,$(BUILD),$(CC),$(CFLAGS),$(HOST_LDFLAGS),$(HOST_STATIC_LIB))
+$(eval $(call host_programs,$(BUILD)/tests/host/shared,$(BUILD),$(CC),$(CFLAGS),\
+    $(HOST_SHARED_SONAME),$(HOST_LDFLAGS) $(HOST_SHARED_LINK)))
+# make check-asan (mk/asan.mk, read before this file, lists the programs).
+$(call host_flavor,$(ASAN_DIR),$(SAN_CC),$(ASAN_CFLAGS),$(SAN_LD),$(ASAN_HOST_LIB))
+
+CHECK_PROGS += $(patsubst Tests/host/%.c,$(BUILD)/tests/host/%,$(HOST_TEST_SRCS)) \
+               $(patsubst Tests/host/%.c,$(BUILD)/tests/host/shared/%,$(HOST_TEST_SRCS))

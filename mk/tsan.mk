@@ -36,7 +36,7 @@ $(TSAN_DIR)/tests/%: Tests/%.c $(wildcard Tests/*.h) $(TSAN_LIB) | deps
 	    $(TSAN_LIB) $(SWIFT_LIBS) $(GLIB_LIBS) -o $@
 
 # The host tests the same way, on the engine alone (mk/host.mk's rules).
-$(eval $(call host_flavor,$(TSAN_DIR),$(TSAN_CC),$(TSAN_CFLAGS),$(TSAN_LD),$(TSAN_HOST_LIB)))
+$(call host_flavor,$(TSAN_DIR),$(TSAN_CC),$(TSAN_CFLAGS),$(TSAN_LD),$(TSAN_HOST_LIB))
 
 check-tsan: deps $(TSAN_PROGS)
 	$(TSAN_ENV) prove --exec '' $(PROVE_FLAGS) $(TSAN_PROGS)
