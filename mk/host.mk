@@ -1,6 +1,7 @@
 # Host mode's tests: Tests/host/ holds a QEMU-shaped emulator fragment (its
 # own memory core, RCU, savevm, the spapr TCE, PHB and RTAS glue) on the
-# engine alone, and GLib tests (Tests/host/test-*.c) that drive it.
+# engine alone, GLib tests (Tests/host/test-*.c) that drive it, a decoy that
+# defines every QEMU name and must never be called, and nm-check.sh.
 #
 # $(call host_objects,DIR,CC,CFLAGS) compiles the harness into
 # DIR/tests/host/obj/; $(call host_programs,OUT,DIR,CC,CFLAGS,ENGINE,LINK)
@@ -11,7 +12,7 @@
 # the archive, and against the shared object) and make check-asan, mk/tsan.mk
 # for make check-tsan.
 
-HOST_HARNESS_SRCS := $(filter-out Tests/host/test-%,$(wildcard Tests/host/*.c))
+HOST_HARNESS_SRCS := $(filter-out Tests/host/test-% Tests/host/decoy.c,$(wildcard Tests/host/*.c))
 HOST_TEST_SRCS    := $(wildcard Tests/host/test-*.c)
 HOST_TEST_HDRS    := Tests/host/host-test.h
 HOST_HARNESS_HDRS := $(filter-out $(HOST_TEST_HDRS),$(wildcard Tests/host/*.h))
@@ -60,3 +61,27 @@ $(call host_flavor,$(ASAN_DIR),$(SAN_CC),$(ASAN_CFLAGS),$(SAN_LD),$(ASAN_HOST_LI
 
 CHECK_PROGS += $(patsubst Tests/host/%.c,$(BUILD)/tests/host/%,$(HOST_TEST_SRCS)) \
                $(patsubst Tests/host/%.c,$(BUILD)/tests/host/shared/%,$(HOST_TEST_SRCS))
+
+# ---- The decoy --------------------------------------------------------------
+
+# Every name the QEMU-shaped host and the standalone library declare.
+HOST_DECOY_NAMES := $(BUILD)/tests/host/decoy-names.h
+
+$(HOST_DECOY_NAMES): $(HOST_HARNESS_HDRS) $(PUBLIC_HDRS) mk/dlopen.mk mk/host.mk
+	@mkdir -p $(dir $@)
+	awk $(DECLARED_NAMES) $(HOST_HARNESS_HDRS) $(PUBLIC_HDRS) | sort -u | \
+	    sed 's/.*/SWIFTTCE_DECOY(&)/' > $@.tmp
+	mv $@.tmp $@
+
+# -rdynamic: the decoys are in the dynamic symbol table, where they would
+# interpose on the shared object's own calls of those names.
+HOST_DECOY_BUILD = $(CC) $(CFLAGS) -I$(dir $(HOST_DECOY_NAMES)) $< \
+                   $(HOST_LDFLAGS) -rdynamic
+
+$(BUILD)/tests/host/decoy-static: Tests/host/decoy.c $(HOST_DECOY_NAMES) $(HOST_STATIC_LIB)
+	$(HOST_DECOY_BUILD) $(LINK_HOST_STATIC) -o $@
+
+$(BUILD)/tests/host/decoy-shared: Tests/host/decoy.c $(HOST_DECOY_NAMES) $(HOST_SHARED_SONAME)
+	$(HOST_DECOY_BUILD) $(HOST_SHARED_LINK) -o $@
+
+CHECK_PROGS += $(BUILD)/tests/host/decoy-static $(BUILD)/tests/host/decoy-shared
