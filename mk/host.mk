@@ -1,7 +1,8 @@
 # Host mode's tests: Tests/host/ holds a QEMU-shaped emulator fragment (its
 # own memory core, RCU, savevm, the spapr TCE, PHB and RTAS glue) on the
 # engine alone, GLib tests (Tests/host/test-*.c) that drive it, a decoy that
-# defines every QEMU name and must never be called, and nm-check.sh.
+# defines every QEMU name and must never be called, and nm-check.sh, which
+# holds the host libraries' symbols to HOST.md.
 #
 # $(call host_objects,DIR,CC,CFLAGS) compiles the harness into
 # DIR/tests/host/obj/; $(call host_programs,OUT,DIR,CC,CFLAGS,ENGINE,LINK)
@@ -85,3 +86,13 @@ $(BUILD)/tests/host/decoy-shared: Tests/host/decoy.c $(HOST_DECOY_NAMES) $(HOST_
 	$(HOST_DECOY_BUILD) $(HOST_SHARED_LINK) -o $@
 
 CHECK_PROGS += $(BUILD)/tests/host/decoy-static $(BUILD)/tests/host/decoy-shared
+
+# ---- Their symbols ------------------------------------------------------------
+
+# What host.h declares: the names nm-check.sh holds the libraries to.
+$(BUILD)/tests/host/host-names.txt: include/swifttce/host.h mk/dlopen.mk
+	@mkdir -p $(dir $@)
+	awk $(DECLARED_NAMES) $< > $@
+
+CHECK_SCRIPTS += Tests/host/nm-check.sh
+CHECK_DEPS    += $(BUILD)/tests/host/host-names.txt $(HOST_STATIC_LIB) $(HOST_SHARED_LIB)
