@@ -29,17 +29,13 @@ target_ulong spapr_hypercall(PowerPCCPU *cpu, SpaprMachineState *spapr,
     return H_FUNCTION;
 }
 
-static struct rtas_call {
-    const char *name;
-    spapr_rtas_fn fn;
-} rtas_table[RTAS_TOKEN_MAX - RTAS_TOKEN_BASE];
+static spapr_rtas_fn rtas_table[RTAS_TOKEN_MAX - RTAS_TOKEN_BASE];
 
 void spapr_rtas_register(int token, const char *name, spapr_rtas_fn fn)
 {
     assert(token >= RTAS_TOKEN_BASE && token < RTAS_TOKEN_MAX);
-    assert(!rtas_table[token - RTAS_TOKEN_BASE].name);
-    rtas_table[token - RTAS_TOKEN_BASE].name = name;
-    rtas_table[token - RTAS_TOKEN_BASE].fn = fn;
+    assert(!rtas_table[token - RTAS_TOKEN_BASE]);
+    rtas_table[token - RTAS_TOKEN_BASE] = fn;
 }
 
 target_ulong spapr_rtas_call(PowerPCCPU *cpu, SpaprMachineState *spapr,
@@ -47,9 +43,9 @@ target_ulong spapr_rtas_call(PowerPCCPU *cpu, SpaprMachineState *spapr,
                              uint32_t nret, target_ulong rets)
 {
     if (token >= RTAS_TOKEN_BASE && token < RTAS_TOKEN_MAX &&
-        rtas_table[token - RTAS_TOKEN_BASE].fn) {
-        rtas_table[token - RTAS_TOKEN_BASE].fn(cpu, spapr, token, nargs, args,
-                                               nret, rets);
+        rtas_table[token - RTAS_TOKEN_BASE]) {
+        rtas_table[token - RTAS_TOKEN_BASE](cpu, spapr, token, nargs, args,
+                                            nret, rets);
         return H_SUCCESS;
     }
     /* An unknown token: RTAS's "not supported", which is -3 as well. */

@@ -28,9 +28,11 @@ struct SpaprTceTable {
     uint32_t nb_table;
     uint64_t bus_offset;
     uint32_t page_shift;
+    /* QEMU migrates a VIO table's; the engine saves 0 and refuses 1 yet. */
     bool bypass;
     bool need_vfio;
     bool skipping_replay;
+    /* What migrates; a PHB window's follows the engine's (spapr-pci.h). */
     bool def_win;
     SwiftTCETable *engine;      /* QEMU: uint64_t *table, fd, mig_table */
     IOMMUMemoryRegion iommu;

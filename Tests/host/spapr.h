@@ -35,7 +35,6 @@ typedef struct SpaprMachineState {
 /* ---- Hypercalls -------------------------------------------------------- */
 
 #define H_SUCCESS    0
-#define H_HARDWARE  -1
 #define H_FUNCTION  -2
 #define H_PARAMETER -4
 
@@ -84,6 +83,7 @@ typedef void (*spapr_rtas_fn)(PowerPCCPU *cpu, SpaprMachineState *sm,
                               target_ulong args, uint32_t nret,
                               target_ulong rets);
 
+/* name is for the device tree, which this machine has not. */
 void spapr_rtas_register(int token, const char *name, spapr_rtas_fn fn);
 target_ulong spapr_rtas_call(PowerPCCPU *cpu, SpaprMachineState *sm,
                              uint32_t token, uint32_t nargs, target_ulong args,
