@@ -14,6 +14,12 @@ SWIFT_STATIC := $(SWIFT_USR)/lib/swift_static/linux
 SWIFT_LIBS   := $(SWIFT_STATIC)/x86_64/swiftrt.o -L$(SWIFT_STATIC) \
                 -lswiftSynchronization -lswiftCore -ldispatch -lBlocksRuntime \
                 -lstdc++ -lm -ldl -lpthread
+# The package's version: the headers' SWIFTTCE_VERSION* (Tests/version-check.sh
+# holds them to it), the .pc files', and the shared objects' sonames
+# (lib*.so.MAJOR).
+SWIFTTCE_VERSION   := 0.2.0
+SWIFTTCE_SOVERSION := $(firstword $(subst ., ,$(SWIFTTCE_VERSION)))
+
 # The standalone library (QEMU's names) and the engine alone (host mode).
 STATIC_LIB      := $(LIBDIR)/libswifttce.a
 SHARED_LIB      := $(LIBDIR)/libswifttce.so
@@ -27,7 +33,8 @@ SWIFT_SOURCES := Package.swift $(shell find Sources CShims -type f) \
                  $(wildcard include/*.h include/swifttce/*.h)
 
 .PHONY: all deps check demo clean
-all: $(STATIC_LIB) $(SHARED_LIB) $(HOST_STATIC_LIB) $(HOST_SHARED_LIB)
+all: $(STATIC_LIB) $(SHARED_LIB) $(HOST_STATIC_LIB) $(HOST_SHARED_LIB) \
+     $(SHARED_LIB).$(SWIFTTCE_SOVERSION) $(HOST_SHARED_LIB).$(SWIFTTCE_SOVERSION)
 
 deps:
 	@scripts/ensure-deps.sh
@@ -56,22 +63,29 @@ $(HOST_STATIC_LIB): $(SWIFT_SOURCES)
 	ar rcs $@ $(BUILD)/swifttce-host.o
 	rm -f $(BUILD)/swifttce-host.o
 
-# $(call swift_shared,product,exports map,soname): a self-contained shared
-# object. Own scratch path: -static-stdlib changes how the modules are built.
+# $(call swift_shared,product,exports map): a self-contained shared object,
+# its soname the run-time name below. Own scratch path: -static-stdlib
+# changes how the modules are built. SwiftPM does not relink for changed
+# linker flags, so the old product goes first.
 define swift_shared
+	rm -f .build-shared/release/lib$(1).so
 	$(SWIFT) build -c release --product $(1) --scratch-path .build-shared \
 	    -Xswiftc -static-stdlib \
 	    -Xlinker --version-script=$(CURDIR)/$(2) \
-	    -Xlinker -soname=$(3)
+	    -Xlinker -soname=$(notdir $@).$(SWIFTTCE_SOVERSION)
 	@mkdir -p $(LIBDIR)
 	cp .build-shared/release/lib$(1).so $@
 endef
 
-$(SHARED_LIB): $(SWIFT_SOURCES) CShims/exports.map
-	$(call swift_shared,SwiftTCEShared,CShims/exports.map,libswifttce.so)
+$(SHARED_LIB): $(SWIFT_SOURCES) CShims/exports.map Makefile
+	$(call swift_shared,SwiftTCEShared,CShims/exports.map)
 
-$(HOST_SHARED_LIB): $(SWIFT_SOURCES) CShims/host-exports.map
-	$(call swift_shared,SwiftTCEHostShared,CShims/host-exports.map,libswifttce-host.so)
+$(HOST_SHARED_LIB): $(SWIFT_SOURCES) CShims/host-exports.map Makefile
+	$(call swift_shared,SwiftTCEHostShared,CShims/host-exports.map)
+
+# The run-time name (the soname) beside the link-time name, lib*.so.
+$(SHARED_LIB).$(SWIFTTCE_SOVERSION) $(HOST_SHARED_LIB).$(SWIFTTCE_SOVERSION): %.$(SWIFTTCE_SOVERSION): %
+	ln -sf $(notdir $<) $@
 
 clean:
 	rm -rf $(BUILD) .build .build-*

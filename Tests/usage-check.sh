@@ -1,9 +1,11 @@
 #!/bin/sh
-# Runs every snippet of the "Using SwiftTCE from C" documentation, as a user
-# would paste it: a meson subproject consumer, meson-glue/example, make
-# install + pkg-config (cc, Make shared and static, meson), and dlopen.
-# The snippets are read from README.md (<!-- snippet: NAME --> before a
-# fenced block).
+# Runs every snippet of the "Using SwiftTCE from C" and "Host mode"
+# documentation, as a user would paste it: a meson subproject consumer,
+# meson-glue/example, make install + pkg-config (cc, Make and meson, shared
+# and static, the standalone library and host mode), and dlopen. The
+# snippets are read from README.md (<!-- snippet: NAME --> before a fenced
+# block); the snippets' SWIFTTCE=$HOME/src/SwiftTCE is this package. An
+# <!-- excerpt: PATH --> block must stand in PATH as it is.
 # Output is TAP.
 set -u
 
@@ -11,7 +13,9 @@ root=$(cd "$(dirname "$0")/.." && pwd -P)
 doc=README.md
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/swifttce-usage.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-export SWIFTTCE="$root"
+export HOME="$tmp/home"
+mkdir -p "$HOME/src"
+ln -s "$root" "$HOME/src/SwiftTCE"
 # We may run under `make check`: its jobserver is not for our own makes.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES PKG_CONFIG_PATH
 
@@ -48,10 +52,11 @@ run() {
     tap $? "$desc"
 }
 
+# project DIR [MESON_BUILD_SNIPPET]: emulator.c and a meson.build.
 project() {
     mkdir -p "$1"
     snippet c-program >"$1/emulator.c"
-    { echo "project('consumer', 'c')"; snippet meson-build; } >"$1/meson.build"
+    snippet "${2:-meson-build}" >"$1/meson.build"
 }
 
 no_swifttce_needed() {
@@ -80,25 +85,40 @@ run "meson-glue/example builds and runs" sh -c 'cd "$1" && eval "$2"' sh \
     "$root" "$(snippet meson-example)"
 
 # ---- make install + pkg-config ------------------------------------------
-export HOME="$tmp/home"
-mkdir -p "$HOME"
 run "make install PREFIX=... (as in the snippet)" sh -c 'cd "$1" && eval "$2"' sh \
     "$root" "$(snippet install)"
 eval "$(snippet install | grep '^export ')"
 prefix="$HOME/.local/swifttce"
-run "the prefix has the headers, both libraries and swifttce.pc" sh -c '
+version=$(make -s --no-print-directory -C "$root" print-version)
+run "the prefix has the headers, the libraries under their names, four .pc" sh -c '
     for f in include/swifttce.h include/swifttce/memory.h \
-             include/swifttce/spapr_tce.h lib/libswifttce.a lib/libswifttce.so \
-             lib/pkgconfig/swifttce.pc; do
+             include/swifttce/spapr_tce.h include/swifttce/host.h \
+             lib/libswifttce.a lib/libswifttce-host.a \
+             lib/libswifttce.so lib/libswifttce.so.0 lib/libswifttce.so.$2 \
+             lib/libswifttce-host.so lib/libswifttce-host.so.0 \
+             lib/libswifttce-host.so.$2 \
+             lib/pkgconfig/swifttce.pc lib/pkgconfig/swifttce-static.pc \
+             lib/pkgconfig/swifttce-host.pc lib/pkgconfig/swifttce-host-static.pc; do
         test -f "$1/$f" || { echo "missing $f"; exit 1; }
     done
-    test "$(pkg-config --variable=prefix swifttce)" = "$1"' sh "$prefix"
+    test "$(pkg-config --variable=prefix swifttce-host-static)" = "$1"' sh \
+    "$prefix" "$version"
 
-mkdir -p "$tmp/cc"
-snippet c-program >"$tmp/cc/emulator.c"
-run "pkg-config: cc one-liner builds and runs (shared)" sh -c '
-    cd "$1" && eval "$2" && readelf -d emulator | grep -q "NEEDED.*libswifttce.so"' sh \
-    "$tmp/cc" "$(snippet cc-shared)"
+# cc_recipe DIR PROGRAM_SNIPPET SOURCE RECIPE_SNIPPET: the recipe, in DIR.
+cc_recipe() {
+    mkdir -p "$1"
+    snippet "$2" >"$1/$3"
+    (cd "$1" && eval "$(snippet "$4")")
+}
+run "pkg-config, shared: the cc recipe builds and runs under env -i" \
+    cc_recipe "$tmp/cc-shared" c-program emulator.c cc-shared
+run "pkg-config, shared: the program needs libswifttce.so.0" sh -c '
+    readelf -d "$1" | grep -q "NEEDED.*\[libswifttce\.so\.0\]"' sh \
+    "$tmp/cc-shared/emulator"
+run "pkg-config, static: the cc recipe builds and runs under env -i" \
+    cc_recipe "$tmp/cc-static" c-program emulator.c cc-static
+run "pkg-config, static: the program needs no libswifttce.so" \
+    no_swifttce_needed "$tmp/cc-static/emulator"
 
 for kind in shared static; do
     mkdir -p "$tmp/make-$kind"
@@ -117,14 +137,23 @@ run "meson with the installed swifttce.pc: builds and runs" sh -c '
     cd "$1" && meson setup build && meson compile -C build && ./build/emulator &&
     grep -q "Run-time dependency swifttce found: YES" build/meson-logs/meson-log.txt' \
     sh "$tmp/meson-pc"
-project "$tmp/meson-pc-static"
-sed -i "s/dependency('swifttce', /dependency('swifttce', static: true, /" \
-    "$tmp/meson-pc-static/meson.build"
-run "meson with the installed swifttce.pc, static: true: builds and runs" sh -c '
+project "$tmp/meson-pc-static" meson-build-static
+run "meson with the installed swifttce-static.pc: builds and runs" sh -c '
     cd "$1" && meson setup build && meson compile -C build && env -i ./build/emulator' \
     sh "$tmp/meson-pc-static"
-run "meson static: true needs no libswifttce.so" \
+run "meson with swifttce-static needs no libswifttce.so" \
     no_swifttce_needed "$tmp/meson-pc-static/build/emulator"
+
+# ---- host mode: the engine alone, through its own modules -----------------
+run "host mode, shared: the cc recipe builds and runs under env -i" \
+    cc_recipe "$tmp/host-shared" host-program host-emulator.c cc-host-shared
+run "host mode, shared: the program needs libswifttce-host.so.0" sh -c '
+    readelf -d "$1" | grep -q "NEEDED.*\[libswifttce-host\.so\.0\]"' sh \
+    "$tmp/host-shared/host-emulator"
+run "host mode, static: the cc recipe builds and runs under env -i" \
+    cc_recipe "$tmp/host-static" host-program host-emulator.c cc-host-static
+run "host mode, static: the program needs no libswifttce-host.so" \
+    no_swifttce_needed "$tmp/host-static/host-emulator"
 
 # ---- dlopen ---------------------------------------------------------------
 mkdir -p "$tmp/dl"
@@ -134,6 +163,27 @@ run "dlopen: the plugin host builds and loads build/lib/libswifttce.so under env
     "$tmp/dl" "$(snippet dlopen-run)"
 run "dlopen: the installed copy loads under env -i too" sh -c '
     cd "$1" && env -i ./plugin-host "$2/lib/libswifttce.so"' sh "$tmp/dl" "$prefix"
+
+# ---- excerpts of Tests/host/ are what the files say -----------------------
+# excerpts: "PATH<TAB>START_LINE" for each excerpt, START_LINE the README's
+# line of its first code line.
+awk '/^<!-- excerpt: .* -->$/ { path = $3; want = 1; next }
+     want && /^```/ { print path "\t" NR + 1; want = 0 }' "$root/$doc" >"$tmp/excerpts"
+while IFS="$(printf '\t')" read -r path line; do
+    awk -v from="$line" 'NR >= from { if (/^```/) exit; print }' "$root/$doc" \
+        >"$tmp/excerpt"
+    # The excerpt's lines, in order and together, somewhere in the file.
+    awk 'NR == FNR { want[n++] = $0; next }
+         { line[m++] = $0 }
+         END {
+             for (i = 0; i + n <= m; i++) {
+                 for (j = 0; j < n && line[i + j] == want[j]; j++) {}
+                 if (j == n) exit 0
+             }
+             exit 1
+         }' "$tmp/excerpt" "$root/$path" >"$log" 2>&1
+    tap $? "the README's excerpt of $path (line $line) is in the file"
+done <"$tmp/excerpts"
 
 # ---- every snippet was used -------------------------------------------------
 grep -o '<!-- snippet: [a-z0-9-]* -->' "$root/$doc" |

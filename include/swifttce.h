@@ -7,6 +7,15 @@
 #ifndef SWIFTTCE_H
 #define SWIFTTCE_H
 
+/*
+ * The package's version (the Makefile's SWIFTTCE_VERSION); swifttce/host.h
+ * defines the same macros, identically, so either header may come first.
+ */
+#define SWIFTTCE_VERSION_MAJOR 0
+#define SWIFTTCE_VERSION_MINOR 2
+#define SWIFTTCE_VERSION_PATCH 0
+#define SWIFTTCE_VERSION "0.2.0"
+
 #include "swifttce/memory.h"
 #include "swifttce/spapr_tce.h"
 #include "swifttce/spapr_vio.h"

@@ -3,19 +3,26 @@
 # (which drives `swift build`) and copies the libraries into meson's build
 # directory. Copies only what changed, so an up-to-date build stays put.
 #
-# Usage: build-lib.sh MAKE PACKAGE_ROOT OUTDIR
+# Usage: build-lib.sh MAKE PACKAGE_ROOT OUTDIR SONAME_PATH
 set -eu
 make=$1
 root=$2
 outdir=$3
+soname_path=$4
 
 # Not a sub-make of whatever ran meson: its jobserver is not ours.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 "$make" -C "$root" --no-print-directory all >&2
 
-for lib in libswifttce.a libswifttce.so; do
-    if ! cmp -s "$root/build/lib/$lib" "$outdir/$lib"; then
-        cp "$root/build/lib/$lib" "$outdir/$lib.tmp"
-        mv -f "$outdir/$lib.tmp" "$outdir/$lib"
+# (a link where the file goes, left by an older layout, is replaced)
+copy() {
+    if [ -L "$2" ] || ! cmp -s "$1" "$2"; then
+        cp "$1" "$2.tmp"
+        mv -f "$2.tmp" "$2"
     fi
-done
+}
+copy "$root/build/lib/libswifttce.a" "$outdir/libswifttce.a"
+# The shared object under its soname, which a program asks for at run time
+# (and meson installs), and its link-time name pointing at it.
+copy "$root/build/lib/libswifttce.so" "$soname_path"
+ln -sf "$(basename "$soname_path")" "$outdir/libswifttce.so"

@@ -1,6 +1,7 @@
-# make check-asan: every C test (Tests/test-*.c) built with clang under
-# AddressSanitizer + UndefinedBehaviorSanitizer, linked against the Swift
-# library built with -sanitize=address, run with prove. Any report fails it.
+# make check-asan: every C test (Tests/test-*.c, and Tests/host/test-*.c on
+# the engine alone, mk/host.mk) built with clang under AddressSanitizer +
+# UndefinedBehaviorSanitizer, linked against the Swift library built with
+# -sanitize=address, run with prove. Any report fails it.
 #
 # swiftc has no -sanitize=undefined on Linux; Swift code traps on overflow
 # and out-of-bounds by itself, which fails the test just the same.
@@ -18,12 +19,14 @@ SAN_LD       ?= -fuse-ld=lld
 ASAN_SCRATCH := .build-asan
 ASAN_DIR     := $(BUILD)/asan
 ASAN_LIB     := $(ASAN_DIR)/libswifttce.a
+# The engine alone, for the host tests (mk/host.mk).
+ASAN_HOST_LIB := $(ASAN_DIR)/libswifttce-host.a
 ASAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
 # The project's flags minus -Werror: clang and gcc warn differently, and
 # this target is about sanitizer reports, not warnings.
 ASAN_CFLAGS   = $(filter-out -Werror,$(CFLAGS)) $(ASAN_FLAGS)
-ASAN_TESTS   ?= $(wildcard Tests/test-*.c)
+ASAN_TESTS   ?= $(wildcard Tests/test-*.c Tests/host/test-*.c)
 ASAN_PROGS   := $(patsubst Tests/%.c,$(ASAN_DIR)/tests/%,$(ASAN_TESTS))
 # halt_on_error/abort: the first report kills the test, so prove fails.
 SAN_ENV      := ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1 \
@@ -34,11 +37,11 @@ SAN_ENV      := ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:det
 asan-lib: $(ASAN_LIB)
 
 # Own scratch path: a sanitized build must not replace .build's objects.
-$(ASAN_LIB): $(SWIFT_SOURCES)
-	$(SWIFT) build -c release --product swifttce --scratch-path $(ASAN_SCRATCH) \
+$(ASAN_LIB) $(ASAN_HOST_LIB): $(ASAN_DIR)/lib%.a: $(SWIFT_SOURCES)
+	$(SWIFT) build -c release --product $* --scratch-path $(ASAN_SCRATCH) \
 	    --sanitize address
 	@mkdir -p $(dir $@)
-	cp $(ASAN_SCRATCH)/release/libswifttce.a $@
+	cp $(ASAN_SCRATCH)/release/lib$*.a $@
 
 $(ASAN_DIR)/tests/%: Tests/%.c $(wildcard Tests/*.h) $(ASAN_LIB) | deps
 	@mkdir -p $(dir $@)

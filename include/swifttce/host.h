@@ -41,6 +41,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The package's version (the Makefile's SWIFTTCE_VERSION), defined exactly
+ * as swifttce.h defines it: the two headers may be included together.
+ */
+#define SWIFTTCE_VERSION_MAJOR 0
+#define SWIFTTCE_VERSION_MINOR 2
+#define SWIFTTCE_VERSION_PATCH 0
+#define SWIFTTCE_VERSION "0.2.0"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -1,0 +1,340 @@
+/*
+ * sPAPR TCE tables on SwiftTCE's engine: QEMU 7.2's hw/ppc/spapr_iommu.c
+ * with the engine where QEMU keeps its array. Each function is QEMU's, its
+ * table work one engine call.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "qemu-savevm.h"
+#include "spapr-iommu.h"
+#include "spapr-pci.h"
+#include "spapr-trace.h"
+
+static QLIST_HEAD(, SpaprTceTable) spapr_tce_tables =
+    QLIST_HEAD_INITIALIZER(spapr_tce_tables);
+
+SpaprTceTable *spapr_tce_find_by_liobn(target_ulong liobn)
+{
+    SpaprTceTable *tcet;
+
+    if (liobn & 0xFFFFFFFF00000000ULL) {
+        return NULL;
+    }
+    QLIST_FOREACH(tcet, &spapr_tce_tables, list) {
+        if (tcet->liobn == (uint32_t)liobn) {
+            return tcet;
+        }
+    }
+    return NULL;
+}
+
+/* ---- What the engine asks of the host ---------------------------------- */
+
+/* The engine's perm is tce & 3, which is what IOMMUAccessFlags encodes. */
+G_STATIC_ASSERT(IOMMU_RO == SWIFTTCE_TCE_READ &&
+                IOMMU_WO == SWIFTTCE_TCE_WRITE);
+
+static IOMMUTLBEntry spapr_tce_entry(const SwiftTCEMapping *m)
+{
+    return (IOMMUTLBEntry) {
+        .target_as = &address_space_memory,
+        .iova = m->iova,
+        .translated_addr = m->translated_addr,
+        .addr_mask = m->addr_mask,
+        .perm = (IOMMUAccessFlags)m->perm,
+    };
+}
+
+/* QEMU's put_tce_emu tells the region's notifiers of every write. */
+static void spapr_tce_notify(void *host_table, const SwiftTCEMapping *m)
+{
+    SpaprTceTable *tcet = host_table;
+    IOMMUTLBEvent event = {
+        .type = m->perm ? IOMMU_NOTIFIER_MAP : IOMMU_NOTIFIER_UNMAP,
+        .entry = spapr_tce_entry(m),
+    };
+
+    memory_region_notify_iommu(&tcet->iommu, 0, event);
+}
+
+/* H_PUT_TCE_INDIRECT's list, through the calling CPU's address space. */
+static bool spapr_tce_read_guest(void *guest, uint64_t gpa, void *buf,
+                                 size_t len)
+{
+    return address_space_read(guest, gpa, MEMTXATTRS_UNSPECIFIED, buf,
+                              len) == MEMTX_OK;
+}
+
+typedef struct SpaprTceDeferred {
+    struct rcu_head rcu;
+    void (*fn)(void *);
+    void *arg;
+} SpaprTceDeferred;
+
+static void spapr_tce_deferred_run(struct rcu_head *head)
+{
+    SpaprTceDeferred *d = container_of(head, SpaprTceDeferred, rcu);
+
+    d->fn(d->arg);
+    g_free(d);
+}
+
+/* What the engine frees waits for the translations in flight. */
+void spapr_tce_defer_free(void (*fn)(void *), void *arg)
+{
+    SpaprTceDeferred *d = g_new(SpaprTceDeferred, 1);
+
+    d->fn = fn;
+    d->arg = arg;
+    call_rcu1(&d->rcu, spapr_tce_deferred_run);
+}
+
+static void spapr_tce_set_error(void *host_errp, const char *msg)
+{
+    error_setg(host_errp, "%s", msg);
+}
+
+static const SwiftTCEHostOps spapr_tce_host_ops = {
+    .size = sizeof(SwiftTCEHostOps),
+    .notify = spapr_tce_notify,
+    .read_guest = spapr_tce_read_guest,
+    .defer_free = spapr_tce_defer_free,
+    .set_error = spapr_tce_set_error,
+};
+
+/* ---- The IOMMU region's class ------------------------------------------ */
+
+/* Called from RCU critical section */
+static IOMMUTLBEntry spapr_tce_translate_iommu(IOMMUMemoryRegion *iommu,
+                                               hwaddr addr,
+                                               IOMMUAccessFlags flag,
+                                               int iommu_idx)
+{
+    SpaprTceTable *tcet = container_of(iommu, SpaprTceTable, iommu);
+    SwiftTCEMapping m;
+    IOMMUTLBEntry ret;
+
+    swifttce_translate(tcet->engine, addr, &m);
+    ret = spapr_tce_entry(&m);
+    trace_spapr_iommu_xlate(tcet->liobn, addr, ret.translated_addr, ret.perm,
+                            ret.addr_mask);
+    return ret;
+}
+
+static void spapr_tce_replay_one(void *opaque, const SwiftTCEMapping *m)
+{
+    IOMMUNotifier *n = opaque;
+    IOMMUTLBEntry entry = spapr_tce_entry(m);
+
+    n->notify(n, &entry);
+}
+
+/* What QEMU's walk of every page would notify, at the cost of what is mapped. */
+static void spapr_tce_replay(IOMMUMemoryRegion *iommu_mr, IOMMUNotifier *n)
+{
+    SpaprTceTable *tcet = container_of(iommu_mr, SpaprTceTable, iommu);
+
+    if (tcet->skipping_replay) {
+        return;
+    }
+    swifttce_replay(tcet->engine, memory_region_size(MEMORY_REGION(iommu_mr)),
+                    spapr_tce_replay_one, n);
+}
+
+static uint64_t spapr_tce_get_min_page_size(IOMMUMemoryRegion *iommu)
+{
+    SpaprTceTable *tcet = container_of(iommu, SpaprTceTable, iommu);
+
+    return 1ULL << tcet->page_shift;
+}
+
+static int spapr_tce_notify_flag_changed(IOMMUMemoryRegion *iommu,
+                                         IOMMUNotifierFlag old,
+                                         IOMMUNotifierFlag new,
+                                         Error **errp)
+{
+    SpaprTceTable *tbl = container_of(iommu, SpaprTceTable, iommu);
+
+    if (new & IOMMU_NOTIFIER_DEVIOTLB_UNMAP) {
+        error_setg(errp, "spapr_tce does not support dev-iotlb yet");
+        return -EINVAL;
+    }
+    if (old == IOMMU_NOTIFIER_NONE && new != IOMMU_NOTIFIER_NONE) {
+        spapr_tce_set_need_vfio(tbl, true);
+    } else if (old != IOMMU_NOTIFIER_NONE && new == IOMMU_NOTIFIER_NONE) {
+        spapr_tce_set_need_vfio(tbl, false);
+    }
+    return 0;
+}
+
+static const IOMMUMemoryRegionClass spapr_iommu_memory_region_class = {
+    .translate = spapr_tce_translate_iommu,
+    .get_min_page_size = spapr_tce_get_min_page_size,
+    .notify_flag_changed = spapr_tce_notify_flag_changed,
+    .replay = spapr_tce_replay,
+};
+
+/*
+ * QEMU's table reallocates itself for VFIO; the engine's need not, but it
+ * reports writes only while a notifier listens.
+ */
+void spapr_tce_set_need_vfio(SpaprTceTable *tcet, bool need_vfio)
+{
+    tcet->need_vfio = need_vfio;
+    swifttce_table_set_notify(tcet->engine, need_vfio);
+}
+
+/* ---- The window -------------------------------------------------------- */
+
+/*
+ * The fields QEMU's code reads follow the engine's window, and the region
+ * is as large as the window, as QEMU sizes it on enable and disable.
+ */
+static void spapr_tce_table_sync(SpaprTceTable *tcet)
+{
+    uint64_t size;
+
+    tcet->nb_table = swifttce_table_nb_table(tcet->engine);
+    tcet->page_shift = swifttce_table_page_shift(tcet->engine);
+    tcet->bus_offset = swifttce_table_bus_offset(tcet->engine);
+    size = (uint64_t)tcet->nb_table << tcet->page_shift;
+    /* A window may end at 2^64, which the setter spells UINT64_MAX. */
+    if (tcet->nb_table && !size) {
+        size = UINT64_MAX;
+    }
+    memory_region_set_size(MEMORY_REGION(&tcet->iommu), size);
+}
+
+/* ---- Migration: QEMU's "spapr_iommu" section, version 3 ---------------- */
+
+static void spapr_tce_table_save(GByteArray *f, void *opaque)
+{
+    SpaprTceTable *tcet = opaque;
+    size_t size = swifttce_table_vmstate_save(tcet->engine, tcet->liobn,
+                                              tcet->def_win, NULL, 0);
+    size_t written;
+    guint at = f->len;
+
+    /* QEMU's pre_save */
+    trace_spapr_iommu_pre_save(tcet->liobn, tcet->nb_table, tcet->bus_offset,
+                               tcet->page_shift);
+    g_byte_array_set_size(f, at + size);
+    written = swifttce_table_vmstate_save(tcet->engine, tcet->liobn,
+                                          tcet->def_win, f->data + at, size);
+    /* The machine is stopped: the size cannot have changed. */
+    g_assert(written == size);
+}
+
+/* The engine checks the whole body before it changes anything. */
+static int spapr_tce_table_load(const uint8_t *buf, size_t len, void *opaque,
+                                int version_id, Error **errp)
+{
+    SpaprTceTable *tcet = opaque;
+    bool def_win;
+    int ret;
+
+    /* QEMU still takes version 2, without def_win; the engine reads 3. */
+    if (version_id != 3) {
+        error_setg(errp, "spapr_iommu 0x%x: version %d, not 3", tcet->liobn,
+                   version_id);
+        return -EINVAL;
+    }
+    ret = swifttce_table_vmstate_load(tcet->engine, tcet->liobn, buf, len,
+                                      &def_win, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    tcet->def_win = def_win;
+    spapr_tce_table_sync(tcet);
+    if (SPAPR_IS_PCI_LIOBN(tcet->liobn)) {
+        spapr_phb_window_loaded(tcet->owner, tcet);
+    }
+    return 0;
+}
+
+static const SaveVMHandlers savevm_spapr_tce_table = {
+    .save_state = spapr_tce_table_save,
+    .load_state = spapr_tce_table_load,
+};
+
+/* ---- Life cycle -------------------------------------------------------- */
+
+SpaprTceTable *spapr_tce_new_table(void *owner, uint32_t liobn)
+{
+    SpaprTceTable *tcet;
+    char *name;
+
+    if (spapr_tce_find_by_liobn(liobn)) {
+        fprintf(stderr, "Attempted to create TCE table with duplicate"
+                " LIOBN 0x%x\n", liobn);
+        return NULL;
+    }
+    tcet = g_new0(SpaprTceTable, 1);
+    tcet->owner = owner;
+    tcet->liobn = liobn;
+    tcet->engine = swifttce_table_new(&spapr_tce_host_ops, tcet);
+    if (!tcet->engine) {
+        g_error("spapr_tce_new_table: out of memory");
+    }
+    /* No notifier yet (see spapr_tce_set_need_vfio). */
+    swifttce_table_set_notify(tcet->engine, false);
+    name = g_strdup_printf("tce-iommu-%x", liobn);
+    memory_region_init_iommu(&tcet->iommu, &spapr_iommu_memory_region_class,
+                             name, 0);
+    g_free(name);
+    QLIST_INSERT_HEAD(&spapr_tce_tables, tcet, list);
+    register_savevm_live("spapr_iommu", liobn, 3, &savevm_spapr_tce_table,
+                         tcet);
+    return tcet;
+}
+
+static void spapr_tce_table_finalize(struct rcu_head *head)
+{
+    SpaprTceTable *tcet = container_of(head, SpaprTceTable, rcu);
+
+    swifttce_table_free(tcet->engine);
+    memory_region_finalize(MEMORY_REGION(&tcet->iommu));
+    g_free(tcet);
+}
+
+void spapr_tce_table_free(SpaprTceTable *tcet)
+{
+    unregister_savevm("spapr_iommu", tcet);
+    QLIST_REMOVE(tcet, list);
+    spapr_tce_table_disable(tcet);
+    /* A translation in flight may still be in the region. */
+    call_rcu1(&tcet->rcu, spapr_tce_table_finalize);
+}
+
+bool spapr_tce_table_enable(SpaprTceTable *tcet, uint32_t page_shift,
+                            uint64_t bus_offset, uint32_t nb_table,
+                            Error **errp)
+{
+    if (swifttce_table_enable(tcet->engine, page_shift, bus_offset, nb_table,
+                              errp) < 0) {
+        return false;
+    }
+    spapr_tce_table_sync(tcet);
+    trace_spapr_iommu_new_table(tcet->liobn, tcet->engine, -1);
+    return true;
+}
+
+void spapr_tce_table_disable(SpaprTceTable *tcet)
+{
+    if (!tcet->nb_table) {
+        return;
+    }
+    swifttce_table_disable(tcet->engine);
+    spapr_tce_table_sync(tcet);
+}
+
+void spapr_tce_reset(SpaprTceTable *tcet)
+{
+    swifttce_table_reset(tcet->engine);
+}
+
+MemoryRegion *spapr_tce_get_iommu(SpaprTceTable *tcet)
+{
+    return MEMORY_REGION(&tcet->iommu);
+}

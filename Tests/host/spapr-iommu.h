@@ -1,0 +1,65 @@
+/*
+ * sPAPR TCE tables the way QEMU 7.2's hw/ppc/spapr_iommu.c has them, with
+ * SwiftTCE's engine (include/swifttce/host.h) where QEMU keeps its flat
+ * array: the table's entries, translate, replay, the hypercalls' checks and
+ * writes, and the migration bytes are the engine's; the region, notifiers,
+ * LIOBN list, errors, traces and vmstate registration stay the host's.
+ */
+#ifndef SPAPR_IOMMU_H
+#define SPAPR_IOMMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "qemu-memory.h"
+#include "qemu-queue.h"
+#include "qemu-rcu.h"
+#include "spapr.h"
+#include "swifttce/host.h"
+
+struct SpaprTceTable {
+    /* QEMU: the DeviceState parent; a PCI LIOBN's is its SpaprPhbState. */
+    void *owner;
+    uint32_t liobn;
+    /*
+     * The window, as QEMU's code reads it: the engine's geometry, copied
+     * after each call that changes it (spapr_tce_table_sync).
+     */
+    uint32_t nb_table;
+    uint64_t bus_offset;
+    uint32_t page_shift;
+    /* QEMU migrates a VIO table's; the engine saves 0 and refuses 1 yet. */
+    bool bypass;
+    bool need_vfio;
+    bool skipping_replay;
+    /* What migrates; a PHB window's follows the engine's (spapr-pci.h). */
+    bool def_win;
+    SwiftTCETable *engine;      /* QEMU: uint64_t *table, fd, mig_table */
+    IOMMUMemoryRegion iommu;
+    QLIST_ENTRY(SpaprTceTable) list;
+    /* QEMU frees a table with the last view of its region, after RCU. */
+    struct rcu_head rcu;
+};
+
+SpaprTceTable *spapr_tce_new_table(void *owner, uint32_t liobn);
+/* QEMU's unrealize (now) and finalize (after a grace period). */
+void spapr_tce_table_free(SpaprTceTable *tcet);
+/*
+ * QEMU's cannot fail (but by aborting); the engine refuses a window it
+ * cannot hold (nb_table 0, passing 2^64, enabled already...), so this one
+ * says so: false, errp set, the table as it was.
+ */
+bool spapr_tce_table_enable(SpaprTceTable *tcet, uint32_t page_shift,
+                            uint64_t bus_offset, uint32_t nb_table,
+                            Error **errp);
+void spapr_tce_table_disable(SpaprTceTable *tcet);
+/* The device reset: every entry 0. */
+void spapr_tce_reset(SpaprTceTable *tcet);
+void spapr_tce_set_need_vfio(SpaprTceTable *tcet, bool need_vfio);
+SpaprTceTable *spapr_tce_find_by_liobn(target_ulong liobn);
+MemoryRegion *spapr_tce_get_iommu(SpaprTceTable *tcet);
+
+/* SwiftTCEHostOps.defer_free on QEMU's call_rcu. */
+void spapr_tce_defer_free(void (*fn)(void *), void *arg);
+
+#endif /* SPAPR_IOMMU_H */
