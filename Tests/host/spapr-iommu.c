@@ -206,6 +206,12 @@ static void spapr_tce_table_sync(SpaprTceTable *tcet)
     memory_region_set_size(MEMORY_REGION(&tcet->iommu), size);
 }
 
+void spapr_tce_set_bypass(SpaprTceTable *tcet, bool bypass)
+{
+    tcet->bypass = bypass;
+    swifttce_table_set_bypass(tcet->engine, bypass);
+}
+
 /* ---- Migration: QEMU's "spapr_iommu" section, version 3 ---------------- */
 
 static void spapr_tce_table_save(GByteArray *f, void *opaque)
@@ -246,6 +252,8 @@ static int spapr_tce_table_load(const uint8_t *buf, size_t len, void *opaque,
         return ret;
     }
     tcet->def_win = def_win;
+    /* QEMU's post_load: spapr_vio_set_bypass(tcet->vdev, tcet->bypass). */
+    tcet->bypass = swifttce_table_get_bypass(tcet->engine);
     spapr_tce_table_sync(tcet);
     if (SPAPR_IS_PCI_LIOBN(tcet->liobn)) {
         spapr_phb_window_loaded(tcet->owner, tcet);

@@ -28,7 +28,7 @@ struct SpaprTceTable {
     uint32_t nb_table;
     uint64_t bus_offset;
     uint32_t page_shift;
-    /* QEMU migrates a VIO table's; the engine saves 0 and refuses 1 yet. */
+    /* QEMU's: set through spapr_tce_set_bypass, carried by the engine. */
     bool bypass;
     bool need_vfio;
     bool skipping_replay;
@@ -42,6 +42,12 @@ struct SpaprTceTable {
 };
 
 SpaprTceTable *spapr_tce_new_table(void *owner, uint32_t liobn);
+/*
+ * What QEMU's spapr_vio_set_bypass does to the table: tcet->bypass, which
+ * the engine keeps for the migration stream (the harness has no device
+ * regions to swap).
+ */
+void spapr_tce_set_bypass(SpaprTceTable *tcet, bool bypass);
 /* QEMU's unrealize (now) and finalize (after a grace period). */
 void spapr_tce_table_free(SpaprTceTable *tcet);
 /*

@@ -49,20 +49,23 @@ static void spapr_phb_disable_window(void *host_phb, unsigned n)
     SpaprTceTable *tcet = spapr_phb_window(sphb, n);
 
     spapr_tce_table_disable(tcet);
-    /*
-     * QEMU traces a removal right after this disable, before the DMA reset
-     * the removal may bring (whose enable traces a new table); the engine
-     * does both in one call, so the trace point is here.
-     */
-    if (tcet->liobn == sphb->removing_liobn) {
-        trace_spapr_iommu_ddw_remove(tcet->liobn);
-    }
+}
+
+/*
+ * QEMU traces a removal right after its disable, before the DMA reset the
+ * removal may bring (whose enable traces a new table): the engine calls
+ * this between the two.
+ */
+static void spapr_phb_window_removed(void *host_phb, unsigned n)
+{
+    trace_spapr_iommu_ddw_remove(spapr_phb_window(host_phb, n)->liobn);
 }
 
 static const SwiftTCEPhbOps spapr_phb_dma_ops = {
     .size = sizeof(SwiftTCEPhbOps),
     .enable_window = spapr_phb_enable_window,
     .disable_window = spapr_phb_disable_window,
+    .window_removed = spapr_phb_window_removed,
 };
 
 /* ---- Life cycle -------------------------------------------------------- */

@@ -32,8 +32,6 @@ struct SpaprPhbState {
     bool ddw_enabled;
     uint32_t windows_supported;
     SwiftTCEPhb *ddw;           /* the engine's windows of this PHB */
-    /* The LIOBN ibm,remove-pe-dma-window is removing, while it runs. */
-    uint32_t removing_liobn;
     QLIST_ENTRY(SpaprPhbState) list;
 };
 

@@ -135,12 +135,10 @@ static void rtas_ibm_remove_pe_dma_window(PowerPCCPU *cpu,
     tcet = spapr_tce_find_by_liobn(c.args[0]);
     if (tcet && SPAPR_IS_PCI_LIOBN(tcet->liobn)) {
         sphb = tcet->owner;
-        sphb->removing_liobn = tcet->liobn;
     }
     swifttce_rtas_remove_pe_dma_window(rtas_ddw_phb(sphb), nargs, c.args,
                                        nret, c.rets, &reset);
     if (sphb) {
-        sphb->removing_liobn = 0;
         spapr_phb_sync_def_win(sphb);
     }
     if (rtas_ddw_store(&c, nret, rets) && reset) {

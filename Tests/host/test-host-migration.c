@@ -171,11 +171,11 @@ static void test_refused_section(void)
     source_machine(&m, r);
     stream = qemu_savevm_state();
     host_machine_stop(&m);
-    /* The VIO table's body (liobn, 65536 entries), its bypass made 1. */
+    /* The VIO table's body (liobn, 65536 entries), its bypass made 2. */
     for (at = 0; memcmp(stream->data + at, vio_body, sizeof(vio_body)); at++) {
         g_assert_cmpuint(at + sizeof(vio_body), <, stream->len);
     }
-    stream->data[at + 8] = 1;
+    stream->data[at + 8] = 2;
 
     host_machine_start(&m, SHAPE);
     map_some(&m, vio, r, 10);
