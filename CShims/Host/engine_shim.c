@@ -1,7 +1,7 @@
 /* The definitions the engine's shim needs (swifttce_engine_shim.h). */
 #include "swifttce_engine_shim.h"
 
-__thread struct swifttce_reader swifttce_reader
+__thread struct swifttce_reader tce_engine_reader
     __attribute__((tls_model("initial-exec")));
 
-uint64_t swifttce_epoch = 1;
+uint64_t tce_engine_epoch = 1;

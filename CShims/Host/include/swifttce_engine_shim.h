@@ -37,20 +37,26 @@ struct swifttce_reader {
     uint64_t registered;
 };
 
-extern __thread struct swifttce_reader swifttce_reader
-    __attribute__((tls_model("initial-exec")));
+/*
+ * The engine's two words of state in C, hidden and outside swifttce_*:
+ * neither shared object exports them (the export maps), nor does the host
+ * archive keep them global (its objcopy step), so a host's own names never
+ * meet them.
+ */
+extern __thread struct swifttce_reader tce_engine_reader
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
 
 static inline struct swifttce_reader *swifttce_reader_self(void)
 {
-    return &swifttce_reader;
+    return &tce_engine_reader;
 }
 
 /* The grace periods' epoch: starts at 1, only ever grows. */
-extern uint64_t swifttce_epoch;
+extern uint64_t tce_engine_epoch __attribute__((visibility("hidden")));
 
 static inline uint64_t *swifttce_epoch_word(void)
 {
-    return &swifttce_epoch;
+    return &tce_engine_epoch;
 }
 
 /*
