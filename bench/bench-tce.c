@@ -39,6 +39,7 @@
 #include <malloc.h>
 
 #include "swifttce.h"
+#include "swifttce/host.h"
 #include "baseline-tce.h"
 
 #define RUNS_DEFAULT 21
@@ -401,6 +402,107 @@ typedef struct {
 
 DEFINE_REPLAY(our_replay, memory_region_iommu_replay, our_replayer)
 DEFINE_REPLAY(base_replay, base_iommu_replay, base_replayer)
+
+/* ---- Host mode: the engine under a QEMU-shaped host ------------------- */
+
+/*
+ * host.h's engine (libswifttce.a is made of the same engine as the host
+ * libraries) under a host built like the baseline, as Tests/host's is:
+ * its region is a BaseRegion whose translate calls swifttce_lookup, its
+ * hypercall finds the table by LIOBN in its own list and calls
+ * swifttce_put_tce, the engine's notify hook walks the region's notifiers
+ * (base_notify_iommu), and its replay hook is swifttce_replay.
+ */
+typedef struct HostTable {
+    BaseRegion iommu;           /* first: container_of is a cast */
+    uint32_t liobn;
+    SwiftTCETable *engine;
+    struct HostTable *next;
+} HostTable;
+
+static HostTable host_small_table, host_huge_table;
+static HostTable *host_tables;
+
+static IOMMUTLBEntry host_entry(const SwiftTCEMapping *m)
+{
+    return (IOMMUTLBEntry){ NULL, m->iova, m->translated_addr, m->addr_mask,
+                            (IOMMUAccessFlags)m->perm };
+}
+
+static IOMMUTLBEntry host_translate(BaseRegion *iommu, hwaddr addr,
+                                    IOMMUAccessFlags flag, int iommu_idx)
+{
+    SwiftTCEMapping m = swifttce_lookup_mapping(
+        swifttce_lookup(((HostTable *)iommu)->engine, addr), addr);
+
+    (void)flag;
+    (void)iommu_idx;
+    return host_entry(&m);
+}
+
+static void host_replay_one(void *opaque, const SwiftTCEMapping *m)
+{
+    BaseNotifier *n = opaque;
+    IOMMUTLBEntry e = host_entry(m);
+
+    n->notify(n, &e);
+}
+
+static void host_replay_hook(BaseRegion *iommu, BaseNotifier *n)
+{
+    swifttce_replay(((HostTable *)iommu)->engine, iommu->size, host_replay_one, n);
+}
+
+static const BaseRegionOps host_region_ops = {
+    .translate = host_translate,
+    .replay = host_replay_hook,
+};
+
+static void host_notify(void *host_table, const SwiftTCEMapping *m)
+{
+    IOMMUTLBEvent ev = {
+        .type = m->perm ? IOMMU_NOTIFIER_MAP : IOMMU_NOTIFIER_UNMAP,
+        .entry = host_entry(m),
+    };
+
+    base_notify_iommu(&((HostTable *)host_table)->iommu, 0, ev);
+}
+
+static const SwiftTCEHostOps host_ops = {
+    .size = sizeof(SwiftTCEHostOps),
+    .notify = host_notify,
+};
+
+static bool host_table_init(HostTable *t, uint32_t liobn, uint32_t shift,
+                            uint64_t bus, uint32_t entries)
+{
+    t->iommu.ops = &host_region_ops;
+    t->iommu.size = (uint64_t)entries << shift;
+    t->liobn = liobn;
+    t->engine = swifttce_table_new(&host_ops, t);
+    t->next = host_tables;
+    host_tables = t;
+    return t->engine && swifttce_table_enable(t->engine, shift, bus, entries, NULL) == 0;
+}
+
+static int64_t host_h_put_tce(uint64_t liobn, uint64_t ioba, uint64_t tce)
+{
+    HostTable *t;
+
+    for (t = host_tables; t; t = t->next) {
+        if (t->liobn == liobn) {
+            return swifttce_put_tce(t->engine, ioba, tce);
+        }
+    }
+    return H_PARAMETER;
+}
+
+static BaseNotifier host_listener;
+
+DEFINE_TRANSLATE(host_translate_random, BaseRegion, &host_small_table.iommu, RANDOM_ADDR)
+DEFINE_TRANSLATE(host_translate_seq, BaseRegion, &host_small_table.iommu, SEQ_ADDR)
+DEFINE_PUT(host_put_pairs, host_h_put_tce, PAIRS_INDEX, PAIRS_TCE)
+DEFINE_REPLAY(host_replay, base_iommu_replay, base_replayer)
 
 /* ---- The sweep: a guest's DMA allocator over a long life --------------- */
 
@@ -853,6 +955,7 @@ static void fill_small(void)
         uint64_t ioba = SMALL_BUS + ((uint64_t)i << SMALL_SHIFT);
         spapr_h_put_tce(SMALL_LIOBN, ioba, tce_for(i, SMALL_SHIFT));
         base_h_put_tce(SMALL_LIOBN, ioba, tce_for(i, SMALL_SHIFT));
+        host_h_put_tce(SMALL_LIOBN, ioba, tce_for(i, SMALL_SHIFT));
     }
 }
 
@@ -890,6 +993,13 @@ int main(void)
         fprintf(stderr, "bench-tce: setting up the tables failed\n");
         return 1;
     }
+    if (!host_table_init(&host_small_table, SMALL_LIOBN, SMALL_SHIFT, SMALL_BUS,
+                         SMALL_ENTRIES) ||
+        !host_table_init(&host_huge_table, HUGE_LIOBN, HUGE_SHIFT, HUGE_BUS,
+                         HUGE_ENTRIES)) {
+        fprintf(stderr, "bench-tce: setting up the host's tables failed\n");
+        return 1;
+    }
     our_small_mr = spapr_tce_get_iommu_mr(our_small);
     our_huge_mr = spapr_tce_get_iommu_mr(our_huge);
 
@@ -902,6 +1012,8 @@ int main(void)
     base_listener = (BaseNotifier){ base_notify, IOMMU_NOTIFIER_IOTLB_EVENTS, 0,
                                     ((uint64_t)SMALL_ENTRIES << SMALL_SHIFT) - 1, 0, NULL };
     base_register_notifier(&base_small->iommu, &base_listener);
+    host_listener = base_listener;
+    base_register_notifier(&host_small_table.iommu, &host_listener);
     iommu_notifier_init(&our_replayer, our_notify, IOMMU_NOTIFIER_IOTLB_EVENTS,
                         0, HWADDR_MAX, 0);
     base_replayer = (BaseNotifier){ base_notify, IOMMU_NOTIFIER_IOTLB_EVENTS, 0,
@@ -948,6 +1060,32 @@ int main(void)
                      runs, &ours, &base);
         add("put_tce_remap", "H_PUT_TCE, remap mapped pages (extra)", ours, base,
             1.3, RATIO, NULL);
+    }
+    if (wanted("host_translate_random")) {
+        measure_pair(host_translate_random, NULL, TRANSLATE_OPS,
+                     base_translate_random, NULL, TRANSLATE_OPS, runs, &ours, &base);
+        add("host_translate_random", "host mode: the host's translate, random",
+            ours, base, 1.5, RATIO,
+            "the host's callback, then swifttce_lookup: one call more than QEMU's");
+    }
+    if (wanted("host_translate_seq")) {
+        measure_pair(host_translate_seq, NULL, TRANSLATE_OPS,
+                     base_translate_seq, NULL, TRANSLATE_OPS, runs, &ours, &base);
+        add("host_translate_seq", "host mode: the host's translate, sequential",
+            ours, base, 1.5, RATIO, NULL);
+    }
+    if (wanted("host_replay_dense_2g")) {
+        ra = (ReplayArg){ &host_small_table.iommu, 1 };
+        rb = (ReplayArg){ &base_small->iommu, 1 };
+        measure_pair(host_replay, &ra, 1, base_replay, &rb, 1, runs, &ours, &base);
+        add("host_replay_dense_2g", "host mode: replay, 2 GiB/4 KiB all mapped",
+            ours, base, 1.0, RATIO, "swifttce_replay to the host's notifier");
+    }
+    if (wanted("host_put_tce")) {
+        measure_pair(host_put_pairs, NULL, PUT_OPS, base_put_pairs, NULL, PUT_OPS,
+                     runs, &ours, &base);
+        add("host_put_tce", "host mode: H_PUT_TCE, map+unmap pairs, random", ours,
+            base, 1.3, RATIO, "the host's LIOBN list, then swifttce_put_tce");
     }
     if (wanted("put_tce_indirect_512")) {
         measure_pair(our_indirect, NULL, INDIRECT_OPS, base_indirect, NULL, INDIRECT_OPS,

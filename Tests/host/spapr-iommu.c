@@ -112,11 +112,11 @@ static IOMMUTLBEntry spapr_tce_translate_iommu(IOMMUMemoryRegion *iommu,
                                                int iommu_idx)
 {
     SpaprTceTable *tcet = container_of(iommu, SpaprTceTable, iommu);
-    SwiftTCEMapping m;
-    IOMMUTLBEntry ret;
+    /* The hot path: the engine's answer comes back in two registers. */
+    SwiftTCEMapping m = swifttce_lookup_mapping(
+        swifttce_lookup(tcet->engine, addr), addr);
+    IOMMUTLBEntry ret = spapr_tce_entry(&m);
 
-    swifttce_translate(tcet->engine, addr, &m);
-    ret = spapr_tce_entry(&m);
     trace_spapr_iommu_xlate(tcet->liobn, addr, ret.translated_addr, ret.perm,
                             ret.addr_mask);
     return ret;

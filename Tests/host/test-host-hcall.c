@@ -53,6 +53,57 @@ static void test_put_get_translate(void)
     host_machine_stop(&m);
 }
 
+/*
+ * swifttce_lookup (two registers) and swifttce_translate (memory) give the
+ * same mapping: in and out of a flat window and a tree one, disabled, NULL.
+ */
+static void assert_lookup_is_translate(const SwiftTCETable *t, uint64_t addr)
+{
+    SwiftTCEMapping a, b = swifttce_lookup_mapping(swifttce_lookup(t, addr), addr);
+
+    swifttce_translate(t, addr, &a);
+    g_assert_cmphex(a.iova, ==, b.iova);
+    g_assert_cmphex(a.translated_addr, ==, b.translated_addr);
+    g_assert_cmphex(a.addr_mask, ==, b.addr_mask);
+    g_assert_cmpuint(a.perm, ==, b.perm);
+}
+
+static void test_lookup(void)
+{
+    static const SwiftTCEHostOps ops = { .size = sizeof(SwiftTCEHostOps) };
+    static const uint64_t addrs[] = { 0, 0x1008, 0x5fff, 0xfffff, 0x100000,
+                                      1ULL << 40, UINT64_MAX };
+    SwiftTCETable *flat = swifttce_table_new(&ops, NULL);
+    SwiftTCETable *tree = swifttce_table_new(&ops, NULL);
+    SwiftTCELookup l;
+
+    g_assert_cmpint(swifttce_table_enable(flat, 12, 0, 256, NULL), ==, 0);
+    g_assert_cmpint(swifttce_table_enable(tree, 16, 0, 1u << 23, NULL), ==, 0);
+    g_assert_cmpint(swifttce_put_tce(flat, 0x1000, 0xabc003), ==, H_SUCCESS);
+    g_assert_cmpint(swifttce_put_tce(flat, 0x5000, 0x123001), ==, H_SUCCESS);
+    g_assert_cmpint(swifttce_put_tce(tree, 0x100000, 0x7770002), ==, H_SUCCESS);
+    for (size_t i = 0; i < G_N_ELEMENTS(addrs); i++) {
+        assert_lookup_is_translate(flat, addrs[i]);
+        assert_lookup_is_translate(tree, addrs[i]);
+        assert_lookup_is_translate(NULL, addrs[i]);
+    }
+    l = swifttce_lookup(flat, 0x1008);
+    g_assert_cmphex(l.tce, ==, 0xabc003);
+    g_assert_cmphex(l.page_mask, ==, ~0xfffULL);
+    l = swifttce_lookup(tree, 0x10ffff);
+    g_assert_cmphex(l.tce, ==, 0x7770002);
+    g_assert_cmphex(l.page_mask, ==, ~0xffffULL);
+    /* Outside the window: both 0, which is QEMU's unmapped entry. */
+    l = swifttce_lookup(flat, 256 << 12);
+    g_assert_cmphex(l.tce, ==, 0);
+    g_assert_cmphex(l.page_mask, ==, 0);
+    swifttce_table_disable(flat);
+    assert_lookup_is_translate(flat, 0x1008);
+    g_assert_cmphex(swifttce_lookup(flat, 0x1008).page_mask, ==, 0);
+    swifttce_table_free(flat);
+    swifttce_table_free(tree);
+}
+
 /* Refused calls answer H_PARAMETER; QEMU traces those that found a table. */
 static void test_refusals(void)
 {
@@ -244,6 +295,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/host/hcall/put-get-translate", test_put_get_translate);
+    g_test_add_func("/host/hcall/lookup", test_lookup);
     g_test_add_func("/host/hcall/refusals", test_refusals);
     g_test_add_func("/host/hcall/stuff", test_stuff);
     g_test_add_func("/host/hcall/indirect", test_indirect);

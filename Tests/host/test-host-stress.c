@@ -1,6 +1,7 @@
 /*
- * Host-mode stress: readers translate (swifttce_translate) while one
- * thread disables, enables with other geometries, resets, loads vmstate
+ * Host-mode stress: readers translate (swifttce_translate and
+ * swifttce_lookup) while one thread disables, enables with other
+ * geometries, resets, loads vmstate
  * into, writes and replaces the table they read, freeing the old one as a
  * host does. Every translation must be one that was written (or empty):
  * TCEs carry their entry's index and a serial, and their perm follows from
@@ -109,7 +110,12 @@ static void *reader(void *opaque)
             if (i & 1) {
                 addr &= (1ULL << 24) - 1;
             }
-            swifttce_translate(t, addr, &m);
+            /* Both ways of asking: into memory, and in two registers. */
+            if (i & 2) {
+                swifttce_translate(t, addr, &m);
+            } else {
+                m = swifttce_lookup_mapping(swifttce_lookup(t, addr), addr);
+            }
             if (!translation_is_valid(addr, &m) && !res->bad++) {
                 res->bad_addr = addr;
                 res->bad_mapping = m;

@@ -196,6 +196,31 @@ void swifttce_translate(const SwiftTCETable *t, uint64_t addr,
                         SwiftTCEMapping *out);
 
 /*
+ * swifttce_translate's answer in two registers, for a host's translate
+ * callback on its hot path (no memory between the two): the raw TCE and the
+ * page mask, both 0 outside the window (or disabled, or NULL t). The entry
+ * is swifttce_lookup_mapping's.
+ */
+typedef struct SwiftTCELookup {
+    uint64_t tce;
+    uint64_t page_mask;       /* ~(page size - 1); 0: unmapped */
+} SwiftTCELookup;
+
+/* Any thread, any time, as swifttce_translate; addr is window-relative. */
+SwiftTCELookup swifttce_lookup(const SwiftTCETable *t, uint64_t addr);
+
+/* The mapping a lookup of addr stands for (what swifttce_translate gives). */
+static inline SwiftTCEMapping swifttce_lookup_mapping(SwiftTCELookup l,
+                                                      uint64_t addr)
+{
+    SwiftTCEMapping m = {
+        addr & l.page_mask, l.tce & l.page_mask, ~l.page_mask,
+        (uint32_t)(l.tce & (SWIFTTCE_TCE_READ | SWIFTTCE_TCE_WRITE)),
+    };
+    return m;
+}
+
+/*
  * What QEMU's generic replay walk would notify, at the cost of what is
  * mapped: fn(opaque, m) for every entry with perm != 0, ascending iova,
  * iova < limit (UINT64_MAX: no limit, as a region of size 2^64). The walk

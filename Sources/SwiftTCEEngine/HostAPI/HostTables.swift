@@ -110,7 +110,16 @@ public func swifttce_translate(
     _ out: UnsafeMutablePointer<SwiftTCEMapping>?
 ) {
     guard let out else { return }
-    out.pointee = TCETable(t)?.translate(addr) ?? .unmapped
+    MappingBuffer(TCETable(t)?.translate(addr) ?? .unmapped).store(to: out)
+}
+
+@c @implementation
+public func swifttce_lookup(_ t: UnsafePointer<SwiftTCETable>?, _ addr: UInt64) -> SwiftTCELookup {
+    guard let table = TCETable(t) else { return SwiftTCELookup(tce: 0, page_mask: 0) }
+    return table.lookup(addr, as: { SwiftTCELookup(tce: $0, page_mask: $1) }, otherwise: {
+        let (tce, mask) = table.lookupOutOfLine(addr)
+        return SwiftTCELookup(tce: tce, page_mask: mask)
+    })
 }
 
 @c @implementation
@@ -122,7 +131,7 @@ public func swifttce_replay(
 ) {
     guard let table = TCETable(t), let fn else { return }
     table.replay(limit: limit) { mapping in
-        var copy = mapping
-        fn(opaque, &copy)
+        var buffer = MappingBuffer(mapping)
+        buffer.withMapping { fn(opaque, $0) }
     }
 }

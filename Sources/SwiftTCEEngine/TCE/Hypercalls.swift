@@ -128,18 +128,3 @@ extension TCETable {
         }
     }
 }
-
-/// A mapping on the stack, written with two 16-byte stores.
-struct MappingBuffer {
-    private var words: (SIMD2<UInt64>, SIMD2<UInt64>)
-
-    init(_ m: SwiftTCEMapping) {
-        words = (SIMD2(m.iova, m.translated_addr), SIMD2(m.addr_mask, UInt64(m.perm)))
-    }
-
-    mutating func withMapping(_ body: (UnsafePointer<SwiftTCEMapping>) -> Void) {
-        withUnsafeMutableBytes(of: &words) { raw in
-            body(UnsafeRawPointer(raw.baseAddress!).assumingMemoryBound(to: SwiftTCEMapping.self))
-        }
-    }
-}

@@ -29,6 +29,16 @@ extension TCETable {
     @inlinable @inline(__always)
     public func translate<Entry>(_ addr: UInt64, as make: (SwiftTCEMapping) -> Entry,
                                  otherwise: () -> Entry) -> Entry {
+        lookup(addr, as: { tce, mask in make(SwiftTCEMapping(iova: addr & mask, tce: tce, mask: mask)) },
+               otherwise: otherwise)
+    }
+
+    /// The fast path itself, answering the raw TCE and the page mask (the
+    /// mapping is iova addr & mask, translated tce & mask, addr_mask ~mask,
+    /// perm tce & 3; a mask of 0 and a TCE of 0 outside the window).
+    @inlinable @inline(__always)
+    public func lookup<Entry>(_ addr: UInt64, as make: (_ tce: UInt64, _ mask: UInt64) -> Entry,
+                              otherwise: () -> Entry) -> Entry {
         let geometry = FastGeometry(word: state.pointee.fastGeometry.load(ordering: .acquiring))
         // The shift is 1...63 while the count is not 0, so the wrapping
         // shifts are the plain ones.
@@ -41,8 +51,7 @@ extension TCETable {
             // The entry's load before the second look at the geometry.
             atomicMemoryFence(ordering: .acquiring)
             if _fastPath(state.pointee.fastGeometry.load(ordering: .relaxed) == geometry.word) {
-                let mask = ~UInt64(0) &<< shift
-                return make(SwiftTCEMapping(iova: addr & mask, tce: tce, mask: mask))
+                return make(tce, ~UInt64(0) &<< shift)
             }
         }
         return otherwise()
@@ -50,10 +59,15 @@ extension TCETable {
 
     /// The whole of translate, in one read (the thread's first registers).
     public func translateOutOfLine(_ addr: UInt64) -> SwiftTCEMapping {
+        let (tce, mask) = lookupOutOfLine(addr)
+        return mask == 0 ? .unmapped : SwiftTCEMapping(iova: addr & mask, tce: tce, mask: mask)
+    }
+
+    /// The whole of lookup, in one read: (0, 0) outside the window.
+    public func lookupOutOfLine(_ addr: UInt64) -> (tce: UInt64, mask: UInt64) {
         GracePeriod.read {
-            guard let (index, shift, storage) = entry(addr) else { return .unmapped }
-            let mask = ~UInt64(0) &<< UInt64(shift)
-            return SwiftTCEMapping(iova: addr & mask, tce: storage.load(index), mask: mask)
+            guard let (index, shift, storage) = entry(addr) else { return (0, 0) }
+            return (storage.load(index), ~UInt64(0) &<< UInt64(shift))
         }
     }
 

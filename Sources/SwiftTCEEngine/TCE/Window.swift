@@ -85,3 +85,28 @@ extension SwiftTCEMapping {
                   perm: UInt32(truncatingIfNeeded: tce & permBits))
     }
 }
+
+/// A mapping for C, written with two 16-byte stores: a C caller that copies
+/// it with wide loads (as compilers do for a struct) has them forwarded from
+/// the stores; field-by-field stores would make those loads wait for memory.
+struct MappingBuffer {
+    private var words: (SIMD2<UInt64>, SIMD2<UInt64>)
+
+    init(_ m: SwiftTCEMapping) {
+        words = (SIMD2(m.iova, m.translated_addr), SIMD2(m.addr_mask, UInt64(m.perm)))
+    }
+
+    /// Calls body with the mapping in this buffer (on the stack).
+    mutating func withMapping(_ body: (UnsafePointer<SwiftTCEMapping>) -> Void) {
+        withUnsafeMutableBytes(of: &words) { raw in
+            body(UnsafeRawPointer(raw.baseAddress!).assumingMemoryBound(to: SwiftTCEMapping.self))
+        }
+    }
+
+    /// Writes the mapping to out (perm's 4 bytes of padding too).
+    func store(to out: UnsafeMutablePointer<SwiftTCEMapping>) {
+        let raw = UnsafeMutableRawPointer(out)
+        raw.storeBytes(of: words.0, as: SIMD2<UInt64>.self)
+        raw.storeBytes(of: words.1, toByteOffset: 16, as: SIMD2<UInt64>.self)
+    }
+}
