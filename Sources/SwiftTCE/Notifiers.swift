@@ -151,23 +151,26 @@ public func memory_region_notify_iommu_one(
     _ event: UnsafeMutablePointer<IOMMUTLBEvent>?
 ) {
     guard let n = notifier, let event, let notify = n.pointee.notify else { return }
-    var entry = event.pointee.entry
+    let iova = event.pointee.entry.iova
     // [iova, iova + addr_mask] must overlap [start, end]; the sum may not wrap.
-    let sum = entry.iova &+ entry.addr_mask
-    let last = sum < entry.iova ? UInt64.max : sum
-    if n.pointee.start > last || n.pointee.end < entry.iova {
+    let sum = iova &+ event.pointee.entry.addr_mask
+    let last = sum < iova ? UInt64.max : sum
+    if n.pointee.start > last || n.pointee.end < iova {
         return
     }
     let flags = n.pointee.notifier_flags.rawValue
-    if flags & IOMMU_NOTIFIER_DEVIOTLB_UNMAP.rawValue != 0 {
-        // QEMU's crop of (iova, addr_mask) to the notifier's range.
-        entry.iova = max(entry.iova, n.pointee.start)
-        entry.addr_mask = min(last, n.pointee.end) - entry.iova
-    }
     if event.pointee.type.rawValue & flags == 0 {
         return
     }
-    notify(n, &entry)
+    guard flags & IOMMU_NOTIFIER_DEVIOTLB_UNMAP.rawValue != 0 else {
+        // The caller's entry itself: the hot path, with no copy to make.
+        return notify(n, &event.pointee.entry)
+    }
+    // QEMU's crop of (iova, addr_mask) to the notifier's range, in a copy.
+    var cropped = event.pointee.entry
+    cropped.iova = max(iova, n.pointee.start)
+    cropped.addr_mask = min(last, n.pointee.end) - cropped.iova
+    notify(n, &cropped)
 }
 
 @c @implementation

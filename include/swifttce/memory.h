@@ -249,7 +249,10 @@ void memory_region_notify_iommu(IOMMUMemoryRegion *iommu_mr, int iommu_idx,
                                 IOMMUTLBEvent event);
 /*
  * The same filter and crop for one notifier, registered or not (QEMU's
- * memory_region_notify_iommu_one); event->entry itself is not changed.
+ * memory_region_notify_iommu_one). The callback gets &event->entry itself,
+ * or a cropped copy for a DEVIOTLB_UNMAP notifier. QEMU always hands it a
+ * copy; here memory_region_notify_iommu gives each notifier its own event
+ * already, and a second copy slowed every H_PUT_TCE by a third.
  */
 void memory_region_notify_iommu_one(IOMMUNotifier *notifier,
                                     IOMMUTLBEvent *event);
