@@ -93,6 +93,7 @@ static void put_be(uint8_t *p, int n, uint64_t v)
 
 typedef struct Decoded {
     bool def;                   /* flag bit 0: the PHB's default window */
+    bool bypass;                /* flag bit 1: QEMU's bypass */
     uint32_t page_shift;
     uint64_t bus_offset;
     uint32_t nb_table;
@@ -126,7 +127,8 @@ static bool decode(const uint8_t *b, size_t len, uint32_t liobn, bool window,
     }
     flags = get_be(b + 20, 4);
     d->def = flags & 1;
-    if ((flags & ~1ULL) || (d->def && !window) ||
+    d->bypass = flags & 2;
+    if ((flags & ~3ULL) || (d->def && !window) ||
         (d->def && get_be(b + 32, 4) == 0)) {
         return false;
     }
@@ -216,6 +218,7 @@ static void check_matches(Target *x, uint32_t liobn, const Decoded *d)
     CHECK_EQ_U64(spapr_tce_get_page_shift(x->t), d->page_shift, "page_shift");
     CHECK_EQ_U64(spapr_tce_get_bus_offset(x->t), d->bus_offset, "bus_offset");
     CHECK_EQ_U64(spapr_tce_get_nb_table(x->t), d->nb_table, "nb_table");
+    CHECK(spapr_tce_get_bypass(x->t) == d->bypass, "bypass");
     CHECK_EQ_U64(memory_region_size(x->mr),
                  (uint64_t)d->nb_table << d->page_shift, "region size");
     for (uint32_t i = 0; i < d->count; i++) {

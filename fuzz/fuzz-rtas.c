@@ -263,7 +263,8 @@ static void model_rtas(int which, uint32_t nargs, const uint32_t *args,
             RET(0, RTAS_OUT_HW_ERROR);
             return;
         }
-        model_enable(p, n, page_shift, addr, nb, false, true);
+        /* QEMU 7.2 never clears def_win: a DDW keeps its table's. */
+        model_enable(p, n, page_shift, addr, nb, p->m[n].def, true);
         RET(0, RTAS_OUT_SUCCESS);
         RET(1, liobn_of(p, n));
         RET(2, addr >> 32);
