@@ -11,20 +11,9 @@ demo="$root/build/demo-build/pseries-demo"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/swifttce-demo.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 log="$tmp/log"
+. "$root/Tests/tap.sh"
+tap_log=$log
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
-n=0
-failed=0
-
-tap() {
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-        failed=1
-        tail -n 20 "$log" | sed 's/^/# /'
-    fi
-}
 
 # refused PATTERN ARGS...: the demo refuses ARGS as a usage error (status 2)
 # before it prints a report, in one line on stderr that matches PATTERN

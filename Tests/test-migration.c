@@ -30,21 +30,6 @@
 #define HDR 40
 #define ENTRY 12
 
-static SpaprTceTable *new_table(uint32_t liobn, uint32_t shift, uint64_t bus,
-                                uint32_t nb)
-{
-    Error *err = NULL;
-    SpaprTceTable *t = spapr_tce_new_table(NULL, liobn, &err);
-
-    g_assert_null(err);
-    g_assert_nonnull(t);
-    if (nb) {
-        g_assert_cmpint(spapr_tce_table_enable(t, shift, bus, nb, &err), ==, 0);
-        g_assert_null(err);
-    }
-    return t;
-}
-
 static void put(SpaprTceTable *t, uint64_t index, uint64_t tce)
 {
     uint64_t ioba = spapr_tce_get_bus_offset(t) +
@@ -131,7 +116,7 @@ static void fix_crc(uint8_t *buf, size_t len)
 
 static void test_stream_layout(void)
 {
-    SpaprTceTable *t = new_table(LIOBN_A, 16, 0x40000000, 1000);
+    SpaprTceTable *t = make_table(LIOBN_A, 16, 0x40000000, 1000);
     size_t len;
     uint8_t *buf;
 
@@ -162,7 +147,7 @@ static void test_stream_layout(void)
 
 static void test_save_small_buffer(void)
 {
-    SpaprTceTable *t = new_table(LIOBN_A, 12, 0, 64);
+    SpaprTceTable *t = make_table(LIOBN_A, 12, 0, 64);
     uint8_t buf[HDR + 4 + ENTRY];
     size_t need;
 
@@ -209,7 +194,7 @@ static SpaprTceTable *roundtrip_fresh(SpaprTceTable *t)
     uint8_t *buf = save(t, &len);
 
     spapr_tce_table_free(t);
-    t = new_table(liobn, 0, 0, 0);
+    t = make_table(liobn, 0, 0, 0);
     load_ok(t, buf, len);
     assert_table_state(t, &before);
     g_free(buf);
@@ -220,7 +205,7 @@ static SpaprTceTable *roundtrip_fresh(SpaprTceTable *t)
 static void test_roundtrip_sparse(void)
 {
     GRand *r = test_rand_new(TEST_SEED);
-    SpaprTceTable *t = new_table(LIOBN_A, 12, 0x80000000, 8192);
+    SpaprTceTable *t = make_table(LIOBN_A, 12, 0x80000000, 8192);
     size_t len;
 
     for (int i = 0; i < 150; i++) {
@@ -238,7 +223,7 @@ static void test_roundtrip_sparse(void)
 static void test_roundtrip_full(void)
 {
     GRand *r = test_rand_new(TEST_SEED + 1);
-    SpaprTceTable *t = new_table(LIOBN_A, 16, 0x100000000ULL, 4096);
+    SpaprTceTable *t = make_table(LIOBN_A, 16, 0x100000000ULL, 4096);
     size_t len;
 
     for (uint64_t i = 0; i < 4096; i++) {
@@ -255,7 +240,7 @@ static void test_roundtrip_full(void)
 static void test_roundtrip_empty_and_disabled(void)
 {
     GRand *r = test_rand_new(TEST_SEED + 2);
-    SpaprTceTable *t = new_table(LIOBN_A, 12, 0, 512);
+    SpaprTceTable *t = make_table(LIOBN_A, 12, 0, 512);
     SpaprTceTable *d;
     size_t len;
     uint8_t *buf;
@@ -266,11 +251,11 @@ static void test_roundtrip_empty_and_disabled(void)
     g_assert_cmpuint(spapr_tce_get_nb_table(t), ==, 512);
 
     /* Disabled: a load into an enabled table disables it. */
-    d = new_table(LIOBN_A + 1, 0, 0, 0);
+    d = make_table(LIOBN_A + 1, 0, 0, 0);
     buf = save(d, &len);
     g_assert_cmpuint(len, ==, HDR + 4);
     spapr_tce_table_free(d);
-    d = new_table(LIOBN_A + 1, 12, 0x1000, 10);
+    d = make_table(LIOBN_A + 1, 12, 0x1000, 10);
     put(d, 4, 0x4003);
     load_ok(d, buf, len);
     g_assert_cmpuint(spapr_tce_get_nb_table(d), ==, 0);
@@ -288,7 +273,7 @@ static void test_roundtrip_vast_sparse(void)
 {
     GRand *r = test_rand_new(TEST_SEED + 3);
     const uint32_t nb = 1u << 31;
-    SpaprTceTable *t = new_table(LIOBN_A, 24, SPAPR_PCI_DMA64_START, nb);
+    SpaprTceTable *t = make_table(LIOBN_A, 24, SPAPR_PCI_DMA64_START, nb);
     uint64_t idx[40], tce[40];
     size_t len;
     uint8_t *buf;
@@ -309,7 +294,7 @@ static void test_roundtrip_vast_sparse(void)
     buf = save(t, &len);
     g_assert_cmpuint(len, ==, HDR + 40 * ENTRY + 4);
     spapr_tce_table_free(t);
-    t = new_table(LIOBN_A, 0, 0, 0);
+    t = make_table(LIOBN_A, 0, 0, 0);
     load_ok(t, buf, len);
     g_assert_cmpuint(spapr_tce_get_nb_table(t), ==, nb);
     g_assert_cmpuint(spapr_tce_get_page_shift(t), ==, 24);
@@ -336,7 +321,7 @@ static void test_roundtrip_vast_sparse(void)
 
 static void test_load_sends_no_notifications(void)
 {
-    SpaprTceTable *t = new_table(LIOBN_A, 12, 0, 256);
+    SpaprTceTable *t = make_table(LIOBN_A, 12, 0, 256);
     RecNotifier rec;
     Error *err = NULL;
     size_t len;
@@ -654,7 +639,7 @@ static void dest_init(Destination *d)
 {
     Error *err = NULL;
 
-    d->t = new_table(LIOBN_A, 16, 0x20000000, 300);
+    d->t = make_table(LIOBN_A, 16, 0x20000000, 300);
     for (int i = 0; i < 300; i += 7) {
         put(d->t, i, ((uint64_t)i << 16) | 1);
     }
@@ -673,7 +658,7 @@ static void dest_destroy(Destination *d)
 
 static uint8_t *source_stream(size_t *len)
 {
-    SpaprTceTable *s = new_table(LIOBN_A, 12, 0x1000000, C_NB);
+    SpaprTceTable *s = make_table(LIOBN_A, 12, 0x1000000, C_NB);
     uint8_t *buf;
 
     put(s, 2, 0x2003);

@@ -25,18 +25,6 @@ static SpaprTceTable *new_table(void *owner, uint32_t liobn)
     return tcet;
 }
 
-static SpaprTceTable *new_enabled_table(uint32_t liobn, uint32_t page_shift,
-                                        uint64_t bus_offset, uint32_t nb_table)
-{
-    SpaprTceTable *tcet = new_table(NULL, liobn);
-    Error *err = NULL;
-
-    g_assert_cmpint(spapr_tce_table_enable(tcet, page_shift, bus_offset,
-                                           nb_table, &err), ==, 0);
-    g_assert_null(err);
-    return tcet;
-}
-
 static IOMMUTLBEntry table_translate(SpaprTceTable *tcet, hwaddr addr)
 {
     IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
@@ -251,7 +239,7 @@ static void test_translate_perms(void)
         uint64_t page = 1ULL << shift;
         uint64_t mask = ~(page - 1);
         uint64_t bus = 0x100000000ULL;
-        SpaprTceTable *tcet = new_enabled_table(0x4001, shift, bus, 64);
+        SpaprTceTable *tcet = make_table(0x4001, shift, bus, 64);
         IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
 
         for (uint64_t i = 0; i < 64; i++) {
@@ -289,7 +277,7 @@ static void test_translate_perms(void)
 
 static void test_translate_outside(void)
 {
-    SpaprTceTable *tcet = new_enabled_table(0x4002, 16, 0x40000000, 16);
+    SpaprTceTable *tcet = make_table(0x4002, 16, 0x40000000, 16);
     hwaddr outside[] = {
         16 << 16, (16 << 16) + 1, 17 << 16, 1ULL << 32, 1ULL << 63,
         UINT64_MAX,
@@ -348,7 +336,7 @@ static void test_translate_outside(void)
 
 static void test_need_vfio(void)
 {
-    SpaprTceTable *tcet = new_enabled_table(0x5001, 12, 0, 256);
+    SpaprTceTable *tcet = make_table(0x5001, 12, 0, 256);
     IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
     RecNotifier n1, n2, dev, mixed;
     Error *err = NULL;
@@ -426,7 +414,7 @@ static void test_need_vfio(void)
 
 static void test_replay_skipping(void)
 {
-    SpaprTceTable *tcet = new_enabled_table(0x6001, 12, 0x10000, 128);
+    SpaprTceTable *tcet = make_table(0x6001, 12, 0x10000, 128);
     IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
     RecNotifier rec;
 
@@ -481,7 +469,7 @@ static void test_replay_matches_generic(void)
     for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
         const RandomCase *rc = &cases[c];
         uint32_t liobn = 0x7000 + c;
-        SpaprTceTable *tcet = new_enabled_table(liobn, rc->page_shift,
+        SpaprTceTable *tcet = make_table(liobn, rc->page_shift,
                                                 rc->bus_offset, rc->nb_table);
         uint64_t mapped = 0, expect_mapped = 0;
         GHashTable *shadow = g_hash_table_new_full(g_int64_hash,
@@ -586,7 +574,7 @@ static void test_put_notifies(void)
     const uint64_t bus = 0x100000000ULL;
     const uint32_t shift = 16;
     const uint64_t page = 1ULL << shift;
-    SpaprTceTable *tcet = new_enabled_table(0x8001, shift, bus, 64);
+    SpaprTceTable *tcet = make_table(0x8001, shift, bus, 64);
     IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
     RecNotifier map, unmap, both, narrow;
     IOMMUTLBEntry want;
@@ -712,8 +700,8 @@ static void test_put_notifies(void)
  */
 static void test_target_as(void)
 {
-    SpaprTceTable *tcet = new_enabled_table(0x2468, 12, 0, 1u << 23);
-    SpaprTceTable *flat = new_enabled_table(0x2469, 16, 0, 64);
+    SpaprTceTable *tcet = make_table(0x2468, 12, 0, 1u << 23);
+    SpaprTceTable *flat = make_table(0x2469, 16, 0, 64);
     IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
     AddressSpace *as = (AddressSpace *)&tcet;
     RecNotifier rec;
@@ -760,7 +748,7 @@ static void test_target_as(void)
 static void test_free_reuse(void)
 {
     int owner2;
-    SpaprTceTable *tcet = new_enabled_table(0x9001, 12, 0, 32);
+    SpaprTceTable *tcet = make_table(0x9001, 12, 0, 32);
     IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
     RecNotifier rec;
     uint64_t tce = 0;

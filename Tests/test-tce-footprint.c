@@ -27,16 +27,6 @@
 #define RING_LEAVES 8
 #define TREE_SLACK  (3 * RING_LEAVES * 176 + 2 * 4176)
 
-static SpaprTceTable *new_enabled(uint32_t liobn, uint32_t shift, uint64_t bus,
-                                  uint32_t nb)
-{
-    SpaprTceTable *t = spapr_tce_new_table(NULL, liobn, NULL);
-
-    g_assert_nonnull(t);
-    g_assert_cmpint(spapr_tce_table_enable(t, shift, bus, nb, NULL), ==, 0);
-    return t;
-}
-
 static uint64_t tce_for(uint64_t index, unsigned shift)
 {
     return ((0x100000000ull + (index << shift)) & ~((1ull << shift) - 1)) | 3;
@@ -96,7 +86,7 @@ static const SpaprGuestMemory list_mem = { NULL, read_list };
 static void check_sweep(bool random)
 {
     const uint32_t liobn = random ? 0x6102 : 0x6101;
-    SpaprTceTable *t = new_enabled(liobn, HUGE_SHIFT, WIN64_BUS, HUGE_NB);
+    SpaprTceTable *t = make_table(liobn, HUGE_SHIFT, WIN64_BUS, HUGE_NB);
     const size_t empty = spapr_tce_table_storage_bytes(t);
     GRand *rng = g_rand_new_with_seed(random ? 7 : 3);
     uint64_t hint[4], expect = 0;
@@ -194,7 +184,7 @@ static void test_flat_gives_back(void)
 {
     const uint32_t liobn = 0x6103, nb = 1u << 19;
     const size_t page = (size_t)sysconf(_SC_PAGESIZE), per_page = page / 8;
-    SpaprTceTable *t = new_enabled(liobn, 12, 0, nb);
+    SpaprTceTable *t = make_table(liobn, 12, 0, nb);
     uint64_t i;
     size_t bytes;
 
@@ -225,7 +215,7 @@ static void test_flat_gives_back(void)
 static void check_cycles(uint32_t liobn, uint32_t shift, uint64_t bus, uint32_t nb,
                          uint64_t stride)
 {
-    SpaprTceTable *t = new_enabled(liobn, shift, bus, nb);
+    SpaprTceTable *t = make_table(liobn, shift, bus, nb);
     unsigned k, i;
 
     for (k = 1; k <= RING_LEAVES; k++) {
@@ -260,7 +250,7 @@ static void test_cycles_allocate_nothing(void)
 static void test_isolated_cost(void)
 {
     const uint32_t liobn = 0x6106;
-    SpaprTceTable *t = new_enabled(liobn, HUGE_SHIFT, WIN64_BUS, HUGE_NB);
+    SpaprTceTable *t = make_table(liobn, HUGE_SHIFT, WIN64_BUS, HUGE_NB);
     GRand *rng = g_rand_new_with_seed(11);
     RecNotifier rec;
     size_t bytes;
@@ -292,7 +282,7 @@ static void test_isolated_cost(void)
 static void test_stuff_whole_window(void)
 {
     const uint32_t liobn = 0x6107;
-    SpaprTceTable *t = new_enabled(liobn, HUGE_SHIFT, WIN64_BUS, HUGE_NB);
+    SpaprTceTable *t = make_table(liobn, HUGE_SHIFT, WIN64_BUS, HUGE_NB);
     const size_t empty = spapr_tce_table_storage_bytes(t);
     GRand *rng = g_rand_new_with_seed(5);
     RecNotifier rec;
@@ -333,7 +323,7 @@ static void test_stuff_notifies_each_entry(void)
 {
     const uint32_t liobn = 0x6108, n = 70000;
     const uint64_t first = (1u << 20) - 3;   /* across leaves, most absent */
-    SpaprTceTable *t = new_enabled(liobn, HUGE_SHIFT, WIN64_BUS, HUGE_NB);
+    SpaprTceTable *t = make_table(liobn, HUGE_SHIFT, WIN64_BUS, HUGE_NB);
     RecNotifier rec;
     uint32_t i;
 

@@ -16,24 +16,6 @@
 
 /* ---- Helpers ---------------------------------------------------------- */
 
-static SpaprTceTable *new_enabled(uint32_t liobn, uint32_t shift, uint64_t bus,
-                                  uint32_t nb)
-{
-    SpaprTceTable *t = spapr_tce_new_table(NULL, liobn, NULL);
-
-    g_assert_nonnull(t);
-    g_assert_cmpint(spapr_tce_table_enable(t, shift, bus, nb, NULL), ==, 0);
-    return t;
-}
-
-static uint64_t get_tce(uint32_t liobn, uint64_t ioba)
-{
-    uint64_t tce = 0xdeadbeef;
-
-    g_assert_cmpint(spapr_h_get_tce(liobn, ioba, &tce), ==, H_SUCCESS);
-    return tce;
-}
-
 static IOMMUTLBEntry translate(SpaprTceTable *t, hwaddr addr)
 {
     IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(t);
@@ -78,7 +60,7 @@ static size_t resident_bytes(void)
 static void test_absent_allocates_nothing(void)
 {
     const uint32_t liobn = 0x5101;
-    SpaprTceTable *t = new_enabled(liobn, 16, WIN64_BUS, 1u << 31);
+    SpaprTceTable *t = make_table(liobn, 16, WIN64_BUS, 1u << 31);
     size_t b0 = spapr_tce_table_storage_bytes(t);
     uint64_t i, ioba;
     GRand *rng = g_rand_new_with_seed(1);
@@ -91,7 +73,7 @@ static void test_absent_allocates_nothing(void)
 
         ioba = WIN64_BUS + (index << 16);
         g_assert_cmpint(translate(t, index << 16).perm, ==, IOMMU_NONE);
-        g_assert_cmphex(get_tce(liobn, ioba), ==, 0);
+        g_assert_cmphex(test_get_tce(liobn, ioba), ==, 0);
         g_assert_cmpint(spapr_h_put_tce(liobn, ioba, 0), ==, H_SUCCESS);
     }
     g_assert_cmpint(spapr_h_stuff_tce(liobn, WIN64_BUS + (12345ull << 16), 0,
@@ -106,13 +88,13 @@ static void test_absent_allocates_nothing(void)
     ioba = WIN64_BUS + (0x7654321ull << 16);
     g_assert_cmpint(spapr_h_put_tce(liobn, ioba, 0xabc0000 | TCE_PCI_READ), ==, H_SUCCESS);
     g_assert_cmpuint(spapr_tce_table_storage_bytes(t), >, b0);
-    g_assert_cmphex(get_tce(liobn, ioba), ==, 0xabc0000 | TCE_PCI_READ);
+    g_assert_cmphex(test_get_tce(liobn, ioba), ==, 0xabc0000 | TCE_PCI_READ);
     g_assert_cmpuint(replay_count(t), ==, 1);
 
     /* A non-zero TCE without perm is stored too (H_GET_TCE returns it) ... */
     ioba = WIN64_BUS + (0x1234567ull << 16);
     g_assert_cmpint(spapr_h_put_tce(liobn, ioba, 0x5550000), ==, H_SUCCESS);
-    g_assert_cmphex(get_tce(liobn, ioba), ==, 0x5550000);
+    g_assert_cmphex(test_get_tce(liobn, ioba), ==, 0x5550000);
     /* ... but is not a mapping. */
     g_assert_cmpuint(replay_count(t), ==, 1);
     g_rand_free(rng);
@@ -126,7 +108,7 @@ static void test_absent_allocates_nothing(void)
  */
 static void check_release(uint32_t liobn, uint32_t nb, size_t leaf_bytes)
 {
-    SpaprTceTable *t = new_enabled(liobn, 12, 0, nb);
+    SpaprTceTable *t = make_table(liobn, 12, 0, nb);
     size_t b0 = spapr_tce_table_storage_bytes(t);
     uint64_t i;
 
@@ -138,7 +120,7 @@ static void check_release(uint32_t liobn, uint32_t nb, size_t leaf_bytes)
 
     spapr_tce_table_reset(t);
     g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, b0);
-    g_assert_cmphex(get_tce(liobn, 97ull << 12), ==, 0);
+    g_assert_cmphex(test_get_tce(liobn, 97ull << 12), ==, 0);
     g_assert_cmpuint(replay_count(t), ==, 0);
 
     g_assert_cmpint(spapr_h_put_tce(liobn, 5ull << 12, 0x9000 | 3), ==, H_SUCCESS);
@@ -149,7 +131,7 @@ static void check_release(uint32_t liobn, uint32_t nb, size_t leaf_bytes)
 
     g_assert_cmpint(spapr_tce_table_enable(t, 12, 0, nb, NULL), ==, 0);
     g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, b0);
-    g_assert_cmphex(get_tce(liobn, 5ull << 12), ==, 0);
+    g_assert_cmphex(test_get_tce(liobn, 5ull << 12), ==, 0);
     g_assert_cmpint(spapr_h_put_tce(liobn, 5ull << 12, 0x9000 | 3), ==, H_SUCCESS);
     spapr_tce_table_free(t);   /* frees a populated table */
 }
@@ -169,7 +151,7 @@ static void test_flat_commits_on_write(void)
 {
     const uint32_t liobn = 0x5106, nb = 1u << 22;
     const size_t leaves = nb / 512, mib = 1024 * 1024;
-    SpaprTceTable *t = new_enabled(liobn, 12, 0, nb);
+    SpaprTceTable *t = make_table(liobn, 12, 0, nb);
     size_t rss0 = resident_bytes(), rss1, bytes;
     uint64_t i;
     int perms = 0;
@@ -206,7 +188,7 @@ static void test_storage_bound(void)
     const uint64_t pages = (1ull << 30) >> 16;
     const uint64_t starts[] = { 0, 0x12345, (1ull << 31) - pages };
     const size_t limit = 2 * 8 * pages + 64 * 1024;
-    SpaprTceTable *t = new_enabled(liobn, 16, WIN64_BUS, 1u << 31);
+    SpaprTceTable *t = make_table(liobn, 16, WIN64_BUS, 1u << 31);
     unsigned s;
 
     g_assert_cmpuint(spapr_tce_table_storage_bytes(t), <=, 64 * 1024 + 4096);
@@ -233,7 +215,7 @@ static void test_storage_bound(void)
 /* An empty 128 TiB window replays nothing, at once, with skipping off. */
 static void test_empty_huge_replay(void)
 {
-    SpaprTceTable *t = new_enabled(0x5104, 16, WIN64_BUS, 1u << 31);
+    SpaprTceTable *t = make_table(0x5104, 16, WIN64_BUS, 1u << 31);
     struct timespec a, b;
     double secs;
     int i;
@@ -258,7 +240,7 @@ static void check_indexes(uint32_t liobn, uint32_t shift, uint64_t bus, uint64_t
         0, 1, 511, 512, 513, (1u << 18) - 1, 1u << 18, (1u << 21) - 1, 1u << 21,
         (1u << 27) - 1, 1u << 27, nb / 2, nb - 2, nb - 1,
     };
-    SpaprTceTable *t = new_enabled(liobn, shift, bus, (uint32_t)nb);
+    SpaprTceTable *t = make_table(liobn, shift, bus, (uint32_t)nb);
     uint64_t used[G_N_ELEMENTS(candidates)];
     unsigned n = 0, i, j;
     RecNotifier r;
@@ -280,7 +262,7 @@ static void check_indexes(uint32_t liobn, uint32_t shift, uint64_t bus, uint64_t
         IOMMUTLBEntry e;
 
         g_assert_cmpint(spapr_h_put_tce(liobn, bus + addr, tce), ==, H_SUCCESS);
-        g_assert_cmphex(get_tce(liobn, bus + addr), ==, tce);
+        g_assert_cmphex(test_get_tce(liobn, bus + addr), ==, tce);
         e = translate(t, addr);
         g_assert_cmphex(e.iova, ==, addr);
         /* tce & page mask: for tiny pages the perm bits are address bits */
@@ -348,7 +330,7 @@ static void test_replay_equivalence(void)
                     : round < 60 ? (uint32_t)g_rand_int_range(rng, 1, 1 << 20)
                                  : (1u << 22) + (uint32_t)g_rand_int_range(rng, 1, 1 << 20);
         uint64_t bus = g_rand_boolean(rng) ? 0 : WIN64_BUS;
-        SpaprTceTable *t = new_enabled(liobn, shift, bus, nb);
+        SpaprTceTable *t = make_table(liobn, shift, bus, nb);
         int writes = g_rand_int_range(rng, 0, 3000), w;
 
         for (w = 0; w < writes; w++) {
@@ -391,7 +373,7 @@ static void test_replay_equivalence(void)
 static void test_indirect_lists(void)
 {
     const uint32_t liobn = 0x5500;
-    SpaprTceTable *t = new_enabled(liobn, 12, 0, 1u << 16);
+    SpaprTceTable *t = make_table(liobn, 12, 0, 1u << 16);
     GuestBuf list;
     unsigned i;
 

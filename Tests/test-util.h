@@ -24,6 +24,34 @@
     ((type *)((char *)(ptr) - offsetof(type, member)))
 #endif
 
+/*
+ * A new table (owner NULL) for liobn, enabled with that geometry unless nb
+ * is 0; every step must succeed.
+ */
+static inline SpaprTceTable *make_table(uint32_t liobn, uint32_t shift,
+                                        uint64_t bus, uint32_t nb)
+{
+    Error *err = NULL;
+    SpaprTceTable *t = spapr_tce_new_table(NULL, liobn, &err);
+
+    g_assert_null(err);
+    g_assert_nonnull(t);
+    if (nb) {
+        g_assert_cmpint(spapr_tce_table_enable(t, shift, bus, nb, &err), ==, 0);
+        g_assert_null(err);
+    }
+    return t;
+}
+
+/* H_GET_TCE, which must succeed: the TCE. */
+static inline uint64_t test_get_tce(uint32_t liobn, uint64_t ioba)
+{
+    uint64_t tce = 0x5a5a5a5a;
+
+    g_assert_cmpint(spapr_h_get_tce(liobn, ioba, &tce), ==, H_SUCCESS);
+    return tce;
+}
+
 /* A notifier that records a copy of every entry it is given. */
 typedef struct RecNotifier {
     IOMMUNotifier n;

@@ -59,14 +59,6 @@ static int32_t quiesce(uint32_t nargs)
     return (int32_t)rets[0];
 }
 
-static uint64_t get(uint32_t liobn, uint64_t ioba)
-{
-    uint64_t tce = UNSET;
-
-    g_assert_cmpint(spapr_h_get_tce(liobn, ioba, &tce), ==, H_SUCCESS);
-    return tce;
-}
-
 /* QEMU's spapr.h macros: a VIO LIOBN is its reg, a PCI one has bit 31. */
 static void test_liobn_macros(void)
 {
@@ -201,9 +193,9 @@ static void test_hypercalls_and_events(void)
             g_error("event %u is '%s', not '%s...'", i, line, want[i]);
         }
     }
-    g_assert_cmphex(get(REG, 0x1000), ==, 0);
-    g_assert_cmphex(get(REG, 0x3000), ==, 0);
-    g_assert_cmphex(get(REG, 0x4000), ==, 0);
+    g_assert_cmphex(test_get_tce(REG, 0x1000), ==, 0);
+    g_assert_cmphex(test_get_tce(REG, 0x3000), ==, 0);
+    g_assert_cmphex(test_get_tce(REG, 0x4000), ==, 0);
     g_ptr_array_free(lines, TRUE);
     guest_buf_free(&list);
     spapr_vio_device_free(dev);
@@ -302,11 +294,11 @@ static void test_quiesce(void)
     rec_clear(&rec);
 
     g_assert_cmpint(quiesce(1), ==, RTAS_OUT_PARAM_ERROR);
-    g_assert_cmphex(get(REG, 0), ==, 0x1003);
+    g_assert_cmphex(test_get_tce(REG, 0), ==, 0x1003);
     g_assert_cmpint(quiesce(0), ==, RTAS_OUT_SUCCESS);
-    g_assert_cmphex(get(REG, 0), ==, 0);
-    g_assert_cmphex(get(REG + 1, 0xff000), ==, 0);
-    g_assert_cmphex(get(0x80000000, 0), ==, 0x3003);
+    g_assert_cmphex(test_get_tce(REG, 0), ==, 0);
+    g_assert_cmphex(test_get_tce(REG + 1, 0xff000), ==, 0);
+    g_assert_cmphex(test_get_tce(0x80000000, 0), ==, 0x3003);
     g_assert_cmpuint(rec.entries->len, ==, 0);
     g_assert_true(spapr_tce_get_bypass(spapr_vio_get_tce_table(b)));
     /* The windows stay. */
@@ -330,12 +322,12 @@ static void test_device_reset(void)
     g_assert_cmpint(spapr_h_put_tce(REG + 1, 0x1000, 0x2003), ==, H_SUCCESS);
     spapr_vio_set_bypass(a, true);
     spapr_vio_device_reset(a);
-    g_assert_cmphex(get(REG, 0x1000), ==, 0);
+    g_assert_cmphex(test_get_tce(REG, 0x1000), ==, 0);
     g_assert_false(spapr_tce_get_bypass(spapr_vio_get_tce_table(a)));
     g_assert_cmpuint(spapr_tce_get_nb_table(spapr_vio_get_tce_table(a)), ==,
                      WINDOW >> 12);
     /* Only that device. */
-    g_assert_cmphex(get(REG + 1, 0x1000), ==, 0x2003);
+    g_assert_cmphex(test_get_tce(REG + 1, 0x1000), ==, 0x2003);
     spapr_vio_device_reset(NULL);
     spapr_vio_device_free(a);
     spapr_vio_device_free(b);
@@ -380,7 +372,7 @@ static void test_migrate_bypass(void)
         g_assert_cmpint(spapr_tce_table_load(d, buf, len, &err), ==, 0);
         g_assert_null(err);
         g_assert_true(spapr_tce_get_bypass(d));
-        g_assert_cmphex(get(REG, 0x2000), ==, 0x9003);
+        g_assert_cmphex(test_get_tce(REG, 0x2000), ==, 0x9003);
         assert_dma(dst, 0x2000, 0x2000, 0xfff, IOMMU_RW);
         /* A stream without bypass turns it off again. */
         spapr_vio_set_bypass(dst, false);

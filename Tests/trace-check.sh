@@ -7,18 +7,7 @@ CHECK=${TRACE_CHECK:-build/bin/tce-trace-check}
 DIR=$(dirname "$0")/traces
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT INT TERM
-n=0
-fail=0
-
-ok() {
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-        fail=1
-    fi
-}
+. "$(dirname "$0")/tap.sh"
 
 # $1: expected status (pass|fail), $2: description, $3: trace file,
 # $4 (fail only): text the checker's report must contain
@@ -36,7 +25,7 @@ expect() {
         [ "$1" = pass ] || echo "# wanted: $4"
         echo "$out" | sed 's/^/# /' | tail -n 8
     fi
-    ok $r "$2"
+    tap $r "$2"
 }
 
 # $1: a function printing a trace, $2: description
@@ -58,7 +47,7 @@ for t in "$DIR"/*.trace; do
     sed 's/^/# /' "$TMP/out"
     [ $status = 0 ] && grep -q ' 0 mismatches, 0 errors$' "$TMP/out" &&
         grep -Eq '^[1-9][0-9]* passed, 0 failed$' "$TMP/out"
-    ok $? "$(basename "$t") replays with no mismatch"
+    tap $? "$(basename "$t") replays with no mismatch"
 done
 
 # A small hand-made trace, right, then wrong in one field at a time.
@@ -400,4 +389,4 @@ variant remreset "remove/reset trace: the guest's reset call missing" \
     'spapr_iommu_new_table liobn=0x80000100, but the next call did not enable it'
 
 echo "1..$n"
-exit $fail
+exit $failed

@@ -19,20 +19,9 @@ ln -s "$root" "$HOME/src/SwiftTCE"
 # We may run under `make check`: its jobserver is not for our own makes.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES PKG_CONFIG_PATH
 
-n=0
-failed=0
 log="$tmp/log"
-
-tap() {
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-        failed=1
-        tail -n 30 "$log" | sed 's/^/# /'
-    fi
-}
+. "$root/Tests/tap.sh"
+tap_log=$log
 
 # The fenced block after <!-- snippet: NAME -->.
 snippet() {

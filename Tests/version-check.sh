@@ -13,18 +13,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 # We may run under `make check`: its jobserver is not for our own make.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
-n=0
-failed=0
-tap() {
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-        failed=1
-    fi
-}
-
+. "$root/Tests/tap.sh"
 version=$(make -s --no-print-directory print-version)
 major=${version%%.*}
 rest=${version#*.}

@@ -180,9 +180,6 @@ public func spapr_vio_device_reset(_ handle: UnsafeMutablePointer<SpaprVioDevice
 
 // MARK: - RTAS
 
-private let rtasSuccess = UInt32(bitPattern: Int32(RTAS_OUT_SUCCESS))
-private let rtasParameterError = UInt32(bitPattern: Int32(RTAS_OUT_PARAM_ERROR))
-
 @c @implementation
 public func rtas_set_tce_bypass(
     _ nargs: UInt32,

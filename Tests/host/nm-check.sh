@@ -20,22 +20,7 @@ archive=build/lib/libswifttce-host.a
 shared=build/lib/libswifttce-host.so
 qemu_names='^(memory_region_|iommu_|error_|spapr_|rtas_)'
 
-n=0
-failed=0
-# tap STATUS DESCRIPTION [FILE]: a test; FILE's lines are shown when it fails.
-tap() {
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-        failed=1
-        if [ $# -gt 2 ]; then
-            head -n 20 "$3" | sed 's/^/#   /'
-        fi
-    fi
-}
-
+. "$root/Tests/tap.sh"
 # nm -P lines are "NAME TYPE [VALUE SIZE]"; an archive's also name members.
 symbols() {
     nm -P "$@" | awk 'NF >= 2 && $2 ~ /^[A-Za-z]$/ { print $1 " " $2 }' |

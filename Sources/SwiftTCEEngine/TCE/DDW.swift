@@ -7,9 +7,9 @@ import Glibc
 // host enables and disables its tables when told (SwiftTCEPhbOps), as
 // QEMU's spapr_tce_table_enable/disable do their region work.
 
-private let rtasSuccess = UInt32(bitPattern: Int32(SWIFTTCE_RTAS_SUCCESS))
+package let rtasSuccess = UInt32(bitPattern: Int32(SWIFTTCE_RTAS_SUCCESS))
 private let rtasHardwareError = UInt32(bitPattern: Int32(SWIFTTCE_RTAS_HW_ERROR))
-private let rtasParameterError = UInt32(bitPattern: Int32(SWIFTTCE_RTAS_PARAM_ERROR))
+package let rtasParameterError = UInt32(bitPattern: Int32(SWIFTTCE_RTAS_PARAM_ERROR))
 
 /// QEMU's SPAPR_PCI_DMA_MAX_WINDOWS.
 package let maxWindows = Int(SWIFTTCE_PHB_MAX_WINDOWS)
