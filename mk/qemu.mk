@@ -7,6 +7,13 @@
 #   make qemu-traces   the traces only
 #   make qemu-vmstate  the migration runs and their spapr_iommu sections
 #   make qemu-guest    download + extract the guest (kernel, modules, busybox)
+# And the SwiftTCE QEMU (README "SwiftTCE in QEMU"): Debian's QEMU 7.2 source
+# with the series in qemu/*.patch, built against this repository's library.
+#   make qemu            build/qemu/src (apt-get source, git am of the series)
+#                        and build/qemu/build/qemu-system-ppc64 (incremental)
+#   make check-qemu      real guests on it against Debian's stock binary (not
+#                        part of make check: needs make qemu and qemu-guest)
+#   make qemu-checkpatch QEMU's scripts/checkpatch.pl on every patch
 
 QEMU_OUT     := $(BUILD)/qemu
 QEMU_TOOLS   := tools/qemu
@@ -15,6 +22,20 @@ QEMU_VMSTATE := Tests/vmstate
 QEMU_ENV     := QEMU_OUT=$(QEMU_OUT)
 
 .PHONY: qemu-data qemu-traces qemu-vmstate qemu-guest qemu-clean
+.PHONY: qemu check-qemu qemu-checkpatch
+
+# QEMU_SWIFTTCE_OPT=disabled builds the tree with the option off (stock QEMU),
+# QEMU_BUILD_DIR elsewhere; QEMU_NINJA_TARGETS= (empty) builds all of it.
+qemu: all
+	$(QEMU_ENV) $(QEMU_TOOLS)/build-qemu.sh
+
+# QEMU_SWIFTTCE, QEMU_STOCK, QEMU_CHECKS...: see tools/qemu/check-qemu.sh
+check-qemu: $(QEMU_OUT)/kernel-package $(BUILD)/bin/tce-trace-check
+	$(QEMU_ENV) $(QEMU_TOOLS)/check-qemu.sh
+
+qemu-checkpatch:
+	@test -x $(QEMU_OUT)/src/scripts/checkpatch.pl || { echo "no QEMU source: make qemu"; exit 1; }
+	$(QEMU_OUT)/src/scripts/checkpatch.pl qemu/*.patch
 
 qemu-guest: $(QEMU_OUT)/kernel-package
 
