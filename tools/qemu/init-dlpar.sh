@@ -24,18 +24,19 @@
 /bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mkdir -p /var/lock /var/log /var/run /tmp
+. /guest-io.sh
+KB=1024     # iommu.kb: KiB read per disk pass (/guest-io.sh)
+for a in $(cat /proc/cmdline); do case $a in iommu.kb=*) KB=${a#*=};; esac; done
 for m in $(cat /mod/order); do insmod /mod/$m.ko || echo "insmod $m failed"; done
 sleep 1
 PHB="PHB 1"
 DTPATH=/pci@800000020000001
 NODE=/proc/device-tree$DTPATH
-io() {
+io() {     # io STEP: verified DMA on the PHB's disk (/guest-io.sh)
     sleep 1
     echo "IOMMU-WORKLOAD: disks: $(ls /dev/vd? 2>/dev/null)"
-    [ -b /dev/vda ] || { echo "IOMMU-WORKLOAD: no disk"; return; }
-    dd if=/dev/vda of=/dev/null bs=64k count=16 2>&1 | tail -n1
-    dd if=/dev/urandom of=/dev/vda bs=64k count=8 seek=100 conv=fsync 2>&1 | tail -n1
-    dd if=/dev/vda of=/dev/null bs=1M count=1 iflag=direct 2>&1 | tail -n1
+    [ -b /dev/vda ] || { io_fail "no disk after $1"; return; }
+    io_disk /dev/vda $KB
 }
 kmsg() { dmesg | grep -i -E 'dma|ddw|iommu|window|dlpar|ofdt|property' | grep -v rpaphp | tail -n ${1:-8}; }
 ofdt() {    # ofdt FILE: one write of FILE to /proc/powerpc/ofdt (the kernel parses one write)
@@ -89,15 +90,22 @@ for f in $NODE/*; do
     if [ -d "$f" ]; then mkdir -p /tmp/saved/$b; cp $f/* /tmp/saved/$b/ 2>/dev/null
     else cp "$f" /tmp/saved/; fi
 done
-io
+io boot
 echo "IOMMU-STEP 1: DLPAR remove (drmgr) + add"
 drmgr -c phb -r -s "$PHB" > /tmp/drmgr.log 2>&1 || { echo "drmgr -r failed:"; cat /tmp/drmgr.log; }
-phb_add; kmsg; io
+phb_add; kmsg; io "step 1"
 echo "IOMMU-STEP 2: ibm,ddw-applicable removed, DLPAR remove + add"
 strip_ddw_applicable
-phb_remove; phb_add; kmsg; io
-# the host stops the machine, migrates it and lets it go on (run-guest.sh)
-echo "IOMMU-MIGRATE-NOW"; sleep 10
+phb_remove; phb_add; kmsg; io "step 2"
+# the host stops the machine while these passes run (the guest busy with
+# I/O: QEMU 7.2 under TCG may not resume a guest stopped asleep), migrates
+# it and lets it go on (run-guest.sh; migrate-chain.sh migrates at each
+# "loop N" line)
+echo "IOMMU-MIGRATE-NOW"
+i=0
+while [ $i -lt "$IO_LOOPS" ]; do
+    i=$((i + 1)); echo "IOMMU-WORKLOAD: loop $i"; io "step 2, pass $i"
+done
 echo "IOMMU-STEP 3: ibm,ddw-applicable removed, drivers out, DLPAR remove + add with a linux,direct64-ddr-window-info property"
 strip_ddw_applicable
 rmmod virtio_blk; rmmod virtio_pci
@@ -105,8 +113,9 @@ phb_remove
 head -c 24 /dev/zero > /tmp/ddwprop
 phb_add linux,direct64-ddr-window-info /tmp/ddwprop
 insmod /mod/virtio_pci.ko; insmod /mod/virtio_blk.ko
-kmsg 12; io
+kmsg 12; io "step 3"
 echo "IOMMU-DMESG: begin"; dmesg | grep -v -E 'rpaphp|registered$'; echo "IOMMU-DMESG: end"
+io_verdict
 echo "IOMMU-WORKLOAD: done"
 echo "IOMMU-WORKLOAD: holding for the host"
 while :; do sleep 5; done

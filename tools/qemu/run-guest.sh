@@ -1,13 +1,16 @@
 #!/bin/sh
 # run-guest.sh SHAPE [OUT.trace]
 # Boot the Debian ppc64el guest (tools/qemu/fetch-guest.sh) on a real
-# qemu-system-ppc64 (-M pseries) in one machine shape, with -trace 'spapr_iommu_*',
-# and write the trace (spapr_iommu_* lines only, "# machine:" line on top) to
-# OUT.trace (default Tests/traces/SHAPE.trace; Tests/vmstate/SHAPE.trace for
-# migrate-16m). Shapes: vio-disk two-phb-ddw64k ram4g-4disk migrate migrate-16m
-# ddw-remove-reset.  Migrating shapes leave the stream in
-# $QEMU_OUT/work/SHAPE/migration.bin (never commit it: tools/qemu/extract-vmstate.py
-# takes the spapr_iommu sections out of it).
+# qemu-system-ppc64 (-M pseries) in one machine shape (tools/qemu/shapes.sh),
+# with -trace 'spapr_iommu_*', check the guest's disk data (it reads the
+# host's patterns and reads back what it writes; the host checks the images
+# after), and write the trace (spapr_iommu_* lines only, "# machine:" line on
+# top) to OUT.trace (default Tests/traces/SHAPE.trace; Tests/vmstate/SHAPE.trace
+# for migrate-16m). Shapes: vio-disk two-phb-ddw64k ram4g-4disk migrate
+# migrate-16m ddw-remove-reset.  Migrating shapes leave the stream in
+# $QEMU_WORK/SHAPE/migration.bin (QEMU_WORK: default $QEMU_OUT/work; never
+# commit it: tools/qemu/extract-vmstate.py takes the spapr_iommu sections out
+# of it). QEMU_SYSTEM_PPC64 names the binary (default: the one on PATH).
 set -eu
 OUT=${QEMU_OUT:-build/qemu}
 QEMU=${QEMU_SYSTEM_PPC64:-qemu-system-ppc64}
@@ -19,72 +22,20 @@ DEST_ARG=${2:-}
 command -v "$QEMU" >/dev/null 2>&1 ||
     die "$QEMU not found: apt-get install qemu-system-ppc (Debian bookworm: QEMU 7.2)"
 command -v python3 >/dev/null 2>&1 || die "python3 not found"
-KERNEL=$(ls "$OUT"/root/boot/vmlinux-* 2>/dev/null | head -n1)
-[ -n "$KERNEL" ] || die "no guest kernel in $OUT/root/boot: run tools/qemu/fetch-guest.sh first"
 
-W=$OUT/work/$SHAPE
+W=${QEMU_WORK:-$OUT/work}/$SHAPE
 rm -rf "$W"; mkdir -p "$W"
-RAM=2G; KB=2048; HOLD=1; MIGRATE=0
-INIT=$TOOLS/init-disks.sh
-VIRTIO_MODS="virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk"
-SCSI_MODS="crct10dif_generic crc64_rocksoft_generic ibmvscsi sd_mod"
-VBLK="iommu_platform=on,disable-legacy=on"
-MACHINE=""          # extra machine-line keys besides ram= and vio=
-set --              # QEMU device arguments
-disk() {            # disk NAME: a 32 MiB raw image and its -drive
-    truncate -s 32M "$W/$1.img"
-    DRIVES="${DRIVES:-} -drive file=$W/$1.img,format=raw,if=none,id=$1"
-}
-DRIVES=""
-DEVS=""
-case $SHAPE in
-vio-disk)
-    MODS=$SCSI_MODS
-    disk d0
-    DEVS="-device spapr-vscsi,id=scsi0 -device scsi-hd,drive=d0,bus=scsi0.0" ;;
-two-phb-ddw64k)
-    MODS=$VIRTIO_MODS
-    disk d0; disk d1
-    MACHINE="pgsz=0x11000 phbs=2"
-    DEVS="-global spapr-pci-host-bridge.pgsz=0x11000
-          -device spapr-pci-host-bridge,index=1,id=phb1
-          -device virtio-blk-pci,drive=d0,bus=pci.0,$VBLK
-          -device virtio-blk-pci,drive=d1,bus=phb1.0,$VBLK" ;;
-ram4g-4disk)
-    MODS=$VIRTIO_MODS; RAM=4G; KB=1024
-    disk d0; disk d1; disk d2; disk d3
-    DEVS="-device virtio-blk-pci,drive=d0,bus=pci.0,$VBLK -device virtio-blk-pci,drive=d1,bus=pci.0,$VBLK
-          -device virtio-blk-pci,drive=d2,bus=pci.0,$VBLK -device virtio-blk-pci,drive=d3,bus=pci.0,$VBLK" ;;
-migrate)
-    # 64 KiB DDW pages, a second (idle) PHB whose DDW table stays disabled, and a
-    # VIO disk, so the stream has every kind of spapr_iommu section.
-    MODS="$VIRTIO_MODS $SCSI_MODS"; HOLD=1; MIGRATE=1
-    REQUIRE_EVENTS="spapr_iommu_ddw_create spapr_iommu_pre_save"
-    disk d0; disk d1
-    MACHINE="pgsz=0x11000 phbs=2"
-    DEVS="-global spapr-pci-host-bridge.pgsz=0x11000
-          -device spapr-pci-host-bridge,index=1,id=phb1
-          -device virtio-blk-pci,drive=d0,bus=pci.0,$VBLK
-          -device spapr-vscsi,id=scsi0 -device scsi-hd,drive=d1,bus=scsi0.0" ;;
-migrate-16m)
-    # the default page sizes: the guest picks 16 MiB DDW pages
-    MODS=$VIRTIO_MODS; HOLD=1; MIGRATE=1
-    REQUIRE_EVENTS="spapr_iommu_ddw_create spapr_iommu_pre_save"
-    disk d0
-    DEVS="-device virtio-blk-pci,drive=d0,bus=pci.0,$VBLK" ;;
-ddw-remove-reset)
-    . "$TOOLS/ddw-remove-reset.conf" ;;
-*) die "unknown shape $SHAPE" ;;
-esac
+. "$TOOLS/shapes.sh"
+shape_setup "$SHAPE" "$W"
+[ "$FIRMWARE" = linux ] || die "$SHAPE boots no Linux guest: migrate-chain.sh runs it"
 case $SHAPE in migrate-16m) DEST=${DEST_ARG:-Tests/vmstate/$SHAPE.trace};; *) DEST=${DEST_ARG:-Tests/traces/$SHAPE.trace};; esac
 
-"$TOOLS/make-initramfs.sh" "$W/initrd.cpio.gz" "$INIT" $MODS >/dev/null
-APPEND="console=hvc0 quiet iommu.kb=$KB iommu.hold=$HOLD"
-ARGS="-M pseries -cpu power9 -m $RAM -smp 1 -display none -nodefaults
+shape_boot "$W"
+APPEND="console=hvc0 quiet iommu.kb=$KB iommu.hold=$HOLD iommu.md5=$DISK_MD5"
+ARGS="-M pseries -accel tcg -cpu power9 -m $RAM -smp 1 -display none -nodefaults
       -chardev file,id=con0,path=$W/console.log -serial chardev:con0
       -monitor unix:$W/monitor.sock,server,nowait
-      -kernel $KERNEL -initrd $W/initrd.cpio.gz
-      $DRIVES $DEVS
+      $BOOT $DRIVES $DEVS
       -trace spapr_iommu_* -D $W/qemu.trace"
 set -f
 # shellcheck disable=SC2086
@@ -106,7 +57,7 @@ if [ "$MIGRATE" = 1 ]; then
     python3 "$TOOLS/monitor.py" "$W/monitor.sock" "info qtree" > "$W/qtree.txt"
     python3 "$TOOLS/monitor.py" "$W/monitor.sock" stop \
         "migrate \"exec:cat > $W/migration.bin\"" wait-migration quit
-elif [ -n "${MIGRATE_MARK:-}" ]; then
+elif [ -n "$MIGRATE_MARK" ]; then
     # migrate in the middle of the run, when the guest says so, then go on
     waitfor "$MIGRATE_MARK" 600
     python3 "$TOOLS/monitor.py" "$W/monitor.sock" stop \
@@ -119,6 +70,8 @@ else
 fi
 wait $QPID || die "QEMU failed (see $W/qemu.stdout)"
 grep -q "IOMMU-WORKLOAD: done" "$W/console.log" || die "the guest workload did not finish (see $W/console.log)"
+why=$(shape_data_check "$W" "$W/console.log") || die "$SHAPE: $why (see $W/console.log)"
+echo "run-guest: $SHAPE: data verified"
 
 # VIO windows, as the guest saw them: ibm,my-dma-window = liobn, 2 cells bus
 # address, 2 cells size (the init script prints them as "IOMMU-DT: node hex")
@@ -129,7 +82,7 @@ VIO=$(tr -d '\r' < "$W/console.log" | sed -n 's/.*IOMMU-DT: [^ ]* \([0-9a-f]\{40
 KEYS="ram=$RAM"
 [ -n "$MACHINE" ] && KEYS="$KEYS $MACHINE"
 [ -n "$VIO" ] && KEYS="$KEYS vio=$VIO"
-for e in ${REQUIRE_EVENTS:-}; do
+for e in $REQUIRE_EVENTS; do
     grep -q "^\([0-9]*@[0-9.]*:\)\{0,1\}$e " "$W/qemu.trace" ||
         die "the run has no $e event (see $W/console.log): not writing $DEST"
 done

@@ -1,0 +1,45 @@
+# Verified disk DMA for the guest inits (init-disks.sh, init-dlpar.sh), which
+# source it as /guest-io.sh (run-guest.sh puts it in the initramfs).
+#   io_disk DEV KB  1. reads the first KB KiB (direct I/O, 1 MiB requests:
+#                      every loop goes to the device) and checks its md5 is
+#                      one of the host's patterns (iommu.md5=, one per disk,
+#                      each disk a different one, each read by one device);
+#                   2. writes KB/2 KiB of fresh random data at 64 KiB block
+#                      100 (page cache + fsync), reads it back (direct,
+#                      64 KiB requests) and compares; says what it wrote so
+#                      the host can check the image after the run.
+#   io_verdict      the line the host greps: "IOMMU-DATA: PASS" or "... FAIL"
+# Kernel command line: iommu.md5=MD5[,MD5...] (no check without it),
+# iommu.loops=N (how many passes the inits make, default 1).
+IO_MD5=""; IO_LOOPS=1; IO_FAILS=0; IO_SEEN=""
+for a in $(cat /proc/cmdline); do
+    case $a in iommu.md5=*) IO_MD5=${a#*=};; iommu.loops=*) IO_LOOPS=${a#*=};; esac
+done
+io_fail() { echo "IOMMU-DATA: FAIL $*"; IO_FAILS=$((IO_FAILS + 1)); }
+io_seen() {     # io_seen MD5 DEV: one pattern a device, one device a pattern
+    for e in $IO_SEEN; do
+        [ "$e" = "$1:$2" ] && return 0
+        [ "${e%%:*}" = "$1" ] && { io_fail "$2 read $1, the pattern ${e#*:} reads"; return; }
+        [ "${e#*:}" = "$2" ] && { io_fail "$2 read $1, after ${e%%:*}"; return; }
+    done
+    IO_SEEN="$IO_SEEN $1:$2"
+}
+io_disk() {
+    d=$1; kb=$2
+    got=$(dd if="$d" bs=1M count=$((kb / 1024)) iflag=direct 2>/dev/null | md5sum | cut -c1-32)
+    if [ -n "$IO_MD5" ]; then
+        case ",$IO_MD5," in
+        *",$got,"*) io_seen "$got" "$d" ;;
+        *) io_fail "$d: read md5 $got, which is no pattern the host wrote" ;;
+        esac
+    fi
+    dd if=/dev/urandom of=/tmp/pattern bs=64k count=$((kb / 128)) 2>/dev/null
+    want=$(md5sum < /tmp/pattern | cut -c1-32)
+    dd if=/tmp/pattern of="$d" bs=64k seek=100 conv=fsync 2>/dev/null || io_fail "$d: write failed"
+    got=$(dd if="$d" bs=64k skip=100 count=$((kb / 128)) iflag=direct 2>/dev/null | md5sum | cut -c1-32)
+    [ "$got" = "$want" ] || io_fail "$d: wrote md5 $want, read back $got"
+    echo "IOMMU-DATA: $d wrote $want at $((100 * 65536))+$((kb / 2 * 1024))"
+}
+io_verdict() {
+    if [ $IO_FAILS = 0 ]; then echo "IOMMU-DATA: PASS"; else echo "IOMMU-DATA: FAIL ($IO_FAILS failures)"; fi
+}
