@@ -2,7 +2,8 @@
 """monitor.py SOCKET CMD... : send each CMD to a QEMU human monitor listening on
 the unix socket SOCKET (-monitor unix:SOCKET,server,nowait), print its answer.
 A CMD of the form 'wait-migration' polls 'info migrate' until the migration is
-completed (or failed: exit 1)."""
+completed (or failed: exit 1); 'wait-incoming' polls 'info status' until an
+incoming migration (-incoming) is loaded (exit 1 if QEMU goes away)."""
 import socket, sys, time, re
 
 def read_prompt(s, timeout=120):
@@ -34,6 +35,18 @@ def main():
         sys.exit("monitor.py: cannot connect to " + sys.argv[1])
     read_prompt(s)
     for cmd in sys.argv[2:]:
+        if cmd == "wait-incoming":
+            for _ in range(1200):
+                s.sendall(b"info status\n")
+                out = clean(read_prompt(s), "info status")
+                if not out:
+                    sys.exit("monitor.py: QEMU went away while loading the stream")
+                if "VM status:" in out and "inmigrate" not in out:
+                    print(out); break
+                time.sleep(0.5)
+            else:
+                sys.exit("monitor.py: the incoming migration did not finish")
+            continue
         if cmd == "wait-migration":
             for _ in range(600):
                 s.sendall(b"info migrate\n")
