@@ -85,14 +85,17 @@ i=0
 for p in $PATCHES; do
     i=$((i + 1))
     [ $i -le $skip ] && continue
+    before=$(g rev-parse HEAD)
     if ! g am -q --3way "$(realpath "$p")" > "$OUT/git-am.log" 2>&1; then
         g am --abort >/dev/null 2>&1 || true
         g update-ref $APPLIED_REF HEAD
         echo "qemu-source: $p does not apply on $(g log -1 --format='%h (%s)' HEAD):" >&2
-        sed 's/^/    /' "$OUT/git-am.log" >&2
+        grep -v -e "^hint:" -e "git am --" "$OUT/git-am.log" | sed 's/^/    /' >&2
         die "the series does not apply ($((i - 1)) of $n_series patches applied)"
     fi
     g update-ref $APPLIED_REF HEAD
+    [ "$(g rev-parse HEAD)" != "$before" ] ||
+        die "$p changed nothing (git am: $(tr '\n' ' ' < "$OUT/git-am.log")): is it in the series twice?"
     echo "qemu-source: applied $(basename "$p")"
 done
 g update-ref $APPLIED_REF HEAD
