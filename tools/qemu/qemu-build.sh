@@ -69,6 +69,6 @@ link() {    # link FILE [NAME]: into the bundle, unless the build put one there
     [ -e "$n" ] || [ -L "$n" ] || ln -s "$1" "$n"
 }
 for f in /usr/share/qemu/*; do [ -f "$f" ] && link "$f"; done
-for f in /usr/share/seabios/vgabios*.bin /usr/lib/ipxe/qemu/efi-*.rom; do link "$f"; done
+for f in /usr/share/seabios/vgabios*.bin /usr/lib/ipxe/qemu/*.rom; do link "$f"; done
 link /usr/lib/u-boot/qemu-ppce500/uboot.elf u-boot.e500
 "$B/qemu-system-ppc64" --version | head -n1 | sed 's/^/qemu-build: /'

@@ -19,7 +19,7 @@ die() { echo "qemu-deps: $*" >&2; exit 1; }
 BUILD_PKGS="gcc make pkg-config python3 meson ninja-build libglib2.0-dev
             libpixman-1-dev zlib1g-dev libfdt-dev git dpkg-dev xz-utils"
 # Run: slof.bin, vof.bin, skiboot.lid, openbios-ppc (qemu-system-data);
-# vgabios-*.bin (seabios); efi-*.rom (ipxe-qemu); u-boot.e500 (u-boot-qemu).
+# vgabios-*.bin (seabios); efi-*.rom, pxe-*.rom (ipxe-qemu); u-boot.e500 (u-boot-qemu).
 FIRMWARE_PKGS="qemu-system-data seabios ipxe-qemu u-boot-qemu"
 OTHER_PKGS="qemu-system-ppc cpio"
 
