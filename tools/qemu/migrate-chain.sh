@@ -81,7 +81,7 @@ mon() { python3 "$TOOLS/monitor.py" "$W/monitor.$n" "$@"; }
 # interrupt controller, not the stopped vCPU; neither XIVE's nor XICS's
 # post_load raises the vCPU's line again), stock to stock too: the guest
 # then waits for that disk forever. Any later interrupt delivers it, so a
-# Linux guest that says nothing for 20 s after a hop gets a key typed on
+# Linux guest that says nothing for 10 s after a hop gets a key typed on
 # its console; each such hop is counted and reported.
 NUDGED=0
 settle() {
@@ -90,11 +90,11 @@ settle() {
     while [ "$(stat -c %s "$W/console.$n")" = "$size" ]; do
         kill -0 "$pid" 2>/dev/null || return 0
         t=$((t + 1))
-        if [ $t = 100 ]; then
+        if [ $t = 50 ]; then
             python3 -c 'import socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"\r"); time.sleep(1); s.close()' "$W/con.$n.sock" || true
             NUDGED=$((NUDGED + 1))
-            echo "migrate-chain: $SHAPE: hop $k: the guest was silent for 20 s: typed a key on its console (the lost interrupt)"
+            echo "migrate-chain: $SHAPE: hop $k: the guest was silent for 10 s: typed a key on its console (the lost interrupt)"
             return 0
         fi
         sleep 0.2
