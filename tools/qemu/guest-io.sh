@@ -9,12 +9,37 @@
 #                      64 KiB requests) and compares; says what it wrote so
 #                      the host can check the image after the run.
 #   io_verdict      the line the host greps: "IOMMU-DATA: PASS" or "... FAIL"
+#   io_spin         spins about iommu.spin seconds: the inits call it after
+#                   each pass's "loop N" line, and migrate-chain.sh stops
+#                   the machine then, with the vCPU busy and no request in
+#                   flight (QEMU 7.2 may lose the interrupt of a request
+#                   that completes while the machine stops, or the wakeup
+#                   of a vCPU stopped idle, stock to stock too). It counts
+#                   loops, calibrated at boot: QEMU 7.2 under TCG does not
+#                   migrate the decrementer (its timer), so a loaded guest
+#                   gets no tick until it programs the decrementer again
+#                   (its next idle), and time() stands still meanwhile
 # Kernel command line: iommu.md5=MD5[,MD5...] (no check without it),
-# iommu.loops=N (how many passes the inits make, default 1).
-IO_MD5=""; IO_LOOPS=1; IO_FAILS=0; IO_SEEN=""
+# iommu.loops=N (how many passes the inits make, default 1), iommu.spin=S
+# (default 0).
+IO_MD5=""; IO_LOOPS=1; IO_SPIN=0; IO_FAILS=0; IO_SEEN=""
 for a in $(cat /proc/cmdline); do
-    case $a in iommu.md5=*) IO_MD5=${a#*=};; iommu.loops=*) IO_LOOPS=${a#*=};; esac
+    case $a in
+    iommu.md5=*) IO_MD5=${a#*=};; iommu.loops=*) IO_LOOPS=${a#*=};; iommu.spin=*) IO_SPIN=${a#*=};;
+    esac
 done
+IO_SPIN_N=0
+if [ "$IO_SPIN" -gt 0 ]; then   # loops a second, from a whole second of the clock
+    t=$(date +%s); while [ "$(date +%s)" = "$t" ]; do :; done
+    t=$((t + 1)); n=0
+    while [ "$(date +%s)" = "$t" ]; do
+        k=0; while [ $k -lt 2000 ]; do k=$((k + 1)); done; n=$((n + 2000))
+    done
+    IO_SPIN_N=$((n * IO_SPIN))
+fi
+io_spin() {
+    n=0; while [ $n -lt $IO_SPIN_N ]; do n=$((n + 1)); done
+}
 io_fail() { echo "IOMMU-DATA: FAIL $*"; IO_FAILS=$((IO_FAILS + 1)); }
 io_seen() {     # io_seen MD5 DEV: one pattern a device, one device a pattern
     for e in $IO_SEEN; do

@@ -5,7 +5,8 @@
 # pattern, write and read back fresh data, iommu.loops times.
 # Kernel command line knobs: iommu.kb=N (KiB read per disk and pass, a
 # multiple of 1024, default 2048), iommu.loops=N (passes, default 1; the
-# host migrates while they run), iommu.hold=1 (do not power off: wait for
+# host migrates while they run, in the iommu.spin seconds each starts
+# with), iommu.hold=1 (do not power off: wait for
 # the host to migrate/quit), iommu.md5= (see guest-io.sh).
 /bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
@@ -27,6 +28,7 @@ i=0
 while [ $i -lt "$IO_LOOPS" ]; do
     i=$((i + 1))
     echo "IOMMU-WORKLOAD: loop $i"
+    io_spin
     for d in $DISKS; do io_disk $d $KB; done
 done
 dmesg | grep -i -E "dma|iommu|ddw|tce|vio|scsi" | head -60

@@ -32,8 +32,8 @@ sleep 1
 PHB="PHB 1"
 DTPATH=/pci@800000020000001
 NODE=/proc/device-tree$DTPATH
-io() {     # io STEP: verified DMA on the PHB's disk (/guest-io.sh)
-    sleep 1
+io() {     # io STEP [now]: verified DMA on the PHB's disk (/guest-io.sh), after a second (the device settles) unless now
+    [ "${2:-}" = now ] || sleep 1
     echo "IOMMU-WORKLOAD: disks: $(ls /dev/vd? 2>/dev/null)"
     [ -b /dev/vda ] || { io_fail "no disk after $1"; return; }
     io_disk /dev/vda $KB
@@ -97,14 +97,14 @@ phb_add; kmsg; io "step 1"
 echo "IOMMU-STEP 2: ibm,ddw-applicable removed, DLPAR remove + add"
 strip_ddw_applicable
 phb_remove; phb_add; kmsg; io "step 2"
-# the host stops the machine while these passes run (the guest busy with
-# I/O: QEMU 7.2 under TCG may not resume a guest stopped asleep), migrates
-# it and lets it go on (run-guest.sh; migrate-chain.sh migrates at each
-# "loop N" line)
+# the host stops the machine while these passes run (the guest busy: QEMU
+# 7.2 under TCG may not resume a guest stopped asleep), migrates it and lets
+# it go on (run-guest.sh; migrate-chain.sh migrates at each "loop N" line,
+# in the iommu.spin seconds that follow it)
 echo "IOMMU-MIGRATE-NOW"
 i=0
 while [ $i -lt "$IO_LOOPS" ]; do
-    i=$((i + 1)); echo "IOMMU-WORKLOAD: loop $i"; io "step 2, pass $i"
+    i=$((i + 1)); echo "IOMMU-WORKLOAD: loop $i"; io_spin; io "step 2, pass $i" now
 done
 echo "IOMMU-STEP 3: ibm,ddw-applicable removed, drivers out, DLPAR remove + add with a linux,direct64-ddr-window-info property"
 strip_ddw_applicable

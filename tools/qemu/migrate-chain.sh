@@ -2,8 +2,10 @@
 # migrate-chain.sh SHAPE WORKDIR QEMU0 QEMU1 [QEMU2...]
 # One guest of a machine shape (tools/qemu/shapes.sh) boots on QEMU0 and
 # migrates to QEMU1, then QEMU2, ...: each hop stops the machine when the
-# guest starts a pass of disk I/O on the current process (the guest busy: QEMU 7.2 under TCG
-# may never resume a guest migrated while it sleeps), saves the stream to
+# guest starts a pass of its disk workload on the current process, in the
+# 3 s the pass starts with spinning (guest-io.sh's io_spin: the vCPU busy,
+# no disk request in flight; QEMU 7.2 under TCG may never resume a guest
+# stopped idle or with a request completing), saves the stream to
 # WORKDIR/stream.k (migrate "exec:cat > ..."), quits, and the next binary
 # loads it (-incoming) and goes on. The last one lets the guest finish its
 # passes, and the data is verified: the guest's own checks (it read the
@@ -26,10 +28,10 @@ rm -rf "$W"; mkdir -p "$W"
 . "$TOOLS/shapes.sh"
 shape_setup "$SHAPE" "$W"
 shape_boot "$W"
-# A hop waits for a pass to start on the current process; the stop may land
-# a pass later (a short pass ends before the monitor answers), so two passes
-# a hop, and two more for the last process.
-LOOPS=$((2 * HOPS + 2))
+# A hop waits for a pass to start on the current process and stops it in
+# the spin the pass starts with: a pass a hop, and a few more (the last
+# process's, and spares should a stop come a pass late).
+LOOPS=$((HOPS + 3))
 
 n=0
 pid=""
@@ -49,7 +51,7 @@ start() {   # start N QEMU [-incoming ...]: process N, its console in console.N
     set +f
     echo "$q $*" > "$W/cmdline.$n"
     if [ "$FIRMWARE" = linux ]; then
-        "$q" "$@" -append "console=hvc0 quiet iommu.kb=$KB iommu.hold=1 iommu.loops=$LOOPS iommu.md5=$DISK_MD5" \
+        "$q" "$@" -append "console=hvc0 quiet iommu.kb=$KB iommu.hold=1 iommu.loops=$LOOPS iommu.spin=3 iommu.md5=$DISK_MD5" \
             > "$W/stdout.$n" 2>&1 &
     else
         "$q" "$@" > "$W/stdout.$n" 2>&1 &
@@ -76,25 +78,32 @@ waitpass() {  # waitpass SECONDS: until a pass starts on the current console
     done
 }
 mon() { python3 "$TOOLS/monitor.py" "$W/monitor.$n" "$@"; }
-# QEMU 7.2 loses an interrupt that is pending when the machine stops (the
-# stop drains the disks: a request completes and its interrupt reaches the
-# interrupt controller, not the stopped vCPU; neither XIVE's nor XICS's
-# post_load raises the vCPU's line again), stock to stock too: the guest
-# then waits for that disk forever. Any later interrupt delivers it, so a
-# Linux guest that says nothing for 10 s after a hop gets a key typed on
-# its console; each such hop is counted and reported.
+# QEMU 7.2 under TCG does not migrate the decrementer's timer (decr_next):
+# the loaded vCPU gets no timer tick until the guest programs it again, which
+# Linux does when it next goes idle (a guest stopped idle may never wake).
+# And it loses the interrupt of a request that completes while the machine
+# stops (the stop drains the disks; neither XIVE's nor XICS's post_load
+# raises the vCPU's line again). Both stock to stock too. The hops land in
+# the guest's spin (no request in flight, the vCPU busy) to avoid them; an
+# interrupt can still rescue an idle guest, so each Linux guest gets a key
+# typed on its console as it resumes, and another, counted and reported,
+# if it then says nothing for 30 s.
+key() {
+    python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"\r"); time.sleep(1); s.close()' "$W/con.$n.sock" || true
+}
 NUDGED=0
 settle() {
-    size=$(stat -c %s "$W/console.$n")
+    key
+    # progress: a line of the workload (the key's own echo is no progress)
     t=0
-    while [ "$(stat -c %s "$W/console.$n")" = "$size" ]; do
+    while ! grep -aq "^IOMMU-" "$W/console.$n"; do
         kill -0 "$pid" 2>/dev/null || return 0
         t=$((t + 1))
-        if [ $t = 50 ]; then
-            python3 -c 'import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"\r"); time.sleep(1); s.close()' "$W/con.$n.sock" || true
+        if [ $t = 150 ]; then
+            key
             NUDGED=$((NUDGED + 1))
-            echo "migrate-chain: $SHAPE: hop $k: the guest was silent for 10 s: typed a key on its console (the lost interrupt)"
+            echo "migrate-chain: $SHAPE: hop $k: the guest was silent for 30 s: typed a key on its console again (QEMU 7.2's lost wakeup)"
             return 0
         fi
         sleep 0.2
@@ -120,8 +129,10 @@ k=1
 while [ $k -le $HOPS ]; do
     shift
     waitpass 600
-    pass=$(tr -d '\r' < "$W/console.$n" | sed -En "s/.*$MARK ([0-9]+)( .*)?\$/\1/p" | head -n1)
-    mon stop "migrate \"exec:cat > $W/stream.$k\"" wait-migration > "$W/migrate.$k.log" ||
+    mon stop > /dev/null
+    # the pass the stop caught (the last one begun)
+    pass=$(tr -d '\r' < "$W/console.$n" | sed -En "s/.*$MARK ([0-9]+)( .*)?\$/\1/p" | tail -n1)
+    mon "migrate \"exec:cat > $W/stream.$k\"" wait-migration > "$W/migrate.$k.log" ||
         { cat "$W/migrate.$k.log" >&2; die "hop $k: QEMU $n could not save the stream"; }
     mon quit > /dev/null
     wait "$pid" || true
