@@ -9,16 +9,14 @@
 #                      64 KiB requests) and compares; says what it wrote so
 #                      the host can check the image after the run.
 #   io_verdict      the line the host greps: "IOMMU-DATA: PASS" or "... FAIL"
-#   io_spin         spins about iommu.spin seconds: the inits call it after
-#                   each pass's "loop N" line, and migrate-chain.sh stops
-#                   the machine then, with the vCPU busy and no request in
-#                   flight (QEMU 7.2 may lose the interrupt of a request
-#                   that completes while the machine stops, or the wakeup
-#                   of a vCPU stopped idle, stock to stock too). It counts
-#                   loops, calibrated at boot: QEMU 7.2 under TCG does not
-#                   migrate the decrementer (its timer), so a loaded guest
-#                   gets no tick until it programs the decrementer again
-#                   (its next idle), and time() stands still meanwhile
+#   io_tick         (iommu.spin only) logs a kernel message: QEMU 7.2
+#                   under TCG does not migrate the decrementer's timer, and
+#                   the loaded Linux then waits for a timer interrupt that
+#                   never comes (no sleep, no RCU grace period ends) until it
+#                   writes the decrementer again. A message wakes the
+#                   /proc/kmsg reader started here through irq_work, whose
+#                   raise writes the decrementer. The inits call it after
+#                   each pass.
 # Kernel command line: iommu.md5=MD5[,MD5...] (no check without it),
 # iommu.loops=N (how many passes the inits make, default 1), iommu.spin=S
 # (default 0).
@@ -37,6 +35,11 @@ if [ "$IO_SPIN" -gt 0 ]; then   # loops a second, from a whole second of the clo
     done
     IO_SPIN_N=$((n * IO_SPIN))
 fi
+[ "$IO_SPIN" -gt 0 ] && { cat /proc/kmsg > /dev/null & }
+io_tick() {
+    [ "$IO_SPIN" -gt 0 ] && echo "<6>iommu: tick" > /dev/kmsg
+    return 0
+}
 io_spin() {
     n=0; while [ $n -lt $IO_SPIN_N ]; do n=$((n + 1)); done
 }

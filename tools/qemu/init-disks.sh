@@ -30,6 +30,7 @@ while [ $i -lt "$IO_LOOPS" ]; do
     echo "IOMMU-WORKLOAD: loop $i"
     io_spin
     for d in $DISKS; do io_disk $d $KB; done
+    io_tick
 done
 dmesg | grep -i -E "dma|iommu|ddw|tce|vio|scsi" | head -60
 io_verdict

@@ -104,7 +104,7 @@ phb_remove; phb_add; kmsg; io "step 2"
 echo "IOMMU-MIGRATE-NOW"
 i=0
 while [ $i -lt "$IO_LOOPS" ]; do
-    i=$((i + 1)); echo "IOMMU-WORKLOAD: loop $i"; io_spin; io "step 2, pass $i" now
+    i=$((i + 1)); echo "IOMMU-WORKLOAD: loop $i"; io_spin; io "step 2, pass $i" now; io_tick
 done
 echo "IOMMU-STEP 3: ibm,ddw-applicable removed, drivers out, DLPAR remove + add with a linux,direct64-ddr-window-info property"
 strip_ddw_applicable

@@ -79,15 +79,16 @@ waitpass() {  # waitpass SECONDS: until a pass starts on the current console
 }
 mon() { python3 "$TOOLS/monitor.py" "$W/monitor.$n" "$@"; }
 # QEMU 7.2 under TCG does not migrate the decrementer's timer (decr_next):
-# the loaded vCPU gets no timer tick until the guest programs it again, which
-# Linux does when it next goes idle (a guest stopped idle may never wake).
-# And it loses the interrupt of a request that completes while the machine
-# stops (the stop drains the disks; neither XIVE's nor XICS's post_load
-# raises the vCPU's line again). Both stock to stock too. The hops land in
-# the guest's spin (no request in flight, the vCPU busy) to avoid them; an
-# interrupt can still rescue an idle guest, so each Linux guest gets a key
-# typed on its console as it resumes, and another, counted and reported,
-# if it then says nothing for 30 s.
+# the loaded guest gets no timer interrupt until Linux writes the
+# decrementer again, which it does not do by itself (a guest stopped idle
+# never wakes); guest-io.sh's io_tick makes it after each pass. And QEMU 7.2
+# loses the interrupt of a request that completes while the machine stops
+# (the stop drains the disks; neither XIVE's nor XICS's post_load raises
+# the vCPU's line again). Both stock to stock too. The hops land in the
+# guest's spin (no request in flight, the vCPU busy) to avoid them; should
+# a guest still be stuck, an interrupt may get it going: each Linux guest
+# gets a key typed on its console as it resumes, and another, counted and
+# reported, if it then says nothing for 30 s.
 key() {
     python3 -c 'import socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"\r"); time.sleep(1); s.close()' "$W/con.$n.sock" || true
