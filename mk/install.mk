@@ -78,24 +78,30 @@ INSTALL_PREFIX := $(abspath $(PREFIX))
 # An installed directory as a .pc file says it: under the prefix, through
 # ${prefix}, so pkg-config --define-prefix and relocated trees work.
 pc_dir = $(if $(filter $(INSTALL_PREFIX)/%,$(abspath $(1))),$${prefix}/$(patsubst $(INSTALL_PREFIX)/%,%,$(abspath $(1))),$(abspath $(1)))
-INSTALL_PC_DIR := $(BUILD)/install/pkgconfig
 INSTALL_ENV = DESTDIR='$(DESTDIR)' PREFIX='$(INSTALL_PREFIX)' \
               LIBDIR='$(abspath $(LIBDIR))' INCLUDEDIR='$(abspath $(INCLUDEDIR))' \
               PKGCONFIGDIR='$(abspath $(PKGCONFIGDIR))' DOCDIR='$(abspath $(DOCDIR))' \
               VERSION='$(SWIFTTCE_VERSION)' SOVERSION='$(SWIFTTCE_SOVERSION)' \
-              BUILD_LIB='$(BUILD_LIB)' PC_DIR='$(INSTALL_PC_DIR)'
+              BUILD_LIB='$(BUILD_LIB)'
 
-# The installed .pc files are written anew each time: they depend on
-# variables, not files.
+# The installed .pc files are written anew each time (they depend on
+# variables, not files), in a directory of this install's own: two may run
+# at once (make check's tests).
 .PHONY: install uninstall
 install: $(STATIC_LIB) $(SHARED_LIB) $(HOST_STATIC_LIB) $(HOST_SHARED_LIB)
-	@rm -rf $(INSTALL_PC_DIR) && mkdir -p $(INSTALL_PC_DIR)
-	@$(foreach m,$(PC_MODULES),$(call swifttce_pc,$(m),$(INSTALL_PREFIX),$(call \
-	    pc_dir,$(LIBDIR)),$(call pc_dir,$(INCLUDEDIR))) > $(INSTALL_PC_DIR)/$(m).pc;)
-	@$(INSTALL_ENV) scripts/install.sh install
+	@set -e; pc_dir=$$(mktemp -d "$${TMPDIR:-/tmp}/swifttce-pc.XXXXXX"); \
+	trap 'rm -rf "$$pc_dir"' EXIT; \
+	$(foreach m,$(PC_MODULES),$(call swifttce_pc,$(m),$(INSTALL_PREFIX),$(call \
+	    pc_dir,$(LIBDIR)),$(call pc_dir,$(INCLUDEDIR))) > $$pc_dir/$(m).pc;) \
+	$(INSTALL_ENV) PC_DIR=$$pc_dir scripts/install.sh install
 
 uninstall:
 	@$(INSTALL_ENV) scripts/install.sh uninstall
+
+# make install into a DESTDIR with every directory moved, C builds from it
+# with no Swift on any path, make uninstall back to an empty tree.
+CHECK_SCRIPTS += Tests/install-check.sh
+CHECK_DEPS    += $(STATIC_LIB) $(SHARED_LIB) $(HOST_STATIC_LIB) $(HOST_SHARED_LIB)
 
 # The headers, .pc files, sonames and meson-glue agree on SWIFTTCE_VERSION.
 CHECK_SCRIPTS += Tests/version-check.sh
