@@ -17,7 +17,7 @@ SWIFT_LIBS   := $(SWIFT_STATIC)/x86_64/swiftrt.o -L$(SWIFT_STATIC) \
 # The package's version: the headers' SWIFTTCE_VERSION* (Tests/version-check.sh
 # holds them to it), the .pc files', and the shared objects' sonames
 # (lib*.so.MAJOR).
-SWIFTTCE_VERSION   := 0.2.0
+SWIFTTCE_VERSION   := 0.3.0
 SWIFTTCE_SOVERSION := $(firstword $(subst ., ,$(SWIFTTCE_VERSION)))
 
 # The standalone library (QEMU's names) and the engine alone (host mode).
