@@ -360,6 +360,10 @@ static int spapr_tce_table_post_load(void *opaque, int version_id,
     if (r.dropped || r.made) {
         /* spapr_tce_table_disable, then _enable: fields and region size */
         spapr_tce_table_sync(tcet);
+        if (r.made) {
+            /* QEMU's enable allocates the table, which it traces */
+            trace_spapr_iommu_new_table(tcet->liobn, tcet->engine, -1);
+        }
     } else {
         /* The window stayed: QEMU's fields are the stream's, its region too. */
         tcet->bus_offset = mig->bus_offset;

@@ -107,6 +107,21 @@ static void test_round_trip(void)
         "spapr_iommu_pre_save liobn=71000002 10000 bus_offset=0x0 ps=12",
         NULL
     };
+    /*
+     * QEMU's post_load on the destination after its reset: the same window,
+     * a new one (enable traces its table), another size, a disabled table
+     * with the subsection's 0 geometry, the VIO table's.
+     */
+    static const char *const post_load[] = {
+        "spapr_iommu_post_load liobn=80000000 40000 => 0x40000 bus_offset=0x0 ps=12",
+        "spapr_iommu_new_table liobn=0x80000001 table=PTR fd=-1",
+        "spapr_iommu_post_load liobn=80000001 0 => 0x80000 bus_offset=0x800000000000000 ps=16",
+        "spapr_iommu_new_table liobn=0x80000100 table=PTR fd=-1",
+        "spapr_iommu_post_load liobn=80000100 40000 => 0x80 bus_offset=0x0 ps=24",
+        "spapr_iommu_post_load liobn=80000101 0 => 0x0 bus_offset=0x0 ps=0",
+        "spapr_iommu_post_load liobn=71000002 10000 => 0x10000 bus_offset=0x0 ps=12",
+        NULL
+    };
     TableState want[G_N_ELEMENTS(liobns)];
     GRand *r = g_rand_new_with_seed(TEST_SEED);
     GByteArray *stream, *again;
@@ -127,8 +142,11 @@ static void test_round_trip(void)
     host_machine_stop(&m);
 
     host_machine_start(&m, SHAPE);
+    lines = host_trace_start();
     g_assert_cmpint(qemu_loadvm_state(stream->data, stream->len, &err), ==, 0);
     g_assert_null(err);
+    host_trace_expect(lines, post_load);
+    host_trace_stop(lines);
     for (i = 0; i < G_N_ELEMENTS(liobns); i++) {
         assert_table_state(&m, liobns[i], &want[i]);
         g_free(want[i].entries);
