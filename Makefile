@@ -24,7 +24,7 @@ LLVM_OBJCOPY  ?= $(SWIFT_USR)/bin/llvm-objcopy
 # The package's version: the headers' SWIFTTCE_VERSION* (Tests/version-check.sh
 # holds them to it), the .pc files', and the shared objects' sonames
 # (lib*.so.MAJOR).
-SWIFTTCE_VERSION   := 0.2.0
+SWIFTTCE_VERSION   := 0.3.0
 SWIFTTCE_SOVERSION := $(firstword $(subst ., ,$(SWIFTTCE_VERSION)))
 
 # The standalone library (QEMU's names) and the engine alone (host mode).

@@ -67,7 +67,7 @@ public func spapr_tce_table_save(
        let n = phb.windowNumber(of: table), phb.ddw.isDefaultWindow(n) {
         flags |= flagDefaultWindow
     }
-    if table.engine.bypass { flags |= flagBypass }
+    if table.bypass { flags |= flagBypass }
     w.put(flags)
     w.put(geometry.busOffset)
     w.put(geometry.nbTable)
@@ -221,7 +221,7 @@ public func spapr_tce_table_load(
     }
     table.syncRegionSize()
     // QEMU's post_load applies it to the VIO device, whose DMA reads it.
-    table.engine.bypass = loaded.bypass
+    table.bypass = loaded.bypass
     if let phb, let n = phb.windowNumber(of: table) {
         phb.ddw.setDefaultWindow(n, loaded.defaultWindow)
         if loaded.geometry.nbTable != 0, !sameWindow {

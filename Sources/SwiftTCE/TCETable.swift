@@ -2,6 +2,7 @@ import CSwiftTCE
 import CSwiftTCEHost
 import Glibc
 import SwiftTCEEngine
+import Synchronization
 
 // The standalone SpaprTceTable: an engine table (SwiftTCEEngine) hosted the
 // way a QEMU-like emulator hosts one, with this library's own IOMMU region,
@@ -9,8 +10,9 @@ import SwiftTCEEngine
 // the engine's state (in the engine table's prefix), so translate reaches
 // the table at a fixed offset from its region (QEMU's container_of).
 
-/// The standalone layer's part of a table, after its region.
-struct SpaprTableFields {
+/// The standalone layer's part of a table, after its region. Not copyable:
+/// it holds an atomic.
+struct SpaprTableFields: ~Copyable {
     let liobn: UInt32
     let owner: UnsafeMutableRawPointer?
     let name: UnsafeMutablePointer<CChar>
@@ -18,6 +20,9 @@ struct SpaprTableFields {
     var skippingReplay = false
     /// The VIO device whose table this is (QEMU's tcet->vdev).
     var vioDevice: UnsafeMutableRawPointer? = nil
+    /// QEMU's tcet->bypass, set for a VIO device's table and migrated with
+    /// it; atomic, as that device's DMA reads it from any thread.
+    let bypass = Atomic<Bool>(false)
     /// The next table in the registry.
     var next: SpaprTable? = nil
 }
@@ -61,6 +66,12 @@ struct SpaprTable: Equatable {
     var engine: TCETable { TCETable(prefix: UnsafeMutableRawPointer(region), prefixBytes: SpaprTable.prefixBytes) }
 
     var liobn: UInt32 { fields.pointee.liobn }
+
+    /// QEMU's tcet->bypass (spapr_vio_set_bypass).
+    var bypass: Bool {
+        get { fields.pointee.bypass.load(ordering: .relaxed) }
+        nonmutating set { fields.pointee.bypass.store(newValue, ordering: .relaxed) }
+    }
 
     /// The entries' target_as (spapr_tce_set_target_as), kept as the engine
     /// table's reader context.
@@ -233,7 +244,7 @@ public func spapr_tce_get_target_as(_ tcet: UnsafePointer<SpaprTceTable>?) -> Op
 
 @c @implementation
 public func spapr_tce_get_bypass(_ tcet: UnsafePointer<SpaprTceTable>?) -> Bool {
-    SpaprTable(tcet)?.engine.bypass ?? false
+    SpaprTable(tcet)?.bypass ?? false
 }
 
 @c @implementation

@@ -142,7 +142,7 @@ public func spapr_vio_get_tce_table(_ handle: UnsafeMutablePointer<SpaprVioDevic
 
 @c @implementation
 public func spapr_vio_set_bypass(_ handle: UnsafeMutablePointer<SpaprVioDevice>?, _ bypass: Bool) {
-    SpaprVioRef(handle)?.table?.engine.bypass = bypass
+    SpaprVioRef(handle)?.table?.bypass = bypass
 }
 
 @c @implementation
@@ -154,7 +154,7 @@ public func spapr_vio_dma_translate(
     guard let dev = SpaprVioRef(handle), let table = dev.table else {
         return tlbEntry(SwiftTCEMapping.unmapped, nil)
     }
-    guard table.engine.bypass else {
+    guard table.bypass else {
         return swifttce_spapr_tce_translate(table.region, addr, flag, 0)
     }
     // QEMU's bypass alias: RAM from 0 to ram_size, mapped 1:1.

@@ -178,10 +178,12 @@ static void make_streams(uint64_t *serial, uint64_t *s)
 
         enable(t, w);
         fill(t, serial, 2000, s);
-        size = swifttce_table_vmstate_save(t, LIOBN, false, NULL, 0);
+        size = swifttce_table_vmstate_save(t, LIOBN, false, false, NULL, 0,
+                                           NULL);
         buf = g_malloc(size);
-        g_assert_cmpuint(swifttce_table_vmstate_save(t, LIOBN, false, buf,
-                                                     size), ==, size);
+        g_assert_cmpuint(swifttce_table_vmstate_save(t, LIOBN, false, false,
+                                                     buf, size, NULL), ==,
+                         size);
         streams[w] = g_bytes_new_take(buf, size);
         swifttce_table_free(t);
     }
@@ -241,8 +243,9 @@ static void mutate(uint64_t *serial, uint64_t *s, Counts *c)
         break;
     case 3:
         g_assert_cmpint(swifttce_table_vmstate_load(
-                            t, LIOBN, g_bytes_get_data(stream, NULL),
-                            g_bytes_get_size(stream), NULL, NULL), ==, 0);
+                            t, LIOBN, 3, g_bytes_get_data(stream, NULL),
+                            g_bytes_get_size(stream), NULL, NULL, NULL, NULL),
+                        ==, 0);
         break;
     case 4:
         replace(w);

@@ -46,9 +46,9 @@
  * as swifttce.h defines it: the two headers may be included together.
  */
 #define SWIFTTCE_VERSION_MAJOR 0
-#define SWIFTTCE_VERSION_MINOR 2
+#define SWIFTTCE_VERSION_MINOR 3
 #define SWIFTTCE_VERSION_PATCH 0
-#define SWIFTTCE_VERSION "0.2.0"
+#define SWIFTTCE_VERSION "0.3.0"
 
 #ifdef __cplusplus
 extern "C" {
@@ -172,18 +172,6 @@ void swifttce_table_set_notify(SwiftTCETable *t, bool on);
  * waiting for their grace period). 0 while disabled.
  */
 size_t swifttce_table_storage_bytes(const SwiftTCETable *t);
-
-/*
- * QEMU's tcet->bypass (false after swifttce_table_new): a flag the table
- * carries and migrates. It changes nothing in the engine: swifttce_translate
- * still answers from the entries, as QEMU's IOMMU region does. The host
- * routes a bypassed device's DMA around the table (QEMU:
- * spapr_vio_set_bypass enables the device's RAM alias and disables the
- * IOMMU region), and applies a loaded table's flag the same way (QEMU's
- * post_load). Neither disable nor reset clears it, as in QEMU.
- */
-void swifttce_table_set_bypass(SwiftTCETable *t, bool bypass);
-bool swifttce_table_get_bypass(const SwiftTCETable *t);
 
 /* ---- Translate and replay -------------------------------------------- */
 
@@ -372,25 +360,130 @@ void swifttce_rtas_reset_pe_dma_window(SwiftTCEPhb *phb, uint32_t nargs,
 /* ---- Migration: QEMU 7.2's "spapr_iommu" vmstate section --------------- */
 
 /*
- * The section body, byte for byte: what follows the section header (idstr,
- * instance_id = liobn, version 3) up to the footer: liobn, mig_nb_table,
- * bypass, mig_table (big-endian u64s), def_win, and the "spapr_iommu_ex"
- * subsection (bus_offset, page_shift) when bus_offset != 0 or
- * page_shift != 12. save: bytes written, or 0 if buf_size is too small (ask
- * with buf NULL: the size needed). load: validates everything first (liobn
- * mismatch, short or long stream, a bad subsection, a geometry that cannot
- * be enabled); on error returns negative, sets host_errp and changes
- * nothing. On success the table holds the stream's geometry (mig_nb_table;
- * bus_offset and page_shift from the subsection, else the table's own) and
- * bypass, as QEMU's post_load does, with no notifications, and *def_win is
- * the stream's (when def_win is not NULL). save writes the table's bypass.
+ * The host keeps QEMU's VMStateDescription (liobn, mig_nb_table, bypass,
+ * mig_table, def_win, the "spapr_iommu_ex" subsection with bus_offset and
+ * page_shift) and its fields; the engine gives the entries on save and
+ * takes them on load. bypass and def_win are the host's alone (QEMU: a VIO
+ * device's bypass regions, the PHB's def_win): the engine neither keeps nor
+ * applies them.
+ *
+ * QEMU's vmstate core counts mig_table's elements in an int: it sends no
+ * entry for a window of more than SWIFTTCE_VMSTATE_NB_TABLE_MAX entries, and
+ * a stock destination then aborts. A host refuses to save such a window
+ * (swifttce_table_vmstate_save does), and a load of such a stream, which
+ * delivers none of its entries, is refused by swifttce_load_commit.
+ */
+#define SWIFTTCE_VMSTATE_NB_TABLE_MAX 0x7fffffffu
+
+/*
+ * Save: entries first .. first + count - 1 into tces, clipped at nb_table;
+ * returns how many were written (0 from first >= nb_table, for a disabled
+ * table, NULL t or tces, or from a callback of the table itself). Raw TCEs
+ * in host byte order (QEMU: qemu_put_be64 each), 0 where nothing is mapped.
+ * Each call is one consistent look at the table (under its lock); the
+ * machine is stopped while QEMU saves, so successive calls agree. Costs
+ * O(count) plus what is mapped in the range, never O(window) memory.
+ */
+size_t swifttce_table_read_entries(const SwiftTCETable *t, uint64_t first,
+                                   uint64_t *tces, size_t count);
+
+/* A load in progress: opaque, made by swifttce_load_new. */
+typedef struct SwiftTCELoad SwiftTCELoad;
+
+/*
+ * What swifttce_load_commit did, for the host's region work and trace, as
+ * QEMU's spapr_tce_table_post_load does it. Nothing is notified.
+ */
+typedef struct SwiftTCELoadResult {
+    bool dropped;             /* the old window went: QEMU's
+                                 spapr_tce_table_disable region work */
+    bool made;                /* a new window: set the region's size, add
+                                 it as a subregion (spapr_tce_table_enable) */
+    uint32_t old_nb_table;    /* the window before the load (QEMU's
+                                 post_load trace shows old_nb_table) */
+    uint32_t old_page_shift;
+    uint64_t old_bus_offset;
+} SwiftTCELoadResult;
+
+/*
+ * Starts loading a stream of nb_table entries (its mig_nb_table) into t:
+ * nothing of t changes before swifttce_load_commit. The session stages the
+ * entries apart from the live window at the cost of what the stream maps
+ * (16 bytes a non-zero entry), whatever nb_table is. NULL for NULL t, or
+ * (with a message through host_errp) when memory runs out. The session is
+ * the caller's until commit or abort; t must outlive it. A session is used
+ * by one thread at a time; t stays usable meanwhile (translate, hypercalls).
+ */
+SwiftTCELoad *swifttce_load_new(SwiftTCETable *t, uint32_t nb_table,
+                                void *host_errp);
+
+/*
+ * Hands the session count entries (raw TCEs, host byte order; QEMU:
+ * qemu_get_be64 each) for indexes first .. first + count - 1. They come in
+ * order: first must be the number delivered so far, and the last within
+ * nb_table. 0, or a negative errno with a message through host_errp:
+ * -EINVAL for NULL l, for tces NULL with count > 0, out of order or past
+ * nb_table; -ENOMEM. A refused call stages nothing: the session stays as it
+ * was, to continue or abort.
+ */
+int swifttce_load_entries(SwiftTCELoad *l, uint64_t first,
+                          const uint64_t *tces, size_t count,
+                          void *host_errp);
+
+/*
+ * Applies the stream with QEMU 7.2's post_load rules and consumes l
+ * (always; NULL l: -EINVAL). page_shift and bus_offset are what QEMU's
+ * fields hold once the subsection was loaded, or not (then the table's
+ * own). If nb_table differs from the table's, the old window is dropped and,
+ * for nb_table != 0, one of nb_table entries made at page_shift and
+ * bus_offset; if it is the same (and not 0), the window stays: its entries
+ * are replaced and its page_shift and bus_offset become the given ones, as
+ * QEMU overwrites its fields. One step under the table's lock: a translate
+ * sees the old window or the new one. Refused, with the table untouched, a
+ * message through host_errp and *result's flags false: fewer than nb_table
+ * entries delivered (-EINVAL, "delivered N of M"), a geometry that cannot be
+ * enabled (page_shift 0 or > 63, a window past 2^64: -EINVAL), from a
+ * callback of the table (-EINVAL), out of memory (-ENOMEM). result may be
+ * NULL; its old_* fields are filled either way.
+ */
+int swifttce_load_commit(SwiftTCELoad *l, uint32_t page_shift,
+                         uint64_t bus_offset, SwiftTCELoadResult *result,
+                         void *host_errp);
+
+/* Ends a session without touching its table (NULL: nothing). */
+void swifttce_load_abort(SwiftTCELoad *l);
+
+/*
+ * The whole section body, for a host that handles a section as one buffer:
+ * what follows the section header (idstr, instance_id = liobn, version 3)
+ * up to the footer, byte for byte QEMU's, on the same pieces as above.
+ *
+ * save: the table's window and entries, with the host's bypass and def_win;
+ * the subsection when bus_offset != 0 or page_shift != 12. Returns the
+ * bytes written, the size needed when buf is NULL, 0 when buf_size is too
+ * small. 0 with a message through host_errp for a window of more than
+ * SWIFTTCE_VMSTATE_NB_TABLE_MAX entries (the stream would lose them), NULL t,
+ * or from a callback of the table.
  */
 size_t swifttce_table_vmstate_save(const SwiftTCETable *t, uint32_t liobn,
-                                   bool def_win, uint8_t *buf,
-                                   size_t buf_size);
+                                   bool bypass, bool def_win, uint8_t *buf,
+                                   size_t buf_size, void *host_errp);
+
+/*
+ * load: a body of version_id 2 (no def_win: QEMU's VMSTATE_BOOL_V(def_win,
+ * 3)) or 3, checked whole before anything changes (liobn, bools, length, the
+ * subsection), then committed as swifttce_load_commit does with the
+ * subsection's geometry or the table's own. 0, with *bypass the stream's,
+ * *def_win the stream's (left alone for version 2) and *result (each may be
+ * NULL); or a negative errno with a message through host_errp and the table
+ * as it was: -EINVAL for NULL t, another version, a bad stream or any of
+ * commit's refusals (a stream of more than SWIFTTCE_VMSTATE_NB_TABLE_MAX
+ * entries, which has none: "delivered 0 of ..."), -ENOMEM.
+ */
 int swifttce_table_vmstate_load(SwiftTCETable *t, uint32_t liobn,
-                                const uint8_t *buf, size_t len, bool *def_win,
-                                void *host_errp);
+                                int version_id, const uint8_t *buf,
+                                size_t len, bool *bypass, bool *def_win,
+                                SwiftTCELoadResult *result, void *host_errp);
 
 #ifdef __cplusplus
 }

@@ -163,8 +163,8 @@ void spapr_tce_set_skipping_replay(SpaprTceTable *tcet, bool skipping);
 bool spapr_tce_get_skipping_replay(const SpaprTceTable *tcet);
 /*
  * QEMU's tcet->bypass: set for a VIO device's table by ibm,set-tce-bypass
- * (spapr_vio.h) and by a migration stream; carried in both migration
- * formats. The table's own translate does not look at it (see
+ * (spapr_vio.h) and by a migration stream (spapr_tce_table_load), which
+ * carries it. The table's own translate does not look at it (see
  * spapr_vio_dma_translate).
  */
 bool spapr_tce_get_bypass(const SpaprTceTable *tcet);

@@ -21,6 +21,7 @@
  */
 struct SwiftTCETable { unsigned char swifttce_engine_state; };
 struct SwiftTCEPhb { unsigned char swifttce_engine_state; };
+struct SwiftTCELoad { unsigned char swifttce_engine_state; };
 
 /* ---- Readers (GracePeriod.swift) --------------------------------------- */
 

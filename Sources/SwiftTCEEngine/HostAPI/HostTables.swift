@@ -94,16 +94,6 @@ public func swifttce_table_storage_bytes(_ t: UnsafePointer<SwiftTCETable>?) -> 
 }
 
 @c @implementation
-public func swifttce_table_set_bypass(_ t: UnsafeMutablePointer<SwiftTCETable>?, _ bypass: Bool) {
-    TCETable(t)?.bypass = bypass
-}
-
-@c @implementation
-public func swifttce_table_get_bypass(_ t: UnsafePointer<SwiftTCETable>?) -> Bool {
-    TCETable(t)?.bypass ?? false
-}
-
-@c @implementation
 public func swifttce_translate(
     _ t: UnsafePointer<SwiftTCETable>?,
     _ addr: UInt64,

@@ -84,9 +84,6 @@ struct TableState: ~Copyable {
     var hostTable: UnsafeMutableRawPointer?
     /// Whether written entries are reported (swifttce_table_set_notify).
     let notifying = Atomic<Bool>(true)
-    /// QEMU's tcet->bypass: state the table carries and migrates; its host
-    /// routes a bypassed device's DMA around the table.
-    let bypass = Atomic<Bool>(false)
     /// Whether translate's fast path may answer (setFastReads).
     let fastReads = Atomic<Bool>(true)
     @usableFromInline let lock = TableLock()
@@ -167,7 +164,6 @@ public struct TCETable: Equatable {
             pooled.state.pointee.ops = copied
             pooled.state.pointee.hostTable = prefixBytes > 0 ? block : hostTable
             pooled.state.pointee.notifying.store(true, ordering: .relaxed)
-            pooled.state.pointee.bypass.store(false, ordering: .relaxed)
             pooled.state.pointee.fastReads.store(true, ordering: .relaxed)
             pooled.state.pointee.readerContext.store(nil, ordering: .relaxed)
             return pooled
@@ -238,10 +234,6 @@ public struct TCETable: Equatable {
         nonmutating set { state.pointee.readerContext.store(newValue, ordering: .relaxed) }
     }
 
-    package var bypass: Bool {
-        get { state.pointee.bypass.load(ordering: .relaxed) }
-        nonmutating set { state.pointee.bypass.store(newValue, ordering: .relaxed) }
-    }
     var hostTable: UnsafeMutableRawPointer? { state.pointee.hostTable }
     var ops: SwiftTCEHostOps { state.pointee.ops }
 
