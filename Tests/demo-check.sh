@@ -248,17 +248,20 @@ x_ticks() {
 }
 
 # boundary LAYOUT FLAT_MAX: each panel marks where SwiftTCE goes from a flat
-# array (windows up to FLAT_MAX bytes) to a tree, "flat" on its left and
-# "tree" on its right.
+# array (windows up to FLAT_MAX bytes) to a tree: between SwiftTCE's points
+# at FLAT_MAX and twice that, "flat" on its left and "tree" on its right.
 boundary() {
     awk -v flat_max="$2" "$text_of"'
+        $1 == "plot" && $2 == "point" && $4 == "ours" && $5 == flat_max { before[$3] = $6 }
+        $1 == "plot" && $2 == "point" && $4 == "ours" && $5 == 2 * flat_max { after[$3] = $6 }
         $1 == "plot" && $2 == "boundary" {
-            b++; px[b] = $4
+            b++; px[b] = $4; panel[b] = $3
             if ($5 != flat_max || $6 != 2 * flat_max) bad = 1 }
         $1 == "plot" && $2 == "text" && text_of($0) == "flat" { f++; fr[f] = $3 + $5 }
         $1 == "plot" && $2 == "text" && text_of($0) == "tree" { r++; tl[r] = $3 }
         END {
             for (i = 1; i <= b; i++) {
+                if (!(before[panel[i]] < px[i] && px[i] < after[panel[i]])) bad = 1
                 ok = 0
                 for (j = 1; j <= f; j++) for (k = 1; k <= r; k++)
                     if (fr[j] < px[i] && fr[j] > px[i] - 20 &&

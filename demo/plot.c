@@ -188,8 +188,9 @@ static void dashed_line(pixman_image_t *dst, uint32_t rgb, double x0,
  * One series: a line through its points, dashed into and between hollow
  * ones, then their markers on top.
  */
-static void series(const Panel *p, uint32_t rgb, const double *xs,
-                   const double *ys, const bool *hollow, unsigned n)
+static void series(const Panel *p, const char *name, uint32_t rgb,
+                   const double *xs, const double *ys, const bool *hollow,
+                   unsigned n)
 {
     unsigned i;
 
@@ -207,6 +208,9 @@ static void series(const Panel *p, uint32_t rgb, const double *xs,
     for (i = 0; i < n; i++) {
         marker(p->dst, rgb, axis_pixel(&p->x, xs[i]),
                axis_pixel(&p->y, ys[i]), hollow[i]);
+        draw_log_note("point %d %s %.0f %ld %ld", (int)p->x.from, name,
+                      xs[i], lround(axis_pixel(&p->x, xs[i])),
+                      lround(axis_pixel(&p->y, ys[i])));
     }
 }
 
@@ -268,8 +272,8 @@ static void panel(pixman_image_t *dst, int left, const char *title,
     draw_fill(dst, AXIS, left, PANEL_TOP + PANEL_H, PANEL_W + 1, 1);
     draw_text(dst, TEXT, left + (PANEL_W - draw_text_width(x_title)) / 2,
               PANEL_TOP + PANEL_H + 16 + DRAW_TEXT_HEIGHT, x_title);
-    series(&p, FLAT, xs, flat, extrapolated, n);
-    series(&p, OURS, xs, ours, solid, n);
+    series(&p, "flat", FLAT, xs, flat, extrapolated, n);
+    series(&p, "ours", OURS, xs, ours, solid, n);
 }
 
 static void legend_entry(pixman_image_t *dst, int line, uint32_t rgb,
