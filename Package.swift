@@ -28,6 +28,10 @@ let targets: [Target] = [
     // The standalone library: a mini memory core, the LIOBN registry, the
     // PHB, its own migration stream, all on the engine.
     .target(name: "SwiftTCE", dependencies: ["SwiftTCEEngine", "CSwiftTCE"]),
+    // `swift test`: the engine's internals (storage, grace periods, the fast
+    // geometry word, the TCE layer) against plain models, with Swift Testing.
+    // The C contract's tests are Tests/*.c; make check runs both.
+    .testTarget(name: "SwiftTCEEngineTests", dependencies: ["SwiftTCEEngine"]),
 ]
 
 let package = Package(name: "SwiftTCE", products: products, targets: targets)
