@@ -299,8 +299,10 @@ struct RadixTree {
     /// caller's garbage is reclaimed, after the walk).
     @usableFromInline
     func forEachNonZero(from first: UInt64, count: UInt64, _ body: (UInt64, UInt64) -> Void) {
-        let last = first &+ count < first ? UInt64.max : first + count - 1
+        // Before the last index is computed: from 0, an empty walk's
+        // first + count - 1 would wrap below zero (replay with limit 0).
         guard count != 0 else { return }
+        let last = first &+ count < first ? UInt64.max : first + count - 1
         func visit(_ node: RadixNode) {
             let shift = UInt64(node.level * RadixNode.slotBits)
             let base = node.header.pointee.base
