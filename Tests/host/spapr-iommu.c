@@ -112,9 +112,9 @@ static IOMMUTLBEntry spapr_tce_translate_iommu(IOMMUMemoryRegion *iommu,
                                                int iommu_idx)
 {
     SpaprTceTable *tcet = container_of(iommu, SpaprTceTable, iommu);
-    /* The hot path: the engine's answer comes back in two registers. */
+    /* The hot path: a flat window's entry is read inline, as QEMU reads it. */
     SwiftTCEMapping m = swifttce_lookup_mapping(
-        swifttce_lookup(tcet->engine, addr), addr);
+        swifttce_lookup_inline(tcet->engine, addr), addr);
     IOMMUTLBEntry ret = spapr_tce_entry(&m);
 
     trace_spapr_iommu_xlate(tcet->liobn, addr, ret.translated_addr, ret.perm,

@@ -110,11 +110,14 @@ static void *reader(void *opaque)
             if (i & 1) {
                 addr &= (1ULL << 24) - 1;
             }
-            /* Both ways of asking: into memory, and in two registers. */
+            /* Every way of asking: into memory, in two registers, inline. */
             if (i & 2) {
                 swifttce_translate(t, addr, &m);
-            } else {
+            } else if (i & 4) {
                 m = swifttce_lookup_mapping(swifttce_lookup(t, addr), addr);
+            } else {
+                m = swifttce_lookup_mapping(swifttce_lookup_inline(t, addr),
+                                            addr);
             }
             if (!translation_is_valid(addr, &m) && !res->bad++) {
                 res->bad_addr = addr;

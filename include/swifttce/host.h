@@ -209,6 +209,99 @@ typedef struct SwiftTCELookup {
 /* Any thread, any time, as swifttce_translate; addr is window-relative. */
 SwiftTCELookup swifttce_lookup(const SwiftTCETable *t, uint64_t addr);
 
+/*
+ * What swifttce_lookup_inline reads, in the host's own code: a table handle
+ * points at one of these, and the engine's state follows it in the same
+ * block (so no layout of the engine's own is relied on). The engine keeps
+ * both words current; the host only reads them, with __atomic loads.
+ *  - geometry: count << SWIFTTCE_FAST_COUNT_SHIFT | generation << 6 |
+ *    page_shift. count (23 bits) is how many of the window's entries are
+ *    entries[0..count), read directly (0: none, ask swifttce_lookup; so it
+ *    is for a tree, host-provided storage, a disabled table, or while the
+ *    standalone library traces translations); page_shift (6 bits) is the
+ *    window's, 1..63 while count is not 0; generation (35 bits) moves on
+ *    with every change of the word, and the engine changes the word before
+ *    any entry of entries[] stops being the window's. A read that finds the
+ *    same word before and after its load of an entry got the window's
+ *    entry (a sequence lock).
+ *  - entries: the table's own flat array: set before the first count that
+ *    is not 0 and mapped for as long as the table's memory lives, so a
+ *    load from it below the count of a word once read is always safe.
+ */
+typedef struct SwiftTCEFastPath {
+    uint64_t geometry;
+    uint64_t *entries;
+} SwiftTCEFastPath;
+
+#define SWIFTTCE_FAST_COUNT_SHIFT 41
+#define SWIFTTCE_FAST_SHIFT_MASK  63
+
+#ifndef __cplusplus
+_Static_assert(__builtin_offsetof(SwiftTCEFastPath, geometry) == 0 &&
+               __builtin_offsetof(SwiftTCEFastPath, entries) == 8 &&
+               sizeof(SwiftTCEFastPath) == 16,
+               "SwiftTCEFastPath: the geometry word, then the array");
+_Static_assert(SWIFTTCE_FAST_COUNT_SHIFT == 64 - 23 &&
+               SWIFTTCE_FAST_SHIFT_MASK == (1 << 6) - 1,
+               "the geometry word: count 23 bits, generation 35, shift 6");
+#endif
+
+/*
+ * swifttce_lookup's fast path, inlined into the host's translate callback
+ * (GCC or Clang): for a flat window's entry, a range check, one load and a
+ * second look at the geometry word, and true with *l as swifttce_lookup
+ * would answer. false (*l untouched) for anything else: a tree,
+ * host-provided storage, an address outside the window, a change in
+ * between, a NULL t; then swifttce_lookup answers. Same threads as
+ * swifttce_lookup.
+ */
+static inline bool swifttce_lookup_fast(const SwiftTCETable *t, uint64_t addr,
+                                        SwiftTCELookup *l)
+{
+    const SwiftTCEFastPath *fast = (const SwiftTCEFastPath *)(const void *)t;
+    uint64_t geometry, shift, index, tce;
+    uint64_t *entries;
+
+    if (__builtin_expect(!fast, 0)) {
+        return false;
+    }
+    geometry = __atomic_load_n(&fast->geometry, __ATOMIC_ACQUIRE);
+    shift = geometry & SWIFTTCE_FAST_SHIFT_MASK;
+    index = addr >> shift;
+    if (__builtin_expect(index >= geometry >> SWIFTTCE_FAST_COUNT_SHIFT, 0)) {
+        return false;
+    }
+    entries = __atomic_load_n(&fast->entries, __ATOMIC_RELAXED);
+    tce = __atomic_load_n(&entries[index], __ATOMIC_RELAXED);
+    /* The entry's load before the second look at the word. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (__builtin_expect(__atomic_load_n(&fast->geometry, __ATOMIC_RELAXED) !=
+                         geometry, 0)) {
+        return false;
+    }
+    l->tce = tce;
+    l->page_mask = ~UINT64_C(0) << shift;
+    return true;
+}
+
+/*
+ * swifttce_lookup with its fast path inlined: any thread, any time, the
+ * same answers. With GCC, a callback that goes on after this call gets a
+ * stack frame for the out-of-line case; one that calls
+ * swifttce_lookup_fast and hands the false case to a function of its own
+ * (cold, not inlined) does not: make bench's host_translate rows do that.
+ */
+static inline SwiftTCELookup swifttce_lookup_inline(const SwiftTCETable *t,
+                                                    uint64_t addr)
+{
+    SwiftTCELookup l;
+
+    if (__builtin_expect(swifttce_lookup_fast(t, addr, &l), 1)) {
+        return l;
+    }
+    return swifttce_lookup(t, addr);
+}
+
 /* The mapping a lookup of addr stands for (what swifttce_translate gives). */
 static inline SwiftTCEMapping swifttce_lookup_mapping(SwiftTCELookup l,
                                                       uint64_t addr)

@@ -5,16 +5,19 @@ import Glibc
 // turns C handles into typed ones and calls the engine.
 
 extension TCETable {
-    /// The table behind a C handle.
+    /// The table behind a C handle: its SwiftTCEFastPath, the state right
+    /// after it.
     init?(_ handle: UnsafePointer<SwiftTCETable>?) {
         guard let handle else { return nil }
-        // SAFETY: swifttce_table_new hands out only TableState pointers.
-        self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: TableState.self))
+        // SAFETY: swifttce_table_new hands out only fast path blocks, each
+        // followed by its TableState.
+        self.init(state: (UnsafeMutableRawPointer(mutating: handle) + TCETable.fastPathBytes)
+            .assumingMemoryBound(to: TableState.self))
     }
 
-    /// The C handle of a table.
+    /// The C handle of a table: its SwiftTCEFastPath (host.h).
     var handle: UnsafeMutablePointer<SwiftTCETable> {
-        UnsafeMutableRawPointer(state).assumingMemoryBound(to: SwiftTCETable.self)
+        (UnsafeMutableRawPointer(state) - TCETable.fastPathBytes).assumingMemoryBound(to: SwiftTCETable.self)
     }
 }
 

@@ -54,7 +54,7 @@ extension TCETable {
     /// of the array may be loaded, and its value is not used.
     @inline(__always)
     private func touchEntry(ioba: UInt64) {
-        guard let array = state.pointee.flatArray.load(ordering: .relaxed) else { return }
+        guard let array = flatArray.pointee.load(ordering: .relaxed) else { return }
         let shift = UInt64(state.pointee.pageShift.load(ordering: .relaxed))
         let index = (ioba &- state.pointee.busOffset.load(ordering: .relaxed)) &>> shift
         if index < FlatStorage.entryLimit {

@@ -3,8 +3,13 @@ import Glibc
 import Synchronization
 
 // A TCE table: one DMA window's entries and the host's hooks for it. The
-// state sits behind a pointer (SwiftTCETable * in C): no class, so translate
-// has no reference counting and no exclusivity checks.
+// state sits behind a pointer: no class, so translate has no reference
+// counting and no exclusivity checks. Right before it, in the same block,
+// is the C struct that translate's fast path reads (SwiftTCEFastPath in
+// host.h, where a SwiftTCETable * points), so that a host can inline that
+// read without knowing anything of the state's layout:
+//
+//   [layer above's prefix][pad to 16][SwiftTCEFastPath, 16 B][TableState]
 //
 // Everything but translate and H_GET_TCE runs under the table's lock, so a
 // table has one writer at a time. Readers never lock. They see the window
@@ -30,7 +35,9 @@ import Synchronization
 /// of it is never torn, and with a generation, so that a read that saw it
 /// before and after its load knows nothing changed in between. The count is
 /// on top and the shift at the bottom, so that each is one instruction away:
-/// count (23 bits) | generation (35 bits) | page shift (6 bits).
+/// count (23 bits) | generation (35 bits) | page shift (6 bits). C hosts
+/// read it too (host.h's swifttce_lookup_inline): its encoding is ABI, and
+/// the shim asserts that these constants are host.h's.
 @usableFromInline
 struct FastGeometry {
     @usableFromInline static let shiftBits: UInt64 = 6
@@ -57,18 +64,13 @@ struct FastGeometry {
 
 @usableFromInline
 struct TableState: ~Copyable {
-    // MARK: What reads see
+    // MARK: What reads see (translate's fast path: in the SwiftTCEFastPath before)
 
-    /// A FastGeometry: what translate's fast path reads.
-    @usableFromInline let fastGeometry = Atomic<UInt64>(0)
     /// What the layer above hands its readers with every answer (the
     /// standalone library: the entries' target address space). In the
     /// state, atomic, because a read may be in a freed table's memory while
     /// the next table made there sets it.
     @usableFromInline let readerContext = Atomic<UnsafeMutableRawPointer?>(nil)
-    /// The table's flat array (FlatStorage.reserveArray), reserved at the
-    /// first flat window and kept for the memory's life.
-    @usableFromInline let flatArray = Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>(nil)
     /// The window for announced reads: nbTable first, then the rest.
     @usableFromInline let nbTable = Atomic<UInt32>(0)
     @usableFromInline let pageShift = Atomic<UInt32>(0)
@@ -135,11 +137,32 @@ public struct TCETable: Equatable {
 
     @usableFromInline init(state: UnsafeMutablePointer<TableState>) { self.state = state }
 
-    /// Where the state goes after a prefix of that many bytes.
+    /// Bytes of the SwiftTCEFastPath right before the state (the shim
+    /// asserts host.h's size; TableState needs no more alignment than it).
+    @usableFromInline static let fastPathBytes = 16
+
+    /// Where the state goes after a prefix of that many bytes: after the
+    /// fast path block, which starts 16-byte aligned.
     @inlinable
     public static func stateOffset(prefixBytes: Int) -> Int {
-        let align = MemoryLayout<TableState>.alignment
-        return (prefixBytes + align - 1) & ~(align - 1)
+        ((prefixBytes + 15) & ~15) + fastPathBytes
+    }
+
+    /// The fast path block's geometry word: a FastGeometry.
+    @inlinable
+    var fastGeometry: UnsafeMutablePointer<Atomic<UInt64>> {
+        // SAFETY: create() bound the block's first word to this type.
+        (UnsafeMutableRawPointer(state) - TCETable.fastPathBytes).assumingMemoryBound(to: Atomic<UInt64>.self)
+    }
+
+    /// The fast path block's second word: the table's flat array
+    /// (FlatStorage.reserveArray), reserved at the first flat window and
+    /// kept for the memory's life.
+    @inlinable
+    var flatArray: UnsafeMutablePointer<Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>> {
+        // SAFETY: create() bound the block's second word to this type.
+        (UnsafeMutableRawPointer(state) - TCETable.fastPathBytes + 8)
+            .assumingMemoryBound(to: Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>.self)
     }
 
     /// A new, disabled table with the host's hooks (copied: a host built
@@ -173,6 +196,7 @@ public struct TCETable: Equatable {
             return pooled
         }
         let offset = stateOffset(prefixBytes: prefixBytes)
+        precondition(MemoryLayout<TableState>.alignment <= 16)
         let block = calloc(1, offset + MemoryLayout<TableState>.stride)
         let garbageMemory = calloc(1, MemoryLayout<Garbage>.stride)
         guard let block, let garbageMemory else {
@@ -182,6 +206,11 @@ public struct TCETable: Equatable {
         }
         let garbage = garbageMemory.bindMemory(to: Garbage.self, capacity: 1)
         garbage.initialize(to: Garbage())
+        // The fast path block: calloc's zeros are a geometry word with a
+        // count of 0 and no array.
+        let fast = block + offset - fastPathBytes
+        fast.bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+        (fast + 8).bindMemory(to: Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>.self, capacity: 1)
         let state = (block + offset).bindMemory(to: TableState.self, capacity: 1)
         state.initialize(to: TableState(
             reclaimer: reclaimer, ops: copied,
@@ -271,9 +300,9 @@ public struct TCETable: Equatable {
 
     /// The table's flat array, reserved now if it was not yet.
     func reservedFlatArray() -> UnsafeMutablePointer<Atomic<UInt64>>? {
-        if let array = state.pointee.flatArray.load(ordering: .relaxed) { return array }
+        if let array = flatArray.pointee.load(ordering: .relaxed) { return array }
         guard let array = FlatStorage.reserveArray() else { return nil }
-        state.pointee.flatArray.store(array, ordering: .releasing)
+        flatArray.pointee.store(array, ordering: .releasing)
         return array
     }
 
@@ -297,10 +326,10 @@ public struct TCETable: Equatable {
     /// A new fast geometry, in the next generation; with fast reads off,
     /// one that no address is in.
     private func moveFastGeometry(count: UInt64, pageShift: UInt32) {
-        let old = FastGeometry(word: state.pointee.fastGeometry.load(ordering: .relaxed))
+        let old = FastGeometry(word: fastGeometry.pointee.load(ordering: .relaxed))
         let fast = state.pointee.fastReads.load(ordering: .relaxed)
         let new = FastGeometry(generation: old.generation &+ 1, count: fast ? count : 0, pageShift: pageShift)
-        state.pointee.fastGeometry.store(new.word, ordering: .releasing)
+        fastGeometry.pointee.store(new.word, ordering: .releasing)
     }
 
     /// Disables the table: no new read sees the window, then, once no
@@ -420,7 +449,7 @@ public struct TCETable: Equatable {
             return
         }
         var garbage = Garbage()
-        if let array = state.pointee.flatArray.load(ordering: .relaxed) {
+        if let array = flatArray.pointee.load(ordering: .relaxed) {
             garbage.add(mapping: UnsafeMutableRawPointer(array), length: FlatStorage.arrayBytes)
         }
         // Not deinitialised: every field is plain, and a racing translate
