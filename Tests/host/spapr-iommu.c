@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "kvm-ppc.h"
 #include "qemu-savevm.h"
 #include "spapr-iommu.h"
 #include "spapr-pci.h"
@@ -175,14 +176,91 @@ static const IOMMUMemoryRegionClass spapr_iommu_memory_region_class = {
     .replay = spapr_tce_replay,
 };
 
+/* ---- Storage: the engine's own, or under KVM the kernel's table --------- */
+
+/* QEMU's, where g_new0 is the engine's own storage: NULL. */
+static uint64_t *spapr_tce_alloc_table(uint32_t liobn, uint32_t page_shift,
+                                       uint64_t bus_offset, uint32_t nb_table,
+                                       int *fd, bool need_vfio)
+{
+    uint64_t *table = NULL;
+
+    *fd = -1;
+    if (kvm_enabled()) {
+        table = kvmppc_create_spapr_tce(liobn, page_shift, bus_offset,
+                                        nb_table, fd, need_vfio);
+    }
+    return table;
+}
+
+/* Once the engine has let go of it: at once, as QEMU frees its table. */
+static void spapr_tce_free_table(uint64_t *table, int fd, uint32_t nb_table)
+{
+    if (table) {
+        kvmppc_remove_spapr_tce(table, fd, nb_table);
+    }
+}
+
 /*
- * QEMU's table reallocates itself for VFIO; the engine's need not, but it
- * reports writes only while a notifier listens.
+ * The engine reports writes only while a notifier listens. As QEMU's, a
+ * table VFIO is to see moves to one the kernel makes for VFIO, or, when
+ * the kernel cannot, out of the kernel's: the engine copies the entries
+ * and switches, then the old table goes.
  */
 void spapr_tce_set_need_vfio(SpaprTceTable *tcet, bool need_vfio)
 {
+    uint64_t *oldtable = tcet->table, *newtable;
+    int newfd;
+
     tcet->need_vfio = need_vfio;
     swifttce_table_set_notify(tcet->engine, need_vfio);
+    if (!need_vfio || (tcet->fd != -1 && kvmppc_has_cap_spapr_vfio()) ||
+        !tcet->nb_table) {
+        return;
+    }
+    newtable = spapr_tce_alloc_table(tcet->liobn, tcet->page_shift,
+                                     tcet->bus_offset, tcet->nb_table, &newfd,
+                                     need_vfio);
+    if (swifttce_table_set_storage(tcet->engine, newtable, NULL) < 0) {
+        /* QEMU cannot fail here; the engine kept the old table. */
+        spapr_tce_free_table(newtable, newfd, tcet->nb_table);
+        return;
+    }
+    spapr_tce_free_table(oldtable, tcet->fd, tcet->nb_table);
+    tcet->table = newtable;
+    tcet->fd = newfd;
+}
+
+/*
+ * After a load: the kernel's table kept the entries when the stream had its
+ * window; for another window the engine took them into its own storage,
+ * and, as QEMU's post_load enables the new window, a kernel table for it
+ * takes them over.
+ */
+static void spapr_tce_table_reload_storage(SpaprTceTable *tcet)
+{
+    uint32_t nb_table = swifttce_table_nb_table(tcet->engine);
+    uint64_t *table;
+    int fd;
+
+    if (tcet->table && swifttce_table_entries(tcet->engine) != tcet->table) {
+        spapr_tce_free_table(tcet->table, tcet->fd, tcet->nb_table);
+        tcet->table = NULL;
+        tcet->fd = -1;
+    }
+    if (tcet->table || !nb_table) {
+        return;
+    }
+    table = spapr_tce_alloc_table(tcet->liobn,
+                                  swifttce_table_page_shift(tcet->engine),
+                                  swifttce_table_bus_offset(tcet->engine),
+                                  nb_table, &fd, tcet->need_vfio);
+    if (table && swifttce_table_set_storage(tcet->engine, table, NULL) < 0) {
+        spapr_tce_free_table(table, fd, nb_table);
+        return;
+    }
+    tcet->table = table;
+    tcet->fd = fd;
 }
 
 /* ---- The window -------------------------------------------------------- */
@@ -254,6 +332,7 @@ static int spapr_tce_table_load(const uint8_t *buf, size_t len, void *opaque,
     tcet->def_win = def_win;
     /* QEMU's post_load: spapr_vio_set_bypass(tcet->vdev, tcet->bypass). */
     tcet->bypass = swifttce_table_get_bypass(tcet->engine);
+    spapr_tce_table_reload_storage(tcet);
     spapr_tce_table_sync(tcet);
     if (SPAPR_IS_PCI_LIOBN(tcet->liobn)) {
         spapr_phb_window_loaded(tcet->owner, tcet);
@@ -281,6 +360,7 @@ SpaprTceTable *spapr_tce_new_table(void *owner, uint32_t liobn)
     tcet = g_new0(SpaprTceTable, 1);
     tcet->owner = owner;
     tcet->liobn = liobn;
+    tcet->fd = -1;
     tcet->engine = swifttce_table_new(&spapr_tce_host_ops, tcet);
     if (!tcet->engine) {
         g_error("spapr_tce_new_table: out of memory");
@@ -319,12 +399,26 @@ bool spapr_tce_table_enable(SpaprTceTable *tcet, uint32_t page_shift,
                             uint64_t bus_offset, uint32_t nb_table,
                             Error **errp)
 {
-    if (swifttce_table_enable(tcet->engine, page_shift, bus_offset, nb_table,
-                              errp) < 0) {
+    int fd;
+    uint64_t *table = spapr_tce_alloc_table(tcet->liobn, page_shift,
+                                            bus_offset, nb_table, &fd,
+                                            tcet->need_vfio);
+    int ret = table ?
+        swifttce_table_enable_external(tcet->engine, page_shift, bus_offset,
+                                       nb_table, table, errp) :
+        swifttce_table_enable(tcet->engine, page_shift, bus_offset, nb_table,
+                              errp);
+
+    if (ret < 0) {
+        spapr_tce_free_table(table, fd, nb_table);
         return false;
     }
+    tcet->table = table;
+    tcet->fd = fd;
     spapr_tce_table_sync(tcet);
-    trace_spapr_iommu_new_table(tcet->liobn, tcet->engine, -1);
+    trace_spapr_iommu_new_table(tcet->liobn,
+                                table ? (void *)table : (void *)tcet->engine,
+                                fd);
     return true;
 }
 
@@ -334,6 +428,10 @@ void spapr_tce_table_disable(SpaprTceTable *tcet)
         return;
     }
     swifttce_table_disable(tcet->engine);
+    /* No translate reads the kernel's table any more. */
+    spapr_tce_free_table(tcet->table, tcet->fd, tcet->nb_table);
+    tcet->table = NULL;
+    tcet->fd = -1;
     spapr_tce_table_sync(tcet);
 }
 

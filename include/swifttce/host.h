@@ -15,9 +15,11 @@
  * through the host's set_error when the call takes a host_errp.
  *
  * Threads, per table:
- *  - swifttce_translate and swifttce_get_tce run on any thread at any time,
- *    lock-free and allocation-free, even while another thread disables,
- *    resets, loads or frees the table. Storage they may still be reading is
+ *  - swifttce_translate, swifttce_lookup (and its inline fast path,
+ *    swifttce_lookup_fast) and swifttce_get_tce run on any thread at any
+ *    time, lock-free and allocation-free, even while another thread
+ *    disables, resets, loads, moves (swifttce_table_set_storage) or frees
+ *    the table. Storage they may still be reading is
  *    released through the host's defer_free (QEMU: call_rcu), so callers must
  *    be inside the host's read-side section (QEMU: rcu_read_lock) as QEMU's
  *    own translate callers are; with no defer_free, SwiftTCE tracks its
@@ -138,9 +140,62 @@ int swifttce_table_enable(SwiftTCETable *t, uint32_t page_shift,
                           void *host_errp);
 
 /*
+ * Tables over host-provided storage (QEMU under KVM: the mapping that
+ * kvmppc_create_spapr_tce returns, nb_table host-endian u64 TCEs that the
+ * kernel's in-kernel H_PUT_TCE writes at any time, and that VFIO is given).
+ *
+ * swifttce_table_enable_external is swifttce_table_enable with the
+ * window's entries in entries[0..nb_table) (8-byte aligned), as they are
+ * (a new KVM table is zeros); nothing is notified. Besides
+ * swifttce_table_enable's errors: -EINVAL for NULL or misaligned entries,
+ * -ENOTSUP when this machine gives no grace period (no membarrier, no
+ * mprotect), which letting go of the host's array safely needs.
+ *
+ * While the window is there, everything reads the array and sees what
+ * anyone wrote: translate, lookup and H_GET_TCE (as announced reads: the
+ * inline fast path never reads a host's array, so these are
+ * swifttce_lookup's speed, not QEMU's one load), replay (a scan of the
+ * whole array, notifying what QEMU's walk would), reset (zeroes it) and
+ * vmstate save. The hypercalls write it and notify as usual.
+ * swifttce_table_storage_bytes counts none of it.
+ *
+ * The engine never frees or unmaps the host's array. Once
+ * swifttce_table_disable, swifttce_table_set_storage (to other storage),
+ * swifttce_table_free or a swifttce_table_vmstate_load that changes the
+ * geometry returns, no call of the engine's still reads or writes it: the
+ * host may unmap it at once. A load whose stream has the window's own
+ * geometry writes the stream's entries into the array (QEMU's post_load
+ * copies into the table it has); one with another geometry gives the table
+ * the engine's own storage (swifttce_table_entries says which).
+ */
+int swifttce_table_enable_external(SwiftTCETable *t, uint32_t page_shift,
+                                   uint64_t bus_offset, uint32_t nb_table,
+                                   uint64_t *entries, void *host_errp);
+
+/*
+ * Moves an enabled table's entries, every one, to other storage: the
+ * host's array entries[0..nb_table) (every entry written, zeros too), or
+ * the engine's own storage for NULL; then switches to it and lets the old
+ * storage go (as above: a host's array may be unmapped once this returns).
+ * QEMU: spapr_tce_set_need_vfio's copy, then switch. Translate answers
+ * throughout, the old entries or the same ones in the new place; nothing
+ * is notified. The host keeps the kernel from writing the old array during
+ * the call (as QEMU's memcpy needs too). 0 also when the entries are there
+ * already; -EINVAL when t is NULL or disabled or entries misaligned,
+ * -ENOMEM, -ENOTSUP as above; the table unchanged on error.
+ */
+int swifttce_table_set_storage(SwiftTCETable *t, uint64_t *entries,
+                               void *host_errp);
+
+/* The host's array the window's entries are in; NULL for the engine's own
+ * storage, a disabled table or NULL. */
+uint64_t *swifttce_table_entries(const SwiftTCETable *t);
+
+/*
  * Drops the window and every entry (QEMU: spapr_tce_table_disable); nothing
- * is notified. The storage goes through defer_free. A disabled table (or
- * NULL) is left alone.
+ * is notified. The storage goes through defer_free (a host's array is the
+ * host's, to unmap once this returns). A disabled table (or NULL) is left
+ * alone.
  */
 void swifttce_table_disable(SwiftTCETable *t);
 

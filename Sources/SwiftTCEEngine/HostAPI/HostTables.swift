@@ -52,6 +52,43 @@ public func swifttce_table_enable(
 }
 
 @c @implementation
+public func swifttce_table_enable_external(
+    _ t: UnsafeMutablePointer<SwiftTCETable>?,
+    _ page_shift: UInt32,
+    _ bus_offset: UInt64,
+    _ nb_table: UInt32,
+    _ entries: UnsafeMutablePointer<UInt64>?,
+    _ host_errp: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let table = TCETable(t) else { return -EINVAL }
+    guard let entries else {
+        setHostError(table.ops, host_errp, "swifttce_table_enable_external: no entries")
+        return -EINVAL
+    }
+    guard let error = table.enable(pageShift: page_shift, busOffset: bus_offset, nbTable: nb_table,
+                                   entries: entries) else { return 0 }
+    setHostError(table.ops, host_errp, "swifttce_table_enable_external: \(error.message)")
+    return error.status
+}
+
+@c @implementation
+public func swifttce_table_set_storage(
+    _ t: UnsafeMutablePointer<SwiftTCETable>?,
+    _ entries: UnsafeMutablePointer<UInt64>?,
+    _ host_errp: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let table = TCETable(t) else { return -EINVAL }
+    guard let error = table.setStorage(entries) else { return 0 }
+    setHostError(table.ops, host_errp, "swifttce_table_set_storage: \(error.message)")
+    return error.status
+}
+
+@c @implementation
+public func swifttce_table_entries(_ t: UnsafePointer<SwiftTCETable>?) -> UnsafeMutablePointer<UInt64>? {
+    TCETable(t)?.externalEntries
+}
+
+@c @implementation
 public func swifttce_table_disable(_ t: UnsafeMutablePointer<SwiftTCETable>?) {
     TCETable(t)?.disable()
 }

@@ -75,9 +75,22 @@ struct TableState: ~Copyable {
     @usableFromInline let nbTable = Atomic<UInt32>(0)
     @usableFromInline let pageShift = Atomic<UInt32>(0)
     @usableFromInline let busOffset = Atomic<UInt64>(0)
-    /// Changed only while no announced read can see it (between withdraw
-    /// and publish).
-    @usableFromInline var storage: Storage? = nil
+    /// The window's entries for announced reads: slot storageSlot of the
+    /// two. A Storage is several words, so it is never written where a read
+    /// may be loading it: the current slot changes only while no announced
+    /// read can see it (between withdraw and publish), and set_storage
+    /// fills the other slot, then flips storageSlot, then waits for a grace
+    /// period before the old slot is cleared (switchStorage).
+    @usableFromInline var storageSlots: (Storage?, Storage?) = (nil, nil)
+    @usableFromInline let storageSlot = Atomic<Int>(0)
+
+    @inlinable var storage: Storage? {
+        // Acquiring: a read that sees a flip sees the storage filled before.
+        get { storageSlot.load(ordering: .acquiring) == 0 ? storageSlots.0 : storageSlots.1 }
+        set {
+            if storageSlot.load(ordering: .relaxed) == 0 { storageSlots.0 = newValue } else { storageSlots.1 = newValue }
+        }
+    }
 
     // MARK: The writer's
 
@@ -112,18 +125,22 @@ struct TableState: ~Copyable {
 package enum EnableError: Error {
     case invalid(String)
     case noMemory
+    /// No grace period can be had on this machine, and the host's storage
+    /// needs one.
+    case unsupported(String)
 
     /// The -errno status C callers get.
     package var status: Int32 {
         switch self {
         case .invalid: return -EINVAL
         case .noMemory: return -ENOMEM
+        case .unsupported: return -ENOTSUP
         }
     }
 
     package var message: String {
         switch self {
-        case .invalid(let why): return why
+        case .invalid(let why), .unsupported(let why): return why
         case .noMemory: return "out of memory"
         }
     }
@@ -390,6 +407,18 @@ public struct TCETable: Equatable {
                                           nbTable: geometry.nbTable) {
             return .invalid(problem)
         }
+        if case .external(let external)? = state.pointee.storage, geometry == self.geometry {
+            // QEMU's post_load copies into the table it has (under KVM, the
+            // kernel's): the host's array stays the window's, refilled as a
+            // flat window is (its stores cannot fail).
+            external.clear(from: 0, count: external.count)
+            _ = fill { index, value in
+                guard index < external.count else { return false }
+                external.store(index, value)
+                return true
+            }
+            return nil
+        }
         guard let storage = makeStorage(entryCount: geometry.nbTable) else { return .noMemory }
         func filled() -> Bool {
             // Not yet published: its own scratch garbage.
@@ -401,7 +430,7 @@ public struct TCETable: Equatable {
             return done
         }
         switch storage {
-        case .tree:
+        case .tree, .external:
             // Apart from the current window: filled before it goes.
             guard filled() else {
                 var scratch = Garbage()
@@ -418,6 +447,101 @@ public struct TCETable: Equatable {
         publish(Window(pageShift: geometry.pageShift, busOffset: geometry.busOffset,
                        nbTable: geometry.nbTable, storage: storage))
         return nil
+    }
+
+    /// swifttce_table_enable_external: a disabled table gets a window over
+    /// the host's array of nbTable entries, which are the window's entries
+    /// as they are. nil on success, else why not (the table is unchanged).
+    package func enable(pageShift: UInt32, busOffset: UInt64, nbTable: UInt32,
+                        entries: UnsafeMutablePointer<UInt64>) -> EnableError? {
+        locked { _ -> EnableError? in
+            guard state.pointee.storage == nil else { return .invalid("the table is enabled already") }
+            if let problem = Geometry.problem(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable) {
+                return .invalid(problem)
+            }
+            if let problem = TCETable.externalProblem(entries) { return problem }
+            publish(Window(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable,
+                           storage: .external(ExternalStorage(entries: entries, count: UInt64(nbTable)))))
+            return nil
+        } ?? .invalid("a callback of the table cannot enable it")
+    }
+
+    /// Why the host's array cannot hold a window, or nil.
+    private static func externalProblem(_ entries: UnsafeMutablePointer<UInt64>) -> EnableError? {
+        guard UInt(bitPattern: entries) & 7 == 0 else {
+            return .invalid("the entries at \(entries) are not 8-byte aligned")
+        }
+        // Without grace periods a read could still be in the host's array
+        // when the call that leaves it returns, and the host unmaps it then.
+        guard GracePeriod.isAvailable else {
+            return .unsupported("no grace period can be had on this machine (membarrier or mprotect), "
+                + "so the host's entries could not be let go safely")
+        }
+        return nil
+    }
+
+    /// The host's array the window's entries are in; nil for the engine's
+    /// own storage or a disabled table.
+    package var externalEntries: UnsafeMutablePointer<UInt64>? {
+        locked { _ in state.pointee.storage?.externalEntries } ?? nil
+    }
+
+    /// swifttce_table_set_storage: every entry of an enabled table moves to
+    /// the host's array (entries, all of it written) or to the engine's own
+    /// storage (nil), and the old storage is let go once no read can be in
+    /// it. nil on success (also when the entries are there already), else
+    /// why not (the table is unchanged). Nothing is notified.
+    package func setStorage(_ entries: UnsafeMutablePointer<UInt64>?) -> EnableError? {
+        locked(reclaim: true) { garbage -> EnableError? in
+            let window = self.window
+            guard let old = window.storage else { return .invalid("the table is disabled") }
+            guard old.externalEntries != entries else { return nil }
+            let count = UInt64(window.nbTable)
+            let new: Storage
+            if let entries {
+                if let problem = TCETable.externalProblem(entries) { return problem }
+                let external = ExternalStorage(entries: entries, count: count)
+                external.clear(from: 0, count: count)
+                old.forEachNonZero(from: 0, count: count) { index, value in external.store(index, value) }
+                new = .external(external)
+            } else {
+                // The old entries are the host's, so the table's flat array
+                // is free for a flat window.
+                guard let own = makeStorage(entryCount: window.nbTable) else { return .noMemory }
+                var scratch = Garbage()
+                var stored = true
+                old.forEachNonZero(from: 0, count: count) { index, value in
+                    if stored { stored = own.store(index, value, garbage: &scratch) }
+                }
+                if !stored { own.release(into: &scratch) }
+                scratch.freeAll()
+                guard stored else { return .noMemory }
+                new = own
+            }
+            switchStorage(to: new, garbage: &garbage)
+            return nil
+        } ?? .invalid("a callback of the table cannot move its entries")
+    }
+
+    /// Under the lock, on an enabled table: its entries are new's (which
+    /// holds what the old storage holds) from now on; the old storage is
+    /// let go once no read can be in it.
+    private func switchStorage(to new: Storage, garbage: inout Garbage) {
+        let window = self.window
+        guard let old = window.storage else { return }
+        // The other slot: no read could see it since the last switch's
+        // grace period.
+        let current = state.pointee.storageSlot.load(ordering: .relaxed)
+        if current == 0 { state.pointee.storageSlots.1 = new } else { state.pointee.storageSlots.0 = new }
+        state.pointee.storageSlot.store(1 - current, ordering: .releasing)
+        // A fast read of a flat old storage sees the word change before
+        // its pages go (and one that came before saw the same entries).
+        moveFastGeometry(count: new.directCount, pageShift: window.pageShift)
+        // The host's array was checked to have grace periods; without one
+        // the old storage stays, as withdraw leaves it.
+        guard GracePeriod.synchronize() else { return }
+        old.release(into: &garbage)
+        if current == 0 { state.pointee.storageSlots.0 = nil } else { state.pointee.storageSlots.1 = nil }
     }
 
     /// QEMU's spapr_tce_table_disable: the window goes, nothing notified.

@@ -113,7 +113,7 @@ extension TCETable {
         case nil:
             self.bypass = bypass == 1
             return .success(defaultWindow == 1)
-        case .invalid(let why): return .failure(.invalid(why))
+        case .invalid(let why), .unsupported(let why): return .failure(.invalid(why))
         case .noMemory: return .failure(.noMemory)
         }
     }
