@@ -464,6 +464,18 @@ typedef struct SwiftTCEPhbOps {
      * QEMU traces spapr_iommu_ddw_remove. May be NULL.
      */
     void (*window_removed)(void *host_phb, unsigned n);
+    /*
+     * Which free window ibm,create-pe-dma-window takes, which the guest
+     * sees (the LIOBN returned): free has bit n set for each window whose
+     * table is disabled, and is never 0. Answer one of them, or -1 for none
+     * (RTAS_OUT_HW_ERROR, as QEMU's for no free LIOBN); an answer that is
+     * not a free window is RTAS_OUT_HW_ERROR too. QEMU
+     * (spapr_phb_get_free_liobn) takes the first SpaprTceTable child of the
+     * PHB with nb_table 0 in object_child_foreach's order. Called after the
+     * call's cell count and before its page size checks, as QEMU looks.
+     * NULL (or a host built before this hook): the lowest free window.
+     */
+    int (*pick_free_window)(void *host_phb, unsigned free);
 } SwiftTCEPhbOps;
 
 /*

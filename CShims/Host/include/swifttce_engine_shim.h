@@ -111,8 +111,8 @@ _Static_assert(__builtin_offsetof(struct swifttce_reader, active) == 0 &&
 _Static_assert(sizeof(SwiftTCEMapping) == 32, "SwiftTCEMapping is 4 words");
 _Static_assert(sizeof(SwiftTCEHostOps) == 5 * sizeof(void *),
                "SwiftTCEHostOps: size and four hooks");
-_Static_assert(sizeof(SwiftTCEPhbOps) == 4 * sizeof(void *),
-               "SwiftTCEPhbOps: size and three hooks");
+_Static_assert(sizeof(SwiftTCEPhbOps) == 5 * sizeof(void *),
+               "SwiftTCEPhbOps: size and four hooks");
 /*
  * The fast path block before a table's state (TCETable.fastPathBytes, the
  * FastGeometry constants): the engine writes what swifttce_lookup_inline
