@@ -106,7 +106,13 @@ typedef struct SwiftTCEHostOps {
      * has turned notification off.
      */
     void (*notify)(void *host_table, const SwiftTCEMapping *m);
-    /* Reads guest memory (H_PUT_TCE_INDIRECT's list). false: unreadable. */
+    /*
+     * Reads guest memory (H_PUT_TCE_INDIRECT's list). false: unreadable,
+     * and the list reads as zeros, as QEMU's ldq_be_phys reads unassigned
+     * memory (the guest can tell): a QEMU host returns what
+     * address_space_read put in buf, and true, whatever its MemTxResult.
+     * NULL: H_PUT_TCE_INDIRECT is H_PARAMETER.
+     */
     bool (*read_guest)(void *guest, uint64_t gpa, void *buf, size_t len);
     /*
      * Runs fn(arg) once no translate that started before this call can still
@@ -396,9 +402,10 @@ int64_t swifttce_stuff_tce(SwiftTCETable *t, uint64_t ioba, uint64_t tce_value,
                            uint64_t npages);
 /*
  * npages (1..512) big-endian TCEs at guest address tce_list (4 KiB aligned),
- * read with one ops->read_guest(guest, ...) call: an unreadable list is
- * H_PARAMETER with nothing written. Stops at the first error; earlier
- * entries stay written and notified.
+ * read with one ops->read_guest(guest, ...) call: an unreadable list reads
+ * as zeros (QEMU's ldq_be_phys: the entries are cleared and notified); no
+ * read_guest hook is H_PARAMETER with nothing written. Stops at the first
+ * error; earlier entries stay written and notified.
  */
 int64_t swifttce_put_tce_indirect(SwiftTCETable *t, uint64_t ioba,
                                   uint64_t tce_list, uint64_t npages,
