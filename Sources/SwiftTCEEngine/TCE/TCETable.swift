@@ -75,21 +75,20 @@ struct TableState: ~Copyable {
     @usableFromInline let nbTable = Atomic<UInt32>(0)
     @usableFromInline let pageShift = Atomic<UInt32>(0)
     @usableFromInline let busOffset = Atomic<UInt64>(0)
-    /// The window's entries for announced reads: slot storageSlot of the
-    /// two. A Storage is several words, so it is never written where a read
-    /// may be loading it: the current slot changes only while no announced
-    /// read can see it (between withdraw and publish), and set_storage
-    /// fills the other slot, then flips storageSlot, then waits for a grace
-    /// period before the old slot is cleared (switchStorage).
-    @usableFromInline var storageSlots: (Storage?, Storage?) = (nil, nil)
+    /// The window's entries for announced reads: storage0 or storage1, as
+    /// storageSlot says. A Storage is several words, so it is never written
+    /// where a read may be loading it: the current one changes only while
+    /// no announced read can see it (between withdraw and publish), and
+    /// set_storage fills the other one, then flips storageSlot, then waits
+    /// for a grace period before it clears the old one (switchStorage).
+    /// Two fields, not a tuple: writing one is no access to the other.
+    @usableFromInline var storage0: Storage? = nil
+    @usableFromInline var storage1: Storage? = nil
     @usableFromInline let storageSlot = Atomic<Int>(0)
 
     @inlinable var storage: Storage? {
         // Acquiring: a read that sees a flip sees the storage filled before.
-        get { storageSlot.load(ordering: .acquiring) == 0 ? storageSlots.0 : storageSlots.1 }
-        set {
-            if storageSlot.load(ordering: .relaxed) == 0 { storageSlots.0 = newValue } else { storageSlots.1 = newValue }
-        }
+        storageSlot.load(ordering: .acquiring) == 0 ? storage0 : storage1
     }
 
     // MARK: The writer's
@@ -333,7 +332,7 @@ public struct TCETable: Equatable {
     /// Makes a window that no read sees yet the table's (the table is
     /// disabled).
     func publish(_ window: Window) {
-        state.pointee.storage = window.storage
+        writeStorage(slot: state.pointee.storageSlot.load(ordering: .relaxed), window.storage)
         state.pointee.pageShift.store(window.pageShift, ordering: .relaxed)
         state.pointee.busOffset.store(window.busOffset, ordering: .relaxed)
         state.pointee.nbTable.store(window.nbTable, ordering: .releasing)
@@ -361,7 +360,7 @@ public struct TCETable: Equatable {
             return
         }
         storage.release(into: &garbage)
-        state.pointee.storage = nil
+        writeStorage(slot: state.pointee.storageSlot.load(ordering: .relaxed), nil)
         state.pointee.pageShift.store(0, ordering: .relaxed)
         state.pointee.busOffset.store(0, ordering: .relaxed)
     }
@@ -532,7 +531,7 @@ public struct TCETable: Equatable {
         // The other slot: no read could see it since the last switch's
         // grace period.
         let current = state.pointee.storageSlot.load(ordering: .relaxed)
-        if current == 0 { state.pointee.storageSlots.1 = new } else { state.pointee.storageSlots.0 = new }
+        writeStorage(slot: 1 - current, new)
         state.pointee.storageSlot.store(1 - current, ordering: .releasing)
         // A fast read of a flat old storage sees the word change before
         // its pages go (and one that came before saw the same entries).
@@ -541,7 +540,13 @@ public struct TCETable: Equatable {
         // the old storage stays, as withdraw leaves it.
         guard GracePeriod.synchronize() else { return }
         old.release(into: &garbage)
-        if current == 0 { state.pointee.storageSlots.0 = nil } else { state.pointee.storageSlots.1 = nil }
+        writeStorage(slot: current, nil)
+    }
+
+    /// Writes one storage field (no read may be loading it): a stored
+    /// property's assignment, an access to that field alone.
+    private func writeStorage(slot: Int, _ storage: Storage?) {
+        if slot == 0 { state.pointee.storage0 = storage } else { state.pointee.storage1 = storage }
     }
 
     /// QEMU's spapr_tce_table_disable: the window goes, nothing notified.
