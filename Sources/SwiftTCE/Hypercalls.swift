@@ -53,6 +53,9 @@ public func spapr_h_put_tce_indirect(
     _ mem: UnsafePointer<SpaprGuestMemory>?
 ) -> Int64 {
     guard let table = table(liobn: liobn) else { return hParameter }
+    // No guest memory at all is the caller's mistake; memory that cannot be
+    // read is the guest's, and reads as zeros (the engine's putTCEIndirect).
+    guard let mem, mem.pointee.read != nil else { return hParameter }
     var trace = CallTrace()
     let status = table.engine.putTCEIndirect(ioba: ioba, tceList: tce_list, npages: npages,
                                              guest: UnsafeMutableRawPointer(mutating: mem), trace: &trace)

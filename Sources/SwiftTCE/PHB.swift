@@ -83,7 +83,9 @@ private let phbOps = SwiftTCEPhbOps(
     window_removed: { host, n in
         let phb = SpaprPhbRef(state: host!.assumingMemoryBound(to: SpaprPhbState.self))
         Trace.emit("spapr_iommu_ddw_remove liobn=0x\(hex(pciLIOBN(phb.state.pointee.config.index, Int(n))))")
-    })
+    },
+    // The lowest free window: the order QEMU 7.2's traces show.
+    pick_free_window: nil)
 
 // MARK: - Registry
 

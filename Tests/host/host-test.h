@@ -238,6 +238,72 @@ static inline void assert_tlb_entry_eq(const IOMMUTLBEntry *a,
     g_assert_cmpint(a->perm, ==, b->perm);
 }
 
+/* ---- QEMU's generic walk, the reference for replay ---------------------- */
+
+/* A region of a class with no replay hook, over the table's translate. */
+typedef struct WalkRegion {
+    IOMMUMemoryRegion iommu;
+    IOMMUMemoryRegion *table;
+} WalkRegion;
+
+static inline IOMMUTLBEntry walk_translate(IOMMUMemoryRegion *iommu,
+                                           hwaddr addr, IOMMUAccessFlags flag,
+                                           int iommu_idx)
+{
+    IOMMUMemoryRegion *table = container_of(iommu, WalkRegion, iommu)->table;
+
+    return IOMMU_MEMORY_REGION_GET_CLASS(table)->translate(table, addr, flag,
+                                                           iommu_idx);
+}
+
+static inline uint64_t walk_min_page_size(IOMMUMemoryRegion *iommu)
+{
+    return memory_region_iommu_get_min_page_size(
+        container_of(iommu, WalkRegion, iommu)->table);
+}
+
+static const IOMMUMemoryRegionClass walk_class = {
+    .translate = walk_translate,
+    .get_min_page_size = walk_min_page_size,
+};
+
+/* Every mapped entry, as QEMU's replay of every page notifies them. */
+static inline GArray *host_generic_walk(SpaprTceTable *tcet)
+{
+    WalkRegion w = { .table = &tcet->iommu };
+    Recorder rec;
+
+    memory_region_init_iommu(&w.iommu, &walk_class, "generic-walk",
+                             memory_region_size(spapr_tce_get_iommu(tcet)));
+    recorder_init(&rec, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX);
+    rcu_read_lock();
+    memory_region_iommu_replay(&w.iommu, &rec.n);
+    rcu_read_unlock();
+    memory_region_finalize(MEMORY_REGION(&w.iommu));
+    return rec.entries;
+}
+
+/* What the table's own replay hook notifies. */
+static inline GArray *host_hook_replay(SpaprTceTable *tcet)
+{
+    Recorder rec;
+
+    recorder_init(&rec, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX);
+    memory_region_iommu_replay(&tcet->iommu, &rec.n);
+    return rec.entries;
+}
+
+static inline void assert_tlb_entries_eq(GArray *a, GArray *b)
+{
+    guint i;
+
+    g_assert_cmpuint(a->len, ==, b->len);
+    for (i = 0; i < a->len; i++) {
+        assert_tlb_entry_eq(&g_array_index(a, IOMMUTLBEntry, i),
+                            &g_array_index(b, IOMMUTLBEntry, i));
+    }
+}
+
 /* ---- Trace lines ------------------------------------------------------- */
 
 /*

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "kvm-ppc.h"
 #include "qemu-savevm.h"
 #include "spapr-iommu.h"
 #include "spapr-pci.h"
@@ -58,12 +59,16 @@ static void spapr_tce_notify(void *host_table, const SwiftTCEMapping *m)
     memory_region_notify_iommu(&tcet->iommu, 0, event);
 }
 
-/* H_PUT_TCE_INDIRECT's list, through the calling CPU's address space. */
+/*
+ * H_PUT_TCE_INDIRECT's list, through the calling CPU's address space. QEMU
+ * reads it with ldq_be_phys, which ignores errors (unassigned memory reads
+ * as 0): what address_space_read gave is the list, whatever it returned.
+ */
 static bool spapr_tce_read_guest(void *guest, uint64_t gpa, void *buf,
                                  size_t len)
 {
-    return address_space_read(guest, gpa, MEMTXATTRS_UNSPECIFIED, buf,
-                              len) == MEMTX_OK;
+    address_space_read(guest, gpa, MEMTXATTRS_UNSPECIFIED, buf, len);
+    return true;
 }
 
 typedef struct SpaprTceDeferred {
@@ -112,9 +117,9 @@ static IOMMUTLBEntry spapr_tce_translate_iommu(IOMMUMemoryRegion *iommu,
                                                int iommu_idx)
 {
     SpaprTceTable *tcet = container_of(iommu, SpaprTceTable, iommu);
-    /* The hot path: the engine's answer comes back in two registers. */
+    /* The hot path: a flat window's entry is read inline, as QEMU reads it. */
     SwiftTCEMapping m = swifttce_lookup_mapping(
-        swifttce_lookup(tcet->engine, addr), addr);
+        swifttce_lookup_inline(tcet->engine, addr), addr);
     IOMMUTLBEntry ret = spapr_tce_entry(&m);
 
     trace_spapr_iommu_xlate(tcet->liobn, addr, ret.translated_addr, ret.perm,
@@ -175,14 +180,91 @@ static const IOMMUMemoryRegionClass spapr_iommu_memory_region_class = {
     .replay = spapr_tce_replay,
 };
 
+/* ---- Storage: the engine's own, or under KVM the kernel's table --------- */
+
+/* QEMU's, where g_new0 is the engine's own storage: NULL. */
+static uint64_t *spapr_tce_alloc_table(uint32_t liobn, uint32_t page_shift,
+                                       uint64_t bus_offset, uint32_t nb_table,
+                                       int *fd, bool need_vfio)
+{
+    uint64_t *table = NULL;
+
+    *fd = -1;
+    if (kvm_enabled()) {
+        table = kvmppc_create_spapr_tce(liobn, page_shift, bus_offset,
+                                        nb_table, fd, need_vfio);
+    }
+    return table;
+}
+
+/* Once the engine has let go of it: at once, as QEMU frees its table. */
+static void spapr_tce_free_table(uint64_t *table, int fd, uint32_t nb_table)
+{
+    if (table) {
+        kvmppc_remove_spapr_tce(table, fd, nb_table);
+    }
+}
+
 /*
- * QEMU's table reallocates itself for VFIO; the engine's need not, but it
- * reports writes only while a notifier listens.
+ * The engine reports writes only while a notifier listens. As QEMU's, a
+ * table VFIO is to see moves to one the kernel makes for VFIO, or, when
+ * the kernel cannot, out of the kernel's: the engine copies the entries
+ * and switches, then the old table goes.
  */
 void spapr_tce_set_need_vfio(SpaprTceTable *tcet, bool need_vfio)
 {
+    uint64_t *oldtable = tcet->table, *newtable;
+    int newfd;
+
     tcet->need_vfio = need_vfio;
     swifttce_table_set_notify(tcet->engine, need_vfio);
+    if (!need_vfio || (tcet->fd != -1 && kvmppc_has_cap_spapr_vfio()) ||
+        !tcet->nb_table) {
+        return;
+    }
+    newtable = spapr_tce_alloc_table(tcet->liobn, tcet->page_shift,
+                                     tcet->bus_offset, tcet->nb_table, &newfd,
+                                     need_vfio);
+    if (swifttce_table_set_storage(tcet->engine, newtable, NULL) < 0) {
+        /* QEMU cannot fail here; the engine kept the old table. */
+        spapr_tce_free_table(newtable, newfd, tcet->nb_table);
+        return;
+    }
+    spapr_tce_free_table(oldtable, tcet->fd, tcet->nb_table);
+    tcet->table = newtable;
+    tcet->fd = newfd;
+}
+
+/*
+ * After a load: the kernel's table kept the entries when the stream had its
+ * window; for another window the engine took them into its own storage,
+ * and, as QEMU's post_load enables the new window, a kernel table for it
+ * takes them over.
+ */
+static void spapr_tce_table_reload_storage(SpaprTceTable *tcet)
+{
+    uint32_t nb_table = swifttce_table_nb_table(tcet->engine);
+    uint64_t *table;
+    int fd;
+
+    if (tcet->table && swifttce_table_entries(tcet->engine) != tcet->table) {
+        spapr_tce_free_table(tcet->table, tcet->fd, tcet->nb_table);
+        tcet->table = NULL;
+        tcet->fd = -1;
+    }
+    if (tcet->table || !nb_table) {
+        return;
+    }
+    table = spapr_tce_alloc_table(tcet->liobn,
+                                  swifttce_table_page_shift(tcet->engine),
+                                  swifttce_table_bus_offset(tcet->engine),
+                                  nb_table, &fd, tcet->need_vfio);
+    if (table && swifttce_table_set_storage(tcet->engine, table, NULL) < 0) {
+        spapr_tce_free_table(table, fd, nb_table);
+        return;
+    }
+    tcet->table = table;
+    tcet->fd = fd;
 }
 
 /* ---- The window -------------------------------------------------------- */
@@ -358,11 +440,18 @@ static int spapr_tce_table_post_load(void *opaque, int version_id,
     spapr_tce_set_bypass(tcet, mig->bypass);
     tcet->def_win = mig->def_win;
     if (r.dropped || r.made) {
-        /* spapr_tce_table_disable, then _enable: fields and region size */
+        /*
+         * spapr_tce_table_disable, then _enable: the kernel's table under
+         * KVM, fields and region size.
+         */
+        spapr_tce_table_reload_storage(tcet);
         spapr_tce_table_sync(tcet);
         if (r.made) {
             /* QEMU's enable allocates the table, which it traces */
-            trace_spapr_iommu_new_table(tcet->liobn, tcet->engine, -1);
+            trace_spapr_iommu_new_table(tcet->liobn,
+                                        tcet->table ? (void *)tcet->table
+                                                    : (void *)tcet->engine,
+                                        tcet->fd);
         }
     } else {
         /* The window stayed: QEMU's fields are the stream's, its region too. */
@@ -454,6 +543,7 @@ SpaprTceTable *spapr_tce_new_table(void *owner, uint32_t liobn)
     tcet = g_new0(SpaprTceTable, 1);
     tcet->owner = owner;
     tcet->liobn = liobn;
+    tcet->fd = -1;
     tcet->engine = swifttce_table_new(&spapr_tce_host_ops, tcet);
     if (!tcet->engine) {
         g_error("spapr_tce_new_table: out of memory");
@@ -493,12 +583,26 @@ bool spapr_tce_table_enable(SpaprTceTable *tcet, uint32_t page_shift,
                             uint64_t bus_offset, uint32_t nb_table,
                             Error **errp)
 {
-    if (swifttce_table_enable(tcet->engine, page_shift, bus_offset, nb_table,
-                              errp) < 0) {
+    int fd;
+    uint64_t *table = spapr_tce_alloc_table(tcet->liobn, page_shift,
+                                            bus_offset, nb_table, &fd,
+                                            tcet->need_vfio);
+    int ret = table ?
+        swifttce_table_enable_external(tcet->engine, page_shift, bus_offset,
+                                       nb_table, table, errp) :
+        swifttce_table_enable(tcet->engine, page_shift, bus_offset, nb_table,
+                              errp);
+
+    if (ret < 0) {
+        spapr_tce_free_table(table, fd, nb_table);
         return false;
     }
+    tcet->table = table;
+    tcet->fd = fd;
     spapr_tce_table_sync(tcet);
-    trace_spapr_iommu_new_table(tcet->liobn, tcet->engine, -1);
+    trace_spapr_iommu_new_table(tcet->liobn,
+                                table ? (void *)table : (void *)tcet->engine,
+                                fd);
     return true;
 }
 
@@ -508,6 +612,10 @@ void spapr_tce_table_disable(SpaprTceTable *tcet)
         return;
     }
     swifttce_table_disable(tcet->engine);
+    /* No translate reads the kernel's table any more. */
+    spapr_tce_free_table(tcet->table, tcet->fd, tcet->nb_table);
+    tcet->table = NULL;
+    tcet->fd = -1;
     spapr_tce_table_sync(tcet);
 }
 

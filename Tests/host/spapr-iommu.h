@@ -58,7 +58,13 @@ struct SpaprTceTable {
     bool skipping_replay;
     /* What migrates; a PHB window's follows the engine's (spapr-pci.h). */
     bool def_win;
-    SwiftTCETable *engine;      /* QEMU: uint64_t *table, fd, mig_table */
+    SwiftTCETable *engine;      /* QEMU: uint64_t *table, mig_table */
+    /*
+     * Under KVM, the kernel's table (kvm-ppc.h) where the engine keeps the
+     * entries, and its fd; NULL and -1 when they are the engine's own.
+     */
+    uint64_t *table;
+    int fd;
     SpaprTceMigration mig;
     IOMMUMemoryRegion iommu;
     QLIST_ENTRY(SpaprTceTable) list;
@@ -85,6 +91,11 @@ bool spapr_tce_table_enable(SpaprTceTable *tcet, uint32_t page_shift,
 void spapr_tce_table_disable(SpaprTceTable *tcet);
 /* The device reset: every entry 0. */
 void spapr_tce_reset(SpaprTceTable *tcet);
+/*
+ * QEMU's: notifications on or off and, as QEMU reallocates its table for
+ * VFIO, the entries moved (swifttce_table_set_storage) to a kernel table
+ * VFIO can use, or out of one it cannot.
+ */
 void spapr_tce_set_need_vfio(SpaprTceTable *tcet, bool need_vfio);
 SpaprTceTable *spapr_tce_find_by_liobn(target_ulong liobn);
 MemoryRegion *spapr_tce_get_iommu(SpaprTceTable *tcet);

@@ -15,9 +15,11 @@
  * through the host's set_error when the call takes a host_errp.
  *
  * Threads, per table:
- *  - swifttce_translate and swifttce_get_tce run on any thread at any time,
- *    lock-free and allocation-free, even while another thread disables,
- *    resets, loads or frees the table. Storage they may still be reading is
+ *  - swifttce_translate, swifttce_lookup (and its inline fast path,
+ *    swifttce_lookup_fast) and swifttce_get_tce run on any thread at any
+ *    time, lock-free and allocation-free, even while another thread
+ *    disables, resets, loads, moves (swifttce_table_set_storage) or frees
+ *    the table. Storage they may still be reading is
  *    released through the host's defer_free (QEMU: call_rcu), so callers must
  *    be inside the host's read-side section (QEMU: rcu_read_lock) as QEMU's
  *    own translate callers are; with no defer_free, SwiftTCE tracks its
@@ -104,7 +106,13 @@ typedef struct SwiftTCEHostOps {
      * has turned notification off.
      */
     void (*notify)(void *host_table, const SwiftTCEMapping *m);
-    /* Reads guest memory (H_PUT_TCE_INDIRECT's list). false: unreadable. */
+    /*
+     * Reads guest memory (H_PUT_TCE_INDIRECT's list). false: unreadable,
+     * and the list reads as zeros, as QEMU's ldq_be_phys reads unassigned
+     * memory (the guest can tell): a QEMU host returns what
+     * address_space_read put in buf, and true, whatever its MemTxResult.
+     * NULL: H_PUT_TCE_INDIRECT is H_PARAMETER.
+     */
     bool (*read_guest)(void *guest, uint64_t gpa, void *buf, size_t len);
     /*
      * Runs fn(arg) once no translate that started before this call can still
@@ -138,9 +146,62 @@ int swifttce_table_enable(SwiftTCETable *t, uint32_t page_shift,
                           void *host_errp);
 
 /*
+ * Tables over host-provided storage (QEMU under KVM: the mapping that
+ * kvmppc_create_spapr_tce returns, nb_table host-endian u64 TCEs that the
+ * kernel's in-kernel H_PUT_TCE writes at any time, and that VFIO is given).
+ *
+ * swifttce_table_enable_external is swifttce_table_enable with the
+ * window's entries in entries[0..nb_table) (8-byte aligned), as they are
+ * (a new KVM table is zeros); nothing is notified. Besides
+ * swifttce_table_enable's errors: -EINVAL for NULL or misaligned entries,
+ * -ENOTSUP when this machine gives no grace period (no membarrier, no
+ * mprotect), which letting go of the host's array safely needs.
+ *
+ * While the window is there, everything reads the array and sees what
+ * anyone wrote: translate, lookup and H_GET_TCE (as announced reads: the
+ * inline fast path never reads a host's array, so these are
+ * swifttce_lookup's speed, not QEMU's one load), replay (a scan of the
+ * whole array, notifying what QEMU's walk would), reset (zeroes it) and
+ * vmstate save. The hypercalls write it and notify as usual.
+ * swifttce_table_storage_bytes counts none of it.
+ *
+ * The engine never frees or unmaps the host's array. Once
+ * swifttce_table_disable, swifttce_table_set_storage (to other storage),
+ * swifttce_table_free or a swifttce_table_vmstate_load that changes the
+ * geometry returns, no call of the engine's still reads or writes it: the
+ * host may unmap it at once. A load whose stream has the window's own
+ * geometry writes the stream's entries into the array (QEMU's post_load
+ * copies into the table it has); one with another geometry gives the table
+ * the engine's own storage (swifttce_table_entries says which).
+ */
+int swifttce_table_enable_external(SwiftTCETable *t, uint32_t page_shift,
+                                   uint64_t bus_offset, uint32_t nb_table,
+                                   uint64_t *entries, void *host_errp);
+
+/*
+ * Moves an enabled table's entries, every one, to other storage: the
+ * host's array entries[0..nb_table) (every entry written, zeros too), or
+ * the engine's own storage for NULL; then switches to it and lets the old
+ * storage go (as above: a host's array may be unmapped once this returns).
+ * QEMU: spapr_tce_set_need_vfio's copy, then switch. Translate answers
+ * throughout, the old entries or the same ones in the new place; nothing
+ * is notified. The host keeps the kernel from writing the old array during
+ * the call (as QEMU's memcpy needs too). 0 also when the entries are there
+ * already; -EINVAL when t is NULL or disabled or entries misaligned,
+ * -ENOMEM, -ENOTSUP as above; the table unchanged on error.
+ */
+int swifttce_table_set_storage(SwiftTCETable *t, uint64_t *entries,
+                               void *host_errp);
+
+/* The host's array the window's entries are in; NULL for the engine's own
+ * storage, a disabled table or NULL. */
+uint64_t *swifttce_table_entries(const SwiftTCETable *t);
+
+/*
  * Drops the window and every entry (QEMU: spapr_tce_table_disable); nothing
- * is notified. The storage goes through defer_free. A disabled table (or
- * NULL) is left alone.
+ * is notified. The storage goes through defer_free (a host's array is the
+ * host's, to unmap once this returns). A disabled table (or NULL) is left
+ * alone.
  */
 void swifttce_table_disable(SwiftTCETable *t);
 
@@ -197,6 +258,101 @@ typedef struct SwiftTCELookup {
 /* Any thread, any time, as swifttce_translate; addr is window-relative. */
 SwiftTCELookup swifttce_lookup(const SwiftTCETable *t, uint64_t addr);
 
+/*
+ * What swifttce_lookup_inline reads, in the host's own code: a table handle
+ * points at one of these, and the engine's state follows it in the same
+ * block (so no layout of the engine's own is relied on). The engine keeps
+ * both words current; the host only reads them, with __atomic loads.
+ *  - geometry: count << SWIFTTCE_FAST_COUNT_SHIFT | generation << 6 |
+ *    page_shift. count (23 bits) is how many of the window's entries are
+ *    entries[0..count), read directly (0: none, ask swifttce_lookup; so it
+ *    is for a tree, host-provided storage, a disabled table, or while the
+ *    standalone library traces translations); page_shift (6 bits) is the
+ *    window's, 1..63 while count is not 0; generation (35 bits) moves on
+ *    with every change of the word, and the engine changes the word before
+ *    any entry of entries[] stops being the window's. A read that finds the
+ *    same word before and after its load of an entry got the window's
+ *    entry (a sequence lock).
+ *  - entries: the table's own flat array: set before the first count that
+ *    is not 0 and mapped for as long as the table's memory lives, so a
+ *    load from it below the count of a word once read is always safe.
+ */
+typedef struct SwiftTCEFastPath {
+    uint64_t geometry;
+    uint64_t *entries;
+} SwiftTCEFastPath;
+
+#define SWIFTTCE_FAST_COUNT_SHIFT 41
+#define SWIFTTCE_FAST_SHIFT_MASK  63
+
+#ifndef __cplusplus
+_Static_assert(__builtin_offsetof(SwiftTCEFastPath, geometry) == 0 &&
+               __builtin_offsetof(SwiftTCEFastPath, entries) == 8 &&
+               sizeof(SwiftTCEFastPath) == 16,
+               "SwiftTCEFastPath: the geometry word, then the array");
+_Static_assert(SWIFTTCE_FAST_COUNT_SHIFT == 64 - 23 &&
+               SWIFTTCE_FAST_SHIFT_MASK == (1 << 6) - 1,
+               "the geometry word: count 23 bits, generation 35, shift 6");
+#endif
+
+/*
+ * swifttce_lookup's fast path, inlined into the host's translate callback
+ * (GCC or Clang): for a flat window's entry, a range check, one load and a
+ * second look at the geometry word, and true with *l as swifttce_lookup
+ * would answer. false (*l untouched) for anything else: a tree,
+ * host-provided storage, an address outside the window, a change in
+ * between, a NULL t; then swifttce_lookup answers. Same threads as
+ * swifttce_lookup.
+ */
+static inline bool swifttce_lookup_fast(const SwiftTCETable *t, uint64_t addr,
+                                        SwiftTCELookup *l)
+{
+    const SwiftTCEFastPath *fast = (const SwiftTCEFastPath *)(const void *)t;
+    uint64_t geometry, shift, index, tce;
+    uint64_t *entries;
+
+    if (__builtin_expect(!fast, 0)) {
+        return false;
+    }
+    geometry = __atomic_load_n(&fast->geometry, __ATOMIC_ACQUIRE);
+    shift = geometry & SWIFTTCE_FAST_SHIFT_MASK;
+    index = addr >> shift;
+    if (__builtin_expect(index >= geometry >> SWIFTTCE_FAST_COUNT_SHIFT, 0)) {
+        return false;
+    }
+    entries = __atomic_load_n(&fast->entries, __ATOMIC_RELAXED);
+    /*
+     * Acquire: the entry's load before the second look at the word (as a
+     * fence would, which ThreadSanitizer does not model: GCC warns).
+     */
+    tce = __atomic_load_n(&entries[index], __ATOMIC_ACQUIRE);
+    if (__builtin_expect(__atomic_load_n(&fast->geometry, __ATOMIC_RELAXED) !=
+                         geometry, 0)) {
+        return false;
+    }
+    l->tce = tce;
+    l->page_mask = ~UINT64_C(0) << shift;
+    return true;
+}
+
+/*
+ * swifttce_lookup with its fast path inlined: any thread, any time, the
+ * same answers. With GCC, a callback that goes on after this call gets a
+ * stack frame for the out-of-line case; one that calls
+ * swifttce_lookup_fast and hands the false case to a function of its own
+ * (cold, not inlined) does not: make bench's host_translate rows do that.
+ */
+static inline SwiftTCELookup swifttce_lookup_inline(const SwiftTCETable *t,
+                                                    uint64_t addr)
+{
+    SwiftTCELookup l;
+
+    if (__builtin_expect(swifttce_lookup_fast(t, addr, &l), 1)) {
+        return l;
+    }
+    return swifttce_lookup(t, addr);
+}
+
 /* The mapping a lookup of addr stands for (what swifttce_translate gives). */
 static inline SwiftTCEMapping swifttce_lookup_mapping(SwiftTCELookup l,
                                                       uint64_t addr)
@@ -236,9 +392,10 @@ int64_t swifttce_stuff_tce(SwiftTCETable *t, uint64_t ioba, uint64_t tce_value,
                            uint64_t npages);
 /*
  * npages (1..512) big-endian TCEs at guest address tce_list (4 KiB aligned),
- * read with one ops->read_guest(guest, ...) call: an unreadable list is
- * H_PARAMETER with nothing written. Stops at the first error; earlier
- * entries stay written and notified.
+ * read with one ops->read_guest(guest, ...) call: an unreadable list reads
+ * as zeros (QEMU's ldq_be_phys: the entries are cleared and notified); no
+ * read_guest hook is H_PARAMETER with nothing written. Stops at the first
+ * error; earlier entries stay written and notified.
  */
 int64_t swifttce_put_tce_indirect(SwiftTCETable *t, uint64_t ioba,
                                   uint64_t tce_list, uint64_t npages,
@@ -304,6 +461,18 @@ typedef struct SwiftTCEPhbOps {
      * QEMU traces spapr_iommu_ddw_remove. May be NULL.
      */
     void (*window_removed)(void *host_phb, unsigned n);
+    /*
+     * Which free window ibm,create-pe-dma-window takes, which the guest
+     * sees (the LIOBN returned): free has bit n set for each window whose
+     * table is disabled, and is never 0. Answer one of them, or -1 for none
+     * (RTAS_OUT_HW_ERROR, as QEMU's for no free LIOBN); an answer that is
+     * not a free window is RTAS_OUT_HW_ERROR too. QEMU
+     * (spapr_phb_get_free_liobn) takes the first SpaprTceTable child of the
+     * PHB with nb_table 0 in object_child_foreach's order. Called after the
+     * call's cell count and before its page size checks, as QEMU looks.
+     * NULL (or a host built before this hook): the lowest free window.
+     */
+    int (*pick_free_window)(void *host_phb, unsigned free);
 } SwiftTCEPhbOps;
 
 /*

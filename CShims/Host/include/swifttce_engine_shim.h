@@ -112,8 +112,21 @@ _Static_assert(__builtin_offsetof(struct swifttce_reader, active) == 0 &&
 _Static_assert(sizeof(SwiftTCEMapping) == 32, "SwiftTCEMapping is 4 words");
 _Static_assert(sizeof(SwiftTCEHostOps) == 5 * sizeof(void *),
                "SwiftTCEHostOps: size and four hooks");
-_Static_assert(sizeof(SwiftTCEPhbOps) == 4 * sizeof(void *),
-               "SwiftTCEPhbOps: size and three hooks");
+_Static_assert(sizeof(SwiftTCEPhbOps) == 5 * sizeof(void *),
+               "SwiftTCEPhbOps: size and four hooks");
+/*
+ * The fast path block before a table's state (TCETable.fastPathBytes, the
+ * FastGeometry constants): the engine writes what swifttce_lookup_inline
+ * reads.
+ */
+_Static_assert(sizeof(SwiftTCEFastPath) == 16 &&
+               _Alignof(SwiftTCEFastPath) <= 16,
+               "TCETable.fastPathBytes is 16");
+_Static_assert(SWIFTTCE_FAST_COUNT_SHIFT == 41,
+               "FastGeometry.countShift is 41");
+_Static_assert(SWIFTTCE_FAST_SHIFT_MASK == (1 << 6) - 1,
+               "FastGeometry.shiftBits is 6");
+
 /* Atomic<UInt64> over these words (FlatStorage) needs natural alignment. */
 _Static_assert(sizeof(uint64_t) == 8 && _Alignof(uint64_t) == 8,
                "TCEs are naturally aligned 64-bit words");

@@ -5,16 +5,19 @@ import Glibc
 // turns C handles into typed ones and calls the engine.
 
 extension TCETable {
-    /// The table behind a C handle.
+    /// The table behind a C handle: its SwiftTCEFastPath, the state right
+    /// after it.
     init?(_ handle: UnsafePointer<SwiftTCETable>?) {
         guard let handle else { return nil }
-        // SAFETY: swifttce_table_new hands out only TableState pointers.
-        self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: TableState.self))
+        // SAFETY: swifttce_table_new hands out only fast path blocks, each
+        // followed by its TableState.
+        self.init(state: (UnsafeMutableRawPointer(mutating: handle) + TCETable.fastPathBytes)
+            .assumingMemoryBound(to: TableState.self))
     }
 
-    /// The C handle of a table.
+    /// The C handle of a table: its SwiftTCEFastPath (host.h).
     var handle: UnsafeMutablePointer<SwiftTCETable> {
-        UnsafeMutableRawPointer(state).assumingMemoryBound(to: SwiftTCETable.self)
+        (UnsafeMutableRawPointer(state) - TCETable.fastPathBytes).assumingMemoryBound(to: SwiftTCETable.self)
     }
 }
 
@@ -46,6 +49,43 @@ public func swifttce_table_enable(
     }
     setHostError(table.ops, host_errp, "swifttce_table_enable: \(error.message)")
     return error.status
+}
+
+@c @implementation
+public func swifttce_table_enable_external(
+    _ t: UnsafeMutablePointer<SwiftTCETable>?,
+    _ page_shift: UInt32,
+    _ bus_offset: UInt64,
+    _ nb_table: UInt32,
+    _ entries: UnsafeMutablePointer<UInt64>?,
+    _ host_errp: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let table = TCETable(t) else { return -EINVAL }
+    guard let entries else {
+        setHostError(table.ops, host_errp, "swifttce_table_enable_external: no entries")
+        return -EINVAL
+    }
+    guard let error = table.enable(pageShift: page_shift, busOffset: bus_offset, nbTable: nb_table,
+                                   entries: entries) else { return 0 }
+    setHostError(table.ops, host_errp, "swifttce_table_enable_external: \(error.message)")
+    return error.status
+}
+
+@c @implementation
+public func swifttce_table_set_storage(
+    _ t: UnsafeMutablePointer<SwiftTCETable>?,
+    _ entries: UnsafeMutablePointer<UInt64>?,
+    _ host_errp: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let table = TCETable(t) else { return -EINVAL }
+    guard let error = table.setStorage(entries) else { return 0 }
+    setHostError(table.ops, host_errp, "swifttce_table_set_storage: \(error.message)")
+    return error.status
+}
+
+@c @implementation
+public func swifttce_table_entries(_ t: UnsafePointer<SwiftTCETable>?) -> UnsafeMutablePointer<UInt64>? {
+    TCETable(t)?.externalEntries
 }
 
 @c @implementation

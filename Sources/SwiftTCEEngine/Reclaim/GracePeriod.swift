@@ -73,6 +73,12 @@ enum GracePeriod {
         Registry.shared.synchronize()
     }
 
+    /// Whether synchronize() can wait for readers on this machine (what a
+    /// host's storage, which it unmaps when the call returns, needs).
+    static var isAvailable: Bool {
+        Registry.shared.barrierAvailable
+    }
+
     /// Puts the calling thread's record in the registry (its first read).
     @usableFromInline @inline(never)
     static func register() {
@@ -119,6 +125,15 @@ enum GracePeriod {
             }
             // A read in a later destructor of the thread registers again.
             reader.pointee.registered = 0
+        }
+
+        var barrierAvailable: Bool {
+            state.withLock { state -> Bool in
+                let barrier = state.barrier ?? Barrier.choose()
+                state.barrier = barrier
+                if case .unavailable = barrier { return false }
+                return true
+            }
         }
 
         func synchronize() -> Bool {

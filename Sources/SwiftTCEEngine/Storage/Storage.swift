@@ -10,12 +10,14 @@ import Synchronization
 // Garbage, to be freed once no reader can be in it.
 //
 // Up to FlatStorage.entryLimit entries it is QEMU's flat array; beyond, a
-// radix tree that costs what is mapped.
+// radix tree that costs what is mapped; or, whatever its size, an array the
+// host provides (ExternalStorage: a KVM table).
 
 @usableFromInline
 enum Storage {
     case flat(FlatStorage)
     case tree(RadixTree)
+    case external(ExternalStorage)
 
     /// Storage for entryCount (at least 1) entries, all 0; nil when memory
     /// runs out. A flat one lives in the array flatArray gives (the
@@ -33,12 +35,20 @@ enum Storage {
     }
 
     /// How many entries are one array (the table's flat array, indexed
-    /// directly): all of a flat storage's, none of a tree's.
+    /// directly by translate's unannounced fast path): all of a flat
+    /// storage's, none of a tree's or of the host's array (which the host
+    /// may unmap once the window leaves it).
     var directCount: UInt64 {
         switch self {
         case .flat(let flat): return flat.count
-        case .tree: return 0
+        case .tree, .external: return 0
         }
+    }
+
+    /// The host's array, when the entries are there.
+    var externalEntries: UnsafeMutablePointer<UInt64>? {
+        if case .external(let external) = self { return external.base }
+        return nil
     }
 
     /// The value at index (index < entry count).
@@ -47,6 +57,7 @@ enum Storage {
         switch self {
         case .flat(let flat): return flat.load(index)
         case .tree(let tree): return tree.load(index)
+        case .external(let external): return external.load(index)
         }
     }
 
@@ -60,6 +71,9 @@ enum Storage {
             return true
         case .tree(let tree):
             return tree.store(index, value, garbage: &garbage)
+        case .external(let external):
+            external.store(index, value)
+            return true
         }
     }
 
@@ -71,6 +85,7 @@ enum Storage {
         switch self {
         case .flat(let flat): flat.forEachNonZero(from: first, count: count, body)
         case .tree(let tree): tree.forEachNonZero(from: first, count: count, body)
+        case .external(let external): external.forEachNonZero(from: first, count: count, body)
         }
     }
 
@@ -83,6 +98,8 @@ enum Storage {
             tree.forEachNonZero(from: first, count: count) { index, _ in
                 _ = tree.store(index, 0, garbage: &garbage)
             }
+        case .external(let external):
+            external.clear(from: first, count: count)
         }
     }
 
@@ -92,24 +109,27 @@ enum Storage {
         switch self {
         case .flat(let flat): flat.trim()
         case .tree(let tree): tree.trim(garbage: &garbage)
+        case .external: break
         }
     }
 
-    /// Bytes of memory held now.
+    /// Bytes of memory held now (the host's array is the host's: 0).
     var byteCount: Int {
         switch self {
         case .flat(let flat): return flat.byteCount
         case .tree(let tree): return tree.byteCount
+        case .external: return 0
         }
     }
 
     /// Puts everything a read may still be in into the garbage (a flat
-    /// storage's array is the table's and stays); the storage is not used
-    /// again.
+    /// storage's array is the table's and stays, the host's array is the
+    /// host's); the storage is not used again.
     func release(into garbage: inout Garbage) {
         switch self {
         case .flat(let flat): flat.release()
         case .tree(let tree): tree.release(into: &garbage)
+        case .external: break
         }
     }
 }

@@ -112,9 +112,19 @@ package struct PHB: Equatable {
         (0..<maxWindows).reduce(0) { count, n in count + (window(n).map { $0.nbTable != 0 ? 1 : 0 } ?? 0) }
     }
 
-    /// QEMU's spapr_phb_get_free_liobn: a window whose table is disabled.
-    var firstFreeWindow: Int? {
-        (0..<maxWindows).first { n in window(n).map { $0.nbTable == 0 } ?? false }
+    /// QEMU's spapr_phb_get_free_liobn: a window whose table is disabled,
+    /// the one the host picks (the lowest without its hook); nil when none
+    /// is, or the host's pick is not one of them.
+    var freeWindow: Int? {
+        var free: UInt32 = 0
+        for n in 0..<maxWindows where window(n).map({ $0.nbTable == 0 }) ?? false {
+            free |= 1 << UInt32(n)
+        }
+        guard free != 0 else { return nil }
+        guard let pick = state.pointee.ops.pick_free_window else { return free.trailingZeroBitCount }
+        let n = pick(state.pointee.hostPHB, free)
+        guard n >= 0, n < maxWindows, free & (1 << UInt32(n)) != 0 else { return nil }
+        return Int(n)
     }
 
     private func enableWindow(_ n: Int, pageShift: UInt32, busOffset: UInt64, nbTable: UInt32, creating: Bool) {
@@ -169,7 +179,7 @@ package struct PHB: Equatable {
             out.store(0, rtasParameterError)
             return
         }
-        let free = firstFreeWindow
+        let free = freeWindow
         let windows = activeWindows
         // QEMU shifts 1ULL by the guest's page_shift unchecked; a shift of 64
         // or more is undefined in C, so it is refused as a size not offered.

@@ -54,7 +54,7 @@ extension TCETable {
     /// of the array may be loaded, and its value is not used.
     @inline(__always)
     private func touchEntry(ioba: UInt64) {
-        guard let array = state.pointee.flatArray.load(ordering: .relaxed) else { return }
+        guard let array = flatArray.pointee.load(ordering: .relaxed) else { return }
         let shift = UInt64(state.pointee.pageShift.load(ordering: .relaxed))
         let index = (ioba &- state.pointee.busOffset.load(ordering: .relaxed)) &>> shift
         if index < FlatStorage.entryLimit {
@@ -98,7 +98,9 @@ extension TCETable {
     }
 
     /// H_PUT_TCE_INDIRECT: npages big-endian TCEs read from guest memory at
-    /// tceList with one read.
+    /// tceList with one read. A list the host cannot read is zeros: QEMU
+    /// reads it with ldq_be_phys, which ignores errors (unassigned memory
+    /// reads as 0), so its entries are cleared and the call succeeds.
     package func putTCEIndirect(ioba: UInt64, tceList: UInt64, npages: UInt64,
                                 guest: UnsafeMutableRawPointer?, trace: inout CallTrace) -> Int64 {
         let maxPages = UInt64(SWIFTTCE_INDIRECT_MAX)
@@ -106,9 +108,12 @@ extension TCETable {
         trace.traced = true
         guard npages > 0 else { return hParameter }   // QEMU's initial answer
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Int(maxPages)) { list in
-            // One read of the whole list: an unreadable list writes nothing.
-            guard let read = ops.read_guest,
-                  read(guest, tceList, list.baseAddress!, Int(npages) * 8) else { return hParameter }
+            // One read of the whole list. A host with no way to read the
+            // guest cannot take the call at all.
+            guard let read = ops.read_guest else { return hParameter }
+            if !read(guest, tceList, list.baseAddress!, Int(npages) * 8) {
+                list.baseAddress!.initialize(repeating: 0, count: Int(npages))
+            }
             return locked { garbage in
                 let window = self.window
                 let start = ioba & window.pageMask

@@ -131,7 +131,7 @@ package struct StagedLoad {
                 outcome.dropped = old.nbTable != 0 && old.nbTable != nbTable
                 outcome.made = old.nbTable != nbTable
                 return .success(outcome)
-            case .invalid(let why): return .failure(.invalid(why))
+            case .invalid(let why), .unsupported(let why): return .failure(.invalid(why))
             case .noMemory: return .failure(.noMemory)
             }
         }

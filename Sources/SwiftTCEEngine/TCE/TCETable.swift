@@ -3,8 +3,13 @@ import Glibc
 import Synchronization
 
 // A TCE table: one DMA window's entries and the host's hooks for it. The
-// state sits behind a pointer (SwiftTCETable * in C): no class, so translate
-// has no reference counting and no exclusivity checks.
+// state sits behind a pointer: no class, so translate has no reference
+// counting and no exclusivity checks. Right before it, in the same block,
+// is the C struct that translate's fast path reads (SwiftTCEFastPath in
+// host.h, where a SwiftTCETable * points), so that a host can inline that
+// read without knowing anything of the state's layout:
+//
+//   [layer above's prefix][pad to 16][SwiftTCEFastPath, 16 B][TableState]
 //
 // Everything but translate and H_GET_TCE runs under the table's lock, so a
 // table has one writer at a time. Readers never lock. They see the window
@@ -30,7 +35,9 @@ import Synchronization
 /// of it is never torn, and with a generation, so that a read that saw it
 /// before and after its load knows nothing changed in between. The count is
 /// on top and the shift at the bottom, so that each is one instruction away:
-/// count (23 bits) | generation (35 bits) | page shift (6 bits).
+/// count (23 bits) | generation (35 bits) | page shift (6 bits). C hosts
+/// read it too (host.h's swifttce_lookup_inline): its encoding is ABI, and
+/// the shim asserts that these constants are host.h's.
 @usableFromInline
 struct FastGeometry {
     @usableFromInline static let shiftBits: UInt64 = 6
@@ -57,25 +64,32 @@ struct FastGeometry {
 
 @usableFromInline
 struct TableState: ~Copyable {
-    // MARK: What reads see
+    // MARK: What reads see (translate's fast path: in the SwiftTCEFastPath before)
 
-    /// A FastGeometry: what translate's fast path reads.
-    @usableFromInline let fastGeometry = Atomic<UInt64>(0)
     /// What the layer above hands its readers with every answer (the
     /// standalone library: the entries' target address space). In the
     /// state, atomic, because a read may be in a freed table's memory while
     /// the next table made there sets it.
     @usableFromInline let readerContext = Atomic<UnsafeMutableRawPointer?>(nil)
-    /// The table's flat array (FlatStorage.reserveArray), reserved at the
-    /// first flat window and kept for the memory's life.
-    @usableFromInline let flatArray = Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>(nil)
     /// The window for announced reads: nbTable first, then the rest.
     @usableFromInline let nbTable = Atomic<UInt32>(0)
     @usableFromInline let pageShift = Atomic<UInt32>(0)
     @usableFromInline let busOffset = Atomic<UInt64>(0)
-    /// Changed only while no announced read can see it (between withdraw
-    /// and publish).
-    @usableFromInline var storage: Storage? = nil
+    /// The window's entries for announced reads: storage0 or storage1, as
+    /// storageSlot says. A Storage is several words, so it is never written
+    /// where a read may be loading it: the current one changes only while
+    /// no announced read can see it (between withdraw and publish), and
+    /// set_storage fills the other one, then flips storageSlot, then waits
+    /// for a grace period before it clears the old one (switchStorage).
+    /// Two fields, not a tuple: writing one is no access to the other.
+    @usableFromInline var storage0: Storage? = nil
+    @usableFromInline var storage1: Storage? = nil
+    @usableFromInline let storageSlot = Atomic<Int>(0)
+
+    @inlinable var storage: Storage? {
+        // Acquiring: a read that sees a flip sees the storage filled before.
+        storageSlot.load(ordering: .acquiring) == 0 ? storage0 : storage1
+    }
 
     // MARK: The writer's
 
@@ -107,18 +121,22 @@ struct TableState: ~Copyable {
 package enum EnableError: Error {
     case invalid(String)
     case noMemory
+    /// No grace period can be had on this machine, and the host's storage
+    /// needs one.
+    case unsupported(String)
 
     /// The -errno status C callers get.
     package var status: Int32 {
         switch self {
         case .invalid: return -EINVAL
         case .noMemory: return -ENOMEM
+        case .unsupported: return -ENOTSUP
         }
     }
 
     package var message: String {
         switch self {
-        case .invalid(let why): return why
+        case .invalid(let why), .unsupported(let why): return why
         case .noMemory: return "out of memory"
         }
     }
@@ -132,11 +150,32 @@ public struct TCETable: Equatable {
 
     @usableFromInline init(state: UnsafeMutablePointer<TableState>) { self.state = state }
 
-    /// Where the state goes after a prefix of that many bytes.
+    /// Bytes of the SwiftTCEFastPath right before the state (the shim
+    /// asserts host.h's size; TableState needs no more alignment than it).
+    @usableFromInline static let fastPathBytes = 16
+
+    /// Where the state goes after a prefix of that many bytes: after the
+    /// fast path block, which starts 16-byte aligned.
     @inlinable
     public static func stateOffset(prefixBytes: Int) -> Int {
-        let align = MemoryLayout<TableState>.alignment
-        return (prefixBytes + align - 1) & ~(align - 1)
+        ((prefixBytes + 15) & ~15) + fastPathBytes
+    }
+
+    /// The fast path block's geometry word: a FastGeometry.
+    @inlinable
+    var fastGeometry: UnsafeMutablePointer<Atomic<UInt64>> {
+        // SAFETY: create() bound the block's first word to this type.
+        (UnsafeMutableRawPointer(state) - TCETable.fastPathBytes).assumingMemoryBound(to: Atomic<UInt64>.self)
+    }
+
+    /// The fast path block's second word: the table's flat array
+    /// (FlatStorage.reserveArray), reserved at the first flat window and
+    /// kept for the memory's life.
+    @inlinable
+    var flatArray: UnsafeMutablePointer<Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>> {
+        // SAFETY: create() bound the block's second word to this type.
+        (UnsafeMutableRawPointer(state) - TCETable.fastPathBytes + 8)
+            .assumingMemoryBound(to: Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>.self)
     }
 
     /// A new, disabled table with the host's hooks (copied: a host built
@@ -169,6 +208,7 @@ public struct TCETable: Equatable {
             return pooled
         }
         let offset = stateOffset(prefixBytes: prefixBytes)
+        precondition(MemoryLayout<TableState>.alignment <= 16)
         let block = calloc(1, offset + MemoryLayout<TableState>.stride)
         let garbageMemory = calloc(1, MemoryLayout<Garbage>.stride)
         guard let block, let garbageMemory else {
@@ -178,6 +218,11 @@ public struct TCETable: Equatable {
         }
         let garbage = garbageMemory.bindMemory(to: Garbage.self, capacity: 1)
         garbage.initialize(to: Garbage())
+        // The fast path block: calloc's zeros are a geometry word with a
+        // count of 0 and no array.
+        let fast = block + offset - fastPathBytes
+        fast.bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+        (fast + 8).bindMemory(to: Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>.self, capacity: 1)
         let state = (block + offset).bindMemory(to: TableState.self, capacity: 1)
         state.initialize(to: TableState(
             reclaimer: reclaimer, ops: copied,
@@ -263,9 +308,9 @@ public struct TCETable: Equatable {
 
     /// The table's flat array, reserved now if it was not yet.
     func reservedFlatArray() -> UnsafeMutablePointer<Atomic<UInt64>>? {
-        if let array = state.pointee.flatArray.load(ordering: .relaxed) { return array }
+        if let array = flatArray.pointee.load(ordering: .relaxed) { return array }
         guard let array = FlatStorage.reserveArray() else { return nil }
-        state.pointee.flatArray.store(array, ordering: .releasing)
+        flatArray.pointee.store(array, ordering: .releasing)
         return array
     }
 
@@ -279,7 +324,7 @@ public struct TCETable: Equatable {
     /// Makes a window that no read sees yet the table's (the table is
     /// disabled).
     func publish(_ window: Window) {
-        state.pointee.storage = window.storage
+        writeStorage(slot: state.pointee.storageSlot.load(ordering: .relaxed), window.storage)
         state.pointee.pageShift.store(window.pageShift, ordering: .relaxed)
         state.pointee.busOffset.store(window.busOffset, ordering: .relaxed)
         state.pointee.nbTable.store(window.nbTable, ordering: .releasing)
@@ -289,10 +334,10 @@ public struct TCETable: Equatable {
     /// A new fast geometry, in the next generation; with fast reads off,
     /// one that no address is in.
     private func moveFastGeometry(count: UInt64, pageShift: UInt32) {
-        let old = FastGeometry(word: state.pointee.fastGeometry.load(ordering: .relaxed))
+        let old = FastGeometry(word: fastGeometry.pointee.load(ordering: .relaxed))
         let fast = state.pointee.fastReads.load(ordering: .relaxed)
         let new = FastGeometry(generation: old.generation &+ 1, count: fast ? count : 0, pageShift: pageShift)
-        state.pointee.fastGeometry.store(new.word, ordering: .releasing)
+        fastGeometry.pointee.store(new.word, ordering: .releasing)
     }
 
     /// Disables the table: no new read sees the window, then, once no
@@ -307,7 +352,7 @@ public struct TCETable: Equatable {
             return
         }
         storage.release(into: &garbage)
-        state.pointee.storage = nil
+        writeStorage(slot: state.pointee.storageSlot.load(ordering: .relaxed), nil)
         state.pointee.pageShift.store(0, ordering: .relaxed)
         state.pointee.busOffset.store(0, ordering: .relaxed)
     }
@@ -353,6 +398,18 @@ public struct TCETable: Equatable {
                                           nbTable: geometry.nbTable) {
             return .invalid(problem)
         }
+        if case .external(let external)? = state.pointee.storage, geometry == self.geometry {
+            // QEMU's post_load copies into the table it has (under KVM, the
+            // kernel's): the host's array stays the window's, refilled as a
+            // flat window is (its stores cannot fail).
+            external.clear(from: 0, count: external.count)
+            _ = fill { index, value in
+                guard index < external.count else { return false }
+                external.store(index, value)
+                return true
+            }
+            return nil
+        }
         guard let storage = makeStorage(entryCount: geometry.nbTable) else { return .noMemory }
         func filled() -> Bool {
             // Not yet published: its own scratch garbage.
@@ -364,7 +421,7 @@ public struct TCETable: Equatable {
             return done
         }
         switch storage {
-        case .tree:
+        case .tree, .external:
             // Apart from the current window: filled before it goes.
             guard filled() else {
                 var scratch = Garbage()
@@ -381,6 +438,107 @@ public struct TCETable: Equatable {
         publish(Window(pageShift: geometry.pageShift, busOffset: geometry.busOffset,
                        nbTable: geometry.nbTable, storage: storage))
         return nil
+    }
+
+    /// swifttce_table_enable_external: a disabled table gets a window over
+    /// the host's array of nbTable entries, which are the window's entries
+    /// as they are. nil on success, else why not (the table is unchanged).
+    package func enable(pageShift: UInt32, busOffset: UInt64, nbTable: UInt32,
+                        entries: UnsafeMutablePointer<UInt64>) -> EnableError? {
+        locked { _ -> EnableError? in
+            guard state.pointee.storage == nil else { return .invalid("the table is enabled already") }
+            if let problem = Geometry.problem(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable) {
+                return .invalid(problem)
+            }
+            if let problem = TCETable.externalProblem(entries) { return problem }
+            publish(Window(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable,
+                           storage: .external(ExternalStorage(entries: entries, count: UInt64(nbTable)))))
+            return nil
+        } ?? .invalid("a callback of the table cannot enable it")
+    }
+
+    /// Why the host's array cannot hold a window, or nil.
+    private static func externalProblem(_ entries: UnsafeMutablePointer<UInt64>) -> EnableError? {
+        guard UInt(bitPattern: entries) & 7 == 0 else {
+            return .invalid("the entries at \(entries) are not 8-byte aligned")
+        }
+        // Without grace periods a read could still be in the host's array
+        // when the call that leaves it returns, and the host unmaps it then.
+        guard GracePeriod.isAvailable else {
+            return .unsupported("no grace period can be had on this machine (membarrier or mprotect), "
+                + "so the host's entries could not be let go safely")
+        }
+        return nil
+    }
+
+    /// The host's array the window's entries are in; nil for the engine's
+    /// own storage or a disabled table.
+    package var externalEntries: UnsafeMutablePointer<UInt64>? {
+        locked { _ in state.pointee.storage?.externalEntries } ?? nil
+    }
+
+    /// swifttce_table_set_storage: every entry of an enabled table moves to
+    /// the host's array (entries, all of it written) or to the engine's own
+    /// storage (nil), and the old storage is let go once no read can be in
+    /// it. nil on success (also when the entries are there already), else
+    /// why not (the table is unchanged). Nothing is notified.
+    package func setStorage(_ entries: UnsafeMutablePointer<UInt64>?) -> EnableError? {
+        locked(reclaim: true) { garbage -> EnableError? in
+            let window = self.window
+            guard let old = window.storage else { return .invalid("the table is disabled") }
+            guard old.externalEntries != entries else { return nil }
+            let count = UInt64(window.nbTable)
+            let new: Storage
+            if let entries {
+                if let problem = TCETable.externalProblem(entries) { return problem }
+                let external = ExternalStorage(entries: entries, count: count)
+                external.clear(from: 0, count: count)
+                old.forEachNonZero(from: 0, count: count) { index, value in external.store(index, value) }
+                new = .external(external)
+            } else {
+                // The old entries are the host's, so the table's flat array
+                // is free for a flat window.
+                guard let own = makeStorage(entryCount: window.nbTable) else { return .noMemory }
+                var scratch = Garbage()
+                var stored = true
+                old.forEachNonZero(from: 0, count: count) { index, value in
+                    if stored { stored = own.store(index, value, garbage: &scratch) }
+                }
+                if !stored { own.release(into: &scratch) }
+                scratch.freeAll()
+                guard stored else { return .noMemory }
+                new = own
+            }
+            switchStorage(to: new, garbage: &garbage)
+            return nil
+        } ?? .invalid("a callback of the table cannot move its entries")
+    }
+
+    /// Under the lock, on an enabled table: its entries are new's (which
+    /// holds what the old storage holds) from now on; the old storage is
+    /// let go once no read can be in it.
+    private func switchStorage(to new: Storage, garbage: inout Garbage) {
+        let window = self.window
+        guard let old = window.storage else { return }
+        // The other slot: no read could see it since the last switch's
+        // grace period.
+        let current = state.pointee.storageSlot.load(ordering: .relaxed)
+        writeStorage(slot: 1 - current, new)
+        state.pointee.storageSlot.store(1 - current, ordering: .releasing)
+        // A fast read of a flat old storage sees the word change before
+        // its pages go (and one that came before saw the same entries).
+        moveFastGeometry(count: new.directCount, pageShift: window.pageShift)
+        // The host's array was checked to have grace periods; without one
+        // the old storage stays, as withdraw leaves it.
+        guard GracePeriod.synchronize() else { return }
+        old.release(into: &garbage)
+        writeStorage(slot: current, nil)
+    }
+
+    /// Writes one storage field (no read may be loading it): a stored
+    /// property's assignment, an access to that field alone.
+    private func writeStorage(slot: Int, _ storage: Storage?) {
+        if slot == 0 { state.pointee.storage0 = storage } else { state.pointee.storage1 = storage }
     }
 
     /// QEMU's spapr_tce_table_disable: the window goes, nothing notified.
@@ -412,7 +570,7 @@ public struct TCETable: Equatable {
             return
         }
         var garbage = Garbage()
-        if let array = state.pointee.flatArray.load(ordering: .relaxed) {
+        if let array = flatArray.pointee.load(ordering: .relaxed) {
             garbage.add(mapping: UnsafeMutableRawPointer(array), length: FlatStorage.arrayBytes)
         }
         // Not deinitialised: every field is plain, and a racing translate

@@ -39,18 +39,18 @@ extension TCETable {
     @inlinable @inline(__always)
     public func lookup<Entry>(_ addr: UInt64, as make: (_ tce: UInt64, _ mask: UInt64) -> Entry,
                               otherwise: () -> Entry) -> Entry {
-        let geometry = FastGeometry(word: state.pointee.fastGeometry.load(ordering: .acquiring))
+        let geometry = FastGeometry(word: fastGeometry.pointee.load(ordering: .acquiring))
         // The shift is 1...63 while the count is not 0, so the wrapping
         // shifts are the plain ones.
         let shift = geometry.shiftAmount
         let index = addr &>> shift
         if _fastPath(index < geometry.count) {
             // SAFETY: a count is published after the array, which stays.
-            let tce = state.pointee.flatArray.load(ordering: .relaxed).unsafelyUnwrapped[
+            let tce = flatArray.pointee.load(ordering: .relaxed).unsafelyUnwrapped[
                 Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
             // The entry's load before the second look at the geometry.
             atomicMemoryFence(ordering: .acquiring)
-            if _fastPath(state.pointee.fastGeometry.load(ordering: .relaxed) == geometry.word) {
+            if _fastPath(fastGeometry.pointee.load(ordering: .relaxed) == geometry.word) {
                 return make(tce, ~UInt64(0) &<< shift)
             }
         }
