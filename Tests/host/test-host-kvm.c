@@ -99,7 +99,7 @@ static void assert_reads(HostMachine *m, SpaprTceTable *tcet, uint64_t index,
 /* What the "spapr_iommu" section says of entry index (4 KiB window at 0). */
 static uint64_t stream_entry(SpaprTceTable *tcet, uint64_t index)
 {
-    GByteArray *f = qemu_savevm_section("spapr_iommu", tcet->liobn);
+    GByteArray *f = qemu_savevm_section("spapr_iommu", tcet->liobn, NULL);
     uint64_t tce = 0;
     /* liobn, mig_nb_table, bypass, then the entries */
     guint at = 4 + 4 + 1 + index * 8;
@@ -464,7 +464,7 @@ static void test_load_in_place(void)
     kernel = kernel_of(tcet);
     kernel_put(kernel, 4, 0x4000 | 3);
     fill_pattern(&m, tcet);
-    f = qemu_savevm_section("spapr_iommu", PCI_LIOBN);
+    f = qemu_savevm_section("spapr_iommu", PCI_LIOBN, NULL);
 
     kernel_put(kernel, 4, 0);
     kernel_put(kernel, 5, 0x5000 | 1);
@@ -496,7 +496,7 @@ static void test_load_other_window(void)
     tcet = host_table(DDW_LIOBN);
     kernel = kernel_of(tcet);
     kernel_put(kernel, 3, 0x30000 | 3);
-    f = qemu_savevm_section("spapr_iommu", DDW_LIOBN);
+    f = qemu_savevm_section("spapr_iommu", DDW_LIOBN, NULL);
 
     /* The guest removes the window; the stream brings it back. */
     g_assert_cmpint(host_ddw_remove(&m, DDW_LIOBN), ==, RTAS_OUT_SUCCESS);
@@ -511,7 +511,7 @@ static void test_load_other_window(void)
     g_byte_array_unref(f);
 
     /* A stream of the default window into the DDW table: another size. */
-    f = qemu_savevm_section("spapr_iommu", PCI_LIOBN);
+    f = qemu_savevm_section("spapr_iommu", PCI_LIOBN, NULL);
     f->data[0] = DDW_LIOBN >> 24;
     f->data[3] = DDW_LIOBN & 0xff;
     g_assert_cmpint(qemu_loadvm_section("spapr_iommu", DDW_LIOBN, 3, f->data,
