@@ -64,7 +64,7 @@ public func spapr_tce_table_save(
     w.put(geometry.pageShift)
     var flags: UInt32 = 0
     if geometry.nbTable != 0, let phb = findPHB(owning: table),
-       let n = phb.windowNumber(of: table), phb.ddw.isDefaultWindow(n) {
+       let n = phb.windowNumber(of: table), phb.engine.isDefaultWindow(n) {
         flags |= flagDefaultWindow
     }
     if table.bypass { flags |= flagBypass }
@@ -223,7 +223,7 @@ public func spapr_tce_table_load(
     // QEMU's post_load applies it to the VIO device, whose DMA reads it.
     table.bypass = loaded.bypass
     if let phb, let n = phb.windowNumber(of: table) {
-        phb.ddw.setDefaultWindow(n, loaded.defaultWindow)
+        phb.engine.setDefaultWindow(n, loaded.defaultWindow)
         if loaded.geometry.nbTable != 0, !sameWindow {
             phb.announce(table, added: true)
         }

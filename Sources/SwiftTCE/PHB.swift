@@ -12,13 +12,12 @@ import SwiftTCEEngine
 struct SpaprPhbState {
     let config: SpaprPhbConfig
     let buid: UInt64
-    /// dma_liobn[n]'s table; window 1 exists only with DDW, as in QEMU's
-    /// realize, which creates one table per supported window.
-    var windows = InlineArray<2, SpaprTable?>(repeating: nil)
-    /// The engine's side of the PHB (nil only while spapr_phb_new builds it).
-    var ddw: PHB?
-    var listener: SpaprPhbWindowListener?
-    var listenerOpaque: UnsafeMutableRawPointer?
+    /// The engine's side of the PHB: the DDW state, and the one list of its
+    /// windows (dma_liobn[n]'s tables; window 1 exists only with DDW, as in
+    /// QEMU's realize, which creates one table per supported window).
+    let engine: PHB
+    var listener: SpaprPhbWindowListener? = nil
+    var listenerOpaque: UnsafeMutableRawPointer? = nil
     var next: SpaprPhbRef? = nil
 }
 
@@ -38,15 +37,16 @@ struct SpaprPhbRef: Equatable {
         UnsafeMutableRawPointer(state).assumingMemoryBound(to: SpaprPhb.self)
     }
 
-    var ddw: PHB { state.pointee.ddw! }
+    var engine: PHB { state.pointee.engine }
 
+    /// Window n's table: the engine's window, which is a standalone table.
     func window(_ n: Int) -> SpaprTable? {
-        n >= 0 && n < maxWindows ? state.pointee.windows[n] : nil
+        engine.window(n).map(SpaprTable.init(engine:))
     }
 
     /// The window number of a table of this PHB.
     func windowNumber(of table: SpaprTable) -> Int? {
-        (0..<maxWindows).first { window($0) == table }
+        (0..<maxWindows).first { engine.window($0) == table.engine }
     }
 
     /// Tells the listener that a window appeared or goes.
@@ -117,8 +117,7 @@ func findPHB(owning table: SpaprTable) -> SpaprPhbRef? {
 /// A table freed on its own: the PHB that had it as a window forgets it.
 func forgetWindow(_ table: SpaprTable) {
     guard let phb = findPHB(owning: table), let n = phb.windowNumber(of: table) else { return }
-    phb.state.pointee.windows[n] = nil
-    phb.ddw.forgetWindow(n)
+    phb.engine.forgetWindow(n)
 }
 
 // MARK: - Lifecycle
@@ -148,15 +147,15 @@ private func configProblem(_ config: SpaprPhbConfig) -> String? {
     return nil
 }
 
-/// Frees a PHB's state and the tables made for it.
+/// Frees a PHB's state and its windows' tables.
 private func discard(_ phb: SpaprPhbRef) {
     for n in 0..<maxWindows {
         if let table = phb.window(n) {
-            phb.state.pointee.windows[n] = nil
+            phb.engine.forgetWindow(n)
             spapr_tce_table_free(table.handle)
         }
     }
-    phb.state.pointee.ddw?.destroy()
+    phb.engine.destroy()
     phb.state.deinitialize(count: 1)
     phb.state.deallocate()
 }
@@ -175,43 +174,42 @@ public func spapr_phb_new(
         setError(errp, "spapr_phb_new: \(problem)")
         return nil
     }
-    let phb = SpaprPhbRef(state: UnsafeMutablePointer<SpaprPhbState>.allocate(capacity: 1))
-    phb.state.initialize(to: SpaprPhbState(config: config, buid: SPAPR_PCI_BASE_BUID + UInt64(config.index)))
-    let count = config.ddw ? maxWindows : 1
-    var engineWindows: [TCETable] = []
-    for n in 0..<count {
-        let liobn = pciLIOBN(config.index, n)
-        guard let table = SpaprTable(spapr_tce_new_table(UnsafeMutableRawPointer(phb.handle), liobn, errp)) else {
-            discard(phb)
+    // The state's address first: it owns the tables and is the engine's
+    // host_phb. It is initialised once the engine's PHB exists.
+    let state = UnsafeMutablePointer<SpaprPhbState>.allocate(capacity: 1)
+    let handle = SpaprPhbRef(state: state).handle
+    var tables: [SpaprTable] = []
+    func undo() {
+        tables.forEach { spapr_tce_table_free($0.handle) }
+        state.deallocate()
+    }
+    for n in 0..<(config.ddw ? maxWindows : 1) {
+        guard let table = SpaprTable(spapr_tce_new_table(UnsafeMutableRawPointer(handle), pciLIOBN(config.index, n),
+                                                         errp)) else {
+            undo()
             return nil
         }
-        phb.state.pointee.windows[n] = table
-        engineWindows.append(table.engine)
+        tables.append(table)
     }
     let ddwConfig = SwiftTCEPhbConfig(
         dma_liobn: (pciLIOBN(config.index, 0), pciLIOBN(config.index, 1)),
         dma_win_addr: config.dma_win_addr, dma_win_size: config.dma_win_size,
         dma64_win_addr: config.dma64_win_addr, pgsz: config.pgsz, ddw: config.ddw)
     let made = withUnsafePointer(to: phbOps) { ops in
-        PHB.create(config: ddwConfig, ops: ops, hostPHB: UnsafeMutableRawPointer(phb.state),
-                   windows: engineWindows)
+        PHB.create(config: ddwConfig, ops: ops, hostPHB: UnsafeMutableRawPointer(state),
+                   windows: tables.map(\.engine))
     }
-    switch made {
-    case .success(let ddw):
-        phb.state.pointee.ddw = ddw
-    case .failure(let error):
-        setError(errp, "spapr_phb_new: \(error.message)")
-        discard(phb)
+    guard case .success(let engine) = made else {
+        if case .failure(let error) = made { setError(errp, "spapr_phb_new: \(error.message)") }
+        undo()
         return nil
     }
-    ddwReset(phb)
-    phbs.add(phb)
-    return phb.handle
-}
-
-/// QEMU's spapr_phb_dma_reset.
-func ddwReset(_ phb: SpaprPhbRef) {
-    phb.ddw.dmaReset()
+    state.initialize(to: SpaprPhbState(config: config, buid: SPAPR_PCI_BASE_BUID + UInt64(config.index),
+                                       engine: engine))
+    // QEMU's spapr_phb_dma_reset, as its realize's reset does.
+    engine.dmaReset()
+    phbs.add(SpaprPhbRef(state: state))
+    return handle
 }
 
 @c @implementation
@@ -228,9 +226,11 @@ public func spapr_phb_free(_ handle: UnsafeMutablePointer<SpaprPhb>?) {
     discard(phb)
 }
 
+/// QEMU's spapr_phb_reset: spapr_phb_dma_reset, the only reset a PHB's
+/// DMA has.
 @c @implementation
 public func spapr_phb_reset(_ handle: UnsafeMutablePointer<SpaprPhb>?) {
-    SpaprPhbRef(handle).map(ddwReset)
+    SpaprPhbRef(handle)?.engine.dmaReset()
 }
 
 @c @implementation

@@ -48,6 +48,12 @@ struct SpaprTable: Equatable {
         self.init(block: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: IOMMUMemoryRegion.self))
     }
 
+    /// The standalone table an engine table is the engine side of (every
+    /// engine table this layer meets is one it made).
+    init(engine: TCETable) {
+        self.init(block: engine.prefix.assumingMemoryBound(to: IOMMUMemoryRegion.self))
+    }
+
     /// The table behind one of its regions; nil for any other region.
     init?(region: UnsafeMutablePointer<IOMMUMemoryRegion>?) {
         guard let region, region.pointee.ops == swifttce_spapr_tce_ops() else { return nil }
@@ -152,7 +158,7 @@ public func spapr_tce_new_table(
         setError(errp, "spapr_tce_new_table: out of memory")
         return nil
     }
-    let table = SpaprTable(block: engine.prefix.assumingMemoryBound(to: IOMMUMemoryRegion.self))
+    let table = SpaprTable(engine: engine)
     table.fields.initialize(to: SpaprTableFields(liobn: liobn, owner: owner, name: name))
     _ = memory_region_init_iommu(table.region, swifttce_spapr_tce_ops(), table.region, name, 0, nil)
     // No notifier yet: the engine need not report writes (notify_flag_changed).
