@@ -39,6 +39,8 @@ struct SpaprPhbRef: Equatable {
 
     var engine: PHB { state.pointee.engine }
 
+    var buid: UInt64 { state.pointee.buid }
+
     /// Window n's table: the engine's window, which is a standalone table.
     func window(_ n: Int) -> SpaprTable? {
         engine.window(n).map(SpaprTable.init(engine:))
@@ -106,7 +108,7 @@ func pciLIOBN(_ index: UInt32, _ n: Int) -> UInt32 {
 
 /// QEMU's spapr_pci_find_phb.
 func findPHB(buid: UInt64) -> SpaprPhbRef? {
-    phbs.first { $0.state.pointee.buid == buid }
+    phbs.first { $0.buid == buid }
 }
 
 /// The PHB that owns a table (QEMU: the table's QOM parent), if any.
@@ -235,7 +237,7 @@ public func spapr_phb_reset(_ handle: UnsafeMutablePointer<SpaprPhb>?) {
 
 @c @implementation
 public func spapr_phb_get_buid(_ handle: UnsafePointer<SpaprPhb>?) -> UInt64 {
-    SpaprPhbRef(handle)?.state.pointee.buid ?? 0
+    SpaprPhbRef(handle)?.buid ?? 0
 }
 
 @c @implementation

@@ -187,14 +187,11 @@ public func rtas_set_tce_bypass(
     _ nret: UInt32,
     _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    let cells = RTASArguments(args, count: nargs)
-    let out = RTASReturns(rets, count: nret)
-    guard nargs == 2, let reg = cells[0], let enable = cells[1],
-          let dev = findVIO(reg: reg), dev.table != nil else {
-        return out.store(0, rtasParameterError)
-    }
+    let call = RTASCall(nargs, args, nret, rets)
+    guard nargs == 2, let reg = call.args[0], let enable = call.args[1],
+          let dev = findVIO(reg: reg), dev.table != nil else { return call.refuse() }
     spapr_vio_set_bypass(dev.handle, enable != 0)
-    out.store(0, rtasSuccess)
+    call.succeed()
 }
 
 @c @implementation
@@ -204,8 +201,8 @@ public func rtas_quiesce(
     _ nret: UInt32,
     _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    let out = RTASReturns(rets, count: nret)
-    guard nargs == 0 else { return out.store(0, rtasParameterError) }
+    let call = RTASCall(nargs, args, nret, rets)
+    guard nargs == 0 else { return call.refuse() }
     devices.forEach(quiesce)
-    out.store(0, rtasSuccess)
+    call.succeed()
 }
