@@ -68,11 +68,11 @@ private let phbOps = SwiftTCEPhbOps(
         guard let table = phb.window(Int(n)) else { return }
         // A window being created is new and empty: a listener that attaches
         // while it is enabled must not walk billions of empty entries.
-        if creating { table.fields.pointee.skippingReplay = true }
+        if creating { table.skippingReplay = true }
         if spapr_tce_table_enable(table.handle, pageShift, busOffset, nbTable, nil) == 0 {
             phb.announce(table, added: true)
         }
-        if creating { table.fields.pointee.skippingReplay = false }
+        if creating { table.skippingReplay = false }
     },
     disable_window: { host, n in
         let phb = SpaprPhbRef(state: host!.assumingMemoryBound(to: SpaprPhbState.self))
@@ -91,12 +91,8 @@ private let phbOps = SwiftTCEPhbOps(
 
 // MARK: - Registry
 
-extension SpaprPhbRef: RegistryNode {
-    var next: SpaprPhbRef? {
-        get { state.pointee.next }
-        nonmutating set { state.pointee.next = newValue }
-    }
-}
+extension SpaprPhbState: RegistryLinked {}
+extension SpaprPhbRef: RegistryNode {}
 
 /// Every live PHB, for the RTAS calls' BUID and LIOBN lookups.
 nonisolated(unsafe) private var phbs = Registry<SpaprPhbRef>()

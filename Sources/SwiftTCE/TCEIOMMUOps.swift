@@ -51,7 +51,7 @@ func swifttce_spapr_tce_replay(
     _ notifier: UnsafeMutablePointer<IOMMUNotifier>?
 ) {
     guard let table = SpaprTable(region: iommu), let n = notifier, let notify = n.pointee.notify,
-          !table.fields.pointee.skippingReplay else { return }
+          !table.skippingReplay else { return }
     // The generic walk stops at the region's size, which a caller may have
     // set; UINT64_MAX stands for 2^64, which holds every iova.
     table.engine.replay(limit: table.region.pointee.size) { mapping in
@@ -76,9 +76,9 @@ func swifttce_spapr_tce_notify_flag_changed(
         return statusInvalid
     }
     if old_flags == IOMMU_NOTIFIER_NONE && new_flags != IOMMU_NOTIFIER_NONE {
-        table.fields.pointee.needVFIO = true
+        table.needVFIO = true
     } else if old_flags != IOMMU_NOTIFIER_NONE && new_flags == IOMMU_NOTIFIER_NONE {
-        table.fields.pointee.needVFIO = false
+        table.needVFIO = false
     }
     // The engine reports writes only while someone listens.
     table.engine.setNotify(new_flags != IOMMU_NOTIFIER_NONE)

@@ -6,38 +6,42 @@ import Synchronization
 
 // The standalone SpaprTceTable: an engine table (SwiftTCEEngine) hosted the
 // way a QEMU-like emulator hosts one, with this library's own IOMMU region,
-// LIOBN registry and Error. One block holds the region, the fields below and
+// LIOBN registry and Error. One block holds the region, the state below and
 // the engine's state (in the engine table's prefix), so translate reaches
 // the table at a fixed offset from its region (QEMU's container_of).
 
-/// The standalone layer's part of a table, after its region. Not copyable:
-/// it holds an atomic.
-struct SpaprTableFields: ~Copyable {
+/// The standalone layer's part of a table, after its region.
+struct SpaprTableState {
     let liobn: UInt32
     let owner: UnsafeMutableRawPointer?
     let name: UnsafeMutablePointer<CChar>
     var needVFIO = false
     var skippingReplay = false
     /// The VIO device whose table this is (QEMU's tcet->vdev).
-    var vioDevice: UnsafeMutableRawPointer? = nil
-    /// QEMU's tcet->bypass, set for a VIO device's table and migrated with
-    /// it; atomic, as that device's DMA reads it from any thread.
-    let bypass = Atomic<Bool>(false)
+    var vioDevice: SpaprVioRef? = nil
     /// The next table in the registry.
     var next: SpaprTable? = nil
 }
 
 /// A standalone table, by its block: the region first, so that the block,
-/// the region and the C handle are one pointer.
+/// the region and the C handle are one pointer. The block:
+///
+///   [IOMMUMemoryRegion][SpaprTableState][bypass: Atomic<Bool>][engine's]
+///
+/// The bypass flag has a slot of its own: atomics are not copyable, and the
+/// state is (RegistryNode reads its link).
 struct SpaprTable: Equatable {
     let region: UnsafeMutablePointer<IOMMUMemoryRegion>
 
-    private static let fieldsOffset: Int = {
-        let align = MemoryLayout<SpaprTableFields>.alignment
-        return (MemoryLayout<IOMMUMemoryRegion>.stride + align - 1) & ~(align - 1)
-    }()
-    /// The engine table's prefix: the region and the fields.
-    static let prefixBytes = fieldsOffset + MemoryLayout<SpaprTableFields>.stride
+    private static func aligned(_ offset: Int, _ alignment: Int) -> Int {
+        (offset + alignment - 1) & ~(alignment - 1)
+    }
+    private static let stateOffset =
+        aligned(MemoryLayout<IOMMUMemoryRegion>.stride, MemoryLayout<SpaprTableState>.alignment)
+    private static let bypassOffset =
+        aligned(stateOffset + MemoryLayout<SpaprTableState>.stride, MemoryLayout<Atomic<Bool>>.alignment)
+    /// The engine table's prefix: the region, the state and the bypass flag.
+    static let prefixBytes = bypassOffset + MemoryLayout<Atomic<Bool>>.stride
 
     init(block region: UnsafeMutablePointer<IOMMUMemoryRegion>) { self.region = region }
 
@@ -60,23 +64,55 @@ struct SpaprTable: Equatable {
         self.init(block: region)
     }
 
+    /// A new table's block (the engine's prefix, zeroed): its state and
+    /// bypass flag made.
+    static func initialize(block region: UnsafeMutablePointer<IOMMUMemoryRegion>, _ state: SpaprTableState) {
+        (UnsafeMutableRawPointer(region) + stateOffset).bindMemory(to: SpaprTableState.self, capacity: 1)
+            .initialize(to: state)
+        (UnsafeMutableRawPointer(region) + bypassOffset).bindMemory(to: Atomic<Bool>.self, capacity: 1)
+            .initialize(to: Atomic(false))
+    }
+
     var handle: UnsafeMutablePointer<SpaprTceTable> {
         UnsafeMutableRawPointer(region).assumingMemoryBound(to: SpaprTceTable.self)
     }
 
-    var fields: UnsafeMutablePointer<SpaprTableFields> {
-        (UnsafeMutableRawPointer(region) + SpaprTable.fieldsOffset).assumingMemoryBound(to: SpaprTableFields.self)
+    var state: UnsafeMutablePointer<SpaprTableState> {
+        (UnsafeMutableRawPointer(region) + SpaprTable.stateOffset).assumingMemoryBound(to: SpaprTableState.self)
     }
 
     @inline(__always)
     var engine: TCETable { TCETable(prefix: UnsafeMutableRawPointer(region), prefixBytes: SpaprTable.prefixBytes) }
 
-    var liobn: UInt32 { fields.pointee.liobn }
+    var liobn: UInt32 { state.pointee.liobn }
 
-    /// QEMU's tcet->bypass (spapr_vio_set_bypass).
+    /// QEMU's tcet->bypass (spapr_vio_set_bypass), migrated with the table;
+    /// atomic, as the VIO device's DMA reads it from any thread.
     var bypass: Bool {
-        get { fields.pointee.bypass.load(ordering: .relaxed) }
-        nonmutating set { fields.pointee.bypass.store(newValue, ordering: .relaxed) }
+        get { bypassFlag.pointee.load(ordering: .relaxed) }
+        nonmutating set { bypassFlag.pointee.store(newValue, ordering: .relaxed) }
+    }
+
+    private var bypassFlag: UnsafeMutablePointer<Atomic<Bool>> {
+        (UnsafeMutableRawPointer(region) + SpaprTable.bypassOffset).assumingMemoryBound(to: Atomic<Bool>.self)
+    }
+
+    /// QEMU's need_vfio: whether an IOMMU notifier is registered.
+    var needVFIO: Bool {
+        get { state.pointee.needVFIO }
+        nonmutating set { state.pointee.needVFIO = newValue }
+    }
+
+    /// Whether replay skips the table (a window being created: empty, and
+    /// perhaps vast).
+    var skippingReplay: Bool {
+        get { state.pointee.skippingReplay }
+        nonmutating set { state.pointee.skippingReplay = newValue }
+    }
+
+    var vioDevice: SpaprVioRef? {
+        get { state.pointee.vioDevice }
+        nonmutating set { state.pointee.vioDevice = newValue }
     }
 
     /// The entries' target_as (spapr_tce_set_target_as), kept as the engine
@@ -119,12 +155,8 @@ func tlbEntry(_ m: SwiftTCEMapping, _ target: OpaquePointer?) -> IOMMUTLBEntry {
 
 // MARK: - Registry
 
-extension SpaprTable: RegistryNode {
-    var next: SpaprTable? {
-        get { fields.pointee.next }
-        nonmutating set { fields.pointee.next = newValue }
-    }
-}
+extension SpaprTableState: RegistryLinked {}
+extension SpaprTable: RegistryNode {}
 
 /// Every live table (QEMU's spapr_tce_tables). A constant initial value is
 /// laid out statically: no lazy initialisation on the hypercall path.
@@ -159,7 +191,7 @@ public func spapr_tce_new_table(
         return nil
     }
     let table = SpaprTable(engine: engine)
-    table.fields.initialize(to: SpaprTableFields(liobn: liobn, owner: owner, name: name))
+    SpaprTable.initialize(block: table.region, SpaprTableState(liobn: liobn, owner: owner, name: name))
     _ = memory_region_init_iommu(table.region, swifttce_spapr_tce_ops(), table.region, name, 0, nil)
     // No notifier yet: the engine need not report writes (notify_flag_changed).
     engine.setNotify(false)
@@ -221,7 +253,7 @@ public func spapr_tce_table_free(_ tcet: UnsafeMutablePointer<SpaprTceTable>?) {
     // Notifiers still registered leave, so that they can be registered again.
     dropNotifiers(table.region)
     tables.remove(table)
-    free(table.fields.pointee.name)
+    free(table.state.pointee.name)
     // The block goes after the grace period: a racing translate reads it.
     table.engine.destroy()
 }
@@ -255,7 +287,7 @@ public func spapr_tce_get_bypass(_ tcet: UnsafePointer<SpaprTceTable>?) -> Bool 
 
 @c @implementation
 public func spapr_tce_get_owner(_ tcet: UnsafePointer<SpaprTceTable>?) -> UnsafeMutableRawPointer? {
-    SpaprTable(tcet)?.fields.pointee.owner
+    SpaprTable(tcet)?.state.pointee.owner
 }
 
 @c @implementation
@@ -280,22 +312,22 @@ public func spapr_tce_get_nb_table(_ tcet: UnsafePointer<SpaprTceTable>?) -> UIn
 
 @c @implementation
 public func spapr_tce_get_need_vfio(_ tcet: UnsafePointer<SpaprTceTable>?) -> Bool {
-    SpaprTable(tcet)?.fields.pointee.needVFIO ?? false
+    SpaprTable(tcet)?.needVFIO ?? false
 }
 
 @c @implementation
 public func spapr_tce_set_need_vfio(_ tcet: UnsafeMutablePointer<SpaprTceTable>?, _ need_vfio: Bool) {
-    SpaprTable(tcet)?.fields.pointee.needVFIO = need_vfio
+    SpaprTable(tcet)?.needVFIO = need_vfio
 }
 
 @c @implementation
 public func spapr_tce_set_skipping_replay(_ tcet: UnsafeMutablePointer<SpaprTceTable>?, _ skipping: Bool) {
-    SpaprTable(tcet)?.fields.pointee.skippingReplay = skipping
+    SpaprTable(tcet)?.skippingReplay = skipping
 }
 
 @c @implementation
 public func spapr_tce_get_skipping_replay(_ tcet: UnsafePointer<SpaprTceTable>?) -> Bool {
-    SpaprTable(tcet)?.fields.pointee.skippingReplay ?? false
+    SpaprTable(tcet)?.skippingReplay ?? false
 }
 
 @c @implementation

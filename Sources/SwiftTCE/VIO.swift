@@ -37,12 +37,8 @@ struct SpaprVioRef: Equatable {
 
 // MARK: - Registry
 
-extension SpaprVioRef: RegistryNode {
-    var next: SpaprVioRef? {
-        get { state.pointee.next }
-        nonmutating set { state.pointee.next = newValue }
-    }
-}
+extension SpaprVioState: RegistryLinked {}
+extension SpaprVioRef: RegistryNode {}
 
 /// Every live device, for the RTAS calls (QEMU: the VIO bus's children).
 nonisolated(unsafe) private var devices = Registry<SpaprVioRef>()
@@ -54,9 +50,8 @@ func findVIO(reg: UInt32) -> SpaprVioRef? {
 
 /// A table freed on its own: its device forgets it (QEMU's dev->tcet).
 func forgetVIOTable(_ table: SpaprTable) {
-    guard let state = table.fields.pointee.vioDevice else { return }
-    SpaprVioRef(state: state.assumingMemoryBound(to: SpaprVioState.self)).state.pointee.table = nil
-    table.fields.pointee.vioDevice = nil
+    table.vioDevice?.state.pointee.table = nil
+    table.vioDevice = nil
 }
 
 // MARK: - Lifecycle
@@ -107,7 +102,7 @@ public func spapr_vio_device_new(
     }
     let dev = SpaprVioRef(state: UnsafeMutablePointer<SpaprVioState>.allocate(capacity: 1))
     dev.state.initialize(to: SpaprVioState(reg: config.reg, ramSize: config.ram_size, table: table))
-    table?.fields.pointee.vioDevice = UnsafeMutableRawPointer(dev.state)
+    table?.vioDevice = dev
     devices.add(dev)
     return dev.handle
 }
