@@ -90,16 +90,17 @@ private struct LoadedState {
     var entries: [(UInt64, UInt64)]
 }
 
-private enum LoadError: Swift.Error {
-    case invalid(String)
-    case noMemory
+/// Why a stream cannot be loaded.
+private struct LoadError: Swift.Error {
+    let why: String
 }
 
-/// Checks everything and builds the new storage; touches no table.
+/// Checks everything and collects the entries to store; touches no table
+/// (the engine's replaceWindow builds the new storage from them).
 /// isWindow: the table is one of a PHB's windows (may take def_win).
 private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32,
                    isWindow: Bool) throws(LoadError) -> LoadedState {
-    func invalid(_ why: String) -> LoadError { .invalid(why) }
+    func invalid(_ why: String) -> LoadError { LoadError(why: why) }
     guard bytes.count >= headerSize + trailerSize else {
         throw invalid("truncated: \(bytes.count) bytes, a header needs \(headerSize + trailerSize)")
     }
@@ -195,14 +196,8 @@ public func spapr_tce_table_load(
     do {
         loaded = try parse(bytes, liobn: table.liobn, isWindow: phb != nil)
     } catch {
-        switch error {
-        case .invalid(let why):
-            setError(errp, "spapr_tce_table_load: \(why)")
-            return statusInvalid
-        case .noMemory:
-            setError(errp, "spapr_tce_table_load: out of memory")
-            return -ENOMEM
-        }
+        setError(errp, "spapr_tce_table_load: \(error.why)")
+        return statusInvalid
     }
     // Everything checked: only now is the table changed, in one step, and
     // without IOMMU notifications, as QEMU's post_load.
