@@ -223,5 +223,11 @@ public func spapr_tce_table_load(
             phb.announce(table, added: true)
         }
     }
+    // QEMU's post_load re-enables the table when the entry count changed
+    // (spapr_tce_table_enable allocates, and traces, a new table), then
+    // traces the count before and the window after.
+    let new = loaded.geometry
+    if new.nbTable != 0, new.nbTable != old.nbTable { traceNewTable(table) }
+    Trace.emit("spapr_iommu_post_load liobn=\(hex(table.liobn)) \(hex(old.nbTable)) => 0x\(hex(new.nbTable)) bus_offset=0x\(hex(new.busOffset)) ps=\(new.pageShift)")
     return 0
 }

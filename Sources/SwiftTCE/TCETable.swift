@@ -217,9 +217,14 @@ public func spapr_tce_table_enable(
         return error.status
     }
     table.syncRegionSize()
-    // QEMU traces the table's allocation, which enable makes.
-    Trace.emit("spapr_iommu_new_table liobn=0x\(hex(table.liobn)) table=0x\(hex(UInt(bitPattern: table.region))) fd=-1")
+    traceNewTable(table)
     return 0
+}
+
+/// QEMU's spapr_tce_alloc_table traces the table it allocates, which every
+/// enable does (no KVM here: fd -1).
+func traceNewTable(_ table: SpaprTable) {
+    Trace.emit("spapr_iommu_new_table liobn=0x\(hex(table.liobn)) table=0x\(hex(UInt(bitPattern: table.region))) fd=-1")
 }
 
 extension SpaprTable {
