@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 // MARK: - Products
@@ -27,7 +27,7 @@ let targets: [Target] = [
     .target(name: "CSwiftTCE", path: "CShims/Standalone"),
     // The standalone library: a mini memory core, the LIOBN registry, the
     // PHB, its own migration stream, all on the engine.
-    .target(name: "SwiftTCE", dependencies: ["SwiftTCEEngine", "CSwiftTCE"]),
+    .target(name: "SwiftTCE", dependencies: ["SwiftTCEEngine", "CSwiftTCE"], swiftSettings: [.strictMemorySafety()]),
     // `swift test`: the engine's internals (storage, grace periods, the fast
     // geometry word, the TCE layer) against plain models, with Swift Testing.
     // The C contract's tests are Tests/*.c; make check runs both.

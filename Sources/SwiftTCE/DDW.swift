@@ -10,11 +10,10 @@ import SwiftTCEEngine
 /// The calls' prologue: the cells, and the PHB they name (by default the
 /// one whose BUID is in args[1..2]); without one, PARAM_ERROR and no body.
 private func onPHB(
-    _ nargs: UInt32, _ args: UnsafePointer<UInt32>?, _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?,
+    _ call: RTASCall,
     foundBy find: (RTASCall) -> SpaprPhbRef? = { $0.buid.flatMap(findPHB(buid:)) },
     _ body: (RTASCall, SpaprPhbRef) -> Void
 ) {
-    let call = RTASCall(nargs, args, nret, rets)
     guard let phb = find(call) else { return call.refuse() }
     body(call, phb)
 }
@@ -26,7 +25,7 @@ public func rtas_ibm_query_pe_dma_window(
     _ nret: UInt32,
     _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    onPHB(nargs, args, nret, rets) { call, phb in
+    onPHB(RTASCall(nargs, args, nret, rets)) { call, phb in
         phb.engine.query(nargs: nargs, nret: nret, out: call.out)
         guard call.succeeded(returning: 5) else { return }
         let mask = call.ret(nret == 6 ? 4 : 3)
@@ -41,7 +40,7 @@ public func rtas_ibm_create_pe_dma_window(
     _ nret: UInt32,
     _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    onPHB(nargs, args, nret, rets) { call, phb in
+    onPHB(RTASCall(nargs, args, nret, rets)) { call, phb in
         phb.engine.create(nargs: nargs, args: call.args, nret: nret, out: call.out)
         guard call.succeeded(returning: 4), let pageShift = call.args[3], let windowShift = call.args[4] else { return }
         let start = UInt64(call.ret(2)) << 32 | UInt64(call.ret(3))
@@ -57,7 +56,7 @@ public func rtas_ibm_remove_pe_dma_window(
     _ rets: UnsafeMutablePointer<UInt32>?
 ) {
     // QEMU finds the PHB as the parent of the LIOBN's table.
-    onPHB(nargs, args, nret, rets, foundBy: { $0.args[0].flatMap(findTable(liobn:)).flatMap(findPHB(owning:)) }) { call, phb in
+    onPHB(RTASCall(nargs, args, nret, rets), foundBy: { $0.args[0].flatMap(findTable(liobn:)).flatMap(findPHB(owning:)) }) { call, phb in
         let restored = phb.engine.remove(nargs: nargs, args: call.args, nret: nret, out: call.out)
         // ddw_remove was traced by the PHB's window_removed hook, before the
         // restore's new_table.
@@ -72,7 +71,7 @@ public func rtas_ibm_reset_pe_dma_window(
     _ nret: UInt32,
     _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    onPHB(nargs, args, nret, rets) { call, phb in
+    onPHB(RTASCall(nargs, args, nret, rets)) { call, phb in
         phb.engine.resetWindows(nargs: nargs, nret: nret, out: call.out)
         guard call.succeeded(returning: 1) else { return }
         Trace.emit("spapr_iommu_ddw_reset buid=0x\(hex(phb.buid)) addr=0x\(hex(call.args[0] ?? 0))")

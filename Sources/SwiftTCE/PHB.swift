@@ -9,7 +9,8 @@ import SwiftTCEEngine
 // QEMU-like emulator hosts it. A plain struct behind a pointer, like a table:
 // `SpaprPhb *` in C.
 
-struct SpaprPhbState {
+/// @safe: the listener and its opaque are the caller's, handed back to it.
+@safe struct SpaprPhbState {
     let config: SpaprPhbConfig
     let buid: UInt64
     /// The engine's side of the PHB: the DDW state, and the one list of its
@@ -22,24 +23,42 @@ struct SpaprPhbState {
 }
 
 /// A PHB, by its state pointer (the C handle).
-struct SpaprPhbRef: Equatable {
+///
+/// @safe by the C contract: a handle handed in is one spapr_phb_new made
+/// and spapr_phb_free has not freed.
+@safe struct SpaprPhbRef: Equatable {
     let state: UnsafeMutablePointer<SpaprPhbState>
 
-    init(state: UnsafeMutablePointer<SpaprPhbState>) { self.state = state }
+    @safe init(state: UnsafeMutablePointer<SpaprPhbState>) { unsafe self.state = state }  // SAFETY: the contract above
 
-    init?(_ handle: UnsafePointer<SpaprPhb>?) {
-        guard let handle else { return nil }
+    // Written out: the synthesised one would use the pointer unmarked.
+    static func == (a: SpaprPhbRef, b: SpaprPhbRef) -> Bool { unsafe a.state == b.state }  // SAFETY: compared, not read
+
+    @safe init?(_ handle: UnsafeMutablePointer<SpaprPhb>?) {
+        self.init(unsafe UnsafePointer(handle))  // SAFETY: the same handle, read-only
+    }
+
+    @safe init?(_ handle: UnsafePointer<SpaprPhb>?) {
+        guard let handle = unsafe handle else { return nil }  // SAFETY: as above
         // SAFETY: spapr_phb_new hands out only SpaprPhbState pointers.
-        self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: SpaprPhbState.self))
+        unsafe self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: SpaprPhbState.self))
     }
 
-    var handle: UnsafeMutablePointer<SpaprPhb> {
-        UnsafeMutableRawPointer(state).assumingMemoryBound(to: SpaprPhb.self)
+    /// The C handle: the state. @safe: handed back to C, not read here.
+    @safe var handle: UnsafeMutablePointer<SpaprPhb> {
+        unsafe UnsafeMutableRawPointer(state).assumingMemoryBound(to: SpaprPhb.self)  // SAFETY: C sees it opaque
     }
 
-    var engine: PHB { state.pointee.engine }
+    var config: SpaprPhbConfig { unsafe state.pointee.config }  // SAFETY: a live PHB's state
+    var engine: PHB { unsafe state.pointee.engine }  // SAFETY: as above
+    var buid: UInt64 { unsafe state.pointee.buid }  // SAFETY: as above
 
-    var buid: UInt64 { state.pointee.buid }
+    /// spapr_phb_set_window_listener. @safe: fn and opaque are the caller's,
+    /// kept to be handed back.
+    @safe func setListener(_ fn: SpaprPhbWindowListener?, _ opaque: UnsafeMutableRawPointer?) {
+        unsafe state.pointee.listener = fn  // SAFETY: a live PHB's state
+        unsafe state.pointee.listenerOpaque = fn == nil ? nil : opaque  // SAFETY: as above
+    }
 
     /// Window n's table: the engine's window, which is a standalone table.
     func window(_ n: Int) -> SpaprTable? {
@@ -53,38 +72,45 @@ struct SpaprPhbRef: Equatable {
 
     /// Tells the listener that a window appeared or goes.
     func announce(_ table: SpaprTable, added: Bool) {
-        state.pointee.listener?(state.pointee.listenerOpaque, handle, table.handle, added)
+        // SAFETY: the caller's listener, given its opaque, this PHB and its table.
+        unsafe state.pointee.listener?(state.pointee.listenerOpaque, handle, table.handle, added)
     }
 }
 
 // MARK: - The engine's hooks for a standalone PHB
 
-/// host_phb is the PHB's state. QEMU's spapr_tce_table_enable/disable, with
-/// its memory listeners reduced to the PHB's window listener.
-private let phbOps = SwiftTCEPhbOps(
+/// host_phb is the PHB's state (spapr_phb_new gives the engine that).
+private func hostPHB(_ host: UnsafeMutableRawPointer?) -> SpaprPhbRef? {
+    // SAFETY: the engine hands back what spapr_phb_new gave it, a SpaprPhbState.
+    unsafe host.map { unsafe SpaprPhbRef(state: $0.assumingMemoryBound(to: SpaprPhbState.self)) }
+}
+
+/// QEMU's spapr_tce_table_enable/disable, with its memory listeners reduced
+/// to the PHB's window listener.
+// SAFETY: C function pointers over the host_phb pointer, which hostPHB reads.
+private let phbOps = unsafe SwiftTCEPhbOps(
     size: MemoryLayout<SwiftTCEPhbOps>.size,
     enable_window: { host, n, pageShift, busOffset, nbTable, creating in
-        let phb = SpaprPhbRef(state: host!.assumingMemoryBound(to: SpaprPhbState.self))
-        guard let table = phb.window(Int(n)) else { return }
+        guard let phb = unsafe hostPHB(host), let table = phb.window(Int(n)) else { return }  // SAFETY: as above
         // A window being created is new and empty: a listener that attaches
         // while it is enabled must not walk billions of empty entries.
         if creating { table.skippingReplay = true }
-        if spapr_tce_table_enable(table.handle, pageShift, busOffset, nbTable, nil) == 0 {
+        if table.enable(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable, nil) == 0 {
             phb.announce(table, added: true)
         }
         if creating { table.skippingReplay = false }
     },
     disable_window: { host, n in
-        let phb = SpaprPhbRef(state: host!.assumingMemoryBound(to: SpaprPhbState.self))
-        guard let table = phb.window(Int(n)), table.engine.nbTable != 0 else { return }
+        guard let phb = unsafe hostPHB(host), let table = phb.window(Int(n)),  // SAFETY: as above
+              table.engine.nbTable != 0 else { return }
         // QEMU removes the region, and so the listeners' view of it, before
         // freeing the table.
         phb.announce(table, added: false)
-        spapr_tce_table_disable(table.handle)
+        table.disable()
     },
     window_removed: { host, n in
-        let phb = SpaprPhbRef(state: host!.assumingMemoryBound(to: SpaprPhbState.self))
-        Trace.emit("spapr_iommu_ddw_remove liobn=0x\(hex(pciLIOBN(phb.state.pointee.config.index, Int(n))))")
+        guard let phb = unsafe hostPHB(host) else { return }  // SAFETY: as above
+        Trace.emit("spapr_iommu_ddw_remove liobn=0x\(hex(pciLIOBN(phb.config.index, Int(n))))")
     },
     // The lowest free window: the order QEMU 7.2's traces show.
     pick_free_window: nil)
@@ -94,7 +120,9 @@ private let phbOps = SwiftTCEPhbOps(
 extension SpaprPhbState: RegistryLinked {}
 extension SpaprPhbRef: RegistryNode {}
 
-/// Every live PHB, for the RTAS calls' BUID and LIOBN lookups.
+/// Every live PHB, for the RTAS calls' BUID and LIOBN lookups. Contract:
+/// changed only by new and free, which the C caller serialises with every
+/// call that looks a PHB up (Registry.swift).
 nonisolated(unsafe) private var phbs = Registry<SpaprPhbRef>()
 
 /// SPAPR_PCI_LIOBN(index, n): window n of PHB index.
@@ -104,12 +132,12 @@ func pciLIOBN(_ index: UInt32, _ n: Int) -> UInt32 {
 
 /// QEMU's spapr_pci_find_phb.
 func findPHB(buid: UInt64) -> SpaprPhbRef? {
-    phbs.first { $0.buid == buid }
+    unsafe phbs.first { $0.buid == buid }  // SAFETY: the contract above
 }
 
 /// The PHB that owns a table (QEMU: the table's QOM parent), if any.
 func findPHB(owning table: SpaprTable) -> SpaprPhbRef? {
-    phbs.first { $0.windowNumber(of: table) != nil }
+    unsafe phbs.first { $0.windowNumber(of: table) != nil }  // SAFETY: as above
 }
 
 /// A table freed on its own: the PHB that had it as a window forgets it.
@@ -122,7 +150,8 @@ func forgetWindow(_ table: SpaprTable) {
 
 @c @implementation
 public func spapr_phb_config_default(_ cfg: UnsafeMutablePointer<SpaprPhbConfig>?, _ index: UInt32) {
-    cfg?.pointee = SpaprPhbConfig(
+    // SAFETY: a non-NULL cfg is the caller's struct (the C contract).
+    unsafe cfg?.pointee = SpaprPhbConfig(
         index: index,
         dma_win_addr: 0,
         dma_win_size: 0x4000_0000,
@@ -150,12 +179,12 @@ private func discard(_ phb: SpaprPhbRef) {
     for n in 0..<maxWindows {
         if let table = phb.window(n) {
             phb.engine.forgetWindow(n)
-            spapr_tce_table_free(table.handle)
+            table.free()
         }
     }
     phb.engine.destroy()
-    phb.state.deinitialize(count: 1)
-    phb.state.deallocate()
+    unsafe phb.state.deinitialize(count: 1)  // SAFETY: spapr_phb_new's, no longer registered
+    unsafe phb.state.deallocate()  // SAFETY: as above
 }
 
 @c @implementation
@@ -163,11 +192,11 @@ public func spapr_phb_new(
     _ cfg: UnsafePointer<SpaprPhbConfig>?,
     _ errp: ErrorOut?
 ) -> UnsafeMutablePointer<SpaprPhb>? {
-    guard let cfg else {
+    // SAFETY: a non-NULL cfg is the caller's struct (the C contract).
+    guard let config = unsafe cfg?.pointee else {
         setError(errp, "spapr_phb_new: the configuration is NULL")
         return nil
     }
-    let config = cfg.pointee
     if let problem = configProblem(config) {
         setError(errp, "spapr_phb_new: \(problem)")
         return nil
@@ -175,15 +204,15 @@ public func spapr_phb_new(
     // The state's address first: it owns the tables and is the engine's
     // host_phb. It is initialised once the engine's PHB exists.
     let state = UnsafeMutablePointer<SpaprPhbState>.allocate(capacity: 1)
-    let handle = SpaprPhbRef(state: state).handle
+    let phb = SpaprPhbRef(state: state)
     var tables: [SpaprTable] = []
     func undo() {
-        tables.forEach { spapr_tce_table_free($0.handle) }
-        state.deallocate()
+        tables.forEach { $0.free() }
+        unsafe state.deallocate()  // SAFETY: never initialised nor handed out
     }
     for n in 0..<(config.ddw ? maxWindows : 1) {
-        guard let table = SpaprTable(spapr_tce_new_table(UnsafeMutableRawPointer(handle), pciLIOBN(config.index, n),
-                                                         errp)) else {
+        guard let table = SpaprTable.make(owner: UnsafeMutableRawPointer(phb.handle), liobn: pciLIOBN(config.index, n),
+                                          errp) else {
             undo()
             return nil
         }
@@ -193,27 +222,30 @@ public func spapr_phb_new(
         dma_liobn: (pciLIOBN(config.index, 0), pciLIOBN(config.index, 1)),
         dma_win_addr: config.dma_win_addr, dma_win_size: config.dma_win_size,
         dma64_win_addr: config.dma64_win_addr, pgsz: config.pgsz, ddw: config.ddw)
-    let made = withUnsafePointer(to: phbOps) { ops in
-        PHB.create(config: ddwConfig, ops: ops, hostPHB: UnsafeMutableRawPointer(state),
-                   windows: tables.map(\.engine))
+    // SAFETY: the engine copies the ops; host_phb is the state, which outlives the engine's PHB.
+    let made = unsafe withUnsafePointer(to: phbOps) { ops in
+        // SAFETY: as above.
+        unsafe PHB.create(config: ddwConfig, ops: ops, hostPHB: UnsafeMutableRawPointer(state),
+                          windows: tables.map(\.engine))
     }
     guard case .success(let engine) = made else {
         if case .failure(let error) = made { setError(errp, "spapr_phb_new: \(error.message)") }
         undo()
         return nil
     }
-    state.initialize(to: SpaprPhbState(config: config, buid: SPAPR_PCI_BASE_BUID + UInt64(config.index),
-                                       engine: engine))
+    // SAFETY: the memory allocated above, initialised once.
+    unsafe state.initialize(to: SpaprPhbState(config: config, buid: SPAPR_PCI_BASE_BUID + UInt64(config.index),
+                                              engine: engine))
     // QEMU's spapr_phb_dma_reset, as its realize's reset does.
     engine.dmaReset()
-    phbs.add(SpaprPhbRef(state: state))
-    return handle
+    unsafe phbs.add(phb)  // SAFETY: the registry's contract
+    return phb.handle
 }
 
 @c @implementation
 public func spapr_phb_free(_ handle: UnsafeMutablePointer<SpaprPhb>?) {
     guard let phb = SpaprPhbRef(handle) else { return }
-    phbs.remove(phb)
+    unsafe phbs.remove(phb)  // SAFETY: the registry's contract
     // The listener hears every window go, as QEMU's do when the PHB's
     // regions are removed.
     for n in 0..<maxWindows {
@@ -247,7 +279,5 @@ public func spapr_phb_set_window_listener(
     _ fn: SpaprPhbWindowListener?,
     _ opaque: UnsafeMutableRawPointer?
 ) {
-    guard let phb = SpaprPhbRef(handle) else { return }
-    phb.state.pointee.listener = fn
-    phb.state.pointee.listenerOpaque = fn == nil ? nil : opaque
+    SpaprPhbRef(handle)?.setListener(fn, opaque)
 }

@@ -4,7 +4,9 @@ import SwiftTCEEngine
 // return cells, the status in rets[0]), taken apart once for the six calls
 // of DDW.swift and VIO.swift.
 
-struct RTASCall {
+/// @safe by the C contract (QEMU's too): args holds nargs cells and rets
+/// nret, or is NULL; RTASArguments and RTASReturns check every index.
+@safe struct RTASCall {
     let nargs: UInt32
     let nret: UInt32
     /// The argument cells: one past nargs, or of a NULL array, is missing.
@@ -13,12 +15,12 @@ struct RTASCall {
     let out: RTASReturns
     private let rets: UnsafeMutablePointer<UInt32>?
 
-    init(_ nargs: UInt32, _ args: UnsafePointer<UInt32>?, _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?) {
+    @safe init(_ nargs: UInt32, _ args: UnsafePointer<UInt32>?, _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?) {
         self.nargs = nargs
         self.nret = nret
-        self.args = RTASArguments(args, count: nargs)
-        self.out = RTASReturns(rets, count: nret)
-        self.rets = rets
+        self.args = unsafe RTASArguments(args, count: nargs)  // SAFETY: the contract above
+        self.out = unsafe RTASReturns(rets, count: nret)  // SAFETY: as above
+        unsafe self.rets = rets  // SAFETY: as above
     }
 
     /// The BUID QEMU reads from args[1] (high half) and args[2] (low half).
@@ -29,8 +31,8 @@ struct RTASCall {
 
     /// Return cell i as the call left it; 0 past nret.
     func ret(_ i: UInt32) -> UInt32 {
-        guard let rets, i < nret else { return 0 }
-        return rets[Int(i)]
+        guard let rets = unsafe rets, i < nret else { return 0 }  // SAFETY: the contract above
+        return unsafe rets[Int(i)]  // SAFETY: i < nret, the contract above
     }
 
     /// Whether the call succeeded with at least `cells` return cells, so

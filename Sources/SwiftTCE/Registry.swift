@@ -10,7 +10,8 @@ protocol RegistryLinked {
     var next: Node? { get set }
 }
 
-/// An object a registry holds: a handle to its state.
+/// An object a registry holds: a handle to its state. Contract: state is
+/// live from before the node is added until after it is removed.
 protocol RegistryNode: Equatable {
     associatedtype State: RegistryLinked where State.Node == Self
     var state: UnsafeMutablePointer<State> { get }
@@ -18,8 +19,8 @@ protocol RegistryNode: Equatable {
 
 extension RegistryNode {
     var next: Self? {
-        get { state.pointee.next }
-        nonmutating set { state.pointee.next = newValue }
+        get { unsafe state.pointee.next }  // SAFETY: the contract above
+        nonmutating set { unsafe state.pointee.next = newValue }  // SAFETY: as above
     }
 }
 

@@ -17,22 +17,39 @@ struct SpaprVioState {
 }
 
 /// A device, by its state pointer (the C handle).
-struct SpaprVioRef: Equatable {
+///
+/// @safe by the C contract: a handle handed in is one spapr_vio_device_new
+/// made and spapr_vio_device_free has not freed.
+@safe struct SpaprVioRef: Equatable {
     let state: UnsafeMutablePointer<SpaprVioState>
 
-    init(state: UnsafeMutablePointer<SpaprVioState>) { self.state = state }
+    @safe init(state: UnsafeMutablePointer<SpaprVioState>) { unsafe self.state = state }  // SAFETY: the contract above
 
-    init?(_ handle: UnsafePointer<SpaprVioDevice>?) {
-        guard let handle else { return nil }
+    // Written out: the synthesised one would use the pointer unmarked.
+    static func == (a: SpaprVioRef, b: SpaprVioRef) -> Bool { unsafe a.state == b.state }  // SAFETY: compared, not read
+
+    @safe init?(_ handle: UnsafeMutablePointer<SpaprVioDevice>?) {
+        self.init(unsafe UnsafePointer(handle))  // SAFETY: the same handle, read-only
+    }
+
+    @safe init?(_ handle: UnsafePointer<SpaprVioDevice>?) {
+        guard let handle = unsafe handle else { return nil }  // SAFETY: as above
         // SAFETY: spapr_vio_device_new hands out only SpaprVioState pointers.
-        self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: SpaprVioState.self))
+        unsafe self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: SpaprVioState.self))
     }
 
-    var handle: UnsafeMutablePointer<SpaprVioDevice> {
-        UnsafeMutableRawPointer(state).assumingMemoryBound(to: SpaprVioDevice.self)
+    /// The C handle: the state. @safe: handed back to C, not read here.
+    @safe var handle: UnsafeMutablePointer<SpaprVioDevice> {
+        unsafe UnsafeMutableRawPointer(state).assumingMemoryBound(to: SpaprVioDevice.self)  // SAFETY: C sees it opaque
     }
 
-    var table: SpaprTable? { state.pointee.table }
+    var reg: UInt32 { unsafe state.pointee.reg }  // SAFETY: a live device's state
+    var ramSize: UInt64 { unsafe state.pointee.ramSize }  // SAFETY: as above
+
+    var table: SpaprTable? {
+        get { unsafe state.pointee.table }  // SAFETY: as above
+        nonmutating set { unsafe state.pointee.table = newValue }  // SAFETY: as above
+    }
 }
 
 // MARK: - Registry
@@ -41,16 +58,18 @@ extension SpaprVioState: RegistryLinked {}
 extension SpaprVioRef: RegistryNode {}
 
 /// Every live device, for the RTAS calls (QEMU: the VIO bus's children).
+/// Contract: changed only by new and free, which the C caller serialises
+/// with every call that looks a device up (Registry.swift).
 nonisolated(unsafe) private var devices = Registry<SpaprVioRef>()
 
 /// QEMU's spapr_vio_find_by_reg.
 func findVIO(reg: UInt32) -> SpaprVioRef? {
-    devices.first { $0.state.pointee.reg == reg }
+    unsafe devices.first { $0.reg == reg }  // SAFETY: the contract above
 }
 
 /// A table freed on its own: its device forgets it (QEMU's dev->tcet).
 func forgetVIOTable(_ table: SpaprTable) {
-    table.vioDevice?.state.pointee.table = nil
+    table.vioDevice?.table = nil
     table.vioDevice = nil
 }
 
@@ -81,41 +100,40 @@ public func spapr_vio_device_new(
     _ cfg: UnsafePointer<SpaprVioConfig>?,
     _ errp: ErrorOut?
 ) -> UnsafeMutablePointer<SpaprVioDevice>? {
-    guard let cfg else {
+    // SAFETY: a non-NULL cfg is the caller's struct (the C contract).
+    guard let config = unsafe cfg?.pointee else {
         setError(errp, "spapr_vio_device_new: the configuration is NULL")
         return nil
     }
-    let config = cfg.pointee
     if let problem = configProblem(config) {
         setError(errp, "spapr_vio_device_new: \(problem)")
         return nil
     }
     var table: SpaprTable?
     if config.rtce_window_size != 0 {
-        guard let made = SpaprTable(spapr_tce_new_table(owner, config.reg, errp)) else { return nil }
+        guard let made = SpaprTable.make(owner: owner, liobn: config.reg, errp) else { return nil }
         let pages = UInt32(config.rtce_window_size >> SPAPR_TCE_PAGE_SHIFT)
-        guard spapr_tce_table_enable(made.handle, UInt32(SPAPR_TCE_PAGE_SHIFT), 0, pages, errp) == 0 else {
-            spapr_tce_table_free(made.handle)
+        guard made.enable(pageShift: UInt32(SPAPR_TCE_PAGE_SHIFT), busOffset: 0, nbTable: pages, errp) == 0 else {
+            made.free()
             return nil
         }
         table = made
     }
     let dev = SpaprVioRef(state: UnsafeMutablePointer<SpaprVioState>.allocate(capacity: 1))
-    dev.state.initialize(to: SpaprVioState(reg: config.reg, ramSize: config.ram_size, table: table))
+    // SAFETY: the memory allocated above, initialised once.
+    unsafe dev.state.initialize(to: SpaprVioState(reg: config.reg, ramSize: config.ram_size, table: table))
     table?.vioDevice = dev
-    devices.add(dev)
+    unsafe devices.add(dev)  // SAFETY: the registry's contract
     return dev.handle
 }
 
 @c @implementation
 public func spapr_vio_device_free(_ handle: UnsafeMutablePointer<SpaprVioDevice>?) {
     guard let dev = SpaprVioRef(handle) else { return }
-    devices.remove(dev)
-    if let table = dev.table {
-        spapr_tce_table_free(table.handle)
-    }
-    dev.state.deinitialize(count: 1)
-    dev.state.deallocate()
+    unsafe devices.remove(dev)  // SAFETY: the registry's contract
+    dev.table?.free()
+    unsafe dev.state.deinitialize(count: 1)  // SAFETY: spapr_vio_device_new's, no longer registered
+    unsafe dev.state.deallocate()  // SAFETY: as above
 }
 
 @c @implementation
@@ -125,7 +143,7 @@ public func spapr_vio_find_by_reg(_ reg: UInt32) -> UnsafeMutablePointer<SpaprVi
 
 @c @implementation
 public func spapr_vio_get_reg(_ handle: UnsafePointer<SpaprVioDevice>?) -> UInt32 {
-    SpaprVioRef(handle)?.state.pointee.reg ?? 0
+    SpaprVioRef(handle)?.reg ?? 0
 }
 
 @c @implementation
@@ -150,12 +168,14 @@ public func spapr_vio_dma_translate(
         return tlbEntry(SwiftTCEMapping.unmapped, nil)
     }
     guard table.bypass else {
-        return swifttce_spapr_tce_translate(table.region, addr, flag, 0)
+        // SAFETY: the table's own region.
+        return unsafe swifttce_spapr_tce_translate(table.mr.pointer, addr, flag, 0)
     }
     // QEMU's bypass alias: RAM from 0 to ram_size, mapped 1:1.
     let page = addr & ~(SPAPR_TCE_PAGE_SIZE - 1)
-    let inRAM = addr < dev.state.pointee.ramSize
-    return IOMMUTLBEntry(target_as: table.targetAS,
+    let inRAM = addr < dev.ramSize
+    // SAFETY: an entry is a value; its target_as is handed on, never read.
+    return unsafe IOMMUTLBEntry(target_as: table.targetAS,
                          iova: inRAM ? page : 0, translated_addr: inRAM ? page : 0,
                          addr_mask: inRAM ? SPAPR_TCE_PAGE_SIZE - 1 : ~0,
                          perm: inRAM ? IOMMU_RW : IOMMU_NONE)
@@ -163,14 +183,14 @@ public func spapr_vio_dma_translate(
 
 /// QEMU's spapr_vio_quiesce_one, for DMA: the table's device reset.
 private func quiesce(_ dev: SpaprVioRef) {
-    if let table = dev.table { spapr_tce_table_reset(table.handle) }
+    dev.table?.engine.reset()
 }
 
 @c @implementation
 public func spapr_vio_device_reset(_ handle: UnsafeMutablePointer<SpaprVioDevice>?) {
     guard let dev = SpaprVioRef(handle) else { return }
     quiesce(dev)
-    spapr_vio_set_bypass(handle, false)
+    dev.table?.bypass = false
 }
 
 // MARK: - RTAS
@@ -184,8 +204,8 @@ public func rtas_set_tce_bypass(
 ) {
     let call = RTASCall(nargs, args, nret, rets)
     guard nargs == 2, let reg = call.args[0], let enable = call.args[1],
-          let dev = findVIO(reg: reg), dev.table != nil else { return call.refuse() }
-    spapr_vio_set_bypass(dev.handle, enable != 0)
+          let table = findVIO(reg: reg)?.table else { return call.refuse() }
+    table.bypass = enable != 0
     call.succeed()
 }
 
@@ -198,6 +218,6 @@ public func rtas_quiesce(
 ) {
     let call = RTASCall(nargs, args, nret, rets)
     guard nargs == 0 else { return call.refuse() }
-    devices.forEach(quiesce)
+    unsafe devices.forEach(quiesce)  // SAFETY: the registry's contract
     call.succeed()
 }
