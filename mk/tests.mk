@@ -42,6 +42,8 @@ endif
 CHECK_SCRIPTS += Tests/prototype-drift.sh
 # Every declaration in include/ has its comment.
 CHECK_SCRIPTS += Tests/header-comments.sh
+# Every unsafe site of a strict Swift module has its SAFETY reason.
+CHECK_SCRIPTS += Tests/safety-notes.sh
 
 # Every test program speaks TAP; prove runs them all and prints the summary.
 check: deps $(CHECK_PROGS) $(CHECK_DEPS)
