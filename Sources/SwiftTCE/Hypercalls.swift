@@ -13,7 +13,9 @@ private func table(liobn: UInt64) -> SpaprTable? {
     return findTable(liobn: UInt32(liobn))
 }
 
-/// H_PUT_TCE after the lookup.
+/// H_PUT_TCE after the lookup; inlined, so that spapr_h_put_tce, the hot
+/// one, has no call of its own.
+@inline(__always)
 private func putTCE(_ liobn: UInt64, _ ioba: UInt64, _ tce: UInt64) -> Int64 {
     guard let table = table(liobn: liobn) else { return hParameter }
     let status = table.engine.putTCE(ioba: ioba, tce: tce)
