@@ -19,12 +19,7 @@ private func onPHB(
 }
 
 @c @implementation
-public func rtas_ibm_query_pe_dma_window(
-    _ nargs: UInt32,
-    _ args: UnsafePointer<UInt32>?,
-    _ nret: UInt32,
-    _ rets: UnsafeMutablePointer<UInt32>?
-) {
+public func rtas_ibm_query_pe_dma_window(_ nargs: UInt32, _ args: RTASArgs?, _ nret: UInt32, _ rets: RTASRets?) {
     onPHB(RTASCall(nargs, args, nret, rets)) { call, phb in
         phb.engine.query(nargs: nargs, nret: nret, out: call.out)
         guard call.succeeded(returning: 5) else { return }
@@ -34,12 +29,7 @@ public func rtas_ibm_query_pe_dma_window(
 }
 
 @c @implementation
-public func rtas_ibm_create_pe_dma_window(
-    _ nargs: UInt32,
-    _ args: UnsafePointer<UInt32>?,
-    _ nret: UInt32,
-    _ rets: UnsafeMutablePointer<UInt32>?
-) {
+public func rtas_ibm_create_pe_dma_window(_ nargs: UInt32, _ args: RTASArgs?, _ nret: UInt32, _ rets: RTASRets?) {
     onPHB(RTASCall(nargs, args, nret, rets)) { call, phb in
         phb.engine.create(nargs: nargs, args: call.args, nret: nret, out: call.out)
         guard call.succeeded(returning: 4), let pageShift = call.args[3], let windowShift = call.args[4] else { return }
@@ -49,12 +39,7 @@ public func rtas_ibm_create_pe_dma_window(
 }
 
 @c @implementation
-public func rtas_ibm_remove_pe_dma_window(
-    _ nargs: UInt32,
-    _ args: UnsafePointer<UInt32>?,
-    _ nret: UInt32,
-    _ rets: UnsafeMutablePointer<UInt32>?
-) {
+public func rtas_ibm_remove_pe_dma_window(_ nargs: UInt32, _ args: RTASArgs?, _ nret: UInt32, _ rets: RTASRets?) {
     // QEMU finds the PHB as the parent of the LIOBN's table.
     onPHB(RTASCall(nargs, args, nret, rets), foundBy: { $0.args[0].flatMap(findTable(liobn:)).flatMap(findPHB(owning:)) }) { call, phb in
         let restored = phb.engine.remove(nargs: nargs, args: call.args, nret: nret, out: call.out)
@@ -65,12 +50,7 @@ public func rtas_ibm_remove_pe_dma_window(
 }
 
 @c @implementation
-public func rtas_ibm_reset_pe_dma_window(
-    _ nargs: UInt32,
-    _ args: UnsafePointer<UInt32>?,
-    _ nret: UInt32,
-    _ rets: UnsafeMutablePointer<UInt32>?
-) {
+public func rtas_ibm_reset_pe_dma_window(_ nargs: UInt32, _ args: RTASArgs?, _ nret: UInt32, _ rets: RTASRets?) {
     onPHB(RTASCall(nargs, args, nret, rets)) { call, phb in
         phb.engine.resetWindows(nargs: nargs, nret: nret, out: call.out)
         guard call.succeeded(returning: 1) else { return }

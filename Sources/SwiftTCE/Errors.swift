@@ -35,6 +35,22 @@ public typealias ErrorOut = UnsafeMutablePointer<UnsafeMutablePointer<CError>?>
 /// The -errno status that goes with a refused request.
 let statusInvalid: Int32 = -EINVAL
 
+/// The configuration a `new` call was given, or nil with the reason in errp
+/// ("call: ..."): none, or the problem `check` finds. @safe: cfg is NULL or
+/// the caller's struct, and errp NULL or an Error ** (the C contract).
+@safe func checkedConfig<Config>(_ cfg: UnsafePointer<Config>?, for call: String, _ errp: ErrorOut?,
+                                 _ check: (Config) -> String?) -> Config? {
+    guard let config = unsafe cfg?.pointee else {  // SAFETY: the contract above
+        setError(errp, "\(call): the configuration is NULL")
+        return nil
+    }
+    if let problem = check(config) {
+        setError(errp, "\(call): \(problem)")
+        return nil
+    }
+    return config
+}
+
 /// An Error's message. @safe: err is NULL or an Error setError made and
 /// error_free has not freed (the C contract).
 @safe private func message(_ err: UnsafePointer<CError>?) -> UnsafeMutablePointer<CChar>? {

@@ -186,10 +186,7 @@ public func spapr_tce_table_load(
     _ len: Int,
     _ errp: ErrorOut?
 ) -> Int32 {
-    guard let table = SpaprTable(tcet) else {
-        setError(errp, "spapr_tce_table_load: the table is NULL")
-        return statusInvalid
-    }
+    guard let table = SpaprTable(tcet, for: "spapr_tce_table_load", errp) else { return statusInvalid }
     // SAFETY: NULL or the caller's stream of len bytes (the C contract).
     guard len >= 0, unsafe buf != nil || len == 0 else {
         setError(errp, "spapr_tce_table_load: no stream")

@@ -20,44 +20,28 @@ import SwiftTCEEngine
     var listener: SpaprPhbWindowListener? = nil
     var listenerOpaque: UnsafeMutableRawPointer? = nil
     var next: SpaprPhbRef? = nil
+
+    /// A new PHB's, with no listener yet.
+    init(config: SpaprPhbConfig, buid: UInt64, engine: PHB) {
+        self.config = config
+        self.buid = buid
+        self.engine = engine
+    }
 }
 
-/// A PHB, by its state pointer (the C handle).
-///
-/// @safe by the C contract: a handle handed in is one spapr_phb_new made
-/// and spapr_phb_free has not freed.
-@safe struct SpaprPhbRef: Equatable {
-    let state: UnsafeMutablePointer<SpaprPhbState>
+/// A PHB, by its state (the C handle).
+typealias SpaprPhbRef = StateHandle<SpaprPhbState, SpaprPhb>
 
-    @safe init(state: UnsafeMutablePointer<SpaprPhbState>) { unsafe self.state = state }  // SAFETY: the contract above
-
-    // Written out: the synthesised one would use the pointer unmarked.
-    static func == (a: SpaprPhbRef, b: SpaprPhbRef) -> Bool { unsafe a.state == b.state }  // SAFETY: compared, not read
-
-    @safe init?(_ handle: UnsafeMutablePointer<SpaprPhb>?) {
-        self.init(unsafe UnsafePointer(handle))  // SAFETY: the same handle, read-only
-    }
-
-    @safe init?(_ handle: UnsafePointer<SpaprPhb>?) {
-        guard let handle = unsafe handle else { return nil }  // SAFETY: as above
-        // SAFETY: spapr_phb_new hands out only SpaprPhbState pointers.
-        unsafe self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: SpaprPhbState.self))
-    }
-
-    /// The C handle: the state. @safe: handed back to C, not read here.
-    @safe var handle: UnsafeMutablePointer<SpaprPhb> {
-        unsafe UnsafeMutableRawPointer(state).assumingMemoryBound(to: SpaprPhb.self)  // SAFETY: C sees it opaque
-    }
-
-    var config: SpaprPhbConfig { unsafe state.pointee.config }  // SAFETY: a live PHB's state
-    var engine: PHB { unsafe state.pointee.engine }  // SAFETY: as above
-    var buid: UInt64 { unsafe state.pointee.buid }  // SAFETY: as above
+extension StateHandle where State == SpaprPhbState, CType == SpaprPhb {
+    var config: SpaprPhbConfig { fields.config }
+    var engine: PHB { fields.engine }
+    var buid: UInt64 { fields.buid }
 
     /// spapr_phb_set_window_listener. @safe: fn and opaque are the caller's,
     /// kept to be handed back.
     @safe func setListener(_ fn: SpaprPhbWindowListener?, _ opaque: UnsafeMutableRawPointer?) {
-        unsafe state.pointee.listener = fn  // SAFETY: a live PHB's state
-        unsafe state.pointee.listenerOpaque = fn == nil ? nil : opaque  // SAFETY: as above
+        unsafe fields.listener = fn  // SAFETY: kept, called only by announce
+        unsafe fields.listenerOpaque = fn == nil ? nil : opaque  // SAFETY: kept, handed back only
     }
 
     /// Window n's table: the engine's window, which is a standalone table.
@@ -73,7 +57,7 @@ import SwiftTCEEngine
     /// Tells the listener that a window appeared or goes.
     func announce(_ table: SpaprTable, added: Bool) {
         // SAFETY: the caller's listener, given its opaque, this PHB and its table.
-        unsafe state.pointee.listener?(state.pointee.listenerOpaque, handle, table.handle, added)
+        unsafe fields.listener?(fields.listenerOpaque, handle, table.handle, added)
     }
 }
 
@@ -82,7 +66,7 @@ import SwiftTCEEngine
 /// host_phb is the PHB's state (spapr_phb_new gives the engine that).
 private func hostPHB(_ host: UnsafeMutableRawPointer?) -> SpaprPhbRef? {
     // SAFETY: the engine hands back what spapr_phb_new gave it, a SpaprPhbState.
-    unsafe host.map { unsafe SpaprPhbRef(state: $0.assumingMemoryBound(to: SpaprPhbState.self)) }
+    unsafe host.flatMap { unsafe SpaprPhbRef($0.assumingMemoryBound(to: SpaprPhb.self)) }
 }
 
 /// QEMU's spapr_tce_table_enable/disable, with its memory listeners reduced
@@ -118,7 +102,6 @@ private let phbOps = unsafe SwiftTCEPhbOps(
 // MARK: - Registry
 
 extension SpaprPhbState: RegistryLinked {}
-extension SpaprPhbRef: RegistryNode {}
 
 /// Every live PHB, for the RTAS calls' BUID and LIOBN lookups. Contract:
 /// changed only by new and free, which the C caller serialises with every
@@ -183,8 +166,7 @@ private func discard(_ phb: SpaprPhbRef) {
         }
     }
     phb.engine.destroy()
-    unsafe phb.state.deinitialize(count: 1)  // SAFETY: spapr_phb_new's, no longer registered
-    unsafe phb.state.deallocate()  // SAFETY: as above
+    phb.destroy()
 }
 
 @c @implementation
@@ -192,23 +174,14 @@ public func spapr_phb_new(
     _ cfg: UnsafePointer<SpaprPhbConfig>?,
     _ errp: ErrorOut?
 ) -> UnsafeMutablePointer<SpaprPhb>? {
-    // SAFETY: a non-NULL cfg is the caller's struct (the C contract).
-    guard let config = unsafe cfg?.pointee else {
-        setError(errp, "spapr_phb_new: the configuration is NULL")
-        return nil
-    }
-    if let problem = configProblem(config) {
-        setError(errp, "spapr_phb_new: \(problem)")
-        return nil
-    }
+    guard let config = checkedConfig(cfg, for: "spapr_phb_new", errp, configProblem) else { return nil }
     // The state's address first: it owns the tables and is the engine's
     // host_phb. It is initialised once the engine's PHB exists.
-    let state = UnsafeMutablePointer<SpaprPhbState>.allocate(capacity: 1)
-    let phb = SpaprPhbRef(state: state)
+    let phb = SpaprPhbRef.allocate()
     var tables: [SpaprTable] = []
     func undo() {
         tables.forEach { $0.free() }
-        unsafe state.deallocate()  // SAFETY: never initialised nor handed out
+        phb.deallocateUninitialized()
     }
     for n in 0..<(config.ddw ? maxWindows : 1) {
         guard let table = SpaprTable.make(owner: UnsafeMutableRawPointer(phb.handle), liobn: pciLIOBN(config.index, n),
@@ -225,7 +198,7 @@ public func spapr_phb_new(
     // SAFETY: the engine copies the ops; host_phb is the state, which outlives the engine's PHB.
     let made = unsafe withUnsafePointer(to: phbOps) { ops in
         // SAFETY: as above.
-        unsafe PHB.create(config: ddwConfig, ops: ops, hostPHB: UnsafeMutableRawPointer(state),
+        unsafe PHB.create(config: ddwConfig, ops: ops, hostPHB: UnsafeMutableRawPointer(phb.handle),
                           windows: tables.map(\.engine))
     }
     guard case .success(let engine) = made else {
@@ -233,9 +206,8 @@ public func spapr_phb_new(
         undo()
         return nil
     }
-    // SAFETY: the memory allocated above, initialised once.
-    unsafe state.initialize(to: SpaprPhbState(config: config, buid: SPAPR_PCI_BASE_BUID + UInt64(config.index),
-                                              engine: engine))
+    phb.initialize(to: SpaprPhbState(config: config, buid: SPAPR_PCI_BASE_BUID + UInt64(config.index),
+                                     engine: engine))
     // QEMU's spapr_phb_dma_reset, as its realize's reset does.
     engine.dmaReset()
     unsafe phbs.add(phb)  // SAFETY: the registry's contract

@@ -4,6 +4,10 @@ import SwiftTCEEngine
 // return cells, the status in rets[0]), taken apart once for the six calls
 // of DDW.swift and VIO.swift.
 
+/// The cells' arrays, as C passes them.
+public typealias RTASArgs = UnsafePointer<UInt32>
+public typealias RTASRets = UnsafeMutablePointer<UInt32>
+
 /// @safe by the C contract (QEMU's too): args holds nargs cells and rets
 /// nret, or is NULL; RTASArguments and RTASReturns check every index.
 @safe struct RTASCall {
@@ -13,9 +17,9 @@ import SwiftTCEEngine
     let args: RTASArguments
     /// The return cells: one past nret, or of a NULL array, is not written.
     let out: RTASReturns
-    private let rets: UnsafeMutablePointer<UInt32>?
+    private let rets: RTASRets?
 
-    @safe init(_ nargs: UInt32, _ args: UnsafePointer<UInt32>?, _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?) {
+    @safe init(_ nargs: UInt32, _ args: RTASArgs?, _ nret: UInt32, _ rets: RTASRets?) {
         self.nargs = nargs
         self.nret = nret
         self.args = unsafe RTASArguments(args, count: nargs)  // SAFETY: the contract above

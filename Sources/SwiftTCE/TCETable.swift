@@ -222,6 +222,16 @@ func forEachTable(_ body: (SpaprTable) -> Void) {
 // MARK: - Lifecycle
 
 extension SpaprTable {
+    /// The table behind tcet, or nil with "call: the table is NULL" in errp.
+    /// @safe: errp is NULL or an Error ** (the C contract).
+    @safe init?(_ tcet: UnsafeMutablePointer<SpaprTceTable>?, for call: String, _ errp: ErrorOut?) {
+        guard let table = SpaprTable(tcet) else {
+            setError(errp, "\(call): the table is NULL")
+            return nil
+        }
+        self = table
+    }
+
     /// spapr_tce_new_table: a new, disabled table. @safe: owner is handed
     /// back, never read; errp is NULL or an Error ** (the C contract).
     @safe static func make(owner: UnsafeMutableRawPointer?, liobn: UInt32, _ errp: ErrorOut?) -> SpaprTable? {
@@ -319,10 +329,7 @@ public func spapr_tce_table_enable(
     _ nb_table: UInt32,
     _ errp: ErrorOut?
 ) -> Int32 {
-    guard let table = SpaprTable(tcet) else {
-        setError(errp, "spapr_tce_table_enable: the table is NULL")
-        return statusInvalid
-    }
+    guard let table = SpaprTable(tcet, for: "spapr_tce_table_enable", errp) else { return statusInvalid }
     return table.enable(pageShift: page_shift, busOffset: bus_offset, nbTable: nb_table, errp)
 }
 

@@ -16,46 +16,22 @@ struct SpaprVioState {
     var next: SpaprVioRef? = nil
 }
 
-/// A device, by its state pointer (the C handle).
-///
-/// @safe by the C contract: a handle handed in is one spapr_vio_device_new
-/// made and spapr_vio_device_free has not freed.
-@safe struct SpaprVioRef: Equatable {
-    let state: UnsafeMutablePointer<SpaprVioState>
+/// A device, by its state (the C handle).
+typealias SpaprVioRef = StateHandle<SpaprVioState, SpaprVioDevice>
 
-    @safe init(state: UnsafeMutablePointer<SpaprVioState>) { unsafe self.state = state }  // SAFETY: the contract above
-
-    // Written out: the synthesised one would use the pointer unmarked.
-    static func == (a: SpaprVioRef, b: SpaprVioRef) -> Bool { unsafe a.state == b.state }  // SAFETY: compared, not read
-
-    @safe init?(_ handle: UnsafeMutablePointer<SpaprVioDevice>?) {
-        self.init(unsafe UnsafePointer(handle))  // SAFETY: the same handle, read-only
-    }
-
-    @safe init?(_ handle: UnsafePointer<SpaprVioDevice>?) {
-        guard let handle = unsafe handle else { return nil }  // SAFETY: as above
-        // SAFETY: spapr_vio_device_new hands out only SpaprVioState pointers.
-        unsafe self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: SpaprVioState.self))
-    }
-
-    /// The C handle: the state. @safe: handed back to C, not read here.
-    @safe var handle: UnsafeMutablePointer<SpaprVioDevice> {
-        unsafe UnsafeMutableRawPointer(state).assumingMemoryBound(to: SpaprVioDevice.self)  // SAFETY: C sees it opaque
-    }
-
-    var reg: UInt32 { unsafe state.pointee.reg }  // SAFETY: a live device's state
-    var ramSize: UInt64 { unsafe state.pointee.ramSize }  // SAFETY: as above
+extension StateHandle where State == SpaprVioState, CType == SpaprVioDevice {
+    var reg: UInt32 { fields.reg }
+    var ramSize: UInt64 { fields.ramSize }
 
     var table: SpaprTable? {
-        get { unsafe state.pointee.table }  // SAFETY: as above
-        nonmutating set { unsafe state.pointee.table = newValue }  // SAFETY: as above
+        get { fields.table }
+        nonmutating set { fields.table = newValue }
     }
 }
 
 // MARK: - Registry
 
 extension SpaprVioState: RegistryLinked {}
-extension SpaprVioRef: RegistryNode {}
 
 /// Every live device, for the RTAS calls (QEMU: the VIO bus's children).
 /// Contract: changed only by new and free, which the C caller serialises
@@ -100,15 +76,7 @@ public func spapr_vio_device_new(
     _ cfg: UnsafePointer<SpaprVioConfig>?,
     _ errp: ErrorOut?
 ) -> UnsafeMutablePointer<SpaprVioDevice>? {
-    // SAFETY: a non-NULL cfg is the caller's struct (the C contract).
-    guard let config = unsafe cfg?.pointee else {
-        setError(errp, "spapr_vio_device_new: the configuration is NULL")
-        return nil
-    }
-    if let problem = configProblem(config) {
-        setError(errp, "spapr_vio_device_new: \(problem)")
-        return nil
-    }
+    guard let config = checkedConfig(cfg, for: "spapr_vio_device_new", errp, configProblem) else { return nil }
     var table: SpaprTable?
     if config.rtce_window_size != 0 {
         guard let made = SpaprTable.make(owner: owner, liobn: config.reg, errp) else { return nil }
@@ -119,9 +87,8 @@ public func spapr_vio_device_new(
         }
         table = made
     }
-    let dev = SpaprVioRef(state: UnsafeMutablePointer<SpaprVioState>.allocate(capacity: 1))
-    // SAFETY: the memory allocated above, initialised once.
-    unsafe dev.state.initialize(to: SpaprVioState(reg: config.reg, ramSize: config.ram_size, table: table))
+    let dev = SpaprVioRef.allocate()
+    dev.initialize(to: SpaprVioState(reg: config.reg, ramSize: config.ram_size, table: table))
     table?.vioDevice = dev
     unsafe devices.add(dev)  // SAFETY: the registry's contract
     return dev.handle
@@ -132,8 +99,7 @@ public func spapr_vio_device_free(_ handle: UnsafeMutablePointer<SpaprVioDevice>
     guard let dev = SpaprVioRef(handle) else { return }
     unsafe devices.remove(dev)  // SAFETY: the registry's contract
     dev.table?.free()
-    unsafe dev.state.deinitialize(count: 1)  // SAFETY: spapr_vio_device_new's, no longer registered
-    unsafe dev.state.deallocate()  // SAFETY: as above
+    dev.destroy()
 }
 
 @c @implementation
@@ -196,12 +162,7 @@ public func spapr_vio_device_reset(_ handle: UnsafeMutablePointer<SpaprVioDevice
 // MARK: - RTAS
 
 @c @implementation
-public func rtas_set_tce_bypass(
-    _ nargs: UInt32,
-    _ args: UnsafePointer<UInt32>?,
-    _ nret: UInt32,
-    _ rets: UnsafeMutablePointer<UInt32>?
-) {
+public func rtas_set_tce_bypass(_ nargs: UInt32, _ args: RTASArgs?, _ nret: UInt32, _ rets: RTASRets?) {
     let call = RTASCall(nargs, args, nret, rets)
     guard nargs == 2, let reg = call.args[0], let enable = call.args[1],
           let table = findVIO(reg: reg)?.table else { return call.refuse() }
@@ -210,12 +171,7 @@ public func rtas_set_tce_bypass(
 }
 
 @c @implementation
-public func rtas_quiesce(
-    _ nargs: UInt32,
-    _ args: UnsafePointer<UInt32>?,
-    _ nret: UInt32,
-    _ rets: UnsafeMutablePointer<UInt32>?
-) {
+public func rtas_quiesce(_ nargs: UInt32, _ args: RTASArgs?, _ nret: UInt32, _ rets: RTASRets?) {
     let call = RTASCall(nargs, args, nret, rets)
     guard nargs == 0 else { return call.refuse() }
     unsafe devices.forEach(quiesce)  // SAFETY: the registry's contract
