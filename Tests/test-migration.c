@@ -322,7 +322,7 @@ static void test_roundtrip_vast_sparse(void)
 static void test_load_sends_no_notifications(void)
 {
     SpaprTceTable *t = make_table(LIOBN_A, 12, 0, 256);
-    RecNotifier rec;
+    Recorder rec;
     Error *err = NULL;
     size_t len;
     uint8_t *buf;
@@ -332,7 +332,7 @@ static void test_load_sends_no_notifications(void)
     }
     buf = save(t, &len);
     spapr_tce_table_reset(t);
-    rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
                         spapr_tce_get_iommu_mr(t), &rec.n, &err), ==, 0);
     load_ok(t, buf, len);
@@ -342,7 +342,7 @@ static void test_load_sends_no_notifications(void)
     put(t, 1, 0x5001);
     g_assert_cmpuint(rec.entries->len, ==, 1);
     memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(t), &rec.n);
-    rec_destroy(&rec);
+    recorder_destroy(&rec);
     g_free(buf);
     spapr_tce_table_free(t);
 }
@@ -632,7 +632,7 @@ static const Corruption corruptions[] = {
 /* The destination: enabled, with other geometry and entries, and watched. */
 typedef struct Destination {
     SpaprTceTable *t;
-    RecNotifier rec;
+    Recorder rec;
 } Destination;
 
 static void dest_init(Destination *d)
@@ -643,7 +643,7 @@ static void dest_init(Destination *d)
     for (int i = 0; i < 300; i += 7) {
         put(d->t, i, ((uint64_t)i << 16) | 1);
     }
-    rec_init(&d->rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(&d->rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
                         spapr_tce_get_iommu_mr(d->t), &d->rec.n, &err), ==, 0);
 }
@@ -652,7 +652,7 @@ static void dest_destroy(Destination *d)
 {
     memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(d->t),
                                             &d->rec.n);
-    rec_destroy(&d->rec);
+    recorder_destroy(&d->rec);
     spapr_tce_table_free(d->t);
 }
 

@@ -5,7 +5,8 @@ GLIB_LIBS   = $(shell pkg-config --libs glib-2.0)
 
 TEST_SRCS  := $(wildcard Tests/test-*.c)
 TEST_PROGS := $(patsubst Tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
-TEST_HDRS  := $(wildcard Tests/*.h)
+# The drivers' helpers: test-util.h includes Tests/util/, a header a family.
+TEST_HDRS  := $(wildcard Tests/*.h Tests/util/*.h)
 
 $(BUILD)/tests/%: Tests/%.c $(TEST_HDRS) $(STATIC_LIB) | deps
 	@mkdir -p $(dir $@)

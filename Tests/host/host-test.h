@@ -2,7 +2,9 @@
  * Helpers for the tests of the QEMU-shaped host: a machine built from a
  * shape line (the "# machine:" keys of Tests/traces/README.md), the guest's
  * hypercalls and RTAS calls with their cells in guest memory, DMA
- * translations as a device makes them, and trace capture.
+ * translations as a device makes them, QEMU's generic walk, and trace
+ * capture. Recording notifiers and entry comparison are the standalone
+ * tests' too (../util/iommu-record.h).
  */
 #ifndef HOST_TEST_H
 #define HOST_TEST_H
@@ -15,6 +17,7 @@
 #include "qemu-rcu.h"
 #include "qemu-trace.h"
 #include "spapr-machine.h"
+#include "../util/iommu-record.h"
 
 /*
  * The DMA calls do not depend on how much RAM there is (QEMU 7.2's query
@@ -201,43 +204,6 @@ static inline IOMMUTLBEntry host_translate(SpaprTceTable *tcet, hwaddr addr)
     return e;
 }
 
-/* ---- A notifier that records ---------------------------------------------- */
-
-typedef struct Recorder {
-    IOMMUNotifier n;
-    GArray *entries;    /* of IOMMUTLBEntry, as they came */
-} Recorder;
-
-static inline void recorder_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
-{
-    g_array_append_val(container_of(n, Recorder, n)->entries, *e);
-}
-
-/* A recorder of flags events over [start, end], not registered yet. */
-static inline void recorder_init(Recorder *rec, IOMMUNotifierFlag flags,
-                                 hwaddr start, hwaddr end)
-{
-    iommu_notifier_init(&rec->n, recorder_notify, flags, start, end, 0);
-    rec->entries = g_array_new(FALSE, FALSE, sizeof(IOMMUTLBEntry));
-}
-
-static inline IOMMUTLBEntry *recorder_entry(Recorder *rec, guint i)
-{
-    g_assert_cmpuint(i, <, rec->entries->len);
-    return &g_array_index(rec->entries, IOMMUTLBEntry, i);
-}
-
-/* Field by field: the struct has padding. */
-static inline void assert_tlb_entry_eq(const IOMMUTLBEntry *a,
-                                       const IOMMUTLBEntry *b)
-{
-    g_assert_true(a->target_as == b->target_as);
-    g_assert_cmphex(a->iova, ==, b->iova);
-    g_assert_cmphex(a->translated_addr, ==, b->translated_addr);
-    g_assert_cmphex(a->addr_mask, ==, b->addr_mask);
-    g_assert_cmpint(a->perm, ==, b->perm);
-}
-
 /* ---- QEMU's generic walk, the reference for replay ---------------------- */
 
 /* A region of a class with no replay hook, over the table's translate. */
@@ -271,37 +237,21 @@ static const IOMMUMemoryRegionClass walk_class = {
 static inline GArray *host_generic_walk(SpaprTceTable *tcet)
 {
     WalkRegion w = { .table = &tcet->iommu };
-    Recorder rec;
+    GArray *entries;
 
     memory_region_init_iommu(&w.iommu, &walk_class, "generic-walk",
                              memory_region_size(spapr_tce_get_iommu(tcet)));
-    recorder_init(&rec, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX);
     rcu_read_lock();
-    memory_region_iommu_replay(&w.iommu, &rec.n);
+    entries = replay_entries(&w.iommu, IOMMU_NOTIFIER_MAP);
     rcu_read_unlock();
     memory_region_finalize(MEMORY_REGION(&w.iommu));
-    return rec.entries;
+    return entries;
 }
 
 /* What the table's own replay hook notifies. */
 static inline GArray *host_hook_replay(SpaprTceTable *tcet)
 {
-    Recorder rec;
-
-    recorder_init(&rec, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX);
-    memory_region_iommu_replay(&tcet->iommu, &rec.n);
-    return rec.entries;
-}
-
-static inline void assert_tlb_entries_eq(GArray *a, GArray *b)
-{
-    guint i;
-
-    g_assert_cmpuint(a->len, ==, b->len);
-    for (i = 0; i < a->len; i++) {
-        assert_tlb_entry_eq(&g_array_index(a, IOMMUTLBEntry, i),
-                            &g_array_index(b, IOMMUTLBEntry, i));
-    }
+    return replay_entries(&tcet->iommu, IOMMU_NOTIFIER_MAP);
 }
 
 /* ---- Trace lines ------------------------------------------------------- */

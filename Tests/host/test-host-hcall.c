@@ -263,7 +263,7 @@ static void test_notifications(void)
     tcet = host_table(PCI_LIOBN);
     g_assert_false(tcet->need_vfio);
     recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0,
-                  memory_region_size(spapr_tce_get_iommu(tcet)) - 1);
+                  memory_region_size(spapr_tce_get_iommu(tcet)) - 1, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
                         spapr_tce_get_iommu(tcet), &rec.n, NULL), ==, 0);
     g_assert_true(tcet->need_vfio);
@@ -293,7 +293,7 @@ static void test_notifications(void)
     g_assert_false(tcet->need_vfio);
     g_assert_cmpint(host_put(&m, PCI_LIOBN, 0x7000, 0x1234003), ==, H_SUCCESS);
     g_assert_cmpuint(rec.entries->len, ==, 5);
-    g_array_free(rec.entries, TRUE);
+    recorder_destroy(&rec);
     host_machine_stop(&m);
 }
 

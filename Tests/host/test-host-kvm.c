@@ -156,7 +156,7 @@ static void test_kernel_writes(void)
     g_assert_cmphex(stream_entry(tcet, 6), ==, 0);
 
     /* A listener (the kernel's table is VFIO's: it stays there). */
-    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX);
+    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
                         spapr_tce_get_iommu(tcet), &rec.n, NULL), ==, 0);
     g_assert_true(kernel_of(tcet) == kernel);
@@ -180,7 +180,7 @@ static void test_kernel_writes(void)
     g_assert_cmpint(recorder_entry(&rec, 1)->perm, ==, IOMMU_NONE);
     assert_reads(&m, tcet, 21, 0x222001);
     memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(tcet), &rec.n);
-    g_array_unref(rec.entries);
+    recorder_destroy(&rec);
 
     /* The device reset zeroes the kernel's table as QEMU's memset does. */
     spapr_tce_reset(tcet);
@@ -227,7 +227,7 @@ static void test_need_vfio_out_of_kernel(void)
     kernel_put(kernel_of(tcet), 2, 0x5000 | 3);
     live = kvm_tce_tables_live();
 
-    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX);
+    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
                         spapr_tce_get_iommu(tcet), &rec.n, NULL), ==, 0);
     /* The kernel's table is gone (unmapped at once), every entry kept. */
@@ -242,7 +242,7 @@ static void test_need_vfio_out_of_kernel(void)
     g_assert_cmpint(host_put(&m, PCI_LIOBN, 3 << 12, 0x6003), ==, H_SUCCESS);
     g_assert_cmpuint(rec.entries->len, ==, 1);
     memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(tcet), &rec.n);
-    g_array_unref(rec.entries);
+    recorder_destroy(&rec);
     kvm_stop(&m);
 }
 
@@ -261,7 +261,7 @@ static void test_need_vfio_into_kernel(void)
     fill_pattern(&m, tcet);
 
     kvm_allowed = true;
-    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX);
+    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
                         spapr_tce_get_iommu(tcet), &rec.n, NULL), ==, 0);
     kernel = kernel_of(tcet);
@@ -279,7 +279,7 @@ static void test_need_vfio_into_kernel(void)
     assert_reads(&m, tcet, 1, 0x7001);
     g_assert_cmpuint(rec.entries->len, ==, 0);
     memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(tcet), &rec.n);
-    g_array_unref(rec.entries);
+    recorder_destroy(&rec);
     kvm_stop(&m);
 }
 
