@@ -28,6 +28,7 @@ EXAMPLE_PKGS=${EXAMPLE_PKGS-}
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES PKG_CONFIG_PATH
 
 . "$root/Tests/tap.sh"
+. "$root/Tests/dev-files.sh"
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "1..0 # SKIP installs packages: needs root and apt-get"
@@ -94,17 +95,7 @@ run "libswifttce$major: the sonames link to the libraries in $libdir" sh -c '
         dpkg -S "$1/$lib.so.$2" | grep -q "^libswifttce$2:" || { echo $lib; exit 1; }
     done' sh "$libdir" "$major" "$upstream"
 {
-    echo /usr/include/swifttce.h
-    for h in include/swifttce/*.h; do
-        echo "/usr/include/swifttce/$(basename "$h")"
-    done
-    for lib in libswifttce libswifttce-host; do
-        echo "$libdir/$lib.a"
-        echo "$libdir/$lib.so"
-    done
-    for m in swifttce swifttce-static swifttce-host swifttce-host-static; do
-        echo "$libdir/pkgconfig/$m.pc"
-    done
+    dev_files /usr/include "$libdir" "$libdir/pkgconfig"
     echo /usr/share/doc/libswifttce-dev/README.md.gz
     echo /usr/share/doc/libswifttce-dev/copyright
 } | sort >"$tmp/expected"

@@ -11,15 +11,8 @@
 # Output is TAP.
 set -u
 
-root=$(cd "$(dirname "$0")/.." && pwd -P)
-cd "$root" || exit 1
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/swifttce-deb-files.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-# We may run under `make check`: its jobserver is not for our own make.
-unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
-
-log="$tmp/log"
-. "$root/Tests/tap.sh"
+name=deb-files
+. "$(dirname "$0")/script-env.sh"
 tap_log=$log
 
 version=$(make -s --no-print-directory print-version)

@@ -20,16 +20,9 @@
 # Output is TAP.
 set -u
 
-root=$(cd "$(dirname "$0")/.." && pwd -P)
-cd "$root" || exit 1
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/swifttce-install.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-# We may run under `make check`: its jobserver is not for our own make.
-unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES PKG_CONFIG_PATH
-
-log="$tmp/log"
-. "$root/Tests/tap.sh"
-tap_log=$log
+name=install
+. "$(dirname "$0")/script-env.sh"
+. "$root/Tests/dev-files.sh"
 
 # run DESCRIPTION COMMAND...: a test; its output goes to the log.
 run() {
@@ -56,18 +49,10 @@ dirs="PREFIX=$prefix LIBDIR=$libdir INCLUDEDIR=$includedir PKGCONFIGDIR=$pkgconf
 run "make install DESTDIR=... $dirs" make --no-print-directory install DESTDIR="$dest" $dirs
 
 {
-    echo "$includedir/swifttce.h"
-    for h in include/swifttce/*.h; do
-        echo "$includedir/swifttce/$(basename "$h")"
-    done
+    dev_files "$includedir" "$libdir" "$pkgconfigdir"
     for lib in libswifttce libswifttce-host; do
-        echo "$libdir/$lib.a"
-        echo "$libdir/$lib.so"
         echo "$libdir/$lib.so.$major"
         echo "$libdir/$lib.so.$version"
-    done
-    for m in swifttce swifttce-static swifttce-host swifttce-host-static; do
-        echo "$pkgconfigdir/$m.pc"
     done
     echo "$docdir/LICENSE"
     echo "$docdir/README.md"

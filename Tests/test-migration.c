@@ -202,6 +202,14 @@ static SpaprTceTable *roundtrip_fresh(SpaprTceTable *t)
     return t;
 }
 
+/* Both round trips; then the table and the generator go. */
+static void roundtrips_then_free(SpaprTceTable *t, GRand *r)
+{
+    roundtrip_in_place(t, r);
+    spapr_tce_table_free(roundtrip_fresh(t));
+    g_rand_free(r);
+}
+
 static void test_roundtrip_sparse(void)
 {
     GRand *r = test_rand_new(TEST_SEED);
@@ -214,10 +222,7 @@ static void test_roundtrip_sparse(void)
     }
     g_free(save(t, &len));
     g_assert_cmpuint(len, <=, HDR + 150 * ENTRY + 4);
-    roundtrip_in_place(t, r);
-    t = roundtrip_fresh(t);
-    spapr_tce_table_free(t);
-    g_rand_free(r);
+    roundtrips_then_free(t, r);
 }
 
 static void test_roundtrip_full(void)
@@ -231,10 +236,7 @@ static void test_roundtrip_full(void)
     }
     g_free(save(t, &len));
     g_assert_cmpuint(len, ==, HDR + 4096 * ENTRY + 4);
-    roundtrip_in_place(t, r);
-    t = roundtrip_fresh(t);
-    spapr_tce_table_free(t);
-    g_rand_free(r);
+    roundtrips_then_free(t, r);
 }
 
 static void test_roundtrip_empty_and_disabled(void)
