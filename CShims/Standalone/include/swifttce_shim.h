@@ -47,10 +47,10 @@ static inline const MemoryRegionIOMMUOps *swifttce_spapr_tce_ops(void)
  * disabled table, so NULL needs no test of its own on the hot path and
  * answers what an address outside the window does. It must hold what
  * translate reads of a table's block: the region, the standalone state,
- * the engine's fast path block and its state's read-side words (TCETable.swift's
- * stateOffset; under 200 bytes today). Swift's layout is not C's to
- * assert: make check-asan does, as test-bad-input translates NULL and a
- * read past this array meets its redzone.
+ * the engine's fast path block and its state's read-side words (under 200
+ * bytes today). Swift's layout is not C's to assert: make check-asan
+ * checks it, as test-bad-input translates NULL; a read just past this
+ * array meets its redzone, one far past it crashes.
  */
 #define SWIFTTCE_ZERO_REGION_BYTES 1024
 extern const uint64_t swifttce_zero_region[SWIFTTCE_ZERO_REGION_BYTES / 8];
