@@ -21,22 +21,26 @@ done
 cat >"$TMP/t.swift" <<'SWIFT'
 // SAFETY: argued.
 let a = unsafe p.pointee
-let b = unsafe p.pointee  // SAFETY: argued too
+let b = unsafe p.pointee  // the paragraph's reason covers it
+
 let c = unsafe p.pointee
 let d = p.pointee  // SAFETY: but not marked
 let e = unsafe withUnsafePointer(to: x) {  // SAFETY: the body goes on
     $0.pointee
 }
 let s = "unsafe .pointee in a string"
+
+/// Shared: any thread writes it.
 nonisolated(unsafe) var f = 0
 /// Contract: one thread.
+@usableFromInline
 nonisolated(unsafe) var g = 0
 SWIFT
 awk -f "$AWK_PROG" "$TMP/t.swift" | sed 's/.*t\.swift://' >"$TMP/t.out"
 cat >"$TMP/t.want" <<'OUT'
-4: unsafe without a SAFETY reason: let c = unsafe p.pointee
-5: pointer operation without unsafe: let d = p.pointee  // SAFETY: but not marked
-10: no Contract: nonisolated(unsafe) var f = 0
+5: unsafe without a SAFETY reason: let c = unsafe p.pointee
+6: pointer operation without unsafe: let d = p.pointee  // SAFETY: but not marked
+13: no contract: nonisolated(unsafe) var f = 0
 OUT
 diff "$TMP/t.want" "$TMP/t.out" >"$TMP/t.diff"
 tap $? "the check finds each kind of unargued site, and only those" "$TMP/t.diff"
