@@ -69,12 +69,6 @@ static inline void swifttce_compiler_barrier(void)
     __asm__ __volatile__("" ::: "memory");
 }
 
-/* Starts bringing a line in for writing (no fault, no effect on memory). */
-static inline void swifttce_prefetch_for_write(const void *address)
-{
-    __builtin_prefetch(address, 1, 3);
-}
-
 /* membarrier(2): a barrier on every running thread of the process. */
 static inline long swifttce_membarrier(int cmd)
 {

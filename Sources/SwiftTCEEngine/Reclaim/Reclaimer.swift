@@ -96,12 +96,6 @@ enum Reclaimer {
         self = deferFree.map(Reclaimer.host) ?? .own
     }
 
-    /// Whether translate must announce itself (GracePeriod.read).
-    var tracksReaders: Bool {
-        if case .own = self { return true }
-        return false
-    }
-
     /// Frees the garbage once no translate can be reading it; the list is
     /// empty afterwards. Called with no table lock held.
     @usableFromInline
@@ -129,12 +123,5 @@ enum Reclaimer {
         case .own:
             if GracePeriod.synchronize() { garbage.freeAll() } else { garbage.leak() }
         }
-    }
-
-    /// Frees one heap block once no translate can be reading it.
-    func reclaim(heap pointer: UnsafeMutableRawPointer, bytes: Int) {
-        var garbage = Garbage()
-        garbage.add(heap: pointer, bytes: bytes)
-        reclaim(&garbage)
     }
 }

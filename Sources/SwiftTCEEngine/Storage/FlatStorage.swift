@@ -69,19 +69,23 @@ struct FlatStorage {
         let pageSize: Int
         @usableFromInline let unitShift: Int
         /// Bit u: unit u may hold committed pages.
-        @usableFromInline let committed: UnsafeMutablePointer<UInt64>
+        @usableFromInline let unitCommitted: UnsafeMutablePointer<UInt64>
         /// Bit p: page p of the bitmap was written since it was last given back.
-        let bitmapPages: UnsafeMutablePointer<UInt64>
+        let bitmapPageCommitted: UnsafeMutablePointer<UInt64>
         /// Bit u: unit u is in the emptied ring.
-        let pending: UnsafeMutablePointer<UInt64>
+        let unitInEmptiedRing: UnsafeMutablePointer<UInt64>
         /// The counts and the ring, on their own: a writer's inout access to
         /// them must not count as one to what reads load above.
-        let books: UnsafeMutablePointer<Books>
+        let committedPages: UnsafeMutablePointer<CommittedPages>
     }
 
-    struct Books {
-        var committedUnits = 0
-        var bitmapPagesTouched = 0
+    /// What the window's pages cost now, and which may go soon.
+    struct CommittedPages {
+        /// Units of the array committed (unitCommitted's bits set).
+        var entryUnits = 0
+        /// Pages of the bitmap committed (bitmapPageCommitted's bits set).
+        var bitmapPages = 0
+        /// Units emptied lately, given back once they fall out.
         var emptied = EmptiedRing()
     }
 
@@ -93,7 +97,7 @@ struct FlatStorage {
     private var pageSize: Int { state.pointee.pageSize }
     /// A value, not a path through state: changing what it points at is
     /// then not an access to the state.
-    private var books: UnsafeMutablePointer<Books> { state.pointee.books }
+    private var committedPages: UnsafeMutablePointer<CommittedPages> { state.pointee.committedPages }
     private var bitmapBytes: Int { state.pointee.bitmapBytes }
 
     /// Storage for entryCount (1...entryLimit) entries in a table's array
@@ -109,7 +113,7 @@ struct FlatStorage {
               bitmap != swifttce_map_failed() else { return nil }
         let unitWords = (units + 63) / 64
         let pageWords = (bitmapPageCount + 63) / 64
-        let state = calloc(1, MemoryLayout<State>.stride), books = calloc(1, MemoryLayout<Books>.stride)
+        let state = calloc(1, MemoryLayout<State>.stride), books = calloc(1, MemoryLayout<CommittedPages>.stride)
         let committed = calloc(unitWords, 8), pending = calloc(unitWords, 8)
         let bitmapPages = calloc(pageWords, 8)
         guard let state, let books, let committed, let pending, let bitmapPages else {
@@ -117,16 +121,16 @@ struct FlatStorage {
             munmap(bitmap, bitmapBytes)
             return nil
         }
-        books.bindMemory(to: Books.self, capacity: 1).initialize(to: Books())
+        books.bindMemory(to: CommittedPages.self, capacity: 1).initialize(to: CommittedPages())
         self.state = state.bindMemory(to: State.self, capacity: 1)
         self.state.initialize(to: State(
             count: entryCount, entries: array,
             nonZero: bitmap.bindMemory(to: UInt64.self, capacity: bitmapBytes / 8),
             bitmapBytes: bitmapBytes, pageSize: pageSize, unitShift: unitEntries.trailingZeroBitCount,
-            committed: committed.bindMemory(to: UInt64.self, capacity: unitWords),
-            bitmapPages: bitmapPages.bindMemory(to: UInt64.self, capacity: pageWords),
-            pending: pending.bindMemory(to: UInt64.self, capacity: unitWords),
-            books: books.assumingMemoryBound(to: Books.self)))
+            unitCommitted: committed.bindMemory(to: UInt64.self, capacity: unitWords),
+            bitmapPageCommitted: bitmapPages.bindMemory(to: UInt64.self, capacity: pageWords),
+            unitInEmptiedRing: pending.bindMemory(to: UInt64.self, capacity: unitWords),
+            committedPages: books.assumingMemoryBound(to: CommittedPages.self)))
     }
 
     // MARK: - Reads (any thread; index < count)
@@ -171,16 +175,16 @@ struct FlatStorage {
 
     @inlinable @inline(__always)
     func isCommitted(_ unit: Int) -> Bool {
-        state.pointee.committed[unit >> 6] & (UInt64(1) &<< UInt64(unit & 63)) != 0
+        state.pointee.unitCommitted[unit >> 6] & (UInt64(1) &<< UInt64(unit & 63)) != 0
     }
 
     private func commit(_ unit: Int) {
-        state.pointee.committed[unit >> 6] |= UInt64(1) << UInt64(unit & 63)
-        books.pointee.committedUnits += 1
+        state.pointee.unitCommitted[unit >> 6] |= UInt64(1) << UInt64(unit & 63)
+        committedPages.pointee.entryUnits += 1
         let page = bitmapPage(of: unit)
-        if state.pointee.bitmapPages[page >> 6] & (UInt64(1) << UInt64(page & 63)) == 0 {
-            state.pointee.bitmapPages[page >> 6] |= UInt64(1) << UInt64(page & 63)
-            books.pointee.bitmapPagesTouched += 1
+        if state.pointee.bitmapPageCommitted[page >> 6] & (UInt64(1) << UInt64(page & 63)) == 0 {
+            state.pointee.bitmapPageCommitted[page >> 6] |= UInt64(1) << UInt64(page & 63)
+            committedPages.pointee.bitmapPages += 1
         }
     }
 
@@ -196,17 +200,17 @@ struct FlatStorage {
     /// the ring if it is still empty.
     private func noteEmptied(_ unit: Int) {
         let bit = UInt64(1) << UInt64(unit & 63)
-        guard state.pointee.pending[unit >> 6] & bit == 0 else { return }
-        state.pointee.pending[unit >> 6] |= bit
-        guard let evicted = books.pointee.emptied.note(unit) else { return }
-        state.pointee.pending[evicted >> 6] &= ~(UInt64(1) << UInt64(evicted & 63))
+        guard state.pointee.unitInEmptiedRing[unit >> 6] & bit == 0 else { return }
+        state.pointee.unitInEmptiedRing[unit >> 6] |= bit
+        guard let evicted = committedPages.pointee.emptied.note(unit) else { return }
+        state.pointee.unitInEmptiedRing[evicted >> 6] &= ~(UInt64(1) << UInt64(evicted & 63))
         if isCommitted(evicted) && isEmpty(evicted) { release(evicted) }
     }
 
     /// Gives back every unit in the ring that is empty (no hysteresis).
     func trim() {
-        books.pointee.emptied.drain { unit in
-            state.pointee.pending[unit >> 6] &= ~(UInt64(1) << UInt64(unit & 63))
+        committedPages.pointee.emptied.drain { unit in
+            state.pointee.unitInEmptiedRing[unit >> 6] &= ~(UInt64(1) << UInt64(unit & 63))
             if isCommitted(unit) && isEmpty(unit) { release(unit) }
         }
     }
@@ -216,16 +220,16 @@ struct FlatStorage {
     private func release(_ unit: Int) {
         let unitBytes = unitEntries * 8
         _ = madvise(UnsafeMutableRawPointer(entries) + unit * unitBytes, unitBytes, Int32(SWIFTTCE_MADV_DONTNEED))
-        state.pointee.committed[unit >> 6] &= ~(UInt64(1) << UInt64(unit & 63))
-        books.pointee.committedUnits -= 1
+        state.pointee.unitCommitted[unit >> 6] &= ~(UInt64(1) << UInt64(unit & 63))
+        committedPages.pointee.entryUnits -= 1
         let page = bitmapPage(of: unit)
         let unitsPerPage = pageSize / (unitEntries / 8)
         let firstUnit = page * unitsPerPage
         for u in firstUnit..<(firstUnit + unitsPerPage) where isCommitted(u) { return }
         let pageStart = UnsafeMutableRawPointer(nonZero) + page * pageSize
         _ = madvise(pageStart, pageSize, Int32(SWIFTTCE_MADV_DONTNEED))
-        state.pointee.bitmapPages[page >> 6] &= ~(UInt64(1) << UInt64(page & 63))
-        books.pointee.bitmapPagesTouched -= 1
+        state.pointee.bitmapPageCommitted[page >> 6] &= ~(UInt64(1) << UInt64(page & 63))
+        committedPages.pointee.bitmapPages -= 1
     }
 
     /// The page of the bitmap that holds a unit's bits.
@@ -265,7 +269,7 @@ struct FlatStorage {
 
     /// Bytes of the pages that writes have committed and not given back.
     var byteCount: Int {
-        books.pointee.committedUnits * unitEntries * 8 + books.pointee.bitmapPagesTouched * pageSize
+        committedPages.pointee.entryUnits * unitEntries * 8 + committedPages.pointee.bitmapPages * pageSize
     }
 
     /// The window goes: its committed pages go back to the kernel (a racing
@@ -283,10 +287,10 @@ struct FlatStorage {
             unit += 1
         }
         munmap(nonZero, bitmapBytes)
-        free(state.pointee.committed)
-        free(state.pointee.bitmapPages)
-        free(state.pointee.pending)
-        free(state.pointee.books)
+        free(state.pointee.unitCommitted)
+        free(state.pointee.bitmapPageCommitted)
+        free(state.pointee.unitInEmptiedRing)
+        free(state.pointee.committedPages)
         free(state)
     }
 }

@@ -23,7 +23,7 @@ enum NodeShape: UInt8 {
 }
 
 /// The first 16 bytes of every node. Readers read shape and published;
-/// pending and live are the writer's (it holds the table's lock), atomics
+/// inEmptiedRing and live are the writer's (it holds the table's lock), atomics
 /// only so that changing them is not an access to the whole header.
 struct NodeHeader: ~Copyable {
     let shape: NodeShape
@@ -31,7 +31,7 @@ struct NodeHeader: ~Copyable {
     /// 9L..<9L+9.
     let level: UInt8
     /// In the table's EmptiedRing (leaves only).
-    let pending: Atomic<Bool>
+    let inEmptiedRing: Atomic<Bool>
     /// Slots holding a non-zero TCE or a child.
     let live: Atomic<UInt16>
     /// Sparse: pairs a reader may look at.
@@ -67,7 +67,7 @@ struct RadixNode: Equatable {
         let bytes = shape == .full ? fullBytes : sparseBytes
         guard let raw = calloc(1, bytes) else { return nil }
         raw.bindMemory(to: NodeHeader.self, capacity: 1).initialize(to: NodeHeader(
-            shape: shape, level: UInt8(level), pending: Atomic(false), live: Atomic(0),
+            shape: shape, level: UInt8(level), inEmptiedRing: Atomic(false), live: Atomic(0),
             published: Atomic(0), base: base))
         // SAFETY: calloc's zeros are 0 TCEs and nil children, whichever the
         // level makes these slots.
@@ -103,9 +103,9 @@ struct RadixNode: Equatable {
     }
 
     /// The writer's mark: in the emptied ring.
-    var pending: Bool {
-        get { header.pointee.pending.load(ordering: .relaxed) }
-        nonmutating set { header.pointee.pending.store(newValue, ordering: .relaxed) }
+    var inEmptiedRing: Bool {
+        get { header.pointee.inEmptiedRing.load(ordering: .relaxed) }
+        nonmutating set { header.pointee.inEmptiedRing.store(newValue, ordering: .relaxed) }
     }
     var level: Int { Int(header.pointee.level) }
     var isLeaf: Bool { header.pointee.level == 0 }

@@ -203,7 +203,7 @@ struct RadixTree {
         guard let fresh = RadixNode.make(shape: shape, level: node.level, base: node.header.pointee.base) else {
             return nil
         }
-        fresh.pending = node.pending
+        fresh.inEmptiedRing = node.inEmptiedRing
         fresh.live = live
         func put(_ s: Int, _ v: UInt64, _ c: UnsafeMutableRawPointer?) {
             if shape == .sparse {
@@ -250,8 +250,8 @@ struct RadixTree {
     /// Queues an emptied leaf; unlinks the one that falls out of the ring if
     /// it is still empty.
     private func noteEmptied(_ leaf: RadixNode, garbage: inout Garbage) {
-        guard !leaf.pending else { return }
-        leaf.pending = true
+        guard !leaf.inEmptiedRing else { return }
+        leaf.inEmptiedRing = true
         guard let evicted = state.pointee.emptied.note(Int(leaf.header.pointee.base)) else { return }
         unlinkIfEmpty(leafAt: UInt64(evicted), garbage: &garbage)
     }
@@ -275,7 +275,7 @@ struct RadixTree {
             level -= 1
             path[level] = node
         }
-        node.pending = false
+        node.inEmptiedRing = false
         guard node.live == 0 else { return }
         while node != root && node.live == 0 {
             let parent = path[node.level + 1]

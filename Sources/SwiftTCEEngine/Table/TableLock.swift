@@ -46,3 +46,25 @@ struct TableLock: ~Copyable {
         word.store(0, ordering: .releasing)
     }
 }
+
+extension TCETable {
+    /// Runs body with the table locked, handing it the table's garbage;
+    /// nil (body not run) when this thread holds the lock already. After
+    /// unlocking, the garbage is reclaimed when there is enough of it, or
+    /// always when `reclaim` says so.
+    @inlinable @inline(__always)
+    func locked<Result>(reclaim: Bool = false, _ body: (inout Garbage) -> Result) -> Result? {
+        guard state.pointee.lock.lock() else { return nil }
+        // Through a local: an inout access through state.pointee would be
+        // one to the whole state, fields that reads load included.
+        let garbage = state.pointee.garbage
+        let result = body(&garbage.pointee)
+        var taken = Garbage()
+        if reclaim || garbage.pointee.bytes >= Garbage.batchBytes {
+            swap(&taken, &garbage.pointee)
+        }
+        state.pointee.lock.unlock()
+        if !taken.isEmpty { state.pointee.reclaimer.reclaim(&taken) }
+        return result
+    }
+}

@@ -1,0 +1,284 @@
+import CSwiftTCEHost
+import Glibc
+import Synchronization
+
+// A table's life: made, enabled (its storage made and filled), its window
+// replaced or moved, disabled, reset, freed.
+
+/// Why a window could not be enabled.
+package enum EnableError: Error {
+    case invalid(String)
+    case noMemory
+    /// No grace period can be had on this machine, and the host's storage
+    /// needs one.
+    case unsupported(String)
+
+    /// The -errno status C callers get.
+    package var status: Int32 {
+        switch self {
+        case .invalid: return -EINVAL
+        case .noMemory: return -ENOMEM
+        case .unsupported: return -ENOTSUP
+        }
+    }
+
+    package var message: String {
+        switch self {
+        case .invalid(let why), .unsupported(let why): return why
+        case .noMemory: return "out of memory"
+        }
+    }
+}
+
+extension TCETable {
+    /// A new, disabled table with the host's hooks (copied: a host built
+    /// against an older header passes fewer); nil when ops is too short or
+    /// memory runs out. prefixBytes (zeroed, 16-byte aligned) come before
+    /// the state in the same block and are freed with it, after the grace
+    /// period: a layer above keeps there what its readers read too, one
+    /// fixed offset away from the table (QEMU's container_of). With a
+    /// prefix, the hooks' host_table is the prefix.
+    package static func create(ops: UnsafePointer<SwiftTCEHostOps>, hostTable: UnsafeMutableRawPointer?,
+                               prefixBytes: Int = 0) -> TCETable? {
+        var copied = SwiftTCEHostOps()
+        let size = min(ops.pointee.size, MemoryLayout<SwiftTCEHostOps>.size)
+        guard size >= MemoryLayout<Int>.size else { return nil }
+        withUnsafeMutableBytes(of: &copied) { dest in
+            dest.copyMemory(from: UnsafeRawBufferPointer(start: ops, count: size))
+        }
+        let reclaimer = Reclaimer(deferFree: copied.defer_free)
+        if let pooled = TablePool.take(prefixBytes: prefixBytes) {
+            // Its fast geometry and flat array stay: a stale read may be in
+            // them, and the generation goes on.
+            let block = pooled.prefix
+            block.initializeMemory(as: UInt8.self, repeating: 0, count: prefixBytes)
+            pooled.state.pointee.reclaimer = reclaimer
+            pooled.state.pointee.ops = copied
+            pooled.state.pointee.hostTable = prefixBytes > 0 ? block : hostTable
+            pooled.state.pointee.notifying.store(true, ordering: .relaxed)
+            pooled.state.pointee.fastReads.store(true, ordering: .relaxed)
+            pooled.state.pointee.readerContext.store(nil, ordering: .relaxed)
+            return pooled
+        }
+        let offset = stateOffset(prefixBytes: prefixBytes)
+        precondition(MemoryLayout<TableState>.alignment <= 16)
+        let block = calloc(1, offset + MemoryLayout<TableState>.stride)
+        let garbageMemory = calloc(1, MemoryLayout<Garbage>.stride)
+        guard let block, let garbageMemory else {
+            free(block)
+            free(garbageMemory)
+            return nil
+        }
+        let garbage = garbageMemory.bindMemory(to: Garbage.self, capacity: 1)
+        garbage.initialize(to: Garbage())
+        // The fast path block: calloc's zeros are a geometry word with a
+        // count of 0 and no array.
+        let fast = block + offset - fastPathBytes
+        fast.bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+        (fast + 8).bindMemory(to: Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>.self, capacity: 1)
+        let state = (block + offset).bindMemory(to: TableState.self, capacity: 1)
+        state.initialize(to: TableState(
+            reclaimer: reclaimer, ops: copied,
+            hostTable: prefixBytes > 0 ? block : hostTable, garbage: garbage, prefixBytes: prefixBytes))
+        return TCETable(state: state)
+    }
+
+
+    /// The table's flat array, reserved now if it was not yet.
+    func reservedFlatArray() -> UnsafeMutablePointer<Atomic<UInt64>>? {
+        if let array = flatArray.pointee.load(ordering: .relaxed) { return array }
+        guard let array = FlatStorage.reserveArray() else { return nil }
+        flatArray.pointee.store(array, ordering: .releasing)
+        return array
+    }
+
+    /// Storage for a window of that many entries: a flat one in the table's
+    /// array, which the caller must not fill before the current window is
+    /// withdrawn; nil when memory runs out.
+    func makeStorage(entryCount: UInt32) -> Storage? {
+        Storage(entryCount: UInt64(entryCount), flatArray: reservedFlatArray)
+    }
+
+    /// QEMU's spapr_tce_table_enable: nil on success, else why not (the
+    /// table is unchanged).
+    package func enable(pageShift: UInt32, busOffset: UInt64, nbTable: UInt32) -> EnableError? {
+        locked { garbage -> EnableError? in
+            guard state.pointee.storage == nil else { return .invalid("the table is enabled already") }
+            if let problem = Geometry.problem(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable) {
+                return .invalid(problem)
+            }
+            return replace(with: Geometry(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable),
+                           fill: { _ in true }, garbage: &garbage)
+        } ?? .invalid("a callback of the table cannot enable it")
+    }
+
+    /// Under the lock: the window becomes one of that geometry (nbTable 0:
+    /// disabled) holding what fill stores (store returns false when memory
+    /// runs out; fill returns false to give up). Nothing changes on error,
+    /// but for a flat window whose bookkeeping was had and whose filling
+    /// cannot fail. Nothing is notified.
+    func replace(with geometry: Geometry, fill: (_ store: (UInt64, UInt64) -> Bool) -> Bool,
+                 garbage: inout Garbage) -> EnableError? {
+        guard geometry.nbTable != 0 else {
+            withdraw(garbage: &garbage)
+            return nil
+        }
+        if let problem = Geometry.problem(pageShift: geometry.pageShift, busOffset: geometry.busOffset,
+                                          nbTable: geometry.nbTable) {
+            return .invalid(problem)
+        }
+        if case .external(let external)? = state.pointee.storage, geometry == self.geometry {
+            // QEMU's post_load copies into the table it has (under KVM, the
+            // kernel's): the host's array stays the window's, refilled as a
+            // flat window is (its stores cannot fail).
+            external.clear(from: 0, count: external.count)
+            _ = fill { index, value in
+                guard index < external.count else { return false }
+                external.store(index, value)
+                return true
+            }
+            return nil
+        }
+        guard let storage = makeStorage(entryCount: geometry.nbTable) else { return .noMemory }
+        func filled() -> Bool {
+            // Not yet published: its own scratch garbage.
+            var scratch = Garbage()
+            let done = fill { index, value in
+                index < UInt64(geometry.nbTable) && storage.store(index, value, garbage: &scratch)
+            }
+            scratch.freeAll()
+            return done
+        }
+        switch storage {
+        case .tree, .external:
+            // Apart from the current window: filled before it goes.
+            guard filled() else {
+                var scratch = Garbage()
+                storage.release(into: &scratch)
+                scratch.freeAll()
+                return .noMemory
+            }
+            withdraw(garbage: &garbage)
+        case .flat:
+            // In the table's array: filled once the current window left it.
+            withdraw(garbage: &garbage)
+            _ = filled()
+        }
+        publish(Window(pageShift: geometry.pageShift, busOffset: geometry.busOffset,
+                       nbTable: geometry.nbTable, storage: storage))
+        return nil
+    }
+
+    /// swifttce_table_enable_external: a disabled table gets a window over
+    /// the host's array of nbTable entries, which are the window's entries
+    /// as they are. nil on success, else why not (the table is unchanged).
+    package func enable(pageShift: UInt32, busOffset: UInt64, nbTable: UInt32,
+                        entries: UnsafeMutablePointer<UInt64>) -> EnableError? {
+        locked { _ -> EnableError? in
+            guard state.pointee.storage == nil else { return .invalid("the table is enabled already") }
+            if let problem = Geometry.problem(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable) {
+                return .invalid(problem)
+            }
+            if let problem = TCETable.externalProblem(entries) { return problem }
+            publish(Window(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable,
+                           storage: .external(ExternalStorage(entries: entries, count: UInt64(nbTable)))))
+            return nil
+        } ?? .invalid("a callback of the table cannot enable it")
+    }
+
+    /// Why the host's array cannot hold a window, or nil.
+    private static func externalProblem(_ entries: UnsafeMutablePointer<UInt64>) -> EnableError? {
+        guard UInt(bitPattern: entries) & 7 == 0 else {
+            return .invalid("the entries at \(entries) are not 8-byte aligned")
+        }
+        // Without grace periods a read could still be in the host's array
+        // when the call that leaves it returns, and the host unmaps it then.
+        guard GracePeriod.isAvailable else {
+            return .unsupported("no grace period can be had on this machine (membarrier or mprotect), "
+                + "so the host's entries could not be let go safely")
+        }
+        return nil
+    }
+
+    /// The host's array the window's entries are in; nil for the engine's
+    /// own storage or a disabled table.
+    package var externalEntries: UnsafeMutablePointer<UInt64>? {
+        locked { _ in state.pointee.storage?.externalEntries } ?? nil
+    }
+
+    /// swifttce_table_set_storage: every entry of an enabled table moves to
+    /// the host's array (entries, all of it written) or to the engine's own
+    /// storage (nil), and the old storage is let go once no read can be in
+    /// it. nil on success (also when the entries are there already), else
+    /// why not (the table is unchanged). Nothing is notified.
+    package func setStorage(_ entries: UnsafeMutablePointer<UInt64>?) -> EnableError? {
+        locked(reclaim: true) { garbage -> EnableError? in
+            let window = self.window
+            guard let old = window.storage else { return .invalid("the table is disabled") }
+            guard old.externalEntries != entries else { return nil }
+            let count = UInt64(window.nbTable)
+            let new: Storage
+            if let entries {
+                if let problem = TCETable.externalProblem(entries) { return problem }
+                let external = ExternalStorage(entries: entries, count: count)
+                external.clear(from: 0, count: count)
+                old.forEachNonZero(from: 0, count: count) { index, value in external.store(index, value) }
+                new = .external(external)
+            } else {
+                // The old entries are the host's, so the table's flat array
+                // is free for a flat window.
+                guard let own = makeStorage(entryCount: window.nbTable) else { return .noMemory }
+                var scratch = Garbage()
+                var stored = true
+                old.forEachNonZero(from: 0, count: count) { index, value in
+                    if stored { stored = own.store(index, value, garbage: &scratch) }
+                }
+                if !stored { own.release(into: &scratch) }
+                scratch.freeAll()
+                guard stored else { return .noMemory }
+                new = own
+            }
+            switchStorage(to: new, garbage: &garbage)
+            return nil
+        } ?? .invalid("a callback of the table cannot move its entries")
+    }
+
+    /// QEMU's spapr_tce_table_disable: the window goes, nothing notified.
+    package func disable() {
+        _ = locked(reclaim: true) { garbage in withdraw(garbage: &garbage) }
+    }
+
+    /// Device reset: every entry 0, nothing notified, at the cost of what
+    /// was mapped; the storage is given back down to an empty window's.
+    package func reset() {
+        _ = locked(reclaim: true) { garbage in
+            let window = self.window
+            guard let storage = window.storage else { return }
+            storage.clear(from: 0, count: UInt64(window.nbTable), garbage: &garbage)
+            storage.trim(garbage: &garbage)
+        }
+    }
+
+    /// Frees the table: disabled first, then its memory. With the host's
+    /// defer_free, the block and the flat array go after the host's grace
+    /// period (its translate callers are in its read-side sections). With
+    /// none, a fast translate may still be in them at any time: they go to
+    /// the pool, for the next table made with the same prefix. The caller
+    /// makes sure nothing else uses the table any more.
+    package func destroy() {
+        disable()
+        guard case .host = state.pointee.reclaimer else {
+            TablePool.give(self)
+            return
+        }
+        var garbage = Garbage()
+        if let array = flatArray.pointee.load(ordering: .relaxed) {
+            garbage.add(mapping: UnsafeMutableRawPointer(array), length: FlatStorage.arrayBytes)
+        }
+        // Not deinitialised: every field is plain, and a racing translate
+        // still reads the (disabled) window until the grace period is over.
+        garbage.add(heap: prefix, bytes: MemoryLayout<TableState>.stride)
+        garbage.add(heap: UnsafeMutableRawPointer(state.pointee.garbage), bytes: MemoryLayout<Garbage>.stride)
+        state.pointee.reclaimer.reclaim(&garbage)
+    }
+}

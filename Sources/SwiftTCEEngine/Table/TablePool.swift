@@ -1,0 +1,16 @@
+/// Tables freed with no host RCU, kept for the next table with the same
+/// prefix (a stale fast translate may be in their memory at any time, so
+/// it is never given back). Disabled: they hold no storage, only their
+/// block and the flat array's address space.
+enum TablePool {
+    private static let blocks = PosixLocked([Int: [TCETable]]())
+
+    static func take(prefixBytes: Int) -> TCETable? {
+        blocks.withLock { $0[prefixBytes]?.popLast() }
+    }
+
+    static func give(_ table: TCETable) {
+        let prefixBytes = table.state.pointee.prefixBytes
+        blocks.withLock { $0[prefixBytes, default: []].append(table) }
+    }
+}
