@@ -31,7 +31,7 @@ public func rtas_ibm_query_pe_dma_window(
 ) {
     let cells = RTASArguments(args, count: nargs)
     guard let phb = phb(cells) else { return refuse(nret, rets) }
-    phb.ddw.query(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
+    phb.ddw.queryPEDMAWindow(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
     if nret >= 5, let rets, rets[0] == 0 {
         let mask = nret == 6 ? rets[4] : rets[3]
         Trace.emit("spapr_iommu_ddw_query buid=0x\(hex(buid(cells)!)) addr=0x\(hex(cells[0]!)), \(rets[1]) windows available, max window size=0x80000000, mask=0x\(hex(mask))")
@@ -47,7 +47,7 @@ public func rtas_ibm_create_pe_dma_window(
 ) {
     let cells = RTASArguments(args, count: nargs)
     guard let phb = phb(cells) else { return refuse(nret, rets) }
-    phb.ddw.create(nargs: nargs, args: cells, nret: nret, out: RTASReturns(rets, count: nret))
+    phb.ddw.createPEDMAWindow(nargs: nargs, args: cells, nret: nret, out: RTASReturns(rets, count: nret))
     if nret >= 4, let rets, rets[0] == 0 {
         Trace.emit("spapr_iommu_ddw_create buid=0x\(hex(buid(cells)!)) addr=0x\(hex(cells[0]!)), page size=0x\(hex(UInt64(1) << UInt64(cells[3]!))), requested=0x\(hex(UInt64(1) << UInt64(cells[4]!))), start addr=0x\(hex(UInt64(rets[2]) << 32 | UInt64(rets[3]))), liobn=0x\(hex(rets[1]))")
     }
@@ -64,7 +64,7 @@ public func rtas_ibm_remove_pe_dma_window(
     // QEMU finds the PHB as the parent of the LIOBN's table.
     guard let liobn = cells[0], let table = findTable(liobn: liobn),
           let phb = findPHB(owning: table) else { return refuse(nret, rets) }
-    let reset = phb.ddw.remove(nargs: nargs, args: cells, nret: nret, out: RTASReturns(rets, count: nret))
+    let reset = phb.ddw.removePEDMAWindow(nargs: nargs, args: cells, nret: nret, out: RTASReturns(rets, count: nret))
     // ddw_remove was traced by the PHB's window_removed hook, before the
     // restore's new_table.
     if reset { Trace.emit("spapr_iommu_ddw_reset buid=0x\(hex(phb.state.pointee.buid)) addr=0x0") }
@@ -79,7 +79,7 @@ public func rtas_ibm_reset_pe_dma_window(
 ) {
     let cells = RTASArguments(args, count: nargs)
     guard let phb = phb(cells) else { return refuse(nret, rets) }
-    phb.ddw.resetWindows(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
+    phb.ddw.resetPEDMAWindow(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
     if nret >= 1, let rets, rets[0] == 0 {
         Trace.emit("spapr_iommu_ddw_reset buid=0x\(hex(buid(cells)!)) addr=0x\(hex(cells[0]!))")
     }

@@ -72,7 +72,7 @@ public func swifttce_rtas_query_pe_dma_window(
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?
 ) {
     guard let phb = PHB(phb) else { return refuseRTAS(nret, rets) }
-    phb.query(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
+    phb.queryPEDMAWindow(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
 }
 
 @c @implementation
@@ -81,7 +81,7 @@ public func swifttce_rtas_create_pe_dma_window(
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?
 ) {
     guard let phb = PHB(phb) else { return refuseRTAS(nret, rets) }
-    phb.create(nargs: nargs, args: RTASArguments(args, count: nargs), nret: nret,
+    phb.createPEDMAWindow(nargs: nargs, args: RTASArguments(args, count: nargs), nret: nret,
                out: RTASReturns(rets, count: nret))
 }
 
@@ -92,7 +92,7 @@ public func swifttce_rtas_remove_pe_dma_window(
 ) {
     reset?.pointee = false
     guard let phb = PHB(phb) else { return refuseRTAS(nret, rets) }
-    let restored = phb.remove(nargs: nargs, args: RTASArguments(args, count: nargs), nret: nret,
+    let restored = phb.removePEDMAWindow(nargs: nargs, args: RTASArguments(args, count: nargs), nret: nret,
                               out: RTASReturns(rets, count: nret))
     reset?.pointee = restored
 }
@@ -103,5 +103,5 @@ public func swifttce_rtas_reset_pe_dma_window(
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?
 ) {
     guard let phb = PHB(phb) else { return refuseRTAS(nret, rets) }
-    phb.resetWindows(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
+    phb.resetPEDMAWindow(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
 }

@@ -149,7 +149,7 @@ package struct PHB: Equatable {
     // MARK: - RTAS
 
     /// ibm,query-pe-dma-window.
-    package func query(nargs: UInt32, nret: UInt32, out: RTASReturns) {
+    package func queryPEDMAWindow(nargs: UInt32, nret: UInt32, out: RTASReturns) {
         // nret 6 is LoPAPR's extension: the largest window as a 64-bit count.
         guard nargs == 3, nret == 5 || nret == 6, config.ddw else {
             out.store(0, rtasParameterError)
@@ -173,7 +173,7 @@ package struct PHB: Equatable {
     }
 
     /// ibm,create-pe-dma-window: args[3] page shift, args[4] window shift.
-    package func create(nargs: UInt32, args: RTASArguments, nret: UInt32, out: RTASReturns) {
+    package func createPEDMAWindow(nargs: UInt32, args: RTASArguments, nret: UInt32, out: RTASReturns) {
         guard nargs == 5, nret == 4, config.ddw,
               let pageShift = args[3], let windowShift = args[4] else {
             out.store(0, rtasParameterError)
@@ -210,7 +210,7 @@ package struct PHB: Equatable {
 
     /// ibm,remove-pe-dma-window: args[0] is the LIOBN. Returns whether the
     /// default window was restored (QEMU traces a ddw_reset then).
-    package func remove(nargs: UInt32, args: RTASArguments, nret: UInt32, out: RTASReturns) -> Bool {
+    package func removePEDMAWindow(nargs: UInt32, args: RTASArguments, nret: UInt32, out: RTASReturns) -> Bool {
         guard nargs == 1, nret == 1, config.ddw, let liobn = args[0],
               let n = windowNumber(liobn: liobn), let table = window(n), table.nbTable != 0 else {
             out.store(0, rtasParameterError)
@@ -228,7 +228,7 @@ package struct PHB: Equatable {
     }
 
     /// ibm,reset-pe-dma-window.
-    package func resetWindows(nargs: UInt32, nret: UInt32, out: RTASReturns) {
+    package func resetPEDMAWindow(nargs: UInt32, nret: UInt32, out: RTASReturns) {
         guard nargs == 3, nret == 1, config.ddw else {
             out.store(0, rtasParameterError)
             return
