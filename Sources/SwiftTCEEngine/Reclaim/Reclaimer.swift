@@ -65,7 +65,7 @@ struct Garbage {
             if item.mappedLength == 0 {
                 free(item.pointer)
             } else {
-                munmap(item.pointer, item.mappedLength)
+                Pages.unmap(item.pointer, bytes: item.mappedLength)
             }
         }
         free(items)

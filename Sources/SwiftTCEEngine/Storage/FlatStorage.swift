@@ -18,15 +18,13 @@ import Synchronization
 // (MADV_DONTNEED), but only once a few more pages have emptied after it
 // (EmptiedRing): a guest that maps and unmaps in the same page over and over
 // does not fault it in every time. Reads of a page being given back see
-// zeros, which is what it holds, so this needs no grace period.
+// zeros, which is what it holds, so this needs no grace period. Where the
+// kernel refuses a page, it stays committed: the next window finds zeros in
+// the array either way (release writes them where it must).
 //
 // Beside the entries, in a mapping of its own that only writers touch (they
 // hold the table's lock, so it is exact and plain), a bit per entry that is
 // not zero: replay and migration visit those only.
-
-/// What the kernel commits at a time (read at set-up only: a global is
-/// lazily initialised, which the hot paths do not pay for).
-private let systemPageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
 @usableFromInline
 struct FlatStorage {
@@ -41,11 +39,9 @@ struct FlatStorage {
     /// A table's array of entryLimit entries: address space only, zeros,
     /// committed a page at a time by writes. nil when it cannot be had.
     static func reserveArray() -> UnsafeMutablePointer<Atomic<UInt64>>? {
-        guard let raw = mmap(nil, arrayBytes, PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
-              raw != swifttce_map_failed() else { return nil }
-        // A page at a time, not a 2 MiB huge page on the first write.
-        _ = madvise(raw, arrayBytes, Int32(SWIFTTCE_MADV_NOHUGEPAGE))
+        guard let raw = Pages.map(bytes: arrayBytes, reserveOnly: true) else { return nil }
+        // A page of the guest's mappings at a time, not 2 MiB of them.
+        Pages.avoidHugePages(raw, bytes: arrayBytes)
         // SAFETY: an Atomic<UInt64> is one plain word and the kernel's zeros
         // are Atomic(0); initialising would commit every page.
         return raw.bindMemory(to: Atomic<UInt64>.self, capacity: Int(entryLimit))
@@ -104,13 +100,12 @@ struct FlatStorage {
     /// (all zero), or nil when memory cannot be had.
     init?(entryCount: UInt64, array: UnsafeMutablePointer<Atomic<UInt64>>) {
         precondition(entryCount > 0 && entryCount <= FlatStorage.entryLimit)
-        let pageSize = systemPageSize
+        let pageSize = Pages.size
         let unitEntries = pageSize / 8
         let units = (Int(entryCount) + unitEntries - 1) / unitEntries
         let bitmapBytes = ((units * unitEntries / 64) * 8 + pageSize - 1) & ~(pageSize - 1)
         let bitmapPageCount = bitmapBytes / pageSize
-        guard let bitmap = mmap(nil, bitmapBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              bitmap != swifttce_map_failed() else { return nil }
+        guard let bitmap = Pages.map(bytes: bitmapBytes) else { return nil }
         let unitWords = (units + 63) / 64
         let pageWords = (bitmapPageCount + 63) / 64
         let state = calloc(1, MemoryLayout<State>.stride), books = calloc(1, MemoryLayout<CommittedPages>.stride)
@@ -118,7 +113,7 @@ struct FlatStorage {
         let bitmapPages = calloc(pageWords, 8)
         guard let state, let books, let committed, let pending, let bitmapPages else {
             free(state); free(books); free(committed); free(pending); free(bitmapPages)
-            munmap(bitmap, bitmapBytes)
+            Pages.unmap(bitmap, bytes: bitmapBytes)
             return nil
         }
         books.bindMemory(to: CommittedPages.self, capacity: 1).initialize(to: CommittedPages())
@@ -216,18 +211,19 @@ struct FlatStorage {
     }
 
     /// Gives an empty unit's pages back, and its bitmap's page when no
-    /// committed unit is left on it.
+    /// committed unit is left on it. A page the kernel keeps stays
+    /// committed (and counted): it holds zeros, as a given-back one reads.
     private func release(_ unit: Int) {
         let unitBytes = unitEntries * 8
-        _ = madvise(UnsafeMutableRawPointer(entries) + unit * unitBytes, unitBytes, Int32(SWIFTTCE_MADV_DONTNEED))
+        guard Pages.giveBack(UnsafeMutableRawPointer(entries) + unit * unitBytes, bytes: unitBytes) else { return }
         state.pointee.unitCommitted[unit >> 6] &= ~(UInt64(1) << UInt64(unit & 63))
         committedPages.pointee.entryUnits -= 1
         let page = bitmapPage(of: unit)
         let unitsPerPage = pageSize / (unitEntries / 8)
         let firstUnit = page * unitsPerPage
         for u in firstUnit..<(firstUnit + unitsPerPage) where isCommitted(u) { return }
-        let pageStart = UnsafeMutableRawPointer(nonZero) + page * pageSize
-        _ = madvise(pageStart, pageSize, Int32(SWIFTTCE_MADV_DONTNEED))
+        // Every bit on the page is a released unit's: zeros.
+        guard Pages.giveBack(UnsafeMutableRawPointer(nonZero) + page * pageSize, bytes: pageSize) else { return }
         state.pointee.bitmapPageCommitted[page >> 6] &= ~(UInt64(1) << UInt64(page & 63))
         committedPages.pointee.bitmapPages -= 1
     }
@@ -274,19 +270,20 @@ struct FlatStorage {
 
     /// The window goes: its committed pages go back to the kernel (a racing
     /// read sees zeros, as after the disable it races) and the array stays
-    /// the table's. The bits and the state are the writer's own: freed now.
+    /// the table's, all zeros for the next window: a page the kernel keeps
+    /// has its entries cleared here instead. The bits and the state are the
+    /// writer's own: freed now.
     func release() {
-        var unit = 0
         let unitBytes = unitEntries * 8
         let units = (Int(count) + unitEntries - 1) / unitEntries
-        while unit < units {
-            if isCommitted(unit) {
-                _ = madvise(UnsafeMutableRawPointer(entries) + unit * unitBytes, unitBytes,
-                            Int32(SWIFTTCE_MADV_DONTNEED))
+        for unit in 0..<units where isCommitted(unit) {
+            if !Pages.giveBack(UnsafeMutableRawPointer(entries) + unit * unitBytes, bytes: unitBytes) {
+                forEachNonZero(from: UInt64(unit * unitEntries), count: UInt64(unitEntries)) { index, _ in
+                    entries[Int(index)].store(0, ordering: .relaxed)
+                }
             }
-            unit += 1
         }
-        munmap(nonZero, bitmapBytes)
+        Pages.unmap(nonZero, bytes: bitmapBytes)
         free(state.pointee.unitCommitted)
         free(state.pointee.bitmapPageCommitted)
         free(state.pointee.unitInEmptiedRing)
