@@ -17,6 +17,18 @@ import Synchronization
 // still active in an older epoch. Reads are a few nanoseconds long, and a
 // reader that starts again is in the new epoch, so the wait is short and
 // ends.
+//
+// Where the kernel has no membarrier, changing a page's protection makes it
+// interrupt every CPU running one of our threads, which is a barrier too.
+// Where neither works, each read runs a full fence of its own after its
+// store (as QEMU's RCU readers do without membarrier): the epoch carries
+// readersFence, so that the read learns it from the load it makes anyway.
+// synchronize() fails only if a barrier that worked stops working.
+//
+// SWIFTTCE_TEST_GRACE_PERIOD, read once, is for the tests: "mprotect" and
+// "fence" make membarrier (and mprotect) look unavailable; "lie" makes
+// synchronize() return at once, waiting for no read (the suite must notice),
+// and "fail" makes it fail (nothing may be freed or changed under readers).
 
 @usableFromInline
 enum GracePeriod {
@@ -34,6 +46,10 @@ enum GracePeriod {
         UnsafeMutableRawPointer(reader).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
     }
 
+    /// Set in every epoch when reads must fence themselves (no barrier
+    /// reaches them from the writer). Every epoch has it or none does.
+    @usableFromInline static var readersFence: UInt64 { 1 << 63 }
+
     /// Marks the calling thread as reading; nil when the thread has no
     /// record yet (register, then begin again).
     @inlinable @inline(__always)
@@ -41,10 +57,16 @@ enum GracePeriod {
         let reader = swifttce_reader_self()!
         guard reader.pointee.registered != 0 else { return nil }
         let active = active(reader)
-        active.pointee.store(epoch.pointee.load(ordering: .acquiring), ordering: .relaxed)
-        // The CPU may still let the loads below pass that store: the
-        // writer's membarrier in synchronize() is what orders them.
-        swifttce_compiler_barrier()
+        let now = epoch.pointee.load(ordering: .acquiring)
+        active.pointee.store(now, ordering: .relaxed)
+        if _slowPath(now & readersFence != 0) {
+            // The loads below wait for that store to be seen.
+            atomicMemoryFence(ordering: .sequentiallyConsistent)
+        } else {
+            // The CPU may still let the loads below pass that store: the
+            // writer's barrier in synchronize() is what orders them.
+            swifttce_compiler_barrier()
+        }
         return active
     }
 
@@ -67,14 +89,15 @@ enum GracePeriod {
     }
 
     /// Waits until every read that began before this call has ended, and
-    /// returns true; false when no barrier can be had on this machine (then
-    /// nothing may be freed). Never call it from inside a read.
+    /// returns true; false when the barrier failed (then nothing a read may
+    /// hold may be freed or changed). Never call it from inside a read.
     static func synchronize() -> Bool {
         Registry.shared.synchronize()
     }
 
-    /// Whether synchronize() can wait for readers on this machine (what a
-    /// host's storage, which it unmaps when the call returns, needs).
+    /// Whether synchronize() can wait for readers (what a host's storage,
+    /// which it unmaps when the call returns, needs): false once a barrier
+    /// failed.
     static var isAvailable: Bool {
         Registry.shared.barrierAvailable
     }
@@ -93,15 +116,23 @@ enum GracePeriod {
             /// The records of live threads that have read (each thread's
             /// TLS, valid until its exit removes it here).
             var records: [UnsafeMutablePointer<swifttce_reader>] = []
-            var barrier: Barrier?
+            var barrier: Barrier
         }
 
         /// Serialises the registry and the writers; never taken by a read.
-        private let state = PosixLocked(State())
+        private let state: PosixLocked<State>
         /// Gives a thread's record up when the thread exits.
         private let exitKey: pthread_key_t
 
+        /// Made by the first read (register) or the first writer, so before
+        /// any read begins: every read sees the epoch's readersFence.
         private init() {
+            let barrier = Barrier.choose()
+            if case .readersFence = barrier {
+                let epoch = GracePeriod.epoch.pointee.load(ordering: .relaxed)
+                GracePeriod.epoch.pointee.store(epoch | GracePeriod.readersFence, ordering: .releasing)
+            }
+            state = PosixLocked(State(barrier: barrier))
             var key = pthread_key_t()
             pthread_key_create(&key) { raw in
                 guard let raw else { return }
@@ -129,9 +160,7 @@ enum GracePeriod {
 
         var barrierAvailable: Bool {
             state.withLock { state -> Bool in
-                let barrier = state.barrier ?? Barrier.choose()
-                state.barrier = barrier
-                if case .unavailable = barrier { return false }
+                if case .failing = state.barrier { return false }
                 return true
             }
         }
@@ -140,9 +169,13 @@ enum GracePeriod {
             state.withLock { state -> Bool in
                 let target = GracePeriod.epoch.pointee.load(ordering: .relaxed) &+ 1
                 GracePeriod.epoch.pointee.store(target, ordering: .releasing)
-                let barrier = state.barrier ?? Barrier.choose()
-                state.barrier = barrier
-                guard barrier.run() else { return false }
+                switch state.barrier.run() {
+                case .ran: break
+                case .lied: return true
+                case .failed:
+                    state.barrier = .failing
+                    return false
+                }
                 for reader in state.records {
                     let active = GracePeriod.active(reader)
                     var spins = 0
@@ -158,41 +191,75 @@ enum GracePeriod {
         }
     }
 
-    /// A memory barrier on every CPU that runs one of our threads.
+    /// What orders every running read's announcement before the writer
+    /// looks at the records.
     private enum Barrier {
+        /// membarrier(2): a memory barrier on every CPU that runs one of
+        /// our threads.
         case membarrier
         /// Where membarrier is missing: changing a page's protection makes
         /// the kernel interrupt every CPU running one of our threads to
         /// flush its TLB, and an interrupt is a full barrier.
         case protectionFlip(UnsafeMutableRawPointer)
-        /// Neither works: nothing a reader may hold is ever freed.
-        case unavailable
+        /// Neither works: the reads fence themselves (readersFence), the
+        /// writer fences too.
+        case readersFence
+        /// A barrier failed, or the test switch says so: no grace period.
+        case failing
+        /// The test switch: a grace period that waits for no one.
+        case lie
+
+        enum Outcome { case ran, lied, failed }
 
         static func choose() -> Barrier {
+            let test = getenv("SWIFTTCE_TEST_GRACE_PERIOD").map { String(cString: $0) }
+            switch test {
+            case "lie": return .lie
+            case "fail": return .failing
+            case "fence": return .readersFence
+            case "mprotect": return protectionFlip() ?? .readersFence
+            default: break
+            }
             let wanted = Int(SWIFTTCE_MEMBARRIER_PRIVATE_EXPEDITED)
             let offered = swifttce_membarrier(Int32(SWIFTTCE_MEMBARRIER_QUERY))
             if offered >= 0, offered & wanted != 0,
                swifttce_membarrier(Int32(SWIFTTCE_MEMBARRIER_REGISTER_PRIVATE_EXPEDITED)) == 0 {
                 return .membarrier
             }
-            let size = Int(getpagesize())
-            guard let page = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-                  page != swifttce_map_failed() else { return .unavailable }
-            return .protectionFlip(page)
+            return protectionFlip() ?? .readersFence
         }
 
-        func run() -> Bool {
+        /// A page of our own to flip, if the kernel lets us flip it.
+        private static func protectionFlip() -> Barrier? {
+            guard let page = Pages.map(bytes: Pages.size) else { return nil }
+            let flip = Barrier.protectionFlip(page)
+            guard case .ran = flip.run() else {
+                Pages.unmap(page, bytes: Pages.size)
+                return nil
+            }
+            return flip
+        }
+
+        func run() -> Outcome {
             switch self {
             case .membarrier:
-                return swifttce_membarrier(Int32(SWIFTTCE_MEMBARRIER_PRIVATE_EXPEDITED)) == 0
+                return swifttce_membarrier(Int32(SWIFTTCE_MEMBARRIER_PRIVATE_EXPEDITED)) == 0 ? .ran : .failed
             case .protectionFlip(let page):
                 // The page must be present and writable for the downgrade to
                 // flush anything.
                 page.storeBytes(of: 1, as: UInt8.self)
-                return mprotect(page, Int(getpagesize()), PROT_READ) == 0 &&
-                    mprotect(page, Int(getpagesize()), PROT_READ | PROT_WRITE) == 0
-            case .unavailable:
-                return false
+                let flipped = mprotect(page, Pages.size, PROT_READ) == 0 &&
+                    mprotect(page, Pages.size, PROT_READ | PROT_WRITE) == 0
+                return flipped ? .ran : .failed
+            case .readersFence:
+                // The writer's half: its stores (and the epoch's) before its
+                // loads of the records.
+                atomicMemoryFence(ordering: .sequentiallyConsistent)
+                return .ran
+            case .failing:
+                return .failed
+            case .lie:
+                return .lied
             }
         }
     }
