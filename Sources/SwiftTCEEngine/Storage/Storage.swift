@@ -21,7 +21,8 @@ enum Storage {
 
     /// Storage for entryCount (at least 1) entries, all 0; nil when memory
     /// runs out. A flat one lives in the array flatArray gives (the
-    /// table's, FlatStorage.reserveArray).
+    /// table's, FlatStorage.reserveArray), which must read as zeros: no
+    /// window may be in it.
     init?(entryCount: UInt64, flatArray: () -> UnsafeMutablePointer<Atomic<UInt64>>?) {
         if entryCount <= FlatStorage.entryLimit {
             guard let array = flatArray(), let flat = FlatStorage(entryCount: entryCount, array: array) else {
@@ -32,6 +33,80 @@ enum Storage {
             guard let tree = RadixTree(entryCount: entryCount) else { return nil }
             self = .tree(tree)
         }
+    }
+
+    /// Over the host's array of count entries (8-byte aligned), as they are.
+    static func overHostArray(_ entries: UnsafeMutablePointer<UInt64>, count: UInt64) -> Storage {
+        .external(ExternalStorage(entries: entries, count: count))
+    }
+
+    /// What a window's entries are filled with: fill calls store(index,
+    /// value) for each (store is false when memory runs out) and returns
+    /// false to give up.
+    typealias Fill = (_ store: (UInt64, UInt64) -> Bool) -> Bool
+
+    /// Storage for a window of entryCount entries holding what fill stores,
+    /// to take over from the table's current window, which withdrawCurrent
+    /// takes away (no read sees it once that returns true). Whether the
+    /// new storage is filled before or after is this type's to say: a flat
+    /// one lives in the table's array, where the current window may be, so
+    /// it is filled once the current window has left; any other is filled
+    /// first, so that running out of memory leaves the current window as it
+    /// was. On failure nothing was published; the current window is
+    /// withdrawn only if a flat one could not be filled in its place
+    /// because withdrawCurrent failed (.unsupported).
+    static func replacing(entryCount: UInt64, flatArray: () -> UnsafeMutablePointer<Atomic<UInt64>>?,
+                          fill: Fill, withdrawCurrent: () -> Bool) -> Result<Storage, EnableError> {
+        guard let storage = Storage(entryCount: entryCount, flatArray: flatArray) else {
+            return .failure(.noMemory)
+        }
+        func discard() {
+            // Never published: no read can be in it.
+            var scratch = Garbage()
+            storage.release(into: &scratch)
+            scratch.freeAll()
+        }
+        func filled() -> Bool {
+            var scratch = Garbage()
+            let done = fill { index, value in index < entryCount && storage.store(index, value, garbage: &scratch) }
+            scratch.freeAll()
+            return done
+        }
+        switch storage {
+        case .flat:
+            guard withdrawCurrent() else {
+                discard()
+                return .failure(.notLetGo)
+            }
+            // Its stores cannot fail: what fill gives up on is left out.
+            _ = filled()
+        case .tree, .external:
+            guard filled() else {
+                discard()
+                return .failure(.noMemory)
+            }
+            guard withdrawCurrent() else {
+                discard()
+                return .failure(.notLetGo)
+            }
+        }
+        return .success(storage)
+    }
+
+    /// Refills the storage in place with what fill stores (every other
+    /// entry 0), when it is the host's array, which stays the window's
+    /// (QEMU's post_load copies into the table it has: under KVM, the
+    /// kernel's); false, and nothing done, for the engine's own storage.
+    func refillInPlace(_ fill: Fill) -> Bool {
+        guard case .external(let external) = self else { return false }
+        external.clear(from: 0, count: external.count)
+        // Its stores cannot fail: what fill gives up on is left out.
+        _ = fill { index, value in
+            guard index < external.count else { return false }
+            external.store(index, value)
+            return true
+        }
+        return true
     }
 
     /// How many entries are one array (the table's flat array, indexed
@@ -131,5 +206,32 @@ enum Storage {
         case .tree(let tree): tree.release(into: &garbage)
         case .external: break
         }
+    }
+}
+
+// MARK: - The table's flat array, unannounced
+
+extension Storage {
+    /// translate's fast path: the entry at index of the table's flat array
+    /// (FlatStorage.reserveArray), index below the count of a fast geometry
+    /// the caller read (directCount). The array is never unmapped while the
+    /// table's memory lives, so the load is safe whatever the window does;
+    /// whether the value is the window's, the caller's second look at the
+    /// geometry says.
+    @inlinable @inline(__always)
+    static func loadDirect(_ array: UnsafeMutablePointer<Atomic<UInt64>>, _ index: UInt64) -> UInt64 {
+        array[Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
+    }
+
+    /// Brings the line of the flat array's entry at index into the cache
+    /// (a load whose value is not used), for a writer about to store there:
+    /// H_PUT_TCE does it before taking the table's lock, whose atomic
+    /// instruction would otherwise wait for the store's miss. Any index is
+    /// safe to pass (the fields it comes from may be a changing window's):
+    /// beyond the array nothing is loaded.
+    @inline(__always)
+    static func touchDirect(_ array: UnsafeMutablePointer<Atomic<UInt64>>?, _ index: UInt64) {
+        guard let array, index < FlatStorage.entryLimit else { return }
+        _ = array[Int(index)].load(ordering: .relaxed)
     }
 }

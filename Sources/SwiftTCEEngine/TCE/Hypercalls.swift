@@ -45,21 +45,18 @@ extension TCETable {
         } ?? hHardware
     }
 
-    /// Loads a flat window's entry for ioba before the lock. The lock's
-    /// atomic instruction waits for the stores before it; with the line of
-    /// the entry it is about to store at hand, the store hits the cache,
-    /// and the next call's lock does not wait for memory (a prefetch is not
-    /// enough: the store would go out before its line came in). Read
-    /// without the lock, the fields may be a changing window's: any entry
-    /// of the array may be loaded, and its value is not used.
+    /// Brings the entry for ioba into the cache before the lock
+    /// (Storage.touchDirect): the lock's atomic instruction waits for the
+    /// stores before it, and with the entry's line at hand the store hits
+    /// the cache, so the next call's lock does not wait for memory (a
+    /// prefetch is not enough: the store would go out before its line came
+    /// in). Read without the lock, the fields may be a changing window's:
+    /// any entry of the array may be touched.
     @inline(__always)
     private func touchEntry(ioba: UInt64) {
-        guard let array = flatArray.pointee.load(ordering: .relaxed) else { return }
         let shift = UInt64(state.pointee.pageShift.load(ordering: .relaxed))
         let index = (ioba &- state.pointee.busOffset.load(ordering: .relaxed)) &>> shift
-        if index < FlatStorage.entryLimit {
-            _ = array[Int(index)].load(ordering: .relaxed)
-        }
+        Storage.touchDirect(flatArray.pointee.load(ordering: .relaxed), index)
     }
 
     /// H_STUFF_TCE: npages copies of one TCE. A clear that no one listens

@@ -113,8 +113,10 @@ package struct StagedLoad {
             var outcome = LoadOutcome(old: old)
             guard nbTable != 0 else {
                 if old.nbTable != 0 {
-                    table.withdraw(garbage: &garbage)
                     outcome.dropped = true
+                    guard table.withdraw(garbage: &garbage) else {
+                        return .failure(.invalid(EnableError.notLetGo.message))
+                    }
                 }
                 return .success(outcome)
             }

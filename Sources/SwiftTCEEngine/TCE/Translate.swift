@@ -45,9 +45,8 @@ extension TCETable {
         let shift = geometry.shiftAmount
         let index = addr &>> shift
         if _fastPath(index < geometry.count) {
-            // SAFETY: a count is published after the array, which stays.
-            let tce = flatArray.pointee.load(ordering: .relaxed).unsafelyUnwrapped[
-                Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
+            // A count is published after the array, which stays.
+            let tce = Storage.loadDirect(flatArray.pointee.load(ordering: .relaxed).unsafelyUnwrapped, index)
             // The entry's load before the second look at the geometry.
             atomicMemoryFence(ordering: .acquiring)
             if _fastPath(fastGeometry.pointee.load(ordering: .relaxed) == geometry.word) {

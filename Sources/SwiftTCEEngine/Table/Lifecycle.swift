@@ -9,9 +9,14 @@ import Synchronization
 package enum EnableError: Error {
     case invalid(String)
     case noMemory
-    /// No grace period can be had on this machine, and the host's storage
-    /// needs one.
+    /// No grace period can be had (a memory barrier that worked failed),
+    /// and the call needs one.
     case unsupported(String)
+
+    /// The table's last window went (no read sees it), but its storage
+    /// could not be let go: a read may still be in it.
+    static let notLetGo = EnableError.unsupported(
+        "the last window's storage could not be let go (no grace period: the memory barrier failed)")
 
     /// The -errno status C callers get.
     package var status: Int32 {
@@ -92,18 +97,11 @@ extension TCETable {
         return array
     }
 
-    /// Storage for a window of that many entries: a flat one in the table's
-    /// array, which the caller must not fill before the current window is
-    /// withdrawn; nil when memory runs out.
-    func makeStorage(entryCount: UInt32) -> Storage? {
-        Storage(entryCount: UInt64(entryCount), flatArray: reservedFlatArray)
-    }
-
     /// QEMU's spapr_tce_table_enable: nil on success, else why not (the
     /// table is unchanged).
     package func enable(pageShift: UInt32, busOffset: UInt64, nbTable: UInt32) -> EnableError? {
         locked { garbage -> EnableError? in
-            guard state.pointee.storage == nil else { return .invalid("the table is enabled already") }
+            guard self.nbTable == 0 else { return .invalid("the table is enabled already") }
             if let problem = Geometry.problem(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable) {
                 return .invalid(problem)
             }
@@ -113,60 +111,33 @@ extension TCETable {
     }
 
     /// Under the lock: the window becomes one of that geometry (nbTable 0:
-    /// disabled) holding what fill stores (store returns false when memory
-    /// runs out; fill returns false to give up). Nothing changes on error,
-    /// but for a flat window whose bookkeeping was had and whose filling
-    /// cannot fail. Nothing is notified.
-    func replace(with geometry: Geometry, fill: (_ store: (UInt64, UInt64) -> Bool) -> Bool,
-                 garbage: inout Garbage) -> EnableError? {
+    /// disabled) holding what fill stores. Nothing is notified. Nothing
+    /// changes on error, but when the old window's storage could not be
+    /// let go (no grace period: .unsupported), which leaves the table
+    /// disabled.
+    func replace(with geometry: Geometry, fill: Storage.Fill, garbage: inout Garbage) -> EnableError? {
         guard geometry.nbTable != 0 else {
-            withdraw(garbage: &garbage)
-            return nil
+            return withdraw(garbage: &garbage) ? nil : .notLetGo
         }
         if let problem = Geometry.problem(pageShift: geometry.pageShift, busOffset: geometry.busOffset,
                                           nbTable: geometry.nbTable) {
             return .invalid(problem)
         }
-        if case .external(let external)? = state.pointee.storage, geometry == self.geometry {
-            // QEMU's post_load copies into the table it has (under KVM, the
-            // kernel's): the host's array stays the window's, refilled as a
-            // flat window is (its stores cannot fail).
-            external.clear(from: 0, count: external.count)
-            _ = fill { index, value in
-                guard index < external.count else { return false }
-                external.store(index, value)
-                return true
-            }
+        if geometry == self.geometry, let current = window.storage, current.refillInPlace(fill) {
             return nil
         }
-        guard let storage = makeStorage(entryCount: geometry.nbTable) else { return .noMemory }
-        func filled() -> Bool {
-            // Not yet published: its own scratch garbage.
-            var scratch = Garbage()
-            let done = fill { index, value in
-                index < UInt64(geometry.nbTable) && storage.store(index, value, garbage: &scratch)
-            }
-            scratch.freeAll()
-            return done
+        // A table whose last storage could not be let go has none to give.
+        if state.pointee.storage != nil && !GracePeriod.isAvailable { return .notLetGo }
+        let made = Storage.replacing(entryCount: UInt64(geometry.nbTable), flatArray: reservedFlatArray,
+                                     fill: fill, withdrawCurrent: { withdraw(garbage: &garbage) })
+        switch made {
+        case .success(let storage):
+            publish(Window(pageShift: geometry.pageShift, busOffset: geometry.busOffset,
+                           nbTable: geometry.nbTable, storage: storage))
+            return nil
+        case .failure(let error):
+            return error
         }
-        switch storage {
-        case .tree, .external:
-            // Apart from the current window: filled before it goes.
-            guard filled() else {
-                var scratch = Garbage()
-                storage.release(into: &scratch)
-                scratch.freeAll()
-                return .noMemory
-            }
-            withdraw(garbage: &garbage)
-        case .flat:
-            // In the table's array: filled once the current window left it.
-            withdraw(garbage: &garbage)
-            _ = filled()
-        }
-        publish(Window(pageShift: geometry.pageShift, busOffset: geometry.busOffset,
-                       nbTable: geometry.nbTable, storage: storage))
-        return nil
     }
 
     /// swifttce_table_enable_external: a disabled table gets a window over
@@ -174,14 +145,16 @@ extension TCETable {
     /// as they are. nil on success, else why not (the table is unchanged).
     package func enable(pageShift: UInt32, busOffset: UInt64, nbTable: UInt32,
                         entries: UnsafeMutablePointer<UInt64>) -> EnableError? {
-        locked { _ -> EnableError? in
-            guard state.pointee.storage == nil else { return .invalid("the table is enabled already") }
+        locked { garbage -> EnableError? in
+            guard self.nbTable == 0 else { return .invalid("the table is enabled already") }
             if let problem = Geometry.problem(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable) {
                 return .invalid(problem)
             }
             if let problem = TCETable.externalProblem(entries) { return problem }
+            // A window that went without its storage let go: let it go now.
+            guard withdraw(garbage: &garbage) else { return .notLetGo }
             publish(Window(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable,
-                           storage: .external(ExternalStorage(entries: entries, count: UInt64(nbTable)))))
+                           storage: .overHostArray(entries, count: UInt64(nbTable))))
             return nil
         } ?? .invalid("a callback of the table cannot enable it")
     }
@@ -194,7 +167,7 @@ extension TCETable {
         // Without grace periods a read could still be in the host's array
         // when the call that leaves it returns, and the host unmaps it then.
         guard GracePeriod.isAvailable else {
-            return .unsupported("no grace period can be had on this machine (membarrier or mprotect), "
+            return .unsupported("no grace period can be had (the memory barrier failed), "
                 + "so the host's entries could not be let go safely")
         }
         return nil
@@ -203,7 +176,7 @@ extension TCETable {
     /// The host's array the window's entries are in; nil for the engine's
     /// own storage or a disabled table.
     package var externalEntries: UnsafeMutablePointer<UInt64>? {
-        locked { _ in state.pointee.storage?.externalEntries } ?? nil
+        locked { _ in window.storage?.externalEntries } ?? nil
     }
 
     /// swifttce_table_set_storage: every entry of an enabled table moves to
@@ -216,18 +189,20 @@ extension TCETable {
             let window = self.window
             guard let old = window.storage else { return .invalid("the table is disabled") }
             guard old.externalEntries != entries else { return nil }
+            guard freeOtherStorageSlot(garbage: &garbage) else { return .notLetGo }
             let count = UInt64(window.nbTable)
             let new: Storage
             if let entries {
                 if let problem = TCETable.externalProblem(entries) { return problem }
-                let external = ExternalStorage(entries: entries, count: count)
-                external.clear(from: 0, count: count)
-                old.forEachNonZero(from: 0, count: count) { index, value in external.store(index, value) }
-                new = .external(external)
+                new = .overHostArray(entries, count: count)
+                new.clear(from: 0, count: count, garbage: &garbage)
+                old.forEachNonZero(from: 0, count: count) { index, value in
+                    _ = new.store(index, value, garbage: &garbage)
+                }
             } else {
                 // The old entries are the host's, so the table's flat array
-                // is free for a flat window.
-                guard let own = makeStorage(entryCount: window.nbTable) else { return .noMemory }
+                // is free for a flat window (and reads as zeros).
+                guard let own = Storage(entryCount: count, flatArray: reservedFlatArray) else { return .noMemory }
                 var scratch = Garbage()
                 var stored = true
                 old.forEachNonZero(from: 0, count: count) { index, value in

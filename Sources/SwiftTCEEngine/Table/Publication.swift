@@ -30,41 +30,52 @@ extension TCETable {
     }
 
     /// Disables the table: no new read sees the window, then, once no
-    /// announced read can still be in it, its storage goes.
-    func withdraw(garbage: inout Garbage) {
-        guard let storage = state.pointee.storage else { return }
+    /// announced read can still be in it, its storage goes. false when no
+    /// grace period could be had: the table is disabled, but its storage
+    /// stays where reads may still be, never reused (a later call tries
+    /// again to let it go).
+    @discardableResult
+    func withdraw(garbage: inout Garbage) -> Bool {
+        guard let storage = state.pointee.storage else { return true }
         moveFastGeometry(count: 0, pageShift: 0)
         state.pointee.nbTable.store(0, ordering: .releasing)
-        guard GracePeriod.synchronize() else {
-            // No barrier on this machine: the old fields stay for any read
-            // still in them, and the storage is never freed.
-            return
-        }
+        guard GracePeriod.synchronize() else { return false }
         storage.release(into: &garbage)
         writeStorage(slot: state.pointee.storageSlot.load(ordering: .relaxed), nil)
         state.pointee.pageShift.store(0, ordering: .relaxed)
         state.pointee.busOffset.store(0, ordering: .relaxed)
+        return true
     }
 
     /// Under the lock, on an enabled table: its entries are new's (which
     /// holds what the old storage holds) from now on; the old storage is
-    /// let go once no read can be in it.
+    /// let go once no read can be in it (or, with no grace period, kept in
+    /// the other slot until freeOtherStorageSlot can let it go).
     func switchStorage(to new: Storage, garbage: inout Garbage) {
         let window = self.window
         guard let old = window.storage else { return }
-        // The other slot: no read could see it since the last switch's
-        // grace period.
         let current = state.pointee.storageSlot.load(ordering: .relaxed)
         writeStorage(slot: 1 - current, new)
         state.pointee.storageSlot.store(1 - current, ordering: .releasing)
         // A fast read of a flat old storage sees the word change before
         // its pages go (and one that came before saw the same entries).
         moveFastGeometry(count: new.directCount, pageShift: window.pageShift)
-        // The host's array was checked to have grace periods; without one
-        // the old storage stays, as withdraw leaves it.
         guard GracePeriod.synchronize() else { return }
         old.release(into: &garbage)
         writeStorage(slot: current, nil)
+    }
+
+    /// Makes sure the storage slot that is not the current one is empty
+    /// (a switch before could not let its old storage go): it is written
+    /// next, and no read may be loading it then. false when it holds a
+    /// storage that still cannot be let go.
+    func freeOtherStorageSlot(garbage: inout Garbage) -> Bool {
+        let other = 1 - state.pointee.storageSlot.load(ordering: .relaxed)
+        guard let stale = other == 0 ? state.pointee.storage0 : state.pointee.storage1 else { return true }
+        guard GracePeriod.synchronize() else { return false }
+        stale.release(into: &garbage)
+        writeStorage(slot: other, nil)
+        return true
     }
 
     /// Writes one storage field (no read may be loading it): a stored

@@ -48,13 +48,15 @@ public struct TCETable: Equatable {
     }
 
     /// The window as the lock holder sees it (also right for the getters,
-    /// whose callers serialise them with changes).
+    /// whose callers serialise them with changes). A disabled table has no
+    /// storage, whatever its slot holds (a withdraw that could not let the
+    /// last one go).
     @inlinable
     var window: Window {
-        Window(pageShift: state.pointee.pageShift.load(ordering: .relaxed),
-               busOffset: state.pointee.busOffset.load(ordering: .relaxed),
-               nbTable: state.pointee.nbTable.load(ordering: .relaxed),
-               storage: state.pointee.storage)
+        let nbTable = state.pointee.nbTable.load(ordering: .relaxed)
+        return Window(pageShift: state.pointee.pageShift.load(ordering: .relaxed),
+                      busOffset: state.pointee.busOffset.load(ordering: .relaxed),
+                      nbTable: nbTable, storage: nbTable == 0 ? nil : state.pointee.storage)
     }
 
     package var geometry: Geometry {
