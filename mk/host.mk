@@ -97,3 +97,11 @@ $(BUILD)/tests/host/host-names.txt: include/swifttce/host.h mk/dlopen.mk
 
 CHECK_SCRIPTS += Tests/host/nm-check.sh
 CHECK_DEPS    += $(BUILD)/tests/host/host-names.txt $(HOST_STATIC_LIB) $(HOST_SHARED_LIB)
+
+# ---- The grace periods' test switch -------------------------------------------
+
+# Tests/host/grace-period-switch.sh runs the grace-period and re-enable tests
+# under each value of SWIFTTCE_TEST_GRACE_PERIOD, "lie" included, which the
+# tests must notice.
+CHECK_SCRIPTS += Tests/host/grace-period-switch.sh
+CHECK_DEPS    += $(BUILD)/tests/host/test-host-grace-period $(BUILD)/tests/test-reenable-race
