@@ -23,15 +23,20 @@ public func swifttce_phb_new(
     _ nwindows: UInt32,
     _ host_errp: UnsafeMutableRawPointer?
 ) -> UnsafeMutablePointer<SwiftTCEPhb>? {
-    // Errors go through the first window's host hooks: a PHB has none.
-    let hostOps = windows.flatMap { nwindows > 0 ? TCETable($0[0]) : nil }?.ops
+    // A PHB has no hooks of its own to report through: its messages go
+    // through the set_error of the first table it is given (host.h says so).
+    let count = Int(min(nwindows, UInt32(maxWindows)))
+    let reporter = windows.flatMap { windows in (0..<count).lazy.compactMap { TCETable(windows[$0]) }.first }
     func refuse(_ why: String) -> UnsafeMutablePointer<SwiftTCEPhb>? {
-        if let hostOps { setHostError(hostOps, host_errp, "swifttce_phb_new: \(why)") }
+        if let reporter { setHostError(reporter.ops, host_errp, "swifttce_phb_new: \(why)") }
         return nil
     }
     guard let cfg, let ops, let windows else { return refuse("NULL configuration, ops or windows") }
+    guard nwindows == 1 || nwindows == UInt32(maxWindows) else {
+        return refuse("a PHB has 1 or \(maxWindows) windows, not \(nwindows)")
+    }
     var tables: [TCETable] = []
-    for n in 0..<Int(min(nwindows, UInt32(maxWindows + 1))) {
+    for n in 0..<count {
         guard let table = TCETable(windows[n]) else { return refuse("window \(n) has no table") }
         tables.append(table)
     }

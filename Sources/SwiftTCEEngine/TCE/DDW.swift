@@ -46,6 +46,11 @@ package struct PHB: Equatable {
         guard windows.count == maxWindows || !config.ddw else {
             return .failure(PHBError("DDW needs \(maxWindows) windows"))
         }
+        for (n, table) in windows.enumerated() {
+            if let first = windows[..<n].firstIndex(of: table) {
+                return .failure(PHBError("windows \(first) and \(n) are one table: each window needs its own"))
+            }
+        }
         if let problem = PHB.configProblem(config) { return .failure(PHBError(problem)) }
         guard let raw = malloc(MemoryLayout<PHBState>.stride) else {
             return .failure(PHBError("out of memory"))

@@ -121,6 +121,13 @@ package struct StagedLoad {
                 return .success(outcome)
             }
             let (pageShift, busOffset) = given ?? (old.pageShift, old.busOffset)
+            if pageShift == 0 && old.nbTable == 0 {
+                // QEMU would enable a window of 1-byte pages here; the
+                // geometry comes from the spapr_iommu_ex subsection, or
+                // from the table's own window when the stream has none.
+                return .failure(.invalid("page_shift 0: a disabled table has no geometry of its own, and the stream "
+                    + "brought none (no spapr_iommu_ex subsection); enable (or reset) the window before loading into it"))
+            }
             if let problem = Geometry.problem(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable) {
                 return .failure(.invalid("the stream's window cannot be enabled: \(problem)"))
             }

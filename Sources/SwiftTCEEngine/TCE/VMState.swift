@@ -55,8 +55,8 @@ package struct VMStateLoaded {
 }
 
 extension TCETable {
-    /// The section body for this table: its size when buf is nil, 0 when
-    /// buf is too small. Refused for a window QEMU's core cannot send, and
+    /// The section body for this table: its size when buf is nil. Refused
+    /// when buf is too small, for a window QEMU's core cannot send, and
     /// from a callback of the table itself.
     package func vmstateSave(liobn: UInt32, bypass: Bool, defaultWindow: Bool,
                              into buf: UnsafeMutableRawBufferPointer?) -> Result<Int, VMStateError> {
@@ -68,7 +68,9 @@ extension TCETable {
             let hasSubsection = geometry.busOffset != 0 || geometry.pageShift != 12
             let size = headBytes + Int(geometry.nbTable) * 8 + 1 + (hasSubsection ? subsectionBytes : 0)
             guard let buf else { return .success(size) }
-            guard buf.count >= size else { return .success(0) }
+            guard buf.count >= size else {
+                return .failure(.invalid("a buffer of \(buf.count) bytes: the body needs \(size)"))
+            }
             var w = BigEndianWriter(buf)
             w.put(liobn)
             w.put(geometry.nbTable)
@@ -149,8 +151,10 @@ extension TCETable {
 
     /// The "spapr_iommu_ex" subsection: bus_offset and page_shift.
     private func readSubsection(_ r: inout BigEndianReader) -> Result<(UInt64, UInt32), VMStateError> {
+        let trailing = r.remaining
         guard let marker = r.get(UInt8.self), marker == subsectionMarker else {
-            return .failure(.invalid("after def_win: 0x\(String(r.last, radix: 16)), not a subsection"))
+            return .failure(.invalid("\(trailing) bytes after the section's last field (def_win), and not a "
+                + "subsection: one starts with QEMU_VM_SUBSECTION (5), not \(r.last)"))
         }
         guard let length = r.get(UInt8.self), let name = r.bytes(Int(length)) else {
             return .failure(.invalid("truncated subsection name"))
