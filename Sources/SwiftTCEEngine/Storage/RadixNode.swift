@@ -45,7 +45,10 @@ struct NodeHeader: ~Copyable {
 struct RadixNode: Equatable {
     static let slotBits = 9
     static let slotCount = 1 << slotBits
-    static let sparseCapacity = 16
+    static var sparseCapacity: Int { SparseOrder.count }
+    /// A sparse node's slot numbers, sorted (forEachLive): the capacity is
+    /// written here, once (InlineArray's count must be a literal).
+    private typealias SparseOrder = InlineArray<16, UInt32>
     /// A full node whose live slots drop to this becomes sparse again; a
     /// sparse one becomes full past sparseCapacity (hysteresis between them).
     static let shrinkAt = 4
@@ -177,7 +180,7 @@ struct RadixNode: Equatable {
             return
         }
         // At most 16 pairs, in arrival order: sort a copy.
-        var order = InlineArray<16, UInt32>(repeating: 0)
+        var order = SparseOrder(repeating: 0)
         var n = 0
         let count = Int(header.pointee.published.load(ordering: .relaxed))
         for i in 0..<count where isLive(at: i) {

@@ -28,11 +28,16 @@ struct RadixTree {
         var emptied = EmptiedRing()
     }
 
+    /// A path from the root: path[l] is the node at level l. Eight levels
+    /// of 9 bits cover any 64-bit index (InlineArray's count must be a
+    /// literal: the deepest root, Path.count - 1, follows from it).
+    private typealias Path = InlineArray<8, RadixNode>
+
     /// A tree for entryCount entries (more than 512), or nil when memory
     /// runs out.
     init?(entryCount: UInt64) {
         var level = 1
-        while level < 7 && entryCount > UInt64(1) << UInt64(RadixNode.slotBits * (level + 1)) {
+        while level < Path.count - 1 && entryCount > UInt64(1) << UInt64(RadixNode.slotBits * (level + 1)) {
             level += 1
         }
         guard let root = RadixNode.make(shape: .full, level: level, base: 0) else { return nil }
@@ -72,7 +77,7 @@ struct RadixTree {
     /// (then nothing changed). What it unlinks goes to garbage.
     func store(_ index: UInt64, _ value: UInt64, garbage: inout Garbage) -> Bool {
         // The path from the root: path[l] is the node at level l.
-        var path = InlineArray<8, RadixNode>(repeating: root)
+        var path = Path(repeating: root)
         var node = root
         var level = rootLevel
         while level > 0 {
@@ -90,7 +95,7 @@ struct RadixTree {
 
     /// Makes the missing part of the path to index, holding value (not 0),
     /// below `parent`, the deepest node there is (at `level`).
-    private func grow(from parent: RadixNode, level: Int, path: InlineArray<8, RadixNode>,
+    private func grow(from parent: RadixNode, level: Int, path: Path,
                       index: UInt64, value: UInt64, garbage: inout Garbage) -> Bool {
         // Bottom up: a leaf, then one sparse inner node per missing level,
         // all built before anything is published.
@@ -137,7 +142,7 @@ struct RadixTree {
     /// Puts child in an empty slot of node (an inner node on the path),
     /// replacing node by a bigger one if it has no room. false: no memory.
     private func insert(child: RadixNode, slot: Int, into node: RadixNode,
-                        path: InlineArray<8, RadixNode>, garbage: inout Garbage) -> Bool {
+                        path: Path, garbage: inout Garbage) -> Bool {
         if node.shape == .full {
             node.children[slot].store(child.raw, ordering: .releasing)
             node.setBit(slot, true)
@@ -156,7 +161,7 @@ struct RadixTree {
 
     /// Writes value (it may be 0) into a leaf's slot; the leaf may be
     /// replaced by another shape, or unlinked when it empties.
-    private func setInLeaf(_ leaf: RadixNode, path: InlineArray<8, RadixNode>, index: UInt64,
+    private func setInLeaf(_ leaf: RadixNode, path: Path, index: UInt64,
                            value: UInt64, garbage: inout Garbage) -> Bool {
         let slot = RadixTree.slot(index, level: 0)
         let position = leaf.position(of: slot)
@@ -184,7 +189,7 @@ struct RadixTree {
 
     /// After a slot of a node emptied: a full node down to a few slots
     /// becomes sparse; a leaf with none left waits in the ring.
-    private func shrinkIfSparse(_ node: RadixNode, path: InlineArray<8, RadixNode>, garbage: inout Garbage) {
+    private func shrinkIfSparse(_ node: RadixNode, path: Path, garbage: inout Garbage) {
         let live = node.live
         if node.isLeaf && live == 0 {
             noteEmptied(node, garbage: &garbage)
@@ -230,7 +235,7 @@ struct RadixTree {
 
     /// Publishes fresh where old is (in old's parent on the path) and puts
     /// old in the garbage.
-    private func replace(_ old: RadixNode, with fresh: RadixNode, path: InlineArray<8, RadixNode>,
+    private func replace(_ old: RadixNode, with fresh: RadixNode, path: Path,
                          garbage: inout Garbage) {
         let parent = path[old.level + 1]
         let slot = RadixTree.slot(old.header.pointee.base, level: parent.level)
@@ -266,7 +271,7 @@ struct RadixTree {
     /// Unlinks the leaf at base if it is (still) empty, then each inner node
     /// it leaves empty, up to (not including) the root.
     private func unlinkIfEmpty(leafAt base: UInt64, garbage: inout Garbage) {
-        var path = InlineArray<8, RadixNode>(repeating: root)
+        var path = Path(repeating: root)
         var node = root
         var level = rootLevel
         while level > 0 {

@@ -14,15 +14,30 @@ package let rtasParameterError = UInt32(bitPattern: Int32(SWIFTTCE_RTAS_PARAM_ER
 /// QEMU's SPAPR_PCI_DMA_MAX_WINDOWS.
 package let maxWindows = Int(SWIFTTCE_PHB_MAX_WINDOWS)
 
+/// One value per window: SWIFTTCE_PHB_MAX_WINDOWS of them. InlineArray's
+/// count must be written out; SwiftTCEPhbConfig.liobns ties it to the C
+/// constant, at compile time.
+typealias PerWindow<Element> = InlineArray<2, Element>
+
+extension SwiftTCEPhbConfig {
+    /// dma_liobn, one per window. The C array imports as a tuple of
+    /// SWIFTTCE_PHB_MAX_WINDOWS elements: taking it apart into PerWindow's
+    /// count of them stops compiling when the two differ.
+    var liobns: PerWindow<UInt32> {
+        let (first, second) = dma_liobn
+        return [first, second]
+    }
+}
+
 struct PHBState {
     let config: SwiftTCEPhbConfig
     let ops: SwiftTCEPhbOps
     let hostPHB: UnsafeMutableRawPointer?
     /// Window n's table; window 1 only with DDW (QEMU's realize makes one
     /// table per supported window).
-    var windows: InlineArray<2, TCETable?>
+    var windows: PerWindow<TCETable?>
     /// QEMU's def_win per table: set by the DMA reset, never cleared.
-    var defaultWindow = InlineArray<2, Bool>(repeating: false)
+    var defaultWindow = PerWindow<Bool>(repeating: false)
 }
 
 /// A PHB's DDW state, by its state pointer.
@@ -58,7 +73,7 @@ package struct PHB: Equatable {
         let state = raw.bindMemory(to: PHBState.self, capacity: 1)
         state.initialize(to: PHBState(
             config: config, ops: copied, hostPHB: hostPHB,
-            windows: InlineArray { $0 < windows.count ? windows[$0] : nil }))
+            windows: PerWindow { $0 < windows.count ? windows[$0] : nil }))
         return .success(PHB(state: state))
     }
 
@@ -88,7 +103,7 @@ package struct PHB: Equatable {
 
     /// Window n's LIOBN (the config's dma_liobn[n]).
     package func liobn(_ n: Int) -> UInt32 {
-        withUnsafeBytes(of: config.dma_liobn) { $0.load(fromByteOffset: n * 4, as: UInt32.self) }
+        config.liobns[n]
     }
 
     /// The window number of a LIOBN of this PHB.
