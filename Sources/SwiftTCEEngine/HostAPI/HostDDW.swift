@@ -3,14 +3,18 @@ import CSwiftTCEHost
 // The C boundary of host.h for a PHB's dynamic DMA windows.
 
 extension PHB {
-    init?(_ handle: UnsafePointer<SwiftTCEPhb>?) {
-        guard let handle else { return nil }
+    /// The PHB behind a C handle that swifttce_phb_new made and the host
+    /// has not freed.
+    @unsafe init?(_ handle: UnsafePointer<SwiftTCEPhb>?) {
+        // SAFETY: a nil check of the host's handle.
+        guard let handle = unsafe handle else { return nil }
         // SAFETY: swifttce_phb_new hands out only PHBState pointers.
-        self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: PHBState.self))
+        unsafe self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: PHBState.self))
     }
 
     var handle: UnsafeMutablePointer<SwiftTCEPhb> {
-        UnsafeMutableRawPointer(state).assumingMemoryBound(to: SwiftTCEPhb.self)
+        // SAFETY: an address for C, never accessed as SwiftTCEPhb here.
+        unsafe UnsafeMutableRawPointer(state).assumingMemoryBound(to: SwiftTCEPhb.self)
     }
 }
 
@@ -26,49 +30,58 @@ public func swifttce_phb_new(
     // A PHB has no hooks of its own to report through: its messages go
     // through the set_error of the first table it is given (host.h says so).
     let count = Int(min(nwindows, UInt32(maxWindows)))
-    let reporter = windows.flatMap { windows in (0..<count).lazy.compactMap { TCETable(windows[$0]) }.first }
-    func refuse(_ why: String) -> UnsafeMutablePointer<SwiftTCEPhb>? {
-        if let reporter { setHostError(reporter.ops, host_errp, "swifttce_phb_new: \(why)") }
+    // SAFETY: windows holds nwindows tables of swifttce_table_new's, or
+    // NULLs (host.h); cfg and ops are the host's, read here.
+    let reporter = unsafe windows.flatMap { windows in (0..<count).lazy.compactMap { unsafe TCETable(windows[$0]) }.first }
+    @safe func refuse(_ why: String) -> UnsafeMutablePointer<SwiftTCEPhb>? {
+        if let reporter { reporter.report(host_errp, "swifttce_phb_new: \(why)") }
         return nil
     }
-    guard let cfg, let ops, let windows else { return refuse("NULL configuration, ops or windows") }
+    guard let cfg = unsafe cfg, let ops = unsafe ops, let windows = unsafe windows else { return refuse("NULL configuration, ops or windows") }
     guard nwindows == 1 || nwindows == UInt32(maxWindows) else {
         return refuse("a PHB has 1 or \(maxWindows) windows, not \(nwindows)")
     }
     var tables: [TCETable] = []
     for n in 0..<count {
-        guard let table = TCETable(windows[n]) else { return refuse("window \(n) has no table") }
+        // SAFETY: windows[n] is below nwindows, a table of swifttce_table_new's or NULL (host.h).
+        guard let table = unsafe TCETable(windows[n]) else { return refuse("window \(n) has no table") }
         tables.append(table)
     }
-    switch PHB.create(config: cfg.pointee, ops: ops, hostPHB: host_phb, windows: tables) {
-    case .success(let phb): return phb.handle
+    // SAFETY: the host's configuration and ops (host.h); host_phb is kept.
+    switch unsafe PHB.create(config: cfg.pointee, ops: ops, hostPHB: host_phb, windows: tables) {
+    case .success(let phb): return unsafe phb.handle
     case .failure(let error): return refuse(error.message)
     }
 }
 
 @c @implementation
 public func swifttce_phb_free(_ phb: UnsafeMutablePointer<SwiftTCEPhb>?) {
-    PHB(phb)?.destroy()
+    // SAFETY: phb is swifttce_phb_new's, not freed (host.h).
+    unsafe PHB(phb)?.destroy()
 }
 
 @c @implementation
 public func swifttce_phb_dma_reset(_ phb: UnsafeMutablePointer<SwiftTCEPhb>?) {
-    PHB(phb)?.dmaReset()
+    // SAFETY: phb is swifttce_phb_new's, not freed (host.h).
+    unsafe PHB(phb)?.dmaReset()
 }
 
 @c @implementation
 public func swifttce_phb_window_def_win(_ phb: UnsafePointer<SwiftTCEPhb>?, _ n: UInt32) -> Bool {
-    PHB(phb)?.isDefaultWindow(Int(n)) ?? false
+    // SAFETY: phb is swifttce_phb_new's, not freed (host.h).
+    unsafe PHB(phb)?.isDefaultWindow(Int(n)) ?? false
 }
 
 @c @implementation
 public func swifttce_phb_set_window_def_win(_ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ n: UInt32, _ def_win: Bool) {
-    PHB(phb)?.setDefaultWindow(Int(n), def_win)
+    // SAFETY: phb is swifttce_phb_new's, not freed (host.h).
+    unsafe PHB(phb)?.setDefaultWindow(Int(n), def_win)
 }
 
 /// rets[0] for a call on no PHB.
 private func refuseRTAS(_ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?) {
-    RTASReturns(rets, count: nret).store(0, UInt32(bitPattern: Int32(SWIFTTCE_RTAS_PARAM_ERROR)))
+    // SAFETY: the host's rets, nret cells (host.h).
+    unsafe RTASReturns(rets, count: nret).store(0, UInt32(bitPattern: Int32(SWIFTTCE_RTAS_PARAM_ERROR)))
 }
 
 @c @implementation
@@ -76,8 +89,10 @@ public func swifttce_rtas_query_pe_dma_window(
     _ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    guard let phb = PHB(phb) else { return refuseRTAS(nret, rets) }
-    phb.queryPEDMAWindow(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
+    // SAFETY: phb is swifttce_phb_new's, not freed; args and rets hold
+    // nargs and nret cells (host.h).
+    guard let phb = unsafe PHB(phb) else { return unsafe refuseRTAS(nret, rets) }
+    unsafe phb.queryPEDMAWindow(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
 }
 
 @c @implementation
@@ -85,8 +100,10 @@ public func swifttce_rtas_create_pe_dma_window(
     _ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    guard let phb = PHB(phb) else { return refuseRTAS(nret, rets) }
-    phb.createPEDMAWindow(nargs: nargs, args: RTASArguments(args, count: nargs), nret: nret,
+    // SAFETY: phb is swifttce_phb_new's, not freed; args and rets hold
+    // nargs and nret cells (host.h).
+    guard let phb = unsafe PHB(phb) else { return unsafe refuseRTAS(nret, rets) }
+    unsafe phb.createPEDMAWindow(nargs: nargs, args: RTASArguments(args, count: nargs), nret: nret,
                out: RTASReturns(rets, count: nret))
 }
 
@@ -95,11 +112,13 @@ public func swifttce_rtas_remove_pe_dma_window(
     _ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?, _ reset: UnsafeMutablePointer<Bool>?
 ) {
-    reset?.pointee = false
-    guard let phb = PHB(phb) else { return refuseRTAS(nret, rets) }
-    let restored = phb.removePEDMAWindow(nargs: nargs, args: RTASArguments(args, count: nargs), nret: nret,
+    // SAFETY: phb is swifttce_phb_new's, not freed; args and rets hold
+    // nargs and nret cells; reset is the caller's out-parameter (host.h).
+    unsafe reset?.pointee = false
+    guard let phb = unsafe PHB(phb) else { return unsafe refuseRTAS(nret, rets) }
+    let restored = unsafe phb.removePEDMAWindow(nargs: nargs, args: RTASArguments(args, count: nargs), nret: nret,
                               out: RTASReturns(rets, count: nret))
-    reset?.pointee = restored
+    unsafe reset?.pointee = restored
 }
 
 @c @implementation
@@ -107,6 +126,8 @@ public func swifttce_rtas_reset_pe_dma_window(
     _ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    guard let phb = PHB(phb) else { return refuseRTAS(nret, rets) }
-    phb.resetPEDMAWindow(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
+    // SAFETY: phb is swifttce_phb_new's, not freed; args and rets hold
+    // nargs and nret cells (host.h).
+    guard let phb = unsafe PHB(phb) else { return unsafe refuseRTAS(nret, rets) }
+    unsafe phb.resetPEDMAWindow(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
 }

@@ -30,20 +30,79 @@ import Synchronization
 // synchronize() return at once, waiting for no read (the suite must notice),
 // and "fail" makes it fail (nothing may be freed or changed under readers).
 
+/// A thread's reader record (swifttce_reader, the shim's TLS), by address.
+///
+/// Safe to use, by this contract: the address is a live thread's record:
+/// the calling thread's own (current), or one the registry holds, which a
+/// thread's exit removes (under the registry's lock) before its TLS goes.
+/// Only active is shared, and only through atomics.
+@safe @usableFromInline
+struct ReaderRecord: Equatable {
+    @usableFromInline let record: UnsafeMutablePointer<swifttce_reader>
+
+    @usableFromInline static func == (a: ReaderRecord, b: ReaderRecord) -> Bool {
+        // SAFETY: addresses compared, not followed.
+        unsafe a.record == b.record
+    }
+
+    @usableFromInline @unsafe init(_ record: UnsafeMutablePointer<swifttce_reader>) {
+        // SAFETY: the caller's: a live thread's record (the contract above).
+        unsafe self.record = record
+    }
+
+    /// The calling thread's.
+    @inlinable @inline(__always)
+    static var current: ReaderRecord {
+        // SAFETY: the thread's own TLS record (the shim's, never NULL).
+        unsafe ReaderRecord(swifttce_reader_self()!)
+    }
+
+    /// The epoch the thread's read began in; 0 outside reads.
+    @inlinable
+    var active: UnsafeMutablePointer<Atomic<UInt64>> {
+        // SAFETY: active is the record's first word (the shim asserts it),
+        // only ever accessed as this atomic.
+        unsafe UnsafeMutableRawPointer(record).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+    }
+
+    /// The thread's own flag: in the registry.
+    @inlinable
+    var isRegistered: Bool {
+        // SAFETY: the record (the contract above); only its thread and the
+        // registry, under its lock, write it.
+        get { unsafe record.pointee.registered != 0 }
+        nonmutating set { unsafe record.pointee.registered = newValue ? 1 : 0 }
+    }
+
+    /// Starts a read in epoch (relaxed: the barrier orders it).
+    @inlinable @inline(__always)
+    func announce(_ epoch: UInt64) {
+        // SAFETY: as active.
+        unsafe active.pointee.store(epoch, ordering: .relaxed)
+    }
+
+    /// Ends the read.
+    @inlinable @inline(__always)
+    func leave() {
+        // SAFETY: as active.
+        unsafe active.pointee.store(0, ordering: .releasing)
+    }
+
+    /// The epoch its read began in, for the writer; 0 outside reads.
+    func activeEpoch() -> UInt64 {
+        // SAFETY: as active.
+        unsafe active.pointee.load(ordering: .acquiring)
+    }
+}
+
 @usableFromInline
 enum GracePeriod {
     /// The epoch, as an atomic.
     @inlinable
     static var epoch: UnsafeMutablePointer<Atomic<UInt64>> {
-        // SAFETY: a naturally aligned word that only atomics touch.
-        UnsafeMutableRawPointer(swifttce_epoch_word()).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
-    }
-
-    /// A record's active word, as an atomic.
-    @inlinable
-    static func active(_ reader: UnsafeMutablePointer<swifttce_reader>) -> UnsafeMutablePointer<Atomic<UInt64>> {
-        // SAFETY: active is the record's first word (the shim asserts it).
-        UnsafeMutableRawPointer(reader).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+        // SAFETY: the shim's global: a naturally aligned word that only
+        // atomics touch, for the process's life.
+        unsafe UnsafeMutableRawPointer(swifttce_epoch_word()).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
     }
 
     /// Set in every epoch when reads must fence themselves (no barrier
@@ -53,12 +112,12 @@ enum GracePeriod {
     /// Marks the calling thread as reading; nil when the thread has no
     /// record yet (register, then begin again).
     @inlinable @inline(__always)
-    static func begin() -> UnsafeMutablePointer<Atomic<UInt64>>? {
-        let reader = swifttce_reader_self()!
-        guard reader.pointee.registered != 0 else { return nil }
-        let active = active(reader)
-        let now = epoch.pointee.load(ordering: .acquiring)
-        active.pointee.store(now, ordering: .relaxed)
+    static func begin() -> ReaderRecord? {
+        let reader = ReaderRecord.current
+        guard reader.isRegistered else { return nil }
+        // SAFETY: the epoch (above).
+        let now = unsafe epoch.pointee.load(ordering: .acquiring)
+        reader.announce(now)
         if _slowPath(now & readersFence != 0) {
             // The loads below wait for that store to be seen.
             atomicMemoryFence(ordering: .sequentiallyConsistent)
@@ -67,24 +126,18 @@ enum GracePeriod {
             // writer's barrier in synchronize() is what orders them.
             swifttce_compiler_barrier()
         }
-        return active
-    }
-
-    /// Ends the read begin() started.
-    @inlinable @inline(__always)
-    static func end(_ active: UnsafeMutablePointer<Atomic<UInt64>>) {
-        active.pointee.store(0, ordering: .releasing)
+        return reader
     }
 
     /// Runs body as a read. Reads do not nest.
     @inlinable @inline(__always)
     static func read<Result>(_ body: () -> Result) -> Result {
-        guard let active = begin() else {
+        guard let reader = begin() else {
             register()
             return read(body)
         }
         let result = body()
-        end(active)
+        reader.leave()
         return result
     }
 
@@ -105,17 +158,21 @@ enum GracePeriod {
     /// Puts the calling thread's record in the registry (its first read).
     @usableFromInline @inline(never)
     static func register() {
-        Registry.shared.add(swifttce_reader_self()!)
+        Registry.shared.add(ReaderRecord.current)
     }
 
     /// Every thread's record, and how synchronize() reaches other threads.
     private final class Registry: @unchecked Sendable {
         static let shared = Registry()
 
-        private struct State {
+        /// @unchecked Sendable, by this contract: it lives in state, under
+        /// the mutex. The records are threads' TLS, valid until each
+        /// thread's exit removes its own (others only load its atomic
+        /// active word); the barrier's page is the registry's own.
+        private struct State: @unchecked Sendable {
             /// The records of live threads that have read (each thread's
             /// TLS, valid until its exit removes it here).
-            var records: [UnsafeMutablePointer<swifttce_reader>] = []
+            var records: [ReaderRecord] = []
             var barrier: Barrier
         }
 
@@ -129,33 +186,36 @@ enum GracePeriod {
         private init() {
             let barrier = Barrier.choose()
             if case .readersFence = barrier {
-                let epoch = GracePeriod.epoch.pointee.load(ordering: .relaxed)
-                GracePeriod.epoch.pointee.store(epoch | GracePeriod.readersFence, ordering: .releasing)
+                // SAFETY: the epoch (GracePeriod.epoch).
+                let epoch = unsafe GracePeriod.epoch.pointee.load(ordering: .relaxed)
+                unsafe GracePeriod.epoch.pointee.store(epoch | GracePeriod.readersFence, ordering: .releasing)
             }
             state = PosixLocked(State(barrier: barrier))
             var key = pthread_key_t()
-            pthread_key_create(&key) { raw in
-                guard let raw else { return }
-                // SAFETY: the key only ever holds a thread's own record.
-                Registry.shared.remove(UnsafeMutableRawPointer(mutating: raw)
-                    .assumingMemoryBound(to: swifttce_reader.self))
+            // SAFETY: the key only ever holds a thread's own record (add),
+            // handed to its destructor as the thread exits.
+            unsafe pthread_key_create(&key) { raw in
+                guard let raw = unsafe raw else { return }
+                unsafe Registry.shared.remove(ReaderRecord(UnsafeMutableRawPointer(mutating: raw)
+                    .assumingMemoryBound(to: swifttce_reader.self)))
             }
             exitKey = key
         }
 
-        func add(_ reader: UnsafeMutablePointer<swifttce_reader>) {
+        func add(_ reader: ReaderRecord) {
             state.withLock { $0.records.append(reader) }
-            reader.pointee.registered = 1
-            pthread_setspecific(exitKey, UnsafeRawPointer(reader))
+            reader.isRegistered = true
+            // SAFETY: the calling thread's own record, for its exit.
+            unsafe pthread_setspecific(exitKey, UnsafeRawPointer(reader.record))
         }
 
         /// The thread is exiting: its TLS goes after this.
-        private func remove(_ reader: UnsafeMutablePointer<swifttce_reader>) {
+        private func remove(_ reader: ReaderRecord) {
             state.withLock { state in
                 state.records.removeAll { $0 == reader }
             }
             // A read in a later destructor of the thread registers again.
-            reader.pointee.registered = 0
+            reader.isRegistered = false
         }
 
         var barrierAvailable: Bool {
@@ -167,8 +227,9 @@ enum GracePeriod {
 
         func synchronize() -> Bool {
             state.withLock { state -> Bool in
-                let target = GracePeriod.epoch.pointee.load(ordering: .relaxed) &+ 1
-                GracePeriod.epoch.pointee.store(target, ordering: .releasing)
+                // SAFETY: the epoch (GracePeriod.epoch).
+                let target = unsafe GracePeriod.epoch.pointee.load(ordering: .relaxed) &+ 1
+                unsafe GracePeriod.epoch.pointee.store(target, ordering: .releasing)
                 switch state.barrier.run() {
                 case .ran: break
                 case .lied: return true
@@ -177,10 +238,9 @@ enum GracePeriod {
                     return false
                 }
                 for reader in state.records {
-                    let active = GracePeriod.active(reader)
                     var spins = 0
                     while true {
-                        let epoch = active.pointee.load(ordering: .acquiring)
+                        let epoch = reader.activeEpoch()
                         if epoch == 0 || epoch >= target { break }
                         spins += 1
                         if spins > 64 { sched_yield() }
@@ -192,8 +252,9 @@ enum GracePeriod {
     }
 
     /// What orders every running read's announcement before the writer
-    /// looks at the records.
-    private enum Barrier {
+    /// looks at the records. Safe to use: protectionFlip's page is a
+    /// mapping of its own, made by protectionFlip() and kept for good.
+    @safe private enum Barrier {
         /// membarrier(2): a memory barrier on every CPU that runs one of
         /// our threads.
         case membarrier
@@ -212,7 +273,9 @@ enum GracePeriod {
         enum Outcome { case ran, lied, failed }
 
         static func choose() -> Barrier {
-            let test = getenv("SWIFTTCE_TEST_GRACE_PERIOD").map { String(cString: $0) }
+            // SAFETY: getenv's string, copied at once (the tests set it
+            // before the first read).
+            let test = unsafe getenv("SWIFTTCE_TEST_GRACE_PERIOD").map { unsafe String(cString: $0) }
             switch test {
             case "lie": return .lie
             case "fail": return .failing
@@ -231,10 +294,13 @@ enum GracePeriod {
 
         /// A page of our own to flip, if the kernel lets us flip it.
         private static func protectionFlip() -> Barrier? {
-            guard let page = Pages.map(bytes: Pages.size) else { return nil }
-            let flip = Barrier.protectionFlip(page)
+            // SAFETY: a page of our own, kept or unmapped below.
+            guard let page = unsafe Pages.map(bytes: Pages.size) else { return nil }
+            // SAFETY: the page just mapped, the barrier's for good, or
+            // unmapped at once when it cannot be flipped.
+            let flip = unsafe Barrier.protectionFlip(page)
             guard case .ran = flip.run() else {
-                Pages.unmap(page, bytes: Pages.size)
+                unsafe Pages.unmap(page, bytes: Pages.size)
                 return nil
             }
             return flip
@@ -247,8 +313,9 @@ enum GracePeriod {
             case .protectionFlip(let page):
                 // The page must be present and writable for the downgrade to
                 // flush anything.
-                page.storeBytes(of: 1, as: UInt8.self)
-                let flipped = mprotect(page, Pages.size, PROT_READ) == 0 &&
+                // SAFETY: the barrier's own page (protectionFlip()).
+                unsafe page.storeBytes(of: 1, as: UInt8.self)
+                let flipped = unsafe mprotect(page, Pages.size, PROT_READ) == 0 &&
                     mprotect(page, Pages.size, PROT_READ | PROT_WRITE) == 0
                 return flipped ? .ran : .failed
             case .readersFence:

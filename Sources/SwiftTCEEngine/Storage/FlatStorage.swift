@@ -26,7 +26,12 @@ import Synchronization
 // hold the table's lock, so it is exact and plain), a bit per entry that is
 // not zero: replay and migration visit those only.
 
-@usableFromInline
+/// Safe to use while the window is the storage's (Storage's contract):
+/// init made its state, release() frees it, and nothing uses the value
+/// after. Its entries are the first count of the table's array, every
+/// access checked against count but translate's fast path, which Storage
+/// makes with its own check.
+@safe @usableFromInline
 struct FlatStorage {
     /// Windows of up to 2^22 entries (a 16 GiB window of 4 KiB pages, a
     /// 256 GiB one of 64 KiB pages) are flat: at most 32 MiB of address
@@ -39,37 +44,48 @@ struct FlatStorage {
     /// A table's array of entryLimit entries: address space only, zeros,
     /// committed a page at a time by writes. nil when it cannot be had.
     static func reserveArray() -> UnsafeMutablePointer<Atomic<UInt64>>? {
-        guard let raw = Pages.map(bytes: arrayBytes, reserveOnly: true) else { return nil }
+        // SAFETY: a new mapping, the table's array from now on.
+        guard let raw = unsafe Pages.map(bytes: arrayBytes, reserveOnly: true) else { return nil }
         // A page of the guest's mappings at a time, not 2 MiB of them.
-        Pages.avoidHugePages(raw, bytes: arrayBytes)
+        // SAFETY: the whole of the mapping just made.
+        unsafe Pages.avoidHugePages(raw, bytes: arrayBytes)
         // SAFETY: an Atomic<UInt64> is one plain word and the kernel's zeros
         // are Atomic(0); initialising would commit every page.
-        return raw.bindMemory(to: Atomic<UInt64>.self, capacity: Int(entryLimit))
+        return unsafe raw.bindMemory(to: Atomic<UInt64>.self, capacity: Int(entryLimit))
     }
 
     /// Everything about the window's storage, on the heap: a storage value
     /// is one pointer, cheap to pass around.
     @usableFromInline let state: UnsafeMutablePointer<State>
 
-    @usableFromInline
+    /// The state, in place.
+    @inlinable var fields: State {
+        // SAFETY: init made it; release() frees it, after which the storage
+        // is not used.
+        unsafeAddress { unsafe UnsafePointer(state) }
+    }
+
+    @safe @usableFromInline
     struct State {
         /// Entries in the window.
         @usableFromInline let count: UInt64
-        /// The table's array; the window's entries are its first count.
+        /// The table's array (entryLimit entries); the window's entries are
+        /// its first count.
         @usableFromInline let entries: UnsafeMutablePointer<Atomic<UInt64>>
-        /// Bit i: entry i is not zero.
-        @usableFromInline let nonZero: UnsafeMutablePointer<UInt64>
+        /// Bit i: entry i is not zero. In a mapping of its own, so that its
+        /// pages go back to the kernel as the entries' do.
+        @usableFromInline let nonZero: BitWords
         let bitmapBytes: Int
         /// The kernel's page size, and log2 of the entries in one: a page
         /// of entries is a unit of commitment.
         let pageSize: Int
         @usableFromInline let unitShift: Int
         /// Bit u: unit u may hold committed pages.
-        @usableFromInline let unitCommitted: UnsafeMutablePointer<UInt64>
+        @usableFromInline let unitCommitted: BitWords
         /// Bit p: page p of the bitmap was written since it was last given back.
-        let bitmapPageCommitted: UnsafeMutablePointer<UInt64>
+        let bitmapPageCommitted: BitWords
         /// Bit u: unit u is in the emptied ring.
-        let unitInEmptiedRing: UnsafeMutablePointer<UInt64>
+        let unitInEmptiedRing: BitWords
         /// The counts and the ring, on their own: a writer's inout access to
         /// them must not count as one to what reads load above.
         let committedPages: UnsafeMutablePointer<CommittedPages>
@@ -85,55 +101,84 @@ struct FlatStorage {
         var emptied = EmptiedRing()
     }
 
-    @inlinable var count: UInt64 { state.pointee.count }
-    @inlinable var entries: UnsafeMutablePointer<Atomic<UInt64>> { state.pointee.entries }
-    @inlinable var nonZero: UnsafeMutablePointer<UInt64> { state.pointee.nonZero }
-    @inlinable var unitShift: Int { state.pointee.unitShift }
+    @inlinable var count: UInt64 { fields.count }
+    @inlinable var nonZero: BitWords { fields.nonZero }
+    @inlinable var unitShift: Int { fields.unitShift }
     @inlinable var unitEntries: Int { 1 << unitShift }
-    private var pageSize: Int { state.pointee.pageSize }
-    /// A value, not a path through state: changing what it points at is
-    /// then not an access to the state.
-    private var committedPages: UnsafeMutablePointer<CommittedPages> { state.pointee.committedPages }
-    private var bitmapBytes: Int { state.pointee.bitmapBytes }
+    private var pageSize: Int { fields.pageSize }
+    private var bitmapBytes: Int { fields.bitmapBytes }
 
-    /// Storage for entryCount (1...entryLimit) entries in a table's array
-    /// (all zero), or nil when memory cannot be had.
+    /// The counts and the ring, in place.
+    private var pages: CommittedPages {
+        // SAFETY: init made it, release() frees it (with the state).
+        unsafeAddress { unsafe UnsafePointer(fields.committedPages) }
+        nonmutating unsafeMutableAddress { unsafe fields.committedPages }
+    }
+
+    /// Storage for entryCount (1...entryLimit) entries in a table's array,
+    /// or nil when memory cannot be had. The array is only recorded here:
+    /// it must read as zeros by the time the storage is written.
     init?(entryCount: UInt64, array: UnsafeMutablePointer<Atomic<UInt64>>) {
         precondition(entryCount > 0 && entryCount <= FlatStorage.entryLimit)
         let pageSize = Pages.size
         let unitEntries = pageSize / 8
         let units = (Int(entryCount) + unitEntries - 1) / unitEntries
         let bitmapBytes = ((units * unitEntries / 64) * 8 + pageSize - 1) & ~(pageSize - 1)
-        let bitmapPageCount = bitmapBytes / pageSize
-        guard let bitmap = Pages.map(bytes: bitmapBytes) else { return nil }
         let unitWords = (units + 63) / 64
-        let pageWords = (bitmapPageCount + 63) / 64
-        let state = calloc(1, MemoryLayout<State>.stride), books = calloc(1, MemoryLayout<CommittedPages>.stride)
-        let committed = calloc(unitWords, 8), pending = calloc(unitWords, 8)
-        let bitmapPages = calloc(pageWords, 8)
-        guard let state, let books, let committed, let pending, let bitmapPages else {
-            free(state); free(books); free(committed); free(pending); free(bitmapPages)
-            Pages.unmap(bitmap, bytes: bitmapBytes)
+        let pageWords = (bitmapBytes / pageSize + 63) / 64
+        // SAFETY: a new mapping, the bitmap's (freed below on failure, by release() else).
+        let bitmap = unsafe Pages.map(bytes: bitmapBytes)
+        let committed = BitWords.allocate(wordCount: unitWords), inRing = BitWords.allocate(wordCount: unitWords)
+        let bitmapPages = BitWords.allocate(wordCount: pageWords)
+        // SAFETY: fresh memory for the state and the counts, freed by release().
+        let state = unsafe calloc(1, MemoryLayout<State>.stride)
+        let books = unsafe calloc(1, MemoryLayout<CommittedPages>.stride)
+        // SAFETY: each was made just above; on failure none is used again.
+        guard let bitmap = unsafe bitmap, let committed, let inRing, let bitmapPages,
+              let state = unsafe state, let books = unsafe books else {
+            if let bitmap = unsafe bitmap { unsafe Pages.unmap(bitmap, bytes: bitmapBytes) }
+            unsafe committed?.deallocate()
+            unsafe inRing?.deallocate()
+            unsafe bitmapPages?.deallocate()
+            unsafe free(state)
+            unsafe free(books)
             return nil
         }
-        books.bindMemory(to: CommittedPages.self, capacity: 1).initialize(to: CommittedPages())
-        self.state = state.bindMemory(to: State.self, capacity: 1)
-        self.state.initialize(to: State(
-            count: entryCount, entries: array,
-            nonZero: bitmap.bindMemory(to: UInt64.self, capacity: bitmapBytes / 8),
+        // SAFETY: fresh memory of each type's size, initialised here.
+        unsafe books.bindMemory(to: CommittedPages.self, capacity: 1).initialize(to: CommittedPages())
+        unsafe self.state = state.bindMemory(to: State.self, capacity: 1)
+        unsafe self.state.initialize(to: State(
+            count: entryCount, entries: array, nonZero: BitWords(over: bitmap, wordCount: bitmapBytes / 8),
             bitmapBytes: bitmapBytes, pageSize: pageSize, unitShift: unitEntries.trailingZeroBitCount,
-            unitCommitted: committed.bindMemory(to: UInt64.self, capacity: unitWords),
-            bitmapPageCommitted: bitmapPages.bindMemory(to: UInt64.self, capacity: pageWords),
-            unitInEmptiedRing: pending.bindMemory(to: UInt64.self, capacity: unitWords),
+            unitCommitted: committed, bitmapPageCommitted: bitmapPages, unitInEmptiedRing: inRing,
             committedPages: books.assumingMemoryBound(to: CommittedPages.self)))
     }
 
-    // MARK: - Reads (any thread; index < count)
+    // MARK: - The entries (index < count)
 
-    /// The raw TCE at index; 0 where nothing was written.
-    @inline(__always)
+    /// The raw TCE at index; 0 where nothing was written. Any thread.
+    @inlinable @inline(__always)
     func load(_ index: UInt64) -> UInt64 {
-        entries[Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
+        precondition(index < count, "flat entry out of range")
+        // SAFETY: below count, which is at most the array's entryLimit.
+        return unsafe fields.entries[Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
+    }
+
+    /// Writes entry index (under the table's lock).
+    @inline(__always)
+    private func write(_ index: Int, _ value: UInt64) {
+        precondition(UInt(bitPattern: index) < UInt(count), "flat entry out of range")
+        // SAFETY: below count, which is at most the array's entryLimit.
+        unsafe fields.entries[index].store(value, ordering: .relaxed)
+    }
+
+    /// Gives unit's pages of the array back to the kernel; false when it
+    /// kept them (they hold what they held).
+    private func giveBack(unit: Int) -> Bool {
+        let unitBytes = unitEntries * 8
+        precondition(unit >= 0 && unit * unitEntries < Int(count), "unit out of range")
+        // SAFETY: a whole unit of the array, below count.
+        return unsafe Pages.giveBack(UnsafeMutableRawPointer(fields.entries) + unit * unitBytes, bytes: unitBytes)
     }
 
     // MARK: - Writes (under the table's lock; index < count)
@@ -149,13 +194,12 @@ struct FlatStorage {
             if value == 0 { return }   // clearing what was never written
             commit(unit)
         }
-        entries[i].store(value, ordering: .relaxed)
-        let bit = UInt64(1) &<< UInt64(i & 63)
-        let wasSet = nonZero[i >> 6] & bit != 0
+        write(i, value)
+        let wasSet = nonZero.test(i)
         if value != 0 {
-            if !wasSet { nonZero[i >> 6] |= bit }
+            if !wasSet { nonZero.set(i) }
         } else if wasSet {
-            nonZero[i >> 6] &= ~bit
+            nonZero.clear(i)
             if isEmpty(unit) { noteEmptied(unit) }
         }
     }
@@ -170,16 +214,16 @@ struct FlatStorage {
 
     @inlinable @inline(__always)
     func isCommitted(_ unit: Int) -> Bool {
-        state.pointee.unitCommitted[unit >> 6] & (UInt64(1) &<< UInt64(unit & 63)) != 0
+        fields.unitCommitted.test(unit)
     }
 
     private func commit(_ unit: Int) {
-        state.pointee.unitCommitted[unit >> 6] |= UInt64(1) << UInt64(unit & 63)
-        committedPages.pointee.entryUnits += 1
+        fields.unitCommitted.set(unit)
+        pages.entryUnits += 1
         let page = bitmapPage(of: unit)
-        if state.pointee.bitmapPageCommitted[page >> 6] & (UInt64(1) << UInt64(page & 63)) == 0 {
-            state.pointee.bitmapPageCommitted[page >> 6] |= UInt64(1) << UInt64(page & 63)
-            committedPages.pointee.bitmapPages += 1
+        if !fields.bitmapPageCommitted.test(page) {
+            fields.bitmapPageCommitted.set(page)
+            pages.bitmapPages += 1
         }
     }
 
@@ -187,25 +231,24 @@ struct FlatStorage {
     private func isEmpty(_ unit: Int) -> Bool {
         let words = unitEntries / 64
         var any: UInt64 = 0
-        for w in 0..<words { any |= nonZero[unit * words + w] }
+        for w in 0..<words { any |= nonZero[word: unit * words + w] }
         return any == 0
     }
 
     /// Queues an emptied unit (once); gives back the one that falls out of
     /// the ring if it is still empty.
     private func noteEmptied(_ unit: Int) {
-        let bit = UInt64(1) << UInt64(unit & 63)
-        guard state.pointee.unitInEmptiedRing[unit >> 6] & bit == 0 else { return }
-        state.pointee.unitInEmptiedRing[unit >> 6] |= bit
-        guard let evicted = committedPages.pointee.emptied.note(unit) else { return }
-        state.pointee.unitInEmptiedRing[evicted >> 6] &= ~(UInt64(1) << UInt64(evicted & 63))
+        guard !fields.unitInEmptiedRing.test(unit) else { return }
+        fields.unitInEmptiedRing.set(unit)
+        guard let evicted = pages.emptied.note(unit) else { return }
+        fields.unitInEmptiedRing.clear(evicted)
         if isCommitted(evicted) && isEmpty(evicted) { release(evicted) }
     }
 
     /// Gives back every unit in the ring that is empty (no hysteresis).
     func trim() {
-        committedPages.pointee.emptied.drain { unit in
-            state.pointee.unitInEmptiedRing[unit >> 6] &= ~(UInt64(1) << UInt64(unit & 63))
+        pages.emptied.drain { unit in
+            fields.unitInEmptiedRing.clear(unit)
             if isCommitted(unit) && isEmpty(unit) { release(unit) }
         }
     }
@@ -214,18 +257,19 @@ struct FlatStorage {
     /// committed unit is left on it. A page the kernel keeps stays
     /// committed (and counted): it holds zeros, as a given-back one reads.
     private func release(_ unit: Int) {
-        let unitBytes = unitEntries * 8
-        guard Pages.giveBack(UnsafeMutableRawPointer(entries) + unit * unitBytes, bytes: unitBytes) else { return }
-        state.pointee.unitCommitted[unit >> 6] &= ~(UInt64(1) << UInt64(unit & 63))
-        committedPages.pointee.entryUnits -= 1
+        guard giveBack(unit: unit) else { return }
+        fields.unitCommitted.clear(unit)
+        pages.entryUnits -= 1
         let page = bitmapPage(of: unit)
         let unitsPerPage = pageSize / (unitEntries / 8)
         let firstUnit = page * unitsPerPage
         for u in firstUnit..<(firstUnit + unitsPerPage) where isCommitted(u) { return }
         // Every bit on the page is a released unit's: zeros.
-        guard Pages.giveBack(UnsafeMutableRawPointer(nonZero) + page * pageSize, bytes: pageSize) else { return }
-        state.pointee.bitmapPageCommitted[page >> 6] &= ~(UInt64(1) << UInt64(page & 63))
-        committedPages.pointee.bitmapPages -= 1
+        precondition(page >= 0 && (page + 1) * pageSize <= bitmapBytes, "bitmap page out of range")
+        // SAFETY: a whole page of the bitmap's mapping, checked just above.
+        guard unsafe Pages.giveBack(nonZero.baseAddress + page * pageSize, bytes: pageSize) else { return }
+        fields.bitmapPageCommitted.clear(page)
+        pages.bitmapPages -= 1
     }
 
     /// The page of the bitmap that holds a unit's bits.
@@ -250,13 +294,13 @@ struct FlatStorage {
             }
             while i < unitEnd {
                 let w = i >> 6
-                var bits = nonZero[w] & (~UInt64(0) &<< UInt64(i & 63))
+                var bits = nonZero[word: w] & (~UInt64(0) &<< UInt64(i & 63))
                 let wordEnd = min(unitEnd, (w + 1) << 6)
                 if wordEnd & 63 != 0 { bits &= (UInt64(1) &<< UInt64(wordEnd & 63)) &- 1 }
                 while bits != 0 {
                     let index = w << 6 | bits.trailingZeroBitCount
                     bits &= bits &- 1
-                    body(UInt64(index), entries[index].load(ordering: .relaxed))
+                    body(UInt64(index), load(UInt64(index)))
                 }
                 i = wordEnd
             }
@@ -265,29 +309,27 @@ struct FlatStorage {
 
     /// Bytes of the pages that writes have committed and not given back.
     var byteCount: Int {
-        committedPages.pointee.entryUnits * unitEntries * 8 + committedPages.pointee.bitmapPages * pageSize
+        pages.entryUnits * unitEntries * 8 + pages.bitmapPages * pageSize
     }
 
     /// The window goes: its committed pages go back to the kernel (a racing
     /// read sees zeros, as after the disable it races) and the array stays
     /// the table's, all zeros for the next window: a page the kernel keeps
     /// has its entries cleared here instead. The bits and the state are the
-    /// writer's own: freed now.
+    /// writer's own: freed now, and the storage is not used again.
     func release() {
-        let unitBytes = unitEntries * 8
         let units = (Int(count) + unitEntries - 1) / unitEntries
-        for unit in 0..<units where isCommitted(unit) {
-            if !Pages.giveBack(UnsafeMutableRawPointer(entries) + unit * unitBytes, bytes: unitBytes) {
-                forEachNonZero(from: UInt64(unit * unitEntries), count: UInt64(unitEntries)) { index, _ in
-                    entries[Int(index)].store(0, ordering: .relaxed)
-                }
+        for unit in 0..<units where isCommitted(unit) && !giveBack(unit: unit) {
+            forEachNonZero(from: UInt64(unit * unitEntries), count: UInt64(unitEntries)) { index, _ in
+                write(Int(index), 0)
             }
         }
-        Pages.unmap(nonZero, bytes: bitmapBytes)
-        free(state.pointee.unitCommitted)
-        free(state.pointee.bitmapPageCommitted)
-        free(state.pointee.unitInEmptiedRing)
-        free(state.pointee.committedPages)
-        free(state)
+        // SAFETY: made by init, used no more (the caller's contract).
+        unsafe Pages.unmap(nonZero.baseAddress, bytes: bitmapBytes)
+        unsafe fields.unitCommitted.deallocate()
+        unsafe fields.bitmapPageCommitted.deallocate()
+        unsafe fields.unitInEmptiedRing.deallocate()
+        unsafe free(fields.committedPages)
+        unsafe free(state)
     }
 }

@@ -13,7 +13,9 @@ import Synchronization
 // hysteresis), then every inner node that it leaves empty. What is unlinked
 // goes to the caller's Garbage, freed after a grace period.
 
-@usableFromInline
+/// Safe to use from init to release(into:), after which it is not used
+/// (Storage's contract); its nodes are RadixNode's.
+@safe @usableFromInline
 struct RadixTree {
     /// Entries in the window.
     let count: UInt64
@@ -22,6 +24,14 @@ struct RadixTree {
     private let rootLevel: Int
     /// The writer's bookkeeping.
     private let state: UnsafeMutablePointer<State>
+
+    /// The writer's bookkeeping, in place.
+    private var fields: State {
+        // SAFETY: init made it; release(into:) frees it, after which the
+        // tree is not used (Storage.release's contract).
+        unsafeAddress { unsafe UnsafePointer(state) }
+        nonmutating unsafeMutableAddress { unsafe state }
+    }
 
     private struct State {
         var bytes = 0
@@ -41,15 +51,17 @@ struct RadixTree {
             level += 1
         }
         guard let root = RadixNode.make(shape: .full, level: level, base: 0) else { return nil }
-        guard let state = calloc(1, MemoryLayout<State>.stride)?.bindMemory(to: State.self, capacity: 1) else {
-            root.destroy()
+        // SAFETY: fresh memory of State's size, initialised here; the root,
+        // never published, is freed if it cannot be had.
+        guard let state = unsafe calloc(1, MemoryLayout<State>.stride)?.bindMemory(to: State.self, capacity: 1) else {
+            unsafe root.destroy()
             return nil
         }
-        state.initialize(to: State(bytes: root.byteCount))
+        unsafe state.initialize(to: State(bytes: root.byteCount))
         self.count = entryCount
         self.root = root
         self.rootLevel = level
-        self.state = state
+        unsafe self.state = state
     }
 
     @inline(__always)
@@ -120,7 +132,7 @@ struct RadixTree {
             discardChain(top)
             return false
         }
-        state.pointee.bytes += made
+        fields.bytes += made
         return true
     }
 
@@ -129,8 +141,9 @@ struct RadixTree {
     private func discardChain(_ top: RadixNode) {
         var node: RadixNode? = top
         while let current = node {
-            node = current.isLeaf ? nil : current.children[0].load(ordering: .relaxed).map(RadixNode.init)
-            current.destroy()
+            node = current.isLeaf ? nil : current.child(at: 0)
+            // SAFETY: no reader saw it, and the chain is not used again.
+            unsafe current.destroy()
         }
     }
 
@@ -144,10 +157,10 @@ struct RadixTree {
     private func insert(child: RadixNode, slot: Int, into node: RadixNode,
                         path: Path, garbage: inout Garbage) -> Bool {
         if node.shape == .full {
-            node.children[slot].store(child.raw, ordering: .releasing)
+            node.setChild(child, at: slot)
             node.setBit(slot, true)
         } else if let i = node.position(of: slot) {
-            node.children[i].store(child.raw, ordering: .releasing)   // a slot emptied before
+            node.setChild(child, at: i)   // a slot emptied before
         } else if node.hasRoom {
             node.append(slot: slot, child: child)
         } else {
@@ -165,9 +178,9 @@ struct RadixTree {
                            value: UInt64, garbage: inout Garbage) -> Bool {
         let slot = RadixTree.slot(index, level: 0)
         let position = leaf.position(of: slot)
-        let old = position.map { leaf.values[$0].load(ordering: .relaxed) } ?? 0
+        let old = position.map { leaf.value(at: $0) } ?? 0
         if let i = position {
-            leaf.values[i].store(value, ordering: .relaxed)
+            leaf.setValue(value, at: i)
         } else if value == 0 {
             return true
         } else if leaf.hasRoom {
@@ -205,31 +218,31 @@ struct RadixTree {
                       child: RadixNode? = nil) -> RadixNode? {
         let live = node.live + (slot == nil ? 0 : 1)
         let shape: NodeShape = live <= RadixNode.sparseCapacity ? .sparse : .full
-        guard let fresh = RadixNode.make(shape: shape, level: node.level, base: node.header.pointee.base) else {
+        guard let fresh = RadixNode.make(shape: shape, level: node.level, base: node.base) else {
             return nil
         }
         fresh.inEmptiedRing = node.inEmptiedRing
         fresh.live = live
-        func put(_ s: Int, _ v: UInt64, _ c: UnsafeMutableRawPointer?) {
+        func put(_ s: Int, _ v: UInt64, _ c: RadixNode?) {
             if shape == .sparse {
-                fresh.append(slot: s, value: v, child: c.map(RadixNode.init))
+                fresh.append(slot: s, value: v, child: c)
                 return
             }
             if fresh.isLeaf {
-                fresh.values[s].store(v, ordering: .relaxed)
+                fresh.setValue(v, at: s)
             } else {
-                fresh.children[s].store(c, ordering: .relaxed)
+                fresh.setChild(c, at: s)
             }
             fresh.setBit(s, true)
         }
         node.forEachLive { s, i in
             if node.isLeaf {
-                put(s, node.values[i].load(ordering: .relaxed), nil)
+                put(s, node.value(at: i), nil)
             } else {
-                put(s, 0, node.children[i].load(ordering: .relaxed))
+                put(s, 0, node.child(at: i))
             }
         }
-        if let slot { put(slot, value, child?.raw) }
+        if let slot { put(slot, value, child) }
         return fresh
     }
 
@@ -238,16 +251,17 @@ struct RadixTree {
     private func replace(_ old: RadixNode, with fresh: RadixNode, path: Path,
                          garbage: inout Garbage) {
         let parent = path[old.level + 1]
-        let slot = RadixTree.slot(old.header.pointee.base, level: parent.level)
+        let slot = RadixTree.slot(old.base, level: parent.level)
         // release: a reader that finds fresh finds it filled in.
-        parent.children[parent.position(of: slot)!].store(fresh.raw, ordering: .releasing)
-        state.pointee.bytes += fresh.byteCount
+        parent.setChild(fresh, at: parent.position(of: slot)!)
+        fields.bytes += fresh.byteCount
         retire(old, garbage: &garbage)
     }
 
     private func retire(_ node: RadixNode, garbage: inout Garbage) {
-        state.pointee.bytes -= node.byteCount
-        garbage.add(heap: node.raw, bytes: node.byteCount)
+        fields.bytes -= node.byteCount
+        // SAFETY: unlinked: freed once no read can be in it.
+        unsafe garbage.add(heap: node.raw, bytes: node.byteCount)
     }
 
     // MARK: - Giving storage back
@@ -257,13 +271,13 @@ struct RadixTree {
     private func noteEmptied(_ leaf: RadixNode, garbage: inout Garbage) {
         guard !leaf.inEmptiedRing else { return }
         leaf.inEmptiedRing = true
-        guard let evicted = state.pointee.emptied.note(Int(leaf.header.pointee.base)) else { return }
+        guard let evicted = fields.emptied.note(Int(leaf.base)) else { return }
         unlinkIfEmpty(leafAt: UInt64(evicted), garbage: &garbage)
     }
 
     /// Unlinks every leaf in the ring that is empty (no hysteresis).
     func trim(garbage: inout Garbage) {
-        state.pointee.emptied.drain { base in
+        fields.emptied.drain { base in
             unlinkIfEmpty(leafAt: UInt64(base), garbage: &garbage)
         }
     }
@@ -287,7 +301,7 @@ struct RadixTree {
             let slot = RadixTree.slot(base, level: parent.level)
             let i = parent.position(of: slot)!
             // A sparse parent keeps the slot number: pairs never change.
-            parent.children[i].store(nil, ordering: .releasing)
+            parent.setChild(nil, at: i)
             if parent.shape == .full { parent.setBit(slot, false) }
             parent.live -= 1
             retire(node, garbage: &garbage)
@@ -310,13 +324,13 @@ struct RadixTree {
         let last = first &+ count < first ? UInt64.max : first + count - 1
         func visit(_ node: RadixNode) {
             let shift = UInt64(node.level * RadixNode.slotBits)
-            let base = node.header.pointee.base
+            let base = node.base
             node.forEachLive { slot, i in
                 let low = base | UInt64(slot) << shift
                 let high = low | ((UInt64(1) << shift) &- 1)
                 guard high >= first && low <= last else { return }
                 if node.isLeaf {
-                    body(low, node.values[i].load(ordering: .relaxed))
+                    body(low, node.value(at: i))
                 } else if let child = node.child(slot), node.level > 1 || child.live > 0 {
                     // A leaf waiting empty in the ring is not walked.
                     visit(child)
@@ -327,7 +341,7 @@ struct RadixTree {
     }
 
     /// Bytes of every node.
-    var byteCount: Int { state.pointee.bytes }
+    var byteCount: Int { fields.bytes }
 
     /// Puts every node in the garbage (a reader may still be in them).
     func release(into garbage: inout Garbage) {
@@ -337,9 +351,11 @@ struct RadixTree {
                     if let child = node.child(slot) { visit(child) }
                 }
             }
-            garbage.add(heap: node.raw, bytes: node.byteCount)
+            // SAFETY: freed once no read can be in it; the tree is not used
+            // again (the caller's contract).
+            unsafe garbage.add(heap: node.raw, bytes: node.byteCount)
         }
         visit(root)
-        free(state)
+        unsafe free(state)
     }
 }

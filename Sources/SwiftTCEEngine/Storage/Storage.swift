@@ -13,7 +13,10 @@ import Synchronization
 // radix tree that costs what is mapped; or, whatever its size, an array the
 // host provides (ExternalStorage: a KVM table).
 
-@usableFromInline
+/// Safe to use from make to release(into:): each case's memory lives that
+/// long (the host's array: as long as the window is in it, host.h), and
+/// every entry access is checked against the count but loadDirect's.
+@safe @usableFromInline
 enum Storage {
     case flat(FlatStorage)
     case tree(RadixTree)
@@ -25,7 +28,8 @@ enum Storage {
     /// window may be in it.
     init?(entryCount: UInt64, flatArray: () -> UnsafeMutablePointer<Atomic<UInt64>>?) {
         if entryCount <= FlatStorage.entryLimit {
-            guard let array = flatArray(), let flat = FlatStorage(entryCount: entryCount, array: array) else {
+            // SAFETY: the table's array (flatArray's contract).
+            guard let array = unsafe flatArray(), let flat = unsafe FlatStorage(entryCount: entryCount, array: array) else {
                 return nil
             }
             self = .flat(flat)
@@ -36,8 +40,9 @@ enum Storage {
     }
 
     /// Over the host's array of count entries (8-byte aligned), as they are.
-    static func overHostArray(_ entries: UnsafeMutablePointer<UInt64>, count: UInt64) -> Storage {
-        .external(ExternalStorage(entries: entries, count: count))
+    @unsafe static func overHostArray(_ entries: UnsafeMutablePointer<UInt64>, count: UInt64) -> Storage {
+        // SAFETY: the caller's: the host's array, as host.h describes it.
+        unsafe .external(ExternalStorage(entries: entries, count: count))
     }
 
     /// What a window's entries are filled with: fill calls store(index,
@@ -57,7 +62,8 @@ enum Storage {
     /// because withdrawCurrent failed (.unsupported).
     static func replacing(entryCount: UInt64, flatArray: () -> UnsafeMutablePointer<Atomic<UInt64>>?,
                           fill: Fill, withdrawCurrent: () -> Bool) -> Result<Storage, EnableError> {
-        guard let storage = Storage(entryCount: entryCount, flatArray: flatArray) else {
+        // SAFETY: flatArray gives the table's array (the caller's contract).
+        guard let storage = unsafe Storage(entryCount: entryCount, flatArray: flatArray) else {
             return .failure(.noMemory)
         }
         func discard() {
@@ -122,7 +128,8 @@ enum Storage {
 
     /// The host's array, when the entries are there.
     var externalEntries: UnsafeMutablePointer<UInt64>? {
-        if case .external(let external) = self { return external.base }
+        // SAFETY: the host's own pointer, handed back.
+        if case .external(let external) = self { return unsafe external.base }
         return nil
     }
 
@@ -218,9 +225,10 @@ extension Storage {
     /// table's memory lives, so the load is safe whatever the window does;
     /// whether the value is the window's, the caller's second look at the
     /// geometry says.
-    @inlinable @inline(__always)
+    @inlinable @inline(__always) @unsafe
     static func loadDirect(_ array: UnsafeMutablePointer<Atomic<UInt64>>, _ index: UInt64) -> UInt64 {
-        array[Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
+        // SAFETY: the caller's: the table's array, index below a count.
+        unsafe array[Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
     }
 
     /// Brings the line of the flat array's entry at index into the cache
@@ -231,7 +239,9 @@ extension Storage {
     /// beyond the array nothing is loaded.
     @inline(__always)
     static func touchDirect(_ array: UnsafeMutablePointer<Atomic<UInt64>>?, _ index: UInt64) {
-        guard let array, index < FlatStorage.entryLimit else { return }
-        _ = array[Int(index)].load(ordering: .relaxed)
+        // SAFETY: a nil check of the caller's array.
+        guard let array = unsafe array, index < FlatStorage.entryLimit else { return }
+        // SAFETY: the table's array (the caller's), entryLimit entries long.
+        _ = unsafe array[Int(index)].load(ordering: .relaxed)
     }
 }

@@ -14,17 +14,19 @@ enum Pages {
     /// either (MAP_NORESERVE). nil when the kernel refuses.
     static func map(bytes: Int, reserveOnly: Bool = false) -> UnsafeMutableRawPointer? {
         let flags = MAP_PRIVATE | MAP_ANONYMOUS | (reserveOnly ? MAP_NORESERVE : 0)
-        guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, flags, -1, 0),
-              raw != swifttce_map_failed() else { return nil }
-        return raw
+        // SAFETY: a new private mapping: it overlaps nothing of anyone's.
+        guard let raw = unsafe mmap(nil, bytes, PROT_READ | PROT_WRITE, flags, -1, 0),
+              unsafe raw != swifttce_map_failed() else { return nil }
+        return unsafe raw
     }
 
     /// Asks for the range to be committed a small page at a time, not as a
     /// 2 MiB huge page on its first write. A kernel without transparent
     /// huge pages refuses (EINVAL), and then has none to give: the answer
     /// changes nothing either way, so there is nothing to do with it.
-    static func avoidHugePages(_ start: UnsafeMutableRawPointer, bytes: Int) {
-        if madvise(start, bytes, Int32(SWIFTTCE_MADV_NOHUGEPAGE)) != 0 {
+    @unsafe static func avoidHugePages(_ start: UnsafeMutableRawPointer, bytes: Int) {
+        // SAFETY: the caller's range, of a mapping map() made.
+        if unsafe madvise(start, bytes, Int32(SWIFTTCE_MADV_NOHUGEPAGE)) != 0 {
             // Refused: no huge page will be used there either.
         }
     }
@@ -32,16 +34,19 @@ enum Pages {
     /// Gives the range's pages back to the kernel, after which they read as
     /// zeros; false when the kernel refused, and then the range holds what
     /// it held (a caller that needs zeros writes them).
-    static func giveBack(_ start: UnsafeMutableRawPointer, bytes: Int) -> Bool {
-        madvise(start, bytes, Int32(SWIFTTCE_MADV_DONTNEED)) == 0
+    @unsafe static func giveBack(_ start: UnsafeMutableRawPointer, bytes: Int) -> Bool {
+        // SAFETY: the caller's range, of a mapping map() made, whose
+        // contents the caller gives up.
+        unsafe madvise(start, bytes, Int32(SWIFTTCE_MADV_DONTNEED)) == 0
     }
 
     /// Unmaps a whole mapping that map() made. It fails only for an
     /// argument that is not such a mapping (a bug of ours): a debug build
     /// stops there; a release build leaves the mapping, which nothing
     /// reaches any more, rather than stop the emulator.
-    static func unmap(_ start: UnsafeMutableRawPointer, bytes: Int) {
-        let unmapped = munmap(start, bytes) == 0
-        assert(unmapped, "munmap(\(start), \(bytes)) failed: errno \(errno)")
+    @unsafe static func unmap(_ start: UnsafeMutableRawPointer, bytes: Int) {
+        // SAFETY: a whole mapping of map()'s that nothing uses any more.
+        let unmapped = unsafe munmap(start, bytes) == 0
+        assert(unmapped, "munmap of \(bytes) bytes failed: errno \(errno)")
     }
 }

@@ -67,20 +67,24 @@ extension TCETable {
             }
             let hasSubsection = geometry.busOffset != 0 || geometry.pageShift != 12
             let size = headBytes + Int(geometry.nbTable) * 8 + 1 + (hasSubsection ? subsectionBytes : 0)
-            guard let buf else { return .success(size) }
+            // SAFETY: a nil check of the caller's buffer.
+            guard let buf = unsafe buf else { return .success(size) }
             guard buf.count >= size else {
                 return .failure(.invalid("a buffer of \(buf.count) bytes: the body needs \(size)"))
             }
-            var w = BigEndianWriter(buf)
+            // SAFETY: the caller's buffer, for this call (its contract).
+            var w = unsafe BigEndianWriter(buf)
             w.put(liobn)
             w.put(geometry.nbTable)
             w.put(UInt8(bypass ? 1 : 0))
-            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: saveChunk) { chunk in
+            // SAFETY: saveChunk words on the stack for the loop, of which
+            // readEntriesLocked initialises the n read.
+            unsafe withUnsafeTemporaryAllocation(of: UInt64.self, capacity: saveChunk) { chunk in
                 var first: UInt64 = 0
                 while true {
-                    let n = readEntriesLocked(from: first, into: chunk)
+                    let n = unsafe readEntriesLocked(from: first, into: chunk)
                     guard n > 0 else { break }
-                    for tce in chunk[0..<n] { w.put(tce) }
+                    for unsafe tce in unsafe chunk[0..<n] { w.put(tce) }
                     first += UInt64(n)
                 }
             }
@@ -106,7 +110,8 @@ extension TCETable {
         guard versionID == 2 || versionID == 3 else {
             return .failure(.invalid("version \(versionID): only 2 and 3 are known"))
         }
-        var r = BigEndianReader(bytes)
+        // SAFETY: the caller's bytes, for this call (its contract).
+        var r = unsafe BigEndianReader(bytes)
         guard let streamLIOBN = r.get(UInt32.self), let nbTable = r.get(UInt32.self),
               let bypass = r.get(UInt8.self) else {
             return .failure(.invalid("truncated: \(bytes.count) bytes, the fields before the table need \(headBytes)"))
@@ -140,7 +145,7 @@ extension TCETable {
         defer { load.deinitialize() }
         if let error = load.stage(first: 0, count: sent, {
             // SAFETY: the reader skipped sent * 8 bytes from table above.
-            UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: table + $0 * 8, as: UInt64.self))
+            unsafe UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: table + $0 * 8, as: UInt64.self))
         }) {
             return .failure(error)
         }
@@ -159,7 +164,7 @@ extension TCETable {
         guard let length = r.get(UInt8.self), let name = r.bytes(Int(length)) else {
             return .failure(.invalid("truncated subsection name"))
         }
-        guard name.elementsEqual(subsectionName) else {
+        guard name == subsectionName else {
             return .failure(.invalid("unknown subsection \"\(String(decoding: name, as: UTF8.self))\""))
         }
         guard let version = r.get(UInt32.self) else { return .failure(.invalid("truncated subsection")) }
@@ -175,45 +180,68 @@ extension TCETable {
 
 // MARK: - Byte order
 
-/// Big-endian writes into a buffer the caller sized.
+/// Big-endian writes into a buffer the caller sized. Safe to use once
+/// made: every write is checked against the buffer's count.
+@safe
 package struct BigEndianWriter {
     let buf: UnsafeMutableRawBufferPointer
+    /// buf's bytes.
+    let capacity: Int
     package private(set) var offset: Int
 
-    package init(_ buf: UnsafeMutableRawBufferPointer, offset: Int = 0) {
-        self.buf = buf
+    /// Over buf, which outlives the writer.
+    @unsafe package init(_ buf: UnsafeMutableRawBufferPointer, offset: Int = 0) {
+        // SAFETY: the caller's buffer, which outlives the writer (the contract above).
+        unsafe self.buf = buf
+        capacity = buf.count
         self.offset = offset
     }
 
     package mutating func put<T: FixedWidthInteger>(_ value: T) {
-        buf.storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self)
+        precondition(offset >= 0 && MemoryLayout<T>.size <= capacity - offset, "write past the buffer")
+        // SAFETY: within the buffer (checked above), which outlives us.
+        unsafe buf.storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self)
         offset += MemoryLayout<T>.size
     }
 
     package mutating func skip(zeroing count: Int) {
-        (buf.baseAddress! + offset).initializeMemory(as: UInt8.self, repeating: 0, count: count)
+        precondition(offset >= 0 && count >= 0 && count <= capacity - offset, "write past the buffer")
+        // SAFETY: within the buffer (checked above), which outlives us.
+        unsafe (buf.baseAddress! + offset).initializeMemory(as: UInt8.self, repeating: 0, count: count)
         offset += count
     }
 }
 
-/// Big-endian reads that say when the bytes run out.
+/// Big-endian reads that say when the bytes run out. Safe to use once made:
+/// every read is checked against the bytes' count.
+@safe
 package struct BigEndianReader {
     let bytes: UnsafeRawBufferPointer
+    /// bytes's count.
+    let count: Int
     package private(set) var offset: Int
 
-    package init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
-        self.bytes = bytes
+    /// Over bytes, which outlive the reader.
+    @unsafe package init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
+        // SAFETY: the caller's bytes, which outlive the reader (the contract above).
+        unsafe self.bytes = bytes
+        count = bytes.count
         self.offset = offset
     }
 
-    package var remaining: Int { bytes.count - offset }
+    package var remaining: Int { count - offset }
 
     /// The byte before the offset (for messages).
-    var last: UInt8 { offset > 0 ? bytes[offset - 1] : 0 }
+    var last: UInt8 {
+        guard offset > 0 && offset <= count else { return 0 }
+        // SAFETY: within the bytes (checked above).
+        return unsafe bytes[offset - 1]
+    }
 
     package mutating func get<T: FixedWidthInteger>(_: T.Type) -> T? {
-        guard remaining >= MemoryLayout<T>.size else { return nil }
-        let value = T(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
+        guard offset >= 0, remaining >= MemoryLayout<T>.size else { return nil }
+        // SAFETY: within the bytes (checked above), which outlive us.
+        let value = unsafe T(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
         offset += MemoryLayout<T>.size
         return value
     }
@@ -225,9 +253,11 @@ package struct BigEndianReader {
         return true
     }
 
-    mutating func bytes(_ count: Int) -> UnsafeRawBufferPointer? {
-        guard remaining >= count else { return nil }
+    /// The next count bytes, copied; nil when they are not there.
+    mutating func bytes(_ count: Int) -> [UInt8]? {
+        guard offset >= 0, count >= 0, remaining >= count else { return nil }
         defer { offset += count }
-        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
+        // SAFETY: within the bytes (checked above).
+        return unsafe Array(bytes[offset..<(offset + count)])
     }
 }

@@ -42,13 +42,16 @@ struct FastGeometry {
 extension TCETable {
     /// Bytes of the fast path block before the state (host.h asserts 16;
     /// TableState needs no more alignment than the block's 16).
-    @inlinable static var fastPathBytes: Int { MemoryLayout<SwiftTCEFastPath>.size }
+    // SAFETY: a size only.
+    @inlinable static var fastPathBytes: Int { unsafe MemoryLayout<SwiftTCEFastPath>.size }
 
-    /// The fast path block's geometry word: a FastGeometry.
+    /// The fast path block's geometry word: a FastGeometry. (An Atomic
+    /// cannot be a computed property's value: readers go through this.)
     @inlinable
     var fastGeometry: UnsafeMutablePointer<Atomic<UInt64>> {
-        // SAFETY: create() bound the block's first word to this type.
-        (UnsafeMutableRawPointer(state) - TCETable.fastPathBytes).assumingMemoryBound(to: Atomic<UInt64>.self)
+        // SAFETY: create() bound the block's first word to this type, and the
+        // block lives as long as the state (TCETable's contract).
+        unsafe (UnsafeMutableRawPointer(state) - TCETable.fastPathBytes).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
 
     /// The fast path block's second word: the table's flat array
@@ -57,17 +60,18 @@ extension TCETable {
     @inlinable
     var flatArray: UnsafeMutablePointer<Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>> {
         // SAFETY: create() bound the block's second word to this type.
-        (UnsafeMutableRawPointer(state) - TCETable.fastPathBytes + 8)
+        unsafe (UnsafeMutableRawPointer(state) - TCETable.fastPathBytes + 8)
             .assumingMemoryBound(to: Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>.self)
     }
 
     /// A new fast geometry, in the next generation; with fast reads off,
     /// one that no address is in. Under the lock.
     func moveFastGeometry(count: UInt64, pageShift: UInt32) {
-        let old = FastGeometry(word: fastGeometry.pointee.load(ordering: .relaxed))
-        let fast = state.pointee.fastReads.load(ordering: .relaxed)
+        // SAFETY: the block's word, which lives with the state.
+        let old = FastGeometry(word: unsafe fastGeometry.pointee.load(ordering: .relaxed))
+        let fast = fields.fastReads.load(ordering: .relaxed)
         let new = FastGeometry(generation: old.generation &+ 1, count: fast ? count : 0, pageShift: pageShift)
-        fastGeometry.pointee.store(new.word, ordering: .releasing)
+        unsafe fastGeometry.pointee.store(new.word, ordering: .releasing)
     }
 
     /// Turns translate's fast path on or off (on after create). Off, every
@@ -75,7 +79,7 @@ extension TCETable {
     /// look at each one (tracing) at no cost to the fast path's.
     package func setFastReads(_ on: Bool) {
         _ = locked { _ in
-            state.pointee.fastReads.store(on, ordering: .relaxed)
+            fields.fastReads.store(on, ordering: .relaxed)
             let window = self.window
             moveFastGeometry(count: window.storage?.directCount ?? 0, pageShift: window.pageShift)
         }

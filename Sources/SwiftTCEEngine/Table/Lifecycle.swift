@@ -45,56 +45,58 @@ extension TCETable {
     /// prefix, the hooks' host_table is the prefix.
     package static func create(ops: UnsafePointer<SwiftTCEHostOps>, hostTable: UnsafeMutableRawPointer?,
                                prefixBytes: Int = 0) -> TCETable? {
-        var copied = SwiftTCEHostOps()
-        let size = min(ops.pointee.size, MemoryLayout<SwiftTCEHostOps>.size)
-        guard size >= MemoryLayout<Int>.size else { return nil }
-        withUnsafeMutableBytes(of: &copied) { dest in
-            dest.copyMemory(from: UnsafeRawBufferPointer(start: ops, count: size))
-        }
-        let reclaimer = Reclaimer(deferFree: copied.defer_free)
+        // SAFETY: the host's table (the caller's contract, host.h's).
+        guard let copied = unsafe HostStruct.copy(ops, over: SwiftTCEHostOps()) else { return nil }
+        let reclaimer = unsafe Reclaimer(deferFree: copied.defer_free)
         if let pooled = TablePool.take(prefixBytes: prefixBytes) {
             // Its fast geometry and flat array stay: a stale read may be in
             // them, and the generation goes on.
-            let block = pooled.prefix
-            block.initializeMemory(as: UInt8.self, repeating: 0, count: prefixBytes)
-            pooled.state.pointee.reclaimer = reclaimer
-            pooled.state.pointee.ops = copied
-            pooled.state.pointee.hostTable = prefixBytes > 0 ? block : hostTable
-            pooled.state.pointee.notifying.store(true, ordering: .relaxed)
-            pooled.state.pointee.fastReads.store(true, ordering: .relaxed)
-            pooled.state.pointee.readerContext.store(nil, ordering: .relaxed)
+            // SAFETY: the prefix is the pooled block's first prefixBytes.
+            let block = unsafe pooled.prefix
+            unsafe block.initializeMemory(as: UInt8.self, repeating: 0, count: prefixBytes)
+            pooled.fields.reclaimer = reclaimer
+            pooled.fields.ops = copied
+            unsafe pooled.fields.hostTable = prefixBytes > 0 ? block : hostTable
+            pooled.fields.notifying.store(true, ordering: .relaxed)
+            pooled.fields.fastReads.store(true, ordering: .relaxed)
+            unsafe pooled.fields.readerContext.store(nil, ordering: .relaxed)
             return pooled
         }
         let offset = stateOffset(prefixBytes: prefixBytes)
         precondition(MemoryLayout<TableState>.alignment <= 16)
-        let block = calloc(1, offset + MemoryLayout<TableState>.stride)
-        let garbageMemory = calloc(1, MemoryLayout<Garbage>.stride)
-        guard let block, let garbageMemory else {
-            free(block)
-            free(garbageMemory)
+        // SAFETY: fresh zeroed memory: the block is the prefix, the fast
+        // path block (calloc's zeros: a count of 0 and no array) and the
+        // state, each bound to its type here and initialised; the Garbage
+        // likewise. Both are freed only by destroy(), through a grace period.
+        let block = unsafe calloc(1, offset + MemoryLayout<TableState>.stride)
+        let garbageMemory = unsafe calloc(1, MemoryLayout<Garbage>.stride)
+        guard let block = unsafe block, let garbageMemory = unsafe garbageMemory else {
+            unsafe free(block)
+            unsafe free(garbageMemory)
             return nil
         }
-        let garbage = garbageMemory.bindMemory(to: Garbage.self, capacity: 1)
-        garbage.initialize(to: Garbage())
-        // The fast path block: calloc's zeros are a geometry word with a
-        // count of 0 and no array.
-        let fast = block + offset - fastPathBytes
-        fast.bindMemory(to: Atomic<UInt64>.self, capacity: 1)
-        (fast + 8).bindMemory(to: Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>.self, capacity: 1)
-        let state = (block + offset).bindMemory(to: TableState.self, capacity: 1)
-        state.initialize(to: TableState(
+        // SAFETY: binding and initialising the memory just had, as above.
+        let garbage = unsafe garbageMemory.bindMemory(to: Garbage.self, capacity: 1)
+        unsafe garbage.initialize(to: Garbage())
+        let fast = unsafe block + offset - fastPathBytes
+        unsafe fast.bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+        unsafe (fast + 8).bindMemory(to: Atomic<UnsafeMutablePointer<Atomic<UInt64>>?>.self, capacity: 1)
+        let state = unsafe (block + offset).bindMemory(to: TableState.self, capacity: 1)
+        unsafe state.initialize(to: TableState(
             reclaimer: reclaimer, ops: copied,
             hostTable: prefixBytes > 0 ? block : hostTable, garbage: garbage, prefixBytes: prefixBytes))
-        return TCETable(state: state)
+        return unsafe TCETable(state: state)
     }
 
 
     /// The table's flat array, reserved now if it was not yet.
     func reservedFlatArray() -> UnsafeMutablePointer<Atomic<UInt64>>? {
-        if let array = flatArray.pointee.load(ordering: .relaxed) { return array }
-        guard let array = FlatStorage.reserveArray() else { return nil }
-        flatArray.pointee.store(array, ordering: .releasing)
-        return array
+        // SAFETY: the fast path block's word (flatArray), and the array
+        // it holds for the table's life.
+        if let array = unsafe flatArray.pointee.load(ordering: .relaxed) { return unsafe array }
+        guard let array = unsafe FlatStorage.reserveArray() else { return nil }
+        unsafe flatArray.pointee.store(array, ordering: .releasing)
+        return unsafe array
     }
 
     /// QEMU's spapr_tce_table_enable: nil on success, else why not (the
@@ -127,8 +129,9 @@ extension TCETable {
             return nil
         }
         // A table whose last storage could not be let go has none to give.
-        if state.pointee.storage != nil && !GracePeriod.isAvailable { return .notLetGo }
-        let made = Storage.replacing(entryCount: UInt64(geometry.nbTable), flatArray: reservedFlatArray,
+        if fields.storage != nil && !GracePeriod.isAvailable { return .notLetGo }
+        // SAFETY: reservedFlatArray gives the table's array.
+        let made = unsafe Storage.replacing(entryCount: UInt64(geometry.nbTable), flatArray: reservedFlatArray,
                                      fill: fill, withdrawCurrent: { withdraw(garbage: &garbage) })
         switch made {
         case .success(let storage):
@@ -150,10 +153,13 @@ extension TCETable {
             if let problem = Geometry.problem(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable) {
                 return .invalid(problem)
             }
-            if let problem = TCETable.externalProblem(entries) { return problem }
+            // SAFETY: the host's array: only its address is checked.
+            if let problem = unsafe TCETable.externalProblem(entries) { return problem }
             // A window that went without its storage let go: let it go now.
             guard withdraw(garbage: &garbage) else { return .notLetGo }
-            publish(Window(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable,
+            // SAFETY: the host's array of nbTable entries (host.h's contract),
+            // its alignment checked.
+            unsafe publish(Window(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable,
                            storage: .overHostArray(entries, count: UInt64(nbTable))))
             return nil
         } ?? .invalid("a callback of the table cannot enable it")
@@ -162,7 +168,7 @@ extension TCETable {
     /// Why the host's array cannot hold a window, or nil.
     private static func externalProblem(_ entries: UnsafeMutablePointer<UInt64>) -> EnableError? {
         guard UInt(bitPattern: entries) & 7 == 0 else {
-            return .invalid("the entries at \(entries) are not 8-byte aligned")
+            return .invalid("the entries at 0x\(String(UInt(bitPattern: entries), radix: 16)) are not 8-byte aligned")
         }
         // Without grace periods a read could still be in the host's array
         // when the call that leaves it returns, and the host unmaps it then.
@@ -176,7 +182,8 @@ extension TCETable {
     /// The host's array the window's entries are in; nil for the engine's
     /// own storage or a disabled table.
     package var externalEntries: UnsafeMutablePointer<UInt64>? {
-        locked { _ in window.storage?.externalEntries } ?? nil
+        // SAFETY: the host's own pointer, handed back.
+        unsafe locked { _ in unsafe window.storage?.externalEntries } ?? nil
     }
 
     /// swifttce_table_set_storage: every entry of an enabled table moves to
@@ -188,13 +195,15 @@ extension TCETable {
         locked(reclaim: true) { garbage -> EnableError? in
             let window = self.window
             guard let old = window.storage else { return .invalid("the table is disabled") }
-            guard old.externalEntries != entries else { return nil }
+            // SAFETY: addresses compared, the host's array (host.h's
+            // contract) used over count entries, its alignment checked.
+            guard unsafe old.externalEntries != entries else { return nil }
             guard freeOtherStorageSlot(garbage: &garbage) else { return .notLetGo }
             let count = UInt64(window.nbTable)
             let new: Storage
-            if let entries {
-                if let problem = TCETable.externalProblem(entries) { return problem }
-                new = .overHostArray(entries, count: count)
+            if let entries = unsafe entries {
+                if let problem = unsafe TCETable.externalProblem(entries) { return problem }
+                new = unsafe .overHostArray(entries, count: count)
                 new.clear(from: 0, count: count, garbage: &garbage)
                 old.forEachNonZero(from: 0, count: count) { index, value in
                     _ = new.store(index, value, garbage: &garbage)
@@ -202,7 +211,8 @@ extension TCETable {
             } else {
                 // The old entries are the host's, so the table's flat array
                 // is free for a flat window (and reads as zeros).
-                guard let own = Storage(entryCount: count, flatArray: reservedFlatArray) else { return .noMemory }
+                // SAFETY: reservedFlatArray gives the table's array.
+                guard let own = unsafe Storage(entryCount: count, flatArray: reservedFlatArray) else { return .noMemory }
                 var scratch = Garbage()
                 var stored = true
                 old.forEachNonZero(from: 0, count: count) { index, value in
@@ -242,18 +252,20 @@ extension TCETable {
     /// makes sure nothing else uses the table any more.
     package func destroy() {
         disable()
-        guard case .host = state.pointee.reclaimer else {
+        guard case .host = fields.reclaimer else {
             TablePool.give(self)
             return
         }
         var garbage = Garbage()
-        if let array = flatArray.pointee.load(ordering: .relaxed) {
-            garbage.add(mapping: UnsafeMutableRawPointer(array), length: FlatStorage.arrayBytes)
+        // SAFETY: the table's own memory: its flat array, its block and its
+        // Garbage, each freed once, after the host's grace period.
+        if let array = unsafe flatArray.pointee.load(ordering: .relaxed) {
+            unsafe garbage.add(mapping: UnsafeMutableRawPointer(array), length: FlatStorage.arrayBytes)
         }
         // Not deinitialised: every field is plain, and a racing translate
         // still reads the (disabled) window until the grace period is over.
-        garbage.add(heap: prefix, bytes: MemoryLayout<TableState>.stride)
-        garbage.add(heap: UnsafeMutableRawPointer(state.pointee.garbage), bytes: MemoryLayout<Garbage>.stride)
-        state.pointee.reclaimer.reclaim(&garbage)
+        unsafe garbage.add(heap: prefix, bytes: MemoryLayout<TableState>.stride)
+        unsafe garbage.add(heap: UnsafeMutableRawPointer(fields.garbage), bytes: MemoryLayout<Garbage>.stride)
+        fields.reclaimer.reclaim(&garbage)
     }
 }

@@ -22,10 +22,10 @@ extension TCETable {
     /// Makes a window that no read sees yet the table's (the table is
     /// disabled).
     func publish(_ window: Window) {
-        writeStorage(slot: state.pointee.storageSlot.load(ordering: .relaxed), window.storage)
-        state.pointee.pageShift.store(window.pageShift, ordering: .relaxed)
-        state.pointee.busOffset.store(window.busOffset, ordering: .relaxed)
-        state.pointee.nbTable.store(window.nbTable, ordering: .releasing)
+        writeStorage(slot: fields.storageSlot.load(ordering: .relaxed), window.storage)
+        fields.pageShift.store(window.pageShift, ordering: .relaxed)
+        fields.busOffset.store(window.busOffset, ordering: .relaxed)
+        fields.nbTable.store(window.nbTable, ordering: .releasing)
         moveFastGeometry(count: window.storage?.directCount ?? 0, pageShift: window.pageShift)
     }
 
@@ -36,14 +36,14 @@ extension TCETable {
     /// again to let it go).
     @discardableResult
     func withdraw(garbage: inout Garbage) -> Bool {
-        guard let storage = state.pointee.storage else { return true }
+        guard let storage = fields.storage else { return true }
         moveFastGeometry(count: 0, pageShift: 0)
-        state.pointee.nbTable.store(0, ordering: .releasing)
+        fields.nbTable.store(0, ordering: .releasing)
         guard GracePeriod.synchronize() else { return false }
         storage.release(into: &garbage)
-        writeStorage(slot: state.pointee.storageSlot.load(ordering: .relaxed), nil)
-        state.pointee.pageShift.store(0, ordering: .relaxed)
-        state.pointee.busOffset.store(0, ordering: .relaxed)
+        writeStorage(slot: fields.storageSlot.load(ordering: .relaxed), nil)
+        fields.pageShift.store(0, ordering: .relaxed)
+        fields.busOffset.store(0, ordering: .relaxed)
         return true
     }
 
@@ -54,9 +54,9 @@ extension TCETable {
     func switchStorage(to new: Storage, garbage: inout Garbage) {
         let window = self.window
         guard let old = window.storage else { return }
-        let current = state.pointee.storageSlot.load(ordering: .relaxed)
+        let current = fields.storageSlot.load(ordering: .relaxed)
         writeStorage(slot: 1 - current, new)
-        state.pointee.storageSlot.store(1 - current, ordering: .releasing)
+        fields.storageSlot.store(1 - current, ordering: .releasing)
         // A fast read of a flat old storage sees the word change before
         // its pages go (and one that came before saw the same entries).
         moveFastGeometry(count: new.directCount, pageShift: window.pageShift)
@@ -70,8 +70,8 @@ extension TCETable {
     /// next, and no read may be loading it then. false when it holds a
     /// storage that still cannot be let go.
     func freeOtherStorageSlot(garbage: inout Garbage) -> Bool {
-        let other = 1 - state.pointee.storageSlot.load(ordering: .relaxed)
-        guard let stale = other == 0 ? state.pointee.storage0 : state.pointee.storage1 else { return true }
+        let other = 1 - fields.storageSlot.load(ordering: .relaxed)
+        guard let stale = other == 0 ? fields.storage0 : fields.storage1 else { return true }
         guard GracePeriod.synchronize() else { return false }
         stale.release(into: &garbage)
         writeStorage(slot: other, nil)
@@ -81,6 +81,6 @@ extension TCETable {
     /// Writes one storage field (no read may be loading it): a stored
     /// property's assignment, an access to that field alone.
     private func writeStorage(slot: Int, _ storage: Storage?) {
-        if slot == 0 { state.pointee.storage0 = storage } else { state.pointee.storage1 = storage }
+        if slot == 0 { fields.storage0 = storage } else { fields.storage1 = storage }
     }
 }

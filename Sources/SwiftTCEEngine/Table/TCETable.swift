@@ -22,10 +22,32 @@ import Synchronization
 /// A table, by its state. Two handles are the same table when their states
 /// are. Public (to Swift only) where a layer above must inline the read
 /// path: package access does not inline across modules.
+///
+/// Safe to use, by this contract: state is a TableState that create()
+/// initialised, in a block that lives until destroy() hands it to a grace
+/// period or to the pool, and no handle is used after destroy() (host.h:
+/// freeing must not race other calls on the table; a translate racing it
+/// reads memory the grace period keeps).
+@safe
 public struct TCETable: Equatable {
     @usableFromInline let state: UnsafeMutablePointer<TableState>
 
-    @usableFromInline init(state: UnsafeMutablePointer<TableState>) { self.state = state }
+    @usableFromInline init(state: UnsafeMutablePointer<TableState>) {
+        // SAFETY: the caller's: a state create() made (the contract above).
+        unsafe self.state = state
+    }
+
+    public static func == (a: TCETable, b: TCETable) -> Bool {
+        // SAFETY: addresses compared, not followed.
+        unsafe a.state == b.state
+    }
+
+    /// The state, in place (a borrow, never a copy).
+    @inlinable var fields: TableState {
+        // SAFETY: the contract above.
+        unsafeAddress { unsafe UnsafePointer(state) }
+        nonmutating unsafeMutableAddress { unsafe state }
+    }
 
     /// Where the state goes after a prefix of that many bytes: after the
     /// fast path block, which starts 16-byte aligned.
@@ -34,17 +56,19 @@ public struct TCETable: Equatable {
         ((prefixBytes + 15) & ~15) + fastPathBytes
     }
 
-    /// The table whose prefix starts at prefix.
-    @inlinable
+    /// The table whose prefix starts at prefix: the block of a table that
+    /// create() made with prefixBytes.
+    @inlinable @unsafe
     public init(prefix: UnsafeMutableRawPointer, prefixBytes: Int) {
-        // SAFETY: create() put the state there.
-        self.init(state: (prefix + TCETable.stateOffset(prefixBytes: prefixBytes))
+        // SAFETY: create() bound the state there (the caller's contract).
+        unsafe self.init(state: (prefix + TCETable.stateOffset(prefixBytes: prefixBytes))
             .assumingMemoryBound(to: TableState.self))
     }
 
     /// The start of the block: the host's prefix.
     package var prefix: UnsafeMutableRawPointer {
-        UnsafeMutableRawPointer(state) - TCETable.stateOffset(prefixBytes: state.pointee.prefixBytes)
+        // SAFETY: the state is stateOffset bytes into the block.
+        unsafe UnsafeMutableRawPointer(state) - TCETable.stateOffset(prefixBytes: fields.prefixBytes)
     }
 
     /// The window as the lock holder sees it (also right for the getters,
@@ -53,10 +77,10 @@ public struct TCETable: Equatable {
     /// last one go).
     @inlinable
     var window: Window {
-        let nbTable = state.pointee.nbTable.load(ordering: .relaxed)
-        return Window(pageShift: state.pointee.pageShift.load(ordering: .relaxed),
-                      busOffset: state.pointee.busOffset.load(ordering: .relaxed),
-                      nbTable: nbTable, storage: nbTable == 0 ? nil : state.pointee.storage)
+        let nbTable = fields.nbTable.load(ordering: .relaxed)
+        return Window(pageShift: fields.pageShift.load(ordering: .relaxed),
+                      busOffset: fields.busOffset.load(ordering: .relaxed),
+                      nbTable: nbTable, storage: nbTable == 0 ? nil : fields.storage)
     }
 
     package var geometry: Geometry {
@@ -70,20 +94,27 @@ public struct TCETable: Equatable {
     /// QEMU's get_min_page_size: 1 << page_shift (1 while disabled).
     package var minPageSize: UInt64 { window.pageSize }
     package var storageBytes: Int {
-        locked { _ in state.pointee.storage?.byteCount ?? 0 } ?? 0
+        locked { _ in fields.storage?.byteCount ?? 0 } ?? 0
     }
 
     package func setNotify(_ on: Bool) {
-        state.pointee.notifying.store(on, ordering: .relaxed)
+        fields.notifying.store(on, ordering: .relaxed)
     }
 
-    var notifying: Bool { state.pointee.notifying.load(ordering: .relaxed) }
+    var notifying: Bool { fields.notifying.load(ordering: .relaxed) }
 
-    /// The layer above's readerContext (nil after create).
+    /// The layer above's readerContext (nil after create): an address the
+    /// engine only keeps.
     public var readerContext: UnsafeMutableRawPointer? {
-        @inlinable get { state.pointee.readerContext.load(ordering: .relaxed) }
-        nonmutating set { state.pointee.readerContext.store(newValue, ordering: .relaxed) }
+        // SAFETY: an address the engine keeps and does not follow.
+        @inlinable get { unsafe fields.readerContext.load(ordering: .relaxed) }
+        nonmutating set { unsafe fields.readerContext.store(newValue, ordering: .relaxed) }
     }
 
-    var ops: SwiftTCEHostOps { state.pointee.ops }
+    var ops: SwiftTCEHostOps { fields.ops }
 }
+
+/// @unchecked Sendable, by this contract: a table synchronises itself.
+/// Readers load only atomics and memory a grace period keeps (Publication
+/// .swift), and everything else runs under the table's lock (TableLock).
+extension TCETable: @unchecked Sendable {}

@@ -10,16 +10,24 @@ import Synchronization
 @usableFromInline
 struct TableLock: ~Copyable {
     @usableFromInline let word = Atomic<UInt32>(0)
-    /// The holding thread (its reader record, a per-thread address), nil
-    /// when free: a thread that holds it already is refused, not deadlocked.
-    @usableFromInline let owner = Atomic<UnsafeMutablePointer<swifttce_reader>?>(nil)
+    /// The holding thread (the address of its reader record, a per-thread
+    /// address, compared and never followed), 0 when free: a thread that
+    /// holds it already is refused, not deadlocked.
+    @usableFromInline let owner = Atomic<UInt>(0)
 
     init() {}
+
+    /// The calling thread, as owner holds it.
+    @inlinable @inline(__always)
+    static var thisThread: UInt {
+        // SAFETY: the address of the thread's own TLS record, only compared.
+        UInt(bitPattern: unsafe swifttce_reader_self())
+    }
 
     /// Takes the lock; false (not taken) when this thread holds it already.
     @inlinable @inline(__always)
     func lock() -> Bool {
-        let me = swifttce_reader_self()
+        let me = TableLock.thisThread
         if owner.load(ordering: .relaxed) == me { return false }
         if !word.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
             wait()
@@ -42,7 +50,7 @@ struct TableLock: ~Copyable {
 
     @inlinable @inline(__always)
     func unlock() {
-        owner.store(nil, ordering: .relaxed)
+        owner.store(0, ordering: .relaxed)
         word.store(0, ordering: .releasing)
     }
 }
@@ -54,17 +62,19 @@ extension TCETable {
     /// always when `reclaim` says so.
     @inlinable @inline(__always)
     func locked<Result>(reclaim: Bool = false, _ body: (inout Garbage) -> Result) -> Result? {
-        guard state.pointee.lock.lock() else { return nil }
-        // Through a local: an inout access through state.pointee would be
-        // one to the whole state, fields that reads load included.
-        let garbage = state.pointee.garbage
-        let result = body(&garbage.pointee)
+        guard fields.lock.lock() else { return nil }
+        // Through a local: an inout access through the state would be one
+        // to the whole state, fields that reads load included.
+        // SAFETY: the table's own Garbage (create), which only the lock
+        // holder touches.
+        let garbage = unsafe fields.garbage
+        let result = unsafe body(&garbage.pointee)
         var taken = Garbage()
-        if reclaim || garbage.pointee.bytes >= Garbage.batchBytes {
-            swap(&taken, &garbage.pointee)
+        if unsafe reclaim || garbage.pointee.bytes >= Garbage.batchBytes {
+            unsafe swap(&taken, &garbage.pointee)
         }
-        state.pointee.lock.unlock()
-        if !taken.isEmpty { state.pointee.reclaimer.reclaim(&taken) }
+        fields.lock.unlock()
+        if !taken.isEmpty { fields.reclaimer.reclaim(&taken) }
         return result
     }
 }

@@ -10,7 +10,7 @@ enum TablePool {
     }
 
     static func give(_ table: TCETable) {
-        let prefixBytes = table.state.pointee.prefixBytes
+        let prefixBytes = table.fields.prefixBytes
         blocks.withLock { $0[prefixBytes, default: []].append(table) }
     }
 }

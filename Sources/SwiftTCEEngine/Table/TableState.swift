@@ -2,7 +2,11 @@ import CSwiftTCEHost
 import Synchronization
 
 /// A table's state, right after its fast path block (TCETable.swift).
-@usableFromInline
+///
+/// Safe to use: of its pointers, garbage is the table's own block (create,
+/// freed with the table), and readerContext and hostTable are addresses the
+/// engine keeps for others and never follows.
+@safe @usableFromInline
 struct TableState: ~Copyable {
     // MARK: What reads see (translate's fast path: in the SwiftTCEFastPath before)
 
@@ -10,7 +14,8 @@ struct TableState: ~Copyable {
     /// standalone library: the entries' target address space). In the
     /// state, atomic, because a read may be in a freed table's memory while
     /// the next table made there sets it.
-    @usableFromInline let readerContext = Atomic<UnsafeMutableRawPointer?>(nil)
+    // SAFETY: an address kept, never followed (the contract above).
+    @usableFromInline let readerContext = unsafe Atomic<UnsafeMutableRawPointer?>(nil)
     /// The window for announced reads: nbTable first, then the rest.
     @usableFromInline let nbTable = Atomic<UInt32>(0)
     @usableFromInline let pageShift = Atomic<UInt32>(0)
@@ -50,10 +55,11 @@ struct TableState: ~Copyable {
 
     init(reclaimer: Reclaimer, ops: SwiftTCEHostOps, hostTable: UnsafeMutableRawPointer?,
          garbage: UnsafeMutablePointer<Garbage>, prefixBytes: Int) {
-        self.garbage = garbage
+        // SAFETY: create()'s Garbage, and the host's address, kept.
+        unsafe self.garbage = garbage
         self.reclaimer = reclaimer
         self.ops = ops
-        self.hostTable = hostTable
+        unsafe self.hostTable = hostTable
         self.prefixBytes = prefixBytes
     }
 }
