@@ -7,6 +7,7 @@
 #define SWIFTTCE_ENGINE_SHIM_H
 
 #include <linux/membarrier.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -39,7 +40,7 @@ struct swifttce_reader {
 };
 
 /*
- * The engine's two words of state in C, hidden and outside swifttce_*:
+ * The engine's state in C, hidden and outside swifttce_*:
  * neither shared object exports them (the export maps), nor does the host
  * archive keep them global (its objcopy step), so a host's own names never
  * meet them.
@@ -58,6 +59,38 @@ extern uint64_t tce_engine_epoch __attribute__((visibility("hidden")));
 static inline uint64_t *swifttce_epoch_word(void)
 {
     return &tce_engine_epoch;
+}
+
+/*
+ * The engine's process-wide objects (GracePeriod's registry, the pool of
+ * freed tables), made once under this mutex and published in these words
+ * (Singleton.swift): pthread's and __atomic's ordering, which
+ * ThreadSanitizer sees, where a Swift global's lazy initialisation
+ * (swift_once, in the uninstrumented runtime) looks like a race to it.
+ */
+enum {
+    SWIFTTCE_SINGLETON_REGISTRY,
+    SWIFTTCE_SINGLETON_TABLE_POOL,
+    SWIFTTCE_SINGLETONS
+};
+
+extern pthread_mutex_t tce_engine_once_lock __attribute__((visibility("hidden")));
+extern void *tce_engine_singletons[SWIFTTCE_SINGLETONS]
+    __attribute__((visibility("hidden")));
+
+static inline void swifttce_once_lock(void)
+{
+    pthread_mutex_lock(&tce_engine_once_lock);
+}
+
+static inline void swifttce_once_unlock(void)
+{
+    pthread_mutex_unlock(&tce_engine_once_lock);
+}
+
+static inline void **swifttce_singleton_word(unsigned which)
+{
+    return &tce_engine_singletons[which];
 }
 
 /*

@@ -163,7 +163,9 @@ enum GracePeriod {
 
     /// Every thread's record, and how synchronize() reaches other threads.
     private final class Registry: @unchecked Sendable {
-        static let shared = Registry()
+        static var shared: Registry {
+            Singleton.get(Int32(SWIFTTCE_SINGLETON_REGISTRY)) { Registry() }
+        }
 
         /// @unchecked Sendable, by this contract: it lives in state, under
         /// the mutex. The records are threads' TLS, valid until each

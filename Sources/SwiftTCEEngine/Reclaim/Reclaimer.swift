@@ -33,7 +33,7 @@ struct Garbage {
     /// no cost seen in the sweep, in H_PUT_TCE_INDIRECT of 512 on a tree
     /// (7.4 us a call either way), and +10-30 ns on a 110 ns map/unmap cycle
     /// that allocates every time (a grace period per ~90 such cycles).
-    @usableFromInline static let batchBytes = 32 << 10
+    @inlinable static var batchBytes: Int { 32 << 10 }
 
     @inlinable var isEmpty: Bool { count == 0 }
 

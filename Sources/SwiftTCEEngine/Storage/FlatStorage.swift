@@ -36,10 +36,10 @@ struct FlatStorage {
     /// Windows of up to 2^22 entries (a 16 GiB window of 4 KiB pages, a
     /// 256 GiB one of 64 KiB pages) are flat: at most 32 MiB of address
     /// space. Bigger ones are trees.
-    static let entryLimit: UInt64 = 1 << 22
+    static var entryLimit: UInt64 { 1 << 22 }
 
     /// Bytes of a table's array.
-    static let arrayBytes = Int(entryLimit) * 8
+    static var arrayBytes: Int { Int(entryLimit) * 8 }
 
     /// A table's array of entryLimit entries: address space only, zeros,
     /// committed a page at a time by writes. nil when it cannot be had.

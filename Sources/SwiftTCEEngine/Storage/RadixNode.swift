@@ -50,23 +50,25 @@ struct NodeHeader: ~Copyable {
 /// shape's size.
 @safe
 struct RadixNode: Equatable {
-    static let slotBits = 9
-    static let slotCount = 1 << slotBits
+    static var slotBits: Int { 9 }
+    static var slotCount: Int { 1 << slotBits }
     static var sparseCapacity: Int { SparseOrder.count }
     /// A sparse node's slot numbers, sorted (forEachLive): the capacity is
     /// written here, once (InlineArray's count must be a literal).
     private typealias SparseOrder = InlineArray<16, UInt32>
     /// A full node whose live slots drop to this becomes sparse again; a
     /// sparse one becomes full past sparseCapacity (hysteresis between them).
-    static let shrinkAt = 4
+    static var shrinkAt: Int { 4 }
 
-    private static let keysOffset = 16
-    private static let sparseSlotsOffset = keysOffset + sparseCapacity * 2
-    private static let bitmapOffset = 16
-    private static let fullSlotsOffset = bitmapOffset + slotCount / 8
+    // Computed, as every constant here: a lazily initialised global would
+    // be one more thing for ThreadSanitizer to see racing.
+    private static var keysOffset: Int { 16 }
+    private static var sparseSlotsOffset: Int { keysOffset + sparseCapacity * 2 }
+    private static var bitmapOffset: Int { 16 }
+    private static var fullSlotsOffset: Int { bitmapOffset + slotCount / 8 }
 
-    static let sparseBytes = sparseSlotsOffset + sparseCapacity * 8
-    static let fullBytes = fullSlotsOffset + slotCount * 8
+    static var sparseBytes: Int { sparseSlotsOffset + sparseCapacity * 8 }
+    static var fullBytes: Int { fullSlotsOffset + slotCount * 8 }
 
     /// The node's memory (what its parent's slot holds).
     let raw: UnsafeMutableRawPointer

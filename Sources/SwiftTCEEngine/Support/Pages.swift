@@ -5,9 +5,10 @@ import Glibc
 // madvise and munmap calls, each result checked here once.
 
 enum Pages {
-    /// What the kernel commits at a time (read at set-up only: a global is
-    /// lazily initialised, which the hot paths do not pay for).
-    static let size = Int(sysconf(Int32(_SC_PAGESIZE)))
+    /// What the kernel commits at a time (getpagesize reads a word glibc
+    /// keeps; a lazily initialised global would be swift_once's, whose
+    /// ordering ThreadSanitizer does not see).
+    static var size: Int { Int(getpagesize()) }
 
     /// bytes of private anonymous memory reading as zeros, committed a page
     /// at a time by writes; with `reserveOnly`, no swap is set aside for it

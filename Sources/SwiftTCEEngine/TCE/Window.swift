@@ -50,7 +50,7 @@ package struct Geometry: Equatable {
         self.nbTable = nbTable
     }
 
-    package static let disabled = Geometry(pageShift: 0, busOffset: 0, nbTable: 0)
+    package static var disabled: Geometry { Geometry(pageShift: 0, busOffset: 0, nbTable: 0) }
 
     /// Why a window of this shape cannot be enabled, or nil when it can.
     /// Migration formats hold a stream to the same limits.

@@ -15,8 +15,9 @@ package enum EnableError: Error {
 
     /// The table's last window went (no read sees it), but its storage
     /// could not be let go: a read may still be in it.
-    static let notLetGo = EnableError.unsupported(
-        "the last window's storage could not be let go (no grace period: the memory barrier failed)")
+    static var notLetGo: EnableError {
+        .unsupported("the last window's storage could not be let go (no grace period: the memory barrier failed)")
+    }
 
     /// The -errno status C callers get.
     package var status: Int32 {
