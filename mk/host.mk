@@ -1,4 +1,5 @@
-# Host mode's tests: Tests/host/ holds a QEMU-shaped emulator fragment (its
+# Host mode's tests (docs/host-mode.md is the design they hold the engine
+# to): Tests/host/ holds a QEMU-shaped emulator fragment (its
 # own memory core, RCU, savevm, the spapr TCE, PHB and RTAS glue) on the
 # engine alone, GLib tests (Tests/host/test-*.c) that drive it, a decoy that
 # defines every QEMU name and must never be called, and nm-check.sh, which
