@@ -78,10 +78,19 @@ public func swifttce_phb_set_window_def_win(_ phb: UnsafeMutablePointer<SwiftTCE
     unsafe PHB(phb)?.setDefaultWindow(Int(n), def_win)
 }
 
-/// rets[0] for a call on no PHB.
-private func refuseRTAS(_ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?) {
-    // SAFETY: the host's rets, nret cells (host.h).
-    unsafe RTASReturns(rets, count: nret).store(0, UInt32(bitPattern: Int32(SWIFTTCE_RTAS_PARAM_ERROR)))
+/// An RTAS call on the PHB behind phb: body with the call's cells, or
+/// RTAS_PARAM_ERROR in rets[0] for no PHB.
+private func rtasCall(_ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
+                      _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?,
+                      _ body: (PHB, RTASArguments, RTASReturns) -> Void) {
+    // SAFETY: phb is swifttce_phb_new's, not freed; args and rets hold
+    // nargs and nret cells (host.h).
+    let out = unsafe RTASReturns(rets, count: nret)
+    guard let phb = unsafe PHB(phb) else {
+        out.store(0, rtasParameterError)
+        return
+    }
+    body(phb, unsafe RTASArguments(args, count: nargs), out)
 }
 
 @c @implementation
@@ -89,10 +98,10 @@ public func swifttce_rtas_query_pe_dma_window(
     _ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    // SAFETY: phb is swifttce_phb_new's, not freed; args and rets hold
-    // nargs and nret cells (host.h).
-    guard let phb = unsafe PHB(phb) else { return unsafe refuseRTAS(nret, rets) }
-    unsafe phb.queryPEDMAWindow(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
+    // SAFETY: the host's handle and cells, as they came (rtasCall's).
+    unsafe rtasCall(phb, nargs, args, nret, rets) { phb, _, out in
+        phb.queryPEDMAWindow(nargs: nargs, nret: nret, out: out)
+    }
 }
 
 @c @implementation
@@ -100,11 +109,10 @@ public func swifttce_rtas_create_pe_dma_window(
     _ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    // SAFETY: phb is swifttce_phb_new's, not freed; args and rets hold
-    // nargs and nret cells (host.h).
-    guard let phb = unsafe PHB(phb) else { return unsafe refuseRTAS(nret, rets) }
-    unsafe phb.createPEDMAWindow(nargs: nargs, args: RTASArguments(args, count: nargs), nret: nret,
-               out: RTASReturns(rets, count: nret))
+    // SAFETY: the host's handle and cells, as they came (rtasCall's).
+    unsafe rtasCall(phb, nargs, args, nret, rets) { phb, cells, out in
+        phb.createPEDMAWindow(nargs: nargs, args: cells, nret: nret, out: out)
+    }
 }
 
 @c @implementation
@@ -112,12 +120,12 @@ public func swifttce_rtas_remove_pe_dma_window(
     _ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?, _ reset: UnsafeMutablePointer<Bool>?
 ) {
-    // SAFETY: phb is swifttce_phb_new's, not freed; args and rets hold
-    // nargs and nret cells; reset is the caller's out-parameter (host.h).
-    unsafe reset?.pointee = false
-    guard let phb = unsafe PHB(phb) else { return unsafe refuseRTAS(nret, rets) }
-    let restored = unsafe phb.removePEDMAWindow(nargs: nargs, args: RTASArguments(args, count: nargs), nret: nret,
-                              out: RTASReturns(rets, count: nret))
+    var restored = false
+    // SAFETY: the host's handle and cells, as they came (rtasCall's);
+    // reset is the caller's out-parameter, or NULL (host.h).
+    unsafe rtasCall(phb, nargs, args, nret, rets) { phb, cells, out in
+        restored = phb.removePEDMAWindow(nargs: nargs, args: cells, nret: nret, out: out)
+    }
     unsafe reset?.pointee = restored
 }
 
@@ -126,8 +134,8 @@ public func swifttce_rtas_reset_pe_dma_window(
     _ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    // SAFETY: phb is swifttce_phb_new's, not freed; args and rets hold
-    // nargs and nret cells (host.h).
-    guard let phb = unsafe PHB(phb) else { return unsafe refuseRTAS(nret, rets) }
-    unsafe phb.resetPEDMAWindow(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
+    // SAFETY: the host's handle and cells, as they came (rtasCall's).
+    unsafe rtasCall(phb, nargs, args, nret, rets) { phb, _, out in
+        phb.resetPEDMAWindow(nargs: nargs, nret: nret, out: out)
+    }
 }

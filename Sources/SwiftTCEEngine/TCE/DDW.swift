@@ -302,47 +302,47 @@ package func ddwQueryMask(pageSizes: UInt64) -> UInt32 {
     return mask
 }
 
-/// An RTAS call's argument cells: QEMU reads guest memory unchecked; here a
-/// cell past nargs or a NULL array reads as missing. Safe to use once made:
-/// every cell is checked against the count the caller vouched for.
+/// An RTAS call's cells, the ones it reads or the ones it writes: QEMU
+/// reads and writes guest memory unchecked; here a cell at or past count,
+/// or in a NULL array, reads as missing and is not written. Safe to use
+/// once made: every cell is checked against the count the maker vouched
+/// for.
 @safe
-package struct RTASArguments {
-    let cells: UnsafePointer<UInt32>?
-    let count: UInt32
+package struct RTASCells {
+    private let cells: UnsafeMutablePointer<UInt32>?
+    private let count: UInt32
 
-    /// Over count cells at cells (or none).
+    /// The call's arguments: count cells at cells (or none), only read.
     @unsafe package init(_ cells: UnsafePointer<UInt32>?, count: UInt32) {
-        // SAFETY: the caller's cells, count of them (the contract above).
-        unsafe self.cells = cells
+        // SAFETY: the caller's cells, count of them (the contract above);
+        // arguments are never written.
+        unsafe self.cells = cells.map { unsafe UnsafeMutablePointer(mutating: $0) }
         self.count = count
     }
 
-    package subscript(_ i: UInt32) -> UInt32? {
-        // SAFETY: a nil check; the cell is checked against count.
-        guard let cells = unsafe cells, i < count else { return nil }
-        // SAFETY: below count (the init's contract).
-        return unsafe cells[Int(i)]
-    }
-}
-
-/// An RTAS call's return cells: a cell past nret (or a NULL array) is not
-/// written. Safe to use once made, as RTASArguments.
-@safe
-package struct RTASReturns {
-    let cells: UnsafeMutablePointer<UInt32>?
-    let count: UInt32
-
-    /// Over count cells at cells (or none).
+    /// The call's returns: count cells at cells (or none).
     @unsafe package init(_ cells: UnsafeMutablePointer<UInt32>?, count: UInt32) {
         // SAFETY: the caller's cells, count of them (the contract above).
         unsafe self.cells = cells
         self.count = count
     }
 
+    package subscript(_ i: UInt32) -> UInt32? {
+        // SAFETY: a nil check, then a cell below count (the init's
+        // contract).
+        guard let cells = unsafe cells, i < count else { return nil }
+        return unsafe cells[Int(i)]
+    }
+
     package func store(_ index: UInt32, _ value: UInt32) {
-        // SAFETY: a nil check; the cell is checked against count.
+        // SAFETY: a nil check, then a cell below count (the init's
+        // contract); only returns' cells are stored to.
         guard let cells = unsafe cells, index < count else { return }
-        // SAFETY: below count (the init's contract).
         unsafe cells[Int(index)] = value
     }
 }
+
+/// The cells an RTAS call reads (made with RTASCells' const init).
+package typealias RTASArguments = RTASCells
+/// The cells an RTAS call writes.
+package typealias RTASReturns = RTASCells

@@ -180,35 +180,55 @@ extension TCETable {
 
 // MARK: - Byte order
 
+/// A position in count bytes that moves only within them: the byte
+/// readers' and writers' bounds, in one place.
+package struct ByteCursor {
+    let count: Int
+    package private(set) var offset: Int
+
+    init(count: Int, offset: Int) {
+        precondition(offset >= 0 && offset <= count, "offset outside the bytes")
+        self.count = count
+        self.offset = offset
+    }
+
+    package var remaining: Int { count - offset }
+
+    /// Where the next n bytes start, moving past them; nil (and no move)
+    /// when they are not there.
+    mutating func claim(_ n: Int) -> Int? {
+        guard n >= 0, n <= remaining else { return nil }
+        defer { offset += n }
+        return offset
+    }
+}
+
 /// Big-endian writes into a buffer the caller sized. Safe to use once
 /// made: every write is checked against the buffer's count.
 @safe
 package struct BigEndianWriter {
     let buf: UnsafeMutableRawBufferPointer
-    /// buf's bytes.
-    let capacity: Int
-    package private(set) var offset: Int
+    var cursor: ByteCursor
+    package var offset: Int { cursor.offset }
 
     /// Over buf, which outlives the writer.
     @unsafe package init(_ buf: UnsafeMutableRawBufferPointer, offset: Int = 0) {
-        // SAFETY: the caller's buffer, which outlives the writer (the contract above).
+        // SAFETY: the caller's buffer, which outlives the writer (the
+        // contract above).
         unsafe self.buf = buf
-        capacity = buf.count
-        self.offset = offset
+        cursor = ByteCursor(count: buf.count, offset: offset)
     }
 
     package mutating func put<T: FixedWidthInteger>(_ value: T) {
-        precondition(offset >= 0 && MemoryLayout<T>.size <= capacity - offset, "write past the buffer")
-        // SAFETY: within the buffer (checked above), which outlives us.
-        unsafe buf.storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self)
-        offset += MemoryLayout<T>.size
+        guard let at = cursor.claim(MemoryLayout<T>.size) else { preconditionFailure("write past the buffer") }
+        // SAFETY: within the buffer (claimed), which outlives us.
+        unsafe buf.storeBytes(of: value.bigEndian, toByteOffset: at, as: T.self)
     }
 
     package mutating func skip(zeroing count: Int) {
-        precondition(offset >= 0 && count >= 0 && count <= capacity - offset, "write past the buffer")
-        // SAFETY: within the buffer (checked above), which outlives us.
-        unsafe (buf.baseAddress! + offset).initializeMemory(as: UInt8.self, repeating: 0, count: count)
-        offset += count
+        guard let at = cursor.claim(count) else { preconditionFailure("write past the buffer") }
+        // SAFETY: within the buffer (claimed), which outlives us.
+        unsafe (buf.baseAddress! + at).initializeMemory(as: UInt8.self, repeating: 0, count: count)
     }
 }
 
@@ -217,47 +237,40 @@ package struct BigEndianWriter {
 @safe
 package struct BigEndianReader {
     let bytes: UnsafeRawBufferPointer
-    /// bytes's count.
-    let count: Int
-    package private(set) var offset: Int
+    var cursor: ByteCursor
+    package var offset: Int { cursor.offset }
+    package var remaining: Int { cursor.remaining }
 
     /// Over bytes, which outlive the reader.
     @unsafe package init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
-        // SAFETY: the caller's bytes, which outlive the reader (the contract above).
+        // SAFETY: the caller's bytes, which outlive the reader (the
+        // contract above).
         unsafe self.bytes = bytes
-        count = bytes.count
-        self.offset = offset
+        cursor = ByteCursor(count: bytes.count, offset: offset)
     }
-
-    package var remaining: Int { count - offset }
 
     /// The byte before the offset (for messages).
     var last: UInt8 {
-        guard offset > 0 && offset <= count else { return 0 }
-        // SAFETY: within the bytes (checked above).
+        guard offset > 0 else { return 0 }
+        // SAFETY: offset is within the bytes (the cursor's), and above 0.
         return unsafe bytes[offset - 1]
     }
 
     package mutating func get<T: FixedWidthInteger>(_: T.Type) -> T? {
-        guard offset >= 0, remaining >= MemoryLayout<T>.size else { return nil }
-        // SAFETY: within the bytes (checked above), which outlive us.
-        let value = unsafe T(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
-        offset += MemoryLayout<T>.size
-        return value
+        guard let at = cursor.claim(MemoryLayout<T>.size) else { return nil }
+        // SAFETY: within the bytes (claimed), which outlive us.
+        return unsafe T(bigEndian: bytes.loadUnaligned(fromByteOffset: at, as: T.self))
     }
 
     /// Moves on count bytes; false (and no move) when they are not there.
     package mutating func skip(_ count: Int) -> Bool {
-        guard count >= 0, remaining >= count else { return false }
-        offset += count
-        return true
+        cursor.claim(count) != nil
     }
 
     /// The next count bytes, copied; nil when they are not there.
     mutating func bytes(_ count: Int) -> [UInt8]? {
-        guard offset >= 0, count >= 0, remaining >= count else { return nil }
-        defer { offset += count }
-        // SAFETY: within the bytes (checked above).
-        return unsafe Array(bytes[offset..<(offset + count)])
+        guard let at = cursor.claim(count) else { return nil }
+        // SAFETY: within the bytes (claimed).
+        return unsafe Array(bytes[at..<(at + count)])
     }
 }
