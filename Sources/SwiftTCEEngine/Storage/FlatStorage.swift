@@ -230,9 +230,7 @@ struct FlatStorage {
     /// Whether every entry of a unit is zero (its bitmap words are).
     private func isEmpty(_ unit: Int) -> Bool {
         let words = unitEntries / 64
-        var any: UInt64 = 0
-        for w in 0..<words { any |= nonZero[word: unit * words + w] }
-        return any == 0
+        return !nonZero.anySet(words: unit * words, count: words)
     }
 
     /// Queues an emptied unit (once); gives back the one that falls out of

@@ -1,3 +1,4 @@
+import CSwiftTCEHost
 import Glibc
 import Synchronization
 
@@ -237,6 +238,8 @@ struct RadixNode: Equatable {
     // MARK: - The writer's view
 
     /// Live slots as (slot number, position), ascending by slot number.
+    /// Inlined: walks call it once a node.
+    @inline(__always)
     func forEachLive(_ body: (Int, Int) -> Void) {
         if shape == .full {
             for w in 0..<(RadixNode.slotCount / 64) {
@@ -249,10 +252,15 @@ struct RadixNode: Equatable {
             }
             return
         }
+        let count = Int(header.published.load(ordering: .relaxed))
+        if count == 1 {
+            // An isolated mapping's node: nothing to sort.
+            if isLive(at: 0) { body(key(at: 0), 0) }
+            return
+        }
         // At most 16 pairs, in arrival order: sort a copy.
         var order = SparseOrder(repeating: 0)
         var n = 0
-        let count = Int(header.published.load(ordering: .relaxed))
         for i in 0..<count where isLive(at: i) {
             var j = n
             let key = UInt32(key(at: i)) << 8 | UInt32(i)
@@ -269,6 +277,7 @@ struct RadixNode: Equatable {
     }
 
     /// Whether the slot at a position holds a TCE or a child.
+    @inline(__always)
     func isLive(at i: Int) -> Bool {
         isLeaf ? value(at: i) != 0 : child(at: i) != nil
     }
@@ -291,6 +300,27 @@ struct RadixNode: Equatable {
             setChild(child, at: i)
         }
         header.published.store(UInt16(i + 1), ordering: .releasing)
+    }
+
+    /// Starts bringing the node's first line (its header and, sparse, its
+    /// first pairs) into the cache, for a walk that is about to visit it.
+    func prefetch() {
+        // SAFETY: a prefetch neither faults nor touches memory.
+        unsafe swifttce_prefetch(raw)
+    }
+
+    /// One of an inner node's children, cheap to find (for a walk's
+    /// prefetch: the first pair of a sparse node, the lowest child of a
+    /// full one); nil when it has none.
+    func someChild() -> RadixNode? {
+        if shape == .sparse {
+            return header.published.load(ordering: .acquiring) > 0 ? child(at: 0) : nil
+        }
+        for w in 0..<(RadixNode.slotCount / 64) {
+            let bits = bitmapWord(w)
+            if bits != 0 { return child(at: w << 6 | bits.trailingZeroBitCount) }
+        }
+        return nil
     }
 
     /// Whether a sparse node can take one more pair.

@@ -325,17 +325,36 @@ struct RadixTree {
         func visit(_ node: RadixNode) {
             let shift = UInt64(node.level * RadixNode.slotBits)
             let base = node.base
+            if node.isLeaf {
+                node.forEachLive { slot, i in
+                    let index = base | UInt64(slot)
+                    if index >= first && index <= last { body(index, node.value(at: i)) }
+                }
+                return
+            }
+            // The children in range, in slot order, each visited once the
+            // next two are on their way into the cache, and the next one's
+            // own child too: scattered mappings make a walk a chain of
+            // cache misses (one a level) otherwise.
+            var next: RadixNode? = nil, afterNext: RadixNode? = nil
+            func enter(_ child: RadixNode) {
+                // A leaf waiting empty in the ring is not walked.
+                if node.level > 1 || child.live > 0 { visit(child) }
+            }
             node.forEachLive { slot, i in
                 let low = base | UInt64(slot) << shift
                 let high = low | ((UInt64(1) << shift) &- 1)
-                guard high >= first && low <= last else { return }
-                if node.isLeaf {
-                    body(low, node.value(at: i))
-                } else if let child = node.child(slot), node.level > 1 || child.live > 0 {
-                    // A leaf waiting empty in the ring is not walked.
-                    visit(child)
+                guard high >= first && low <= last, let child = node.child(at: i) else { return }
+                child.prefetch()
+                if let due = next {
+                    if let coming = afterNext, !coming.isLeaf { coming.someChild()?.prefetch() }
+                    enter(due)
                 }
+                next = afterNext
+                afterNext = child
             }
+            if let due = next { enter(due) }
+            if let due = afterNext { enter(due) }
         }
         visit(root)
     }

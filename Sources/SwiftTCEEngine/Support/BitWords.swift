@@ -54,6 +54,16 @@ struct BitWords {
         self[word: bit &>> 6] & (UInt64(1) &<< UInt64(bit & 63)) != 0
     }
 
+    /// Whether any bit of words first..<first + count is set (one check
+    /// for the run).
+    @inline(__always) func anySet(words first: Int, count: Int) -> Bool {
+        precondition(first >= 0 && count >= 0 && count <= wordCount - first, "bit words out of range")
+        var any: UInt64 = 0
+        // SAFETY: the run was checked against the count just above.
+        for w in first..<(first + count) { any |= unsafe base[w] }
+        return any != 0
+    }
+
     @inline(__always) func set(_ bit: Int) {
         self[word: bit &>> 6] |= UInt64(1) &<< UInt64(bit & 63)
     }

@@ -55,13 +55,9 @@ extension TCETable {
         } ?? hHardware
     }
 
-    /// Brings the entry for ioba into the cache before the lock
-    /// (Storage.touchDirect): the lock's atomic instruction waits for the
-    /// stores before it, and with the entry's line at hand the store hits
-    /// the cache, so the next call's lock does not wait for memory (a
-    /// prefetch is not enough: the store would go out before its line came
-    /// in). Read without the lock, the fields may be a changing window's:
-    /// any entry of the array may be touched.
+    /// Starts bringing the entry for ioba into the cache before the lock
+    /// (Storage.touchDirect). Read without the lock, the fields may be a
+    /// changing window's: any entry of the array may be fetched.
     @inline(__always)
     private func touchEntry(ioba: UInt64) {
         let shift = UInt64(fields.pageShift.load(ordering: .relaxed))
