@@ -162,6 +162,8 @@ enum GracePeriod {
     }
 
     /// Every thread's record, and how synchronize() reaches other threads.
+    /// @unchecked Sendable, by this contract: its only mutable state is in
+    /// state (PosixLocked), and exitKey is set once, in init.
     private final class Registry: @unchecked Sendable {
         static var shared: Registry {
             Singleton.get(Int32(SWIFTTCE_SINGLETON_REGISTRY)) { Registry() }

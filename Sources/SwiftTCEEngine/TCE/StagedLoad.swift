@@ -55,9 +55,6 @@ package struct StagedLoad {
         capacity = 0
     }
 
-    /// Bytes the staging holds (the tests' footprint checks).
-    package var stagedBytes: Int { capacity * MemoryLayout<StagedEntry>.stride }
-
     /// Takes entries first..<first + count, entry(i) being first + i's raw
     /// TCE. They must come in order, within nbTable. On error nothing was
     /// staged. Inlined, so that entry is too: a stream is mostly zeros, each

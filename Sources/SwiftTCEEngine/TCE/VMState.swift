@@ -224,12 +224,6 @@ package struct BigEndianWriter {
         // SAFETY: within the buffer (claimed), which outlives us.
         unsafe buf.storeBytes(of: value.bigEndian, toByteOffset: at, as: T.self)
     }
-
-    package mutating func skip(zeroing count: Int) {
-        guard let at = cursor.claim(count) else { preconditionFailure("write past the buffer") }
-        // SAFETY: within the buffer (claimed), which outlives us.
-        unsafe (buf.baseAddress! + at).initializeMemory(as: UInt8.self, repeating: 0, count: count)
-    }
 }
 
 /// Big-endian reads that say when the bytes run out. Safe to use once made:
