@@ -322,24 +322,30 @@ struct RadixTree {
         // first + count - 1 would wrap below zero (replay with limit 0).
         guard count != 0 else { return }
         let last = first &+ count < first ? UInt64.max : first + count - 1
+        // A leaf's entries in range; inlined into the walk of its parent, a
+        // call fewer for each (an isolated mapping is one leaf).
+        @inline(__always) func visitLeaf(_ leaf: RadixNode) {
+            let base = leaf.base
+            leaf.forEachLive { slot, i in
+                let index = base | UInt64(slot)
+                if index >= first && index <= last { body(index, leaf.value(at: i)) }
+            }
+        }
         func visit(_ node: RadixNode) {
             let shift = UInt64(node.level * RadixNode.slotBits)
             let base = node.base
-            if node.isLeaf {
-                node.forEachLive { slot, i in
-                    let index = base | UInt64(slot)
-                    if index >= first && index <= last { body(index, node.value(at: i)) }
-                }
-                return
-            }
             // The children in range, in slot order, each visited once the
             // next two are on their way into the cache, and the next one's
             // own child too: scattered mappings make a walk a chain of
             // cache misses (one a level) otherwise.
             var next: RadixNode? = nil, afterNext: RadixNode? = nil
-            func enter(_ child: RadixNode) {
-                // A leaf waiting empty in the ring is not walked.
-                if node.level > 1 || child.live > 0 { visit(child) }
+            @inline(__always) func enter(_ child: RadixNode) {
+                if child.isLeaf {
+                    // A leaf waiting empty in the ring is not walked.
+                    if child.live > 0 { visitLeaf(child) }
+                } else {
+                    visit(child)
+                }
             }
             node.forEachLive { slot, i in
                 let low = base | UInt64(slot) << shift
@@ -356,6 +362,7 @@ struct RadixTree {
             if let due = next { enter(due) }
             if let due = afterNext { enter(due) }
         }
+        // The root is never a leaf (a tree has more than 512 entries).
         visit(root)
     }
 
