@@ -283,6 +283,11 @@ struct FlatStorage {
     func forEachNonZero(from first: UInt64, count: UInt64, _ body: (UInt64, UInt64) -> Void) {
         let end = Int(min(self.count, first &+ count < first ? self.count : first + count))
         var i = Int(min(first, self.count))
+        // SAFETY: every index below is below end, so within the window's
+        // entries and their bit words: checked once here, not at each entry
+        // (a dense replay visits every one).
+        let entries = unsafe fields.entries
+        precondition(end <= Int(self.count) && (end + 63) >> 6 <= nonZero.wordCount, "walk out of range")
         while i < end {
             let unit = i &>> unitShift
             let unitEnd = min(end, (unit + 1) * unitEntries)
@@ -292,13 +297,15 @@ struct FlatStorage {
             }
             while i < unitEnd {
                 let w = i >> 6
-                var bits = nonZero[word: w] & (~UInt64(0) &<< UInt64(i & 63))
+                // SAFETY: w < (end + 63) / 64, checked above.
+                var bits = unsafe nonZero.wordUnchecked(w) & (~UInt64(0) &<< UInt64(i & 63))
                 let wordEnd = min(unitEnd, (w + 1) << 6)
                 if wordEnd & 63 != 0 { bits &= (UInt64(1) &<< UInt64(wordEnd & 63)) &- 1 }
                 while bits != 0 {
                     let index = w << 6 | bits.trailingZeroBitCount
                     bits &= bits &- 1
-                    body(UInt64(index), load(UInt64(index)))
+                    // SAFETY: index < end <= count, checked above.
+                    body(UInt64(index), unsafe entries[index].load(ordering: .relaxed))
                 }
                 i = wordEnd
             }

@@ -50,6 +50,12 @@ struct BitWords {
         }
     }
 
+    /// Word w, unchecked: for a loop that checked its whole range first.
+    @inlinable @inline(__always) @unsafe func wordUnchecked(_ w: Int) -> UInt64 {
+        // SAFETY: the caller's: w below wordCount.
+        unsafe base[w]
+    }
+
     @inlinable @inline(__always) func test(_ bit: Int) -> Bool {
         self[word: bit &>> 6] & (UInt64(1) &<< UInt64(bit & 63)) != 0
     }
