@@ -10,14 +10,20 @@ INCLUDE=$(dirname "$0")/../include
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT INT TERM
 
+# expect N DESCRIPTION GOT WANT: test N passes when GOT is WANT; else what
+# it got is shown.
+expect() {
+    if [ "$3" = "$4" ]; then
+        echo "ok $1 - $2"
+    else
+        echo "$3" | sed 's/^/# /'
+        echo "not ok $1 - $2"
+    fi
+}
+
 echo "1..4"
-out=$(awk -f "$AWK_PROG" "$INCLUDE"/swifttce.h "$INCLUDE"/swifttce/*.h)
-if [ -z "$out" ]; then
-    echo "ok 1 - every declaration in include/ has a comment"
-else
-    echo "$out" | sed 's/^/# /'
-    echo "not ok 1 - every declaration in include/ has a comment"
-fi
+expect 1 "every declaration in include/ has a comment" \
+    "$(awk -f "$AWK_PROG" "$INCLUDE"/swifttce.h "$INCLUDE"/swifttce/*.h)" ""
 
 cat >"$TMP/t.h" <<'H'
 /* Documented. */
@@ -29,21 +35,11 @@ int bare(void);
 typedef struct T T;
 typedef int naked_t;
 H
-out=$(awk -f "$AWK_PROG" "$TMP/t.h")
-if [ "$out" = "$TMP/t.h:5: bare" ]; then
-    echo "ok 2 - an uncommented declaration is found"
-else
-    echo "$out" | sed 's/^/# /'
-    echo "not ok 2 - an uncommented declaration is found"
-fi
+expect 2 "an uncommented declaration is found" \
+    "$(awk -f "$AWK_PROG" "$TMP/t.h")" "$TMP/t.h:5: bare"
 
-out=$(awk -f "$KERNELDOC" "$INCLUDE"/swifttce/host.h)
-if [ -z "$out" ]; then
-    echo "ok 3 - host.h: every function and struct has its kernel-doc comment"
-else
-    echo "$out" | sed 's/^/# /'
-    echo "not ok 3 - host.h: every function and struct has its kernel-doc comment"
-fi
+expect 3 "host.h: every function and struct has its kernel-doc comment" \
+    "$(awk -f "$KERNELDOC" "$INCLUDE"/swifttce/host.h)" ""
 
 cat >"$TMP/k.h" <<'H'
 /**
@@ -91,15 +87,10 @@ typedef struct S {
 H
 # The checker looks at swifttce_ functions: name the samples so.
 sed 's/^\(int\|void\) /&swifttce_/; s/^ \* \(good\|noreturns\|noparam\|othername\): / * swifttce_\1: /' "$TMP/k.h" >"$TMP/k2.h"
-out=$(awk -f "$KERNELDOC" "$TMP/k2.h" | sed "s|$TMP/k2.h:||")
 want="16: swifttce_noreturns: no Returns:
 23: swifttce_noparam: no @b:
 26: swifttce_plain: no kernel-doc comment right before it
 31: swifttce_named: its comment does not start \"swifttce_named: \"
 38: S: no @y:"
-if [ "$out" = "$want" ]; then
-    echo "ok 4 - kernel-doc: a missing comment, name, parameter, member or Returns is found"
-else
-    echo "$out" | sed 's/^/# /'
-    echo "not ok 4 - kernel-doc: a missing comment, name, parameter, member or Returns is found"
-fi
+expect 4 "kernel-doc: a missing comment, name, parameter, member or Returns is found" \
+    "$(awk -f "$KERNELDOC" "$TMP/k2.h" | sed "s|$TMP/k2.h:||")" "$want"
