@@ -21,7 +21,7 @@ let targets: [Target] = [
     .target(name: "CSwiftTCEHost", path: "CShims/Host"),
     // The engine: storage, reclamation, the TCE layer, DDW, QEMU's vmstate.
     // No QEMU names; every C entry point is swifttce_*.
-    .target(name: "SwiftTCEEngine", dependencies: ["CSwiftTCEHost"]),
+    .target(name: "SwiftTCEEngine", dependencies: ["CSwiftTCEHost"], swiftSettings: [.strictMemorySafety()]),
     // The standalone library's C contract (include/swifttce.h: QEMU's names)
     // and its shim: the ops table, translate's zero region.
     .target(name: "CSwiftTCE", path: "CShims/Standalone"),

@@ -1046,13 +1046,13 @@ int main(void)
         measure_pair(our_translate_random, NULL, TRANSLATE_OPS,
                      base_translate_random, NULL, TRANSLATE_OPS, runs, &ours, &base);
         add("translate_random", "ops->translate, random, 2 GiB/4 KiB mapped", ours, base,
-            1.15, RATIO, NULL);
+            1.10, RATIO, NULL);
     }
     if (wanted("translate_seq")) {
         measure_pair(our_translate_seq, NULL, TRANSLATE_OPS,
                      base_translate_seq, NULL, TRANSLATE_OPS, runs, &ours, &base);
         add("translate_seq", "ops->translate, sequential, same window", ours, base,
-            1.15, RATIO, NULL);
+            1.10, RATIO, NULL);
     }
     if (wanted("replay_dense_2g")) {
         ra = (ReplayArg){ our_small_mr, 1 };
@@ -1152,7 +1152,7 @@ int main(void)
         measure_pair(our_replay, &ra, 20.0 * SCATTERED, our_replay, &ra,
                      20.0 * SCATTERED, runs, &ours, &unused);
         add("replay_scattered_4096", "replay, 4096 mappings in 128 TiB (per mapping)",
-            ours, base, 50, NS, "baseline extrapolated x512 from 8 in 2^22");
+            ours, base, 20, NS, "baseline extrapolated x512 from 8 in 2^22");
         /* The same 4096 isolated mappings: what each one costs to hold. */
         bytes = spapr_tce_table_storage_bytes(our_huge);
         add("isolated_bytes_4096", "bytes per mapping, 4096 isolated in 128 TiB",

@@ -1,4 +1,5 @@
-# Host mode's tests: Tests/host/ holds a QEMU-shaped emulator fragment (its
+# Host mode's tests (docs/host-mode.md is the design they hold the engine
+# to): Tests/host/ holds a QEMU-shaped emulator fragment (its
 # own memory core, RCU, savevm, the spapr TCE, PHB and RTAS glue) on the
 # engine alone, GLib tests (Tests/host/test-*.c) that drive it, a decoy that
 # defines every QEMU name and must never be called, and nm-check.sh, which
@@ -97,3 +98,11 @@ $(BUILD)/tests/host/host-names.txt: include/swifttce/host.h mk/dlopen.mk
 
 CHECK_SCRIPTS += Tests/host/nm-check.sh
 CHECK_DEPS    += $(BUILD)/tests/host/host-names.txt $(HOST_STATIC_LIB) $(HOST_SHARED_LIB)
+
+# ---- The grace periods' test switch -------------------------------------------
+
+# Tests/host/grace-period-switch.sh runs the grace-period and re-enable tests
+# under each value of SWIFTTCE_TEST_GRACE_PERIOD, "lie" included, which the
+# tests must notice.
+CHECK_SCRIPTS += Tests/host/grace-period-switch.sh
+CHECK_DEPS    += $(BUILD)/tests/host/test-host-grace-period $(BUILD)/tests/test-reenable-race

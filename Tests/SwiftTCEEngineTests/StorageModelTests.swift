@@ -154,8 +154,8 @@ struct StorageUnderTest {
 func checkFlatPages(_ s: StorageUnderTest) {
     guard case .flat(let flat) = s.storage else { return }
     let unitEntries = UInt64(pageSize / 8)
-    guard let entryPages = residentPages(flat.entries, bytes: Int(s.count) * 8),
-          let bitmapPages = residentPages(flat.nonZero, bytes: flat.state.pointee.bitmapBytes) else {
+    guard let entryPages = residentPages(flat.fields.entries, bytes: Int(s.count) * 8),
+          let bitmapPages = residentPages(flat.nonZero.baseAddress, bytes: flat.fields.bitmapBytes) else {
         Issue.record("the flat storage's mappings are gone")
         return
     }
@@ -242,9 +242,9 @@ extension EngineTests {
                 s.run(steps: 12_000, checkpoint: checkFlatPages)
                 s.clearAllAndTrim()
                 guard case .flat(let flat) = storage else { return }
-                #expect(residentPages(flat.entries, bytes: Int(count) * 8)?.contains(true) == false,
+                #expect(residentPages(flat.fields.entries, bytes: Int(count) * 8)?.contains(true) == false,
                         "no page of entries resident")
-                #expect(residentPages(flat.nonZero, bytes: flat.state.pointee.bitmapBytes)?.contains(true) == false,
+                #expect(residentPages(flat.nonZero.baseAddress, bytes: flat.fields.bitmapBytes)?.contains(true) == false,
                         "no page of the bitmap resident")
                 // Anywhere now: every entry reads 0.
                 for _ in 0..<2000 {

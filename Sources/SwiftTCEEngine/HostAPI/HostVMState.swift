@@ -6,10 +6,11 @@ import Glibc
 // (SwiftTCELoad is a StagedLoad in malloc'd memory), and the whole body.
 
 extension StagedLoad {
-    /// The load behind a C handle.
-    static func from(_ handle: UnsafeMutablePointer<SwiftTCELoad>?) -> UnsafeMutablePointer<StagedLoad>? {
+    /// The load behind a C handle, which swifttce_load_new made (host.h:
+    /// the caller's until commit or abort).
+    @unsafe static func from(_ handle: UnsafeMutablePointer<SwiftTCELoad>?) -> UnsafeMutablePointer<StagedLoad>? {
         // SAFETY: swifttce_load_new hands out only StagedLoad pointers.
-        handle.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: StagedLoad.self) }
+        unsafe handle.map { unsafe UnsafeMutableRawPointer($0).assumingMemoryBound(to: StagedLoad.self) }
     }
 }
 
@@ -20,9 +21,9 @@ private func loadResult(_ outcome: LoadOutcome) -> SwiftTCELoadResult {
 }
 
 /// A refusal's status, its message handed to the host.
-private func refuse(_ table: TCETable, _ errp: UnsafeMutableRawPointer?, _ function: String,
+@safe private func refuse(_ table: TCETable, _ errp: UnsafeMutableRawPointer?, _ function: String,
                     _ error: VMStateError) -> Int32 {
-    setHostError(table.ops, errp, "\(function): \(error.message)")
+    table.report(errp, "\(function): \(error.message)")
     switch error {
     case .invalid: return -EINVAL
     case .noMemory: return -ENOMEM
@@ -36,8 +37,10 @@ public func swifttce_table_read_entries(
     _ tces: UnsafeMutablePointer<UInt64>?,
     _ count: Int
 ) -> Int {
-    guard let table = TCETable(t), let tces, count > 0 else { return 0 }
-    return table.readEntries(from: first, into: UnsafeMutableBufferPointer(start: tces, count: count)) ?? 0
+    // SAFETY: t is swifttce_table_new's, not freed (host.h); tces holds
+    // count entries (host.h).
+    guard let table = unsafe TCETable(t), let tces = unsafe tces, count > 0 else { return 0 }
+    return unsafe table.readEntries(from: first, into: UnsafeMutableBufferPointer(start: tces, count: count)) ?? 0
 }
 
 @c @implementation
@@ -46,14 +49,16 @@ public func swifttce_load_new(
     _ nb_table: UInt32,
     _ host_errp: UnsafeMutableRawPointer?
 ) -> UnsafeMutablePointer<SwiftTCELoad>? {
-    guard let table = TCETable(t) else { return nil }
-    guard let memory = malloc(MemoryLayout<StagedLoad>.stride) else {
-        setHostError(table.ops, host_errp, "swifttce_load_new: out of memory")
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    guard let table = unsafe TCETable(t) else { return nil }
+    // SAFETY: fresh memory of the struct's size, the handle's from now on
+    // (load_abort frees it).
+    guard let memory = unsafe malloc(MemoryLayout<StagedLoad>.stride) else {
+        table.report(host_errp, "swifttce_load_new: out of memory")
         return nil
     }
-    // SAFETY: fresh memory of the struct's size, the handle's from now on.
-    memory.bindMemory(to: StagedLoad.self, capacity: 1).initialize(to: StagedLoad(table: table, nbTable: nb_table))
-    return memory.assumingMemoryBound(to: SwiftTCELoad.self)
+    unsafe memory.bindMemory(to: StagedLoad.self, capacity: 1).initialize(to: StagedLoad(table: table, nbTable: nb_table))
+    return unsafe memory.assumingMemoryBound(to: SwiftTCELoad.self)
 }
 
 @c @implementation
@@ -64,12 +69,15 @@ public func swifttce_load_entries(
     _ count: Int,
     _ host_errp: UnsafeMutableRawPointer?
 ) -> Int32 {
-    guard let load = StagedLoad.from(l) else { return -EINVAL }
-    guard tces != nil || count == 0 else {
-        return refuse(load.pointee.table, host_errp, "swifttce_load_entries", .invalid("no entries"))
+    // SAFETY: l is swifttce_load_new's, not yet consumed (host.h); tces
+    // holds count entries (host.h), read below count.
+    guard let load = unsafe StagedLoad.from(l) else { return -EINVAL }
+    let table = unsafe load.pointee.table
+    guard unsafe tces != nil || count == 0 else {
+        return refuse(table, host_errp, "swifttce_load_entries", .invalid("no entries"))
     }
-    guard let error = load.pointee.stage(first: first, count: count, { tces![$0] }) else { return 0 }
-    return refuse(load.pointee.table, host_errp, "swifttce_load_entries", error)
+    guard let error = unsafe load.pointee.stage(first: first, count: count, { unsafe tces![$0] }) else { return 0 }
+    return refuse(table, host_errp, "swifttce_load_entries", error)
 }
 
 @c @implementation
@@ -80,26 +88,30 @@ public func swifttce_load_commit(
     _ result: UnsafeMutablePointer<SwiftTCELoadResult>?,
     _ host_errp: UnsafeMutableRawPointer?
 ) -> Int32 {
-    guard let load = StagedLoad.from(l) else { return -EINVAL }
-    let table = load.pointee.table
-    defer { swifttce_load_abort(l) }
-    switch load.pointee.commit(geometry: (page_shift, bus_offset)) {
+    // SAFETY: l is swifttce_load_new's, not yet consumed (host.h), and
+    // consumed here; result is the caller's out-parameter (or NULL).
+    guard let load = unsafe StagedLoad.from(l) else { return -EINVAL }
+    let table = unsafe load.pointee.table
+    defer { unsafe swifttce_load_abort(l) }
+    switch unsafe load.pointee.commit(geometry: (page_shift, bus_offset)) {
     case .success(let outcome):
-        result?.pointee = loadResult(outcome)
+        unsafe result?.pointee = loadResult(outcome)
         return 0
     case .failure(let error):
-        result?.pointee = loadResult(LoadOutcome(old: table.geometry))
+        // SAFETY: result is the caller's out-parameter, or NULL (host.h).
+        unsafe result?.pointee = loadResult(LoadOutcome(old: table.geometry))
         return refuse(table, host_errp, "swifttce_load_commit", error)
     }
 }
 
 @c @implementation
 public func swifttce_load_abort(_ l: UnsafeMutablePointer<SwiftTCELoad>?) {
-    guard let load = StagedLoad.from(l) else { return }
-    // SAFETY: the handle is consumed here; the caller does not use it again.
-    load.pointee.deinitialize()
-    load.deinitialize(count: 1)
-    free(load)
+    // SAFETY: l is swifttce_load_new's, consumed here; the caller does not
+    // use it again (host.h).
+    guard let load = unsafe StagedLoad.from(l) else { return }
+    unsafe load.pointee.deinitialize()
+    unsafe load.deinitialize(count: 1)
+    unsafe free(load)
 }
 
 @c @implementation
@@ -112,9 +124,11 @@ public func swifttce_table_vmstate_save(
     _ buf_size: Int,
     _ host_errp: UnsafeMutableRawPointer?
 ) -> Int {
-    guard let table = TCETable(t) else { return 0 }
-    let out = buf.map { UnsafeMutableRawBufferPointer(start: $0, count: buf_size) }
-    switch table.vmstateSave(liobn: liobn, bypass: bypass, defaultWindow: def_win, into: out) {
+    // SAFETY: t is swifttce_table_new's, not freed; buf holds buf_size
+    // bytes (host.h).
+    guard let table = unsafe TCETable(t) else { return 0 }
+    let out = unsafe buf.map { unsafe UnsafeMutableRawBufferPointer(start: $0, count: buf_size) }
+    switch unsafe table.vmstateSave(liobn: liobn, bypass: bypass, defaultWindow: def_win, into: out) {
     case .success(let size): return size
     case .failure(let error):
         _ = refuse(table, host_errp, "swifttce_table_vmstate_save", error)
@@ -134,18 +148,22 @@ public func swifttce_table_vmstate_load(
     _ result: UnsafeMutablePointer<SwiftTCELoadResult>?,
     _ host_errp: UnsafeMutableRawPointer?
 ) -> Int32 {
-    guard let table = TCETable(t) else { return -EINVAL }
-    guard buf != nil || len == 0 else {
+    // SAFETY: t is swifttce_table_new's, not freed; buf holds len bytes;
+    // bypass, def_win and result are the caller's out-parameters, or NULL
+    // (host.h).
+    guard let table = unsafe TCETable(t) else { return -EINVAL }
+    guard unsafe buf != nil || len == 0 else {
         return refuse(table, host_errp, "swifttce_table_vmstate_load", .invalid("no stream"))
     }
-    switch table.vmstateLoad(liobn: liobn, versionID: version_id, from: UnsafeRawBufferPointer(start: buf, count: len)) {
+    switch unsafe table.vmstateLoad(liobn: liobn, versionID: version_id, from: UnsafeRawBufferPointer(start: buf, count: len)) {
     case .success(let loaded):
-        bypass?.pointee = loaded.bypass
-        if let defaultWindow = loaded.defaultWindow { def_win?.pointee = defaultWindow }
-        result?.pointee = loadResult(loaded.outcome)
+        unsafe bypass?.pointee = loaded.bypass
+        if let defaultWindow = loaded.defaultWindow { unsafe def_win?.pointee = defaultWindow }
+        unsafe result?.pointee = loadResult(loaded.outcome)
         return 0
     case .failure(let error):
-        result?.pointee = loadResult(LoadOutcome(old: table.geometry))
+        // SAFETY: result is the caller's out-parameter, or NULL (host.h).
+        unsafe result?.pointee = loadResult(LoadOutcome(old: table.geometry))
         return refuse(table, host_errp, "swifttce_table_vmstate_load", error)
     }
 }

@@ -13,37 +13,46 @@ import Synchronization
 // only, which lives as long as the table): a read of this array is always
 // announced (GracePeriod), and that is what lets the host unmap it at once.
 
-@usableFromInline
+///
+/// Safe to use while the window is in the host's array (host.h: the host
+/// unmaps it only once the engine let go of it): every access is checked
+/// against count.
+@safe @usableFromInline
 struct ExternalStorage {
     /// The host's array: count entries.
     @usableFromInline let entries: UnsafeMutablePointer<Atomic<UInt64>>
     @usableFromInline let count: UInt64
 
     /// Over the host's array of count entries (8-byte aligned).
-    init(entries: UnsafeMutablePointer<UInt64>, count: UInt64) {
+    @unsafe init(entries: UnsafeMutablePointer<UInt64>, count: UInt64) {
         // SAFETY: an Atomic<UInt64> is one naturally aligned plain word, as
         // the host's entries are (the caller checked the alignment).
-        self.entries = UnsafeMutableRawPointer(entries).bindMemory(to: Atomic<UInt64>.self, capacity: Int(count))
+        unsafe self.entries = UnsafeMutableRawPointer(entries).bindMemory(to: Atomic<UInt64>.self, capacity: Int(count))
         self.count = count
     }
 
     /// The host's array, as the host passed it.
     var base: UnsafeMutablePointer<UInt64> {
-        UnsafeMutableRawPointer(entries).assumingMemoryBound(to: UInt64.self)
+        // SAFETY: the address only: the engine does not access it as UInt64.
+        unsafe UnsafeMutableRawPointer(entries).assumingMemoryBound(to: UInt64.self)
     }
 
     // MARK: - Reads (any thread, announced; index < count)
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func load(_ index: UInt64) -> UInt64 {
-        entries[Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
+        precondition(index < count, "entry out of the host's array")
+        // SAFETY: below count, the array's size.
+        return unsafe entries[Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
     }
 
     // MARK: - Writes and walks (under the table's lock)
 
     @inline(__always)
     func store(_ index: UInt64, _ value: UInt64) {
-        entries[Int(truncatingIfNeeded: index)].store(value, ordering: .relaxed)
+        precondition(index < count, "entry out of the host's array")
+        // SAFETY: below count, the array's size.
+        unsafe entries[Int(truncatingIfNeeded: index)].store(value, ordering: .relaxed)
     }
 
     /// Calls body(index, value) for every non-zero entry in
@@ -54,7 +63,7 @@ struct ExternalStorage {
         let end = first &+ count < first ? self.count : min(self.count, first + count)
         var index = min(first, self.count)
         while index < end {
-            let value = entries[Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
+            let value = load(index)
             if value != 0 { body(index, value) }
             index += 1
         }

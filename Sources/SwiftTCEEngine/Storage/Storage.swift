@@ -1,3 +1,4 @@
+import CSwiftTCEHost
 import Synchronization
 
 // A window's entries: a raw 64-bit value per index, 0 where nothing was
@@ -13,7 +14,10 @@ import Synchronization
 // radix tree that costs what is mapped; or, whatever its size, an array the
 // host provides (ExternalStorage: a KVM table).
 
-@usableFromInline
+/// Safe to use from make to release(into:): each case's memory lives that
+/// long (the host's array: as long as the window is in it, host.h), and
+/// every entry access is checked against the count but loadDirect's.
+@safe @usableFromInline
 enum Storage {
     case flat(FlatStorage)
     case tree(RadixTree)
@@ -21,10 +25,12 @@ enum Storage {
 
     /// Storage for entryCount (at least 1) entries, all 0; nil when memory
     /// runs out. A flat one lives in the array flatArray gives (the
-    /// table's, FlatStorage.reserveArray).
+    /// table's, FlatStorage.reserveArray), which must read as zeros: no
+    /// window may be in it.
     init?(entryCount: UInt64, flatArray: () -> UnsafeMutablePointer<Atomic<UInt64>>?) {
         if entryCount <= FlatStorage.entryLimit {
-            guard let array = flatArray(), let flat = FlatStorage(entryCount: entryCount, array: array) else {
+            // SAFETY: the table's array (flatArray's contract).
+            guard let array = unsafe flatArray(), let flat = unsafe FlatStorage(entryCount: entryCount, array: array) else {
                 return nil
             }
             self = .flat(flat)
@@ -32,6 +38,82 @@ enum Storage {
             guard let tree = RadixTree(entryCount: entryCount) else { return nil }
             self = .tree(tree)
         }
+    }
+
+    /// Over the host's array of count entries (8-byte aligned), as they are.
+    @unsafe static func overHostArray(_ entries: UnsafeMutablePointer<UInt64>, count: UInt64) -> Storage {
+        // SAFETY: the caller's: the host's array, as host.h describes it.
+        unsafe .external(ExternalStorage(entries: entries, count: count))
+    }
+
+    /// What a window's entries are filled with: fill calls store(index,
+    /// value) for each (store is false when memory runs out) and returns
+    /// false to give up.
+    typealias Fill = (_ store: (UInt64, UInt64) -> Bool) -> Bool
+
+    /// Storage for a window of entryCount entries holding what fill stores,
+    /// to take over from the table's current window, which withdrawCurrent
+    /// takes away (no read sees it once that returns true). Whether the
+    /// new storage is filled before or after is this type's to say: a flat
+    /// one lives in the table's array, where the current window may be, so
+    /// it is filled once the current window has left; any other is filled
+    /// first, so that running out of memory leaves the current window as it
+    /// was. On failure nothing was published; the current window is
+    /// withdrawn only if a flat one could not be filled in its place
+    /// because withdrawCurrent failed (.unsupported).
+    static func replacing(entryCount: UInt64, flatArray: () -> UnsafeMutablePointer<Atomic<UInt64>>?,
+                          fill: Fill, withdrawCurrent: () -> Bool) -> Result<Storage, EnableError> {
+        // SAFETY: flatArray gives the table's array (the caller's contract).
+        guard let storage = unsafe Storage(entryCount: entryCount, flatArray: flatArray) else {
+            return .failure(.noMemory)
+        }
+        func discard() {
+            // Never published: no read can be in it.
+            var scratch = Garbage()
+            storage.release(into: &scratch)
+            scratch.freeAll()
+        }
+        func filled() -> Bool {
+            var scratch = Garbage()
+            let done = fill { index, value in index < entryCount && storage.store(index, value, garbage: &scratch) }
+            scratch.freeAll()
+            return done
+        }
+        switch storage {
+        case .flat:
+            guard withdrawCurrent() else {
+                discard()
+                return .failure(.notLetGo)
+            }
+            // Its stores cannot fail: what fill gives up on is left out.
+            _ = filled()
+        case .tree, .external:
+            guard filled() else {
+                discard()
+                return .failure(.noMemory)
+            }
+            guard withdrawCurrent() else {
+                discard()
+                return .failure(.notLetGo)
+            }
+        }
+        return .success(storage)
+    }
+
+    /// Refills the storage in place with what fill stores (every other
+    /// entry 0), when it is the host's array, which stays the window's
+    /// (QEMU's post_load copies into the table it has: under KVM, the
+    /// kernel's); false, and nothing done, for the engine's own storage.
+    func refillInPlace(_ fill: Fill) -> Bool {
+        guard case .external(let external) = self else { return false }
+        external.clear(from: 0, count: external.count)
+        // Its stores cannot fail: what fill gives up on is left out.
+        _ = fill { index, value in
+            guard index < external.count else { return false }
+            external.store(index, value)
+            return true
+        }
+        return true
     }
 
     /// How many entries are one array (the table's flat array, indexed
@@ -47,7 +129,8 @@ enum Storage {
 
     /// The host's array, when the entries are there.
     var externalEntries: UnsafeMutablePointer<UInt64>? {
-        if case .external(let external) = self { return external.base }
+        // SAFETY: the host's own pointer, handed back.
+        if case .external(let external) = self { return unsafe external.base }
         return nil
     }
 
@@ -131,5 +214,39 @@ enum Storage {
         case .tree(let tree): tree.release(into: &garbage)
         case .external: break
         }
+    }
+}
+
+// MARK: - The table's flat array, unannounced
+
+extension Storage {
+    /// translate's fast path: the entry at index of the table's flat array
+    /// (FlatStorage.reserveArray), index below the count of a fast geometry
+    /// the caller read (directCount). The array is never unmapped while the
+    /// table's memory lives, so the load is safe whatever the window does;
+    /// whether the value is the window's, the caller's second look at the
+    /// geometry says.
+    @inlinable @inline(__always) @unsafe
+    static func loadDirect(_ array: UnsafeMutablePointer<Atomic<UInt64>>, _ index: UInt64) -> UInt64 {
+        // SAFETY: the caller's: the table's array, index below a count.
+        unsafe array[Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
+    }
+
+    /// Starts bringing the line of the flat array's entry at index into the
+    /// cache, for writing, for a writer about to store there: H_PUT_TCE does
+    /// it before taking the table's lock. A prefetch, not a load: the lock's
+    /// atomic instruction waits for every load before it, not for a
+    /// prefetch, so the line comes in while the call goes on (its store
+    /// then waits in the store buffer, and the next call's lock waits only
+    /// for what is left of the miss). A load there cost make bench's
+    /// put_tce 1.53 times the baseline's, median of 10 alternating runs,
+    /// against 1.33. Any index is safe to pass (the fields it comes from may
+    /// be a changing window's): beyond the array nothing is fetched.
+    @inline(__always)
+    static func touchDirect(_ array: UnsafeMutablePointer<Atomic<UInt64>>?, _ index: UInt64) {
+        // SAFETY: a nil check of the caller's array.
+        guard let array = unsafe array, index < FlatStorage.entryLimit else { return }
+        // SAFETY: the table's array (the caller's), entryLimit entries long.
+        unsafe swifttce_prefetch_for_write(array + Int(index))
     }
 }

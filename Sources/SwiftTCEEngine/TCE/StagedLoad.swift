@@ -28,7 +28,9 @@ package struct LoadOutcome {
 }
 
 /// A load in progress. Plain memory the caller owns (the C handle's
-/// storage); deinitialize() frees what it staged.
+/// storage); deinitialize() frees what it staged. Safe to use: staged is
+/// its own realloc'd list of capacity entries, count of them initialised.
+@safe
 package struct StagedLoad {
     let table: TCETable
     /// The stream's mig_nb_table.
@@ -46,14 +48,12 @@ package struct StagedLoad {
 
     /// Frees the staged entries; the load is over.
     package mutating func deinitialize() {
-        free(staged)
-        staged = nil
+        // SAFETY: its own list, not used again.
+        unsafe free(staged)
+        unsafe staged = nil
         count = 0
         capacity = 0
     }
-
-    /// Bytes the staging holds (the tests' footprint checks).
-    package var stagedBytes: Int { capacity * MemoryLayout<StagedEntry>.stride }
 
     /// Takes entries first..<first + count, entry(i) being first + i's raw
     /// TCE. They must come in order, within nbTable. On error nothing was
@@ -81,13 +81,14 @@ package struct StagedLoad {
     }
 
     private mutating func append(_ e: StagedEntry) -> Bool {
+        // SAFETY: its own list: grown by realloc, written below capacity.
         if count == capacity {
             let grown = max(64, capacity * 2)
-            guard let more = realloc(staged, grown * MemoryLayout<StagedEntry>.stride) else { return false }
-            staged = more.bindMemory(to: StagedEntry.self, capacity: grown)
+            guard let more = unsafe realloc(staged, grown * MemoryLayout<StagedEntry>.stride) else { return false }
+            unsafe staged = more.bindMemory(to: StagedEntry.self, capacity: grown)
             capacity = grown
         }
-        staged![count] = e
+        unsafe staged![count] = e
         count += 1
         return true
     }
@@ -106,25 +107,37 @@ package struct StagedLoad {
             return .failure(.invalid("the stream delivered \(delivered) of \(nbTable) entries\(why)"))
         }
         let table = self.table
-        let entries = UnsafeBufferPointer(start: staged, count: count)
+        // SAFETY: the first count entries of its own list, which lives
+        // until deinitialize (after this returns).
+        let entries = unsafe UnsafeBufferPointer(start: staged, count: count)
         let nbTable = self.nbTable
         let done = table.locked(reclaim: true) { garbage -> Result<LoadOutcome, VMStateError> in
             let old = table.geometry
             var outcome = LoadOutcome(old: old)
             guard nbTable != 0 else {
                 if old.nbTable != 0 {
-                    table.withdraw(garbage: &garbage)
                     outcome.dropped = true
+                    guard table.withdraw(garbage: &garbage) else {
+                        return .failure(.invalid(EnableError.notLetGo.message))
+                    }
                 }
                 return .success(outcome)
             }
             let (pageShift, busOffset) = given ?? (old.pageShift, old.busOffset)
+            if pageShift == 0 && old.nbTable == 0 {
+                // QEMU would enable a window of 1-byte pages here; the
+                // geometry comes from the spapr_iommu_ex subsection, or
+                // from the table's own window when the stream has none.
+                return .failure(.invalid("page_shift 0: a disabled table has no geometry of its own, and the stream "
+                    + "brought none (no spapr_iommu_ex subsection); enable (or reset) the window before loading into it"))
+            }
             if let problem = Geometry.problem(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable) {
                 return .failure(.invalid("the stream's window cannot be enabled: \(problem)"))
             }
             let geometry = Geometry(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable)
             let error = table.replace(with: geometry, fill: { store in
-                entries.allSatisfy { store($0.index, $0.tce) }
+                // SAFETY: entries, the staged list (above), alive for the commit.
+                unsafe entries.allSatisfy { store($0.index, $0.tce) }
             }, garbage: &garbage)
             switch error {
             case nil:
@@ -143,20 +156,22 @@ extension TCETable {
     /// Entries first..<first + out.count, clipped at nbTable, into out: raw
     /// TCEs, 0 where nothing is. How many were written; nil from a callback
     /// of the table itself. One consistent look, under the lock.
-    package func readEntries(from first: UInt64, into out: UnsafeMutableBufferPointer<UInt64>) -> Int? {
-        locked { _ in readEntriesLocked(from: first, into: out) }
+    @unsafe package func readEntries(from first: UInt64, into out: UnsafeMutableBufferPointer<UInt64>) -> Int? {
+        // SAFETY: the caller's buffer (its contract).
+        locked { _ in unsafe readEntriesLocked(from: first, into: out) }
     }
 
     /// readEntries with the lock held: at the cost of out.count and of what
     /// is mapped there.
-    func readEntriesLocked(from first: UInt64, into out: UnsafeMutableBufferPointer<UInt64>) -> Int {
+    @unsafe func readEntriesLocked(from first: UInt64, into out: UnsafeMutableBufferPointer<UInt64>) -> Int {
         let window = self.window
         let nb = UInt64(window.nbTable)
         guard first < nb, let storage = window.storage, let base = out.baseAddress else { return 0 }
         let n = Int(min(UInt64(out.count), nb - first))
-        base.initialize(repeating: 0, count: n)
+        // SAFETY: the caller's buffer of out.count words, written below n.
+        unsafe base.initialize(repeating: 0, count: n)
         storage.forEachNonZero(from: first, count: UInt64(n)) { index, tce in
-            base[Int(index - first)] = tce
+            unsafe base[Int(index - first)] = tce
         }
         return n
     }

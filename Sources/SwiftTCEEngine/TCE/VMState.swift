@@ -55,8 +55,8 @@ package struct VMStateLoaded {
 }
 
 extension TCETable {
-    /// The section body for this table: its size when buf is nil, 0 when
-    /// buf is too small. Refused for a window QEMU's core cannot send, and
+    /// The section body for this table: its size when buf is nil. Refused
+    /// when buf is too small, for a window QEMU's core cannot send, and
     /// from a callback of the table itself.
     package func vmstateSave(liobn: UInt32, bypass: Bool, defaultWindow: Bool,
                              into buf: UnsafeMutableRawBufferPointer?) -> Result<Int, VMStateError> {
@@ -67,18 +67,24 @@ extension TCETable {
             }
             let hasSubsection = geometry.busOffset != 0 || geometry.pageShift != 12
             let size = headBytes + Int(geometry.nbTable) * 8 + 1 + (hasSubsection ? subsectionBytes : 0)
-            guard let buf else { return .success(size) }
-            guard buf.count >= size else { return .success(0) }
-            var w = BigEndianWriter(buf)
+            // SAFETY: a nil check of the caller's buffer.
+            guard let buf = unsafe buf else { return .success(size) }
+            guard buf.count >= size else {
+                return .failure(.invalid("a buffer of \(buf.count) bytes: the body needs \(size)"))
+            }
+            // SAFETY: the caller's buffer, for this call (its contract).
+            var w = unsafe BigEndianWriter(buf)
             w.put(liobn)
             w.put(geometry.nbTable)
             w.put(UInt8(bypass ? 1 : 0))
-            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: saveChunk) { chunk in
+            // SAFETY: saveChunk words on the stack for the loop, of which
+            // readEntriesLocked initialises the n read.
+            unsafe withUnsafeTemporaryAllocation(of: UInt64.self, capacity: saveChunk) { chunk in
                 var first: UInt64 = 0
                 while true {
-                    let n = readEntriesLocked(from: first, into: chunk)
+                    let n = unsafe readEntriesLocked(from: first, into: chunk)
                     guard n > 0 else { break }
-                    for tce in chunk[0..<n] { w.put(tce) }
+                    for unsafe tce in unsafe chunk[0..<n] { w.put(tce) }
                     first += UInt64(n)
                 }
             }
@@ -104,7 +110,8 @@ extension TCETable {
         guard versionID == 2 || versionID == 3 else {
             return .failure(.invalid("version \(versionID): only 2 and 3 are known"))
         }
-        var r = BigEndianReader(bytes)
+        // SAFETY: the caller's bytes, for this call (its contract).
+        var r = unsafe BigEndianReader(bytes)
         guard let streamLIOBN = r.get(UInt32.self), let nbTable = r.get(UInt32.self),
               let bypass = r.get(UInt8.self) else {
             return .failure(.invalid("truncated: \(bytes.count) bytes, the fields before the table need \(headBytes)"))
@@ -138,7 +145,7 @@ extension TCETable {
         defer { load.deinitialize() }
         if let error = load.stage(first: 0, count: sent, {
             // SAFETY: the reader skipped sent * 8 bytes from table above.
-            UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: table + $0 * 8, as: UInt64.self))
+            unsafe UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: table + $0 * 8, as: UInt64.self))
         }) {
             return .failure(error)
         }
@@ -149,13 +156,15 @@ extension TCETable {
 
     /// The "spapr_iommu_ex" subsection: bus_offset and page_shift.
     private func readSubsection(_ r: inout BigEndianReader) -> Result<(UInt64, UInt32), VMStateError> {
+        let trailing = r.remaining
         guard let marker = r.get(UInt8.self), marker == subsectionMarker else {
-            return .failure(.invalid("after def_win: 0x\(String(r.last, radix: 16)), not a subsection"))
+            return .failure(.invalid("\(trailing) bytes after the section's last field (def_win), and not a "
+                + "subsection: one starts with QEMU_VM_SUBSECTION (5), not \(r.last)"))
         }
         guard let length = r.get(UInt8.self), let name = r.bytes(Int(length)) else {
             return .failure(.invalid("truncated subsection name"))
         }
-        guard name.elementsEqual(subsectionName) else {
+        guard name == subsectionName else {
             return .failure(.invalid("unknown subsection \"\(String(decoding: name, as: UTF8.self))\""))
         }
         guard let version = r.get(UInt32.self) else { return .failure(.invalid("truncated subsection")) }
@@ -171,59 +180,91 @@ extension TCETable {
 
 // MARK: - Byte order
 
-/// Big-endian writes into a buffer the caller sized.
-package struct BigEndianWriter {
-    let buf: UnsafeMutableRawBufferPointer
+/// A position in count bytes that moves only within them: the byte
+/// readers' and writers' bounds, in one place.
+package struct ByteCursor {
+    let count: Int
     package private(set) var offset: Int
 
-    package init(_ buf: UnsafeMutableRawBufferPointer, offset: Int = 0) {
-        self.buf = buf
+    init(count: Int, offset: Int) {
+        precondition(offset >= 0 && offset <= count, "offset outside the bytes")
+        self.count = count
         self.offset = offset
     }
 
-    package mutating func put<T: FixedWidthInteger>(_ value: T) {
-        buf.storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self)
-        offset += MemoryLayout<T>.size
-    }
+    package var remaining: Int { count - offset }
 
-    package mutating func skip(zeroing count: Int) {
-        (buf.baseAddress! + offset).initializeMemory(as: UInt8.self, repeating: 0, count: count)
-        offset += count
+    /// Where the next n bytes start, moving past them; nil (and no move)
+    /// when they are not there.
+    mutating func claim(_ n: Int) -> Int? {
+        guard n >= 0, n <= remaining else { return nil }
+        defer { offset += n }
+        return offset
     }
 }
 
-/// Big-endian reads that say when the bytes run out.
-package struct BigEndianReader {
-    let bytes: UnsafeRawBufferPointer
-    package private(set) var offset: Int
+/// Big-endian writes into a buffer the caller sized. Safe to use once
+/// made: every write is checked against the buffer's count.
+@safe
+package struct BigEndianWriter {
+    let buf: UnsafeMutableRawBufferPointer
+    var cursor: ByteCursor
+    package var offset: Int { cursor.offset }
 
-    package init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
-        self.bytes = bytes
-        self.offset = offset
+    /// Over buf, which outlives the writer.
+    @unsafe package init(_ buf: UnsafeMutableRawBufferPointer, offset: Int = 0) {
+        // SAFETY: the caller's buffer, which outlives the writer (the
+        // contract above).
+        unsafe self.buf = buf
+        cursor = ByteCursor(count: buf.count, offset: offset)
     }
 
-    package var remaining: Int { bytes.count - offset }
+    package mutating func put<T: FixedWidthInteger>(_ value: T) {
+        guard let at = cursor.claim(MemoryLayout<T>.size) else { preconditionFailure("write past the buffer") }
+        // SAFETY: within the buffer (claimed), which outlives us.
+        unsafe buf.storeBytes(of: value.bigEndian, toByteOffset: at, as: T.self)
+    }
+}
+
+/// Big-endian reads that say when the bytes run out. Safe to use once made:
+/// every read is checked against the bytes' count.
+@safe
+package struct BigEndianReader {
+    let bytes: UnsafeRawBufferPointer
+    var cursor: ByteCursor
+    package var offset: Int { cursor.offset }
+    package var remaining: Int { cursor.remaining }
+
+    /// Over bytes, which outlive the reader.
+    @unsafe package init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
+        // SAFETY: the caller's bytes, which outlive the reader (the
+        // contract above).
+        unsafe self.bytes = bytes
+        cursor = ByteCursor(count: bytes.count, offset: offset)
+    }
 
     /// The byte before the offset (for messages).
-    var last: UInt8 { offset > 0 ? bytes[offset - 1] : 0 }
+    var last: UInt8 {
+        guard offset > 0 else { return 0 }
+        // SAFETY: offset is within the bytes (the cursor's), and above 0.
+        return unsafe bytes[offset - 1]
+    }
 
     package mutating func get<T: FixedWidthInteger>(_: T.Type) -> T? {
-        guard remaining >= MemoryLayout<T>.size else { return nil }
-        let value = T(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
-        offset += MemoryLayout<T>.size
-        return value
+        guard let at = cursor.claim(MemoryLayout<T>.size) else { return nil }
+        // SAFETY: within the bytes (claimed), which outlive us.
+        return unsafe T(bigEndian: bytes.loadUnaligned(fromByteOffset: at, as: T.self))
     }
 
     /// Moves on count bytes; false (and no move) when they are not there.
     package mutating func skip(_ count: Int) -> Bool {
-        guard count >= 0, remaining >= count else { return false }
-        offset += count
-        return true
+        cursor.claim(count) != nil
     }
 
-    mutating func bytes(_ count: Int) -> UnsafeRawBufferPointer? {
-        guard remaining >= count else { return nil }
-        defer { offset += count }
-        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
+    /// The next count bytes, copied; nil when they are not there.
+    mutating func bytes(_ count: Int) -> [UInt8]? {
+        guard let at = cursor.claim(count) else { return nil }
+        // SAFETY: within the bytes (claimed).
+        return unsafe Array(bytes[at..<(at + count)])
     }
 }
