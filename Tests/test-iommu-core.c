@@ -396,7 +396,7 @@ static void test_replay_generic_matches_loop(void)
     for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
         const ReplayCase *rc = &cases[c];
         FakeIOMMU fake;
-        RecNotifier rec;
+        Recorder rec;
         GArray *expected = g_array_new(FALSE, TRUE, sizeof(IOMMUTLBEntry));
         uint64_t gran, steps, outside = 0;
         Error *err = NULL;
@@ -424,7 +424,7 @@ static void test_replay_generic_matches_loop(void)
          * A narrow MAP-only notifier: the generic walk must not filter by
          * range or type, so it gets everything the loop found.
          */
-        rec_init(&rec, IOMMU_NOTIFIER_MAP, 0x5000, 0x5fff, rc->iommu_idx);
+        recorder_init(&rec, IOMMU_NOTIFIER_MAP, 0x5000, 0x5fff, rc->iommu_idx);
         if (rc->iommu_idx != 0) {
             g_assert_cmpint(memory_region_register_iommu_notifier(
                                 &fake.mr, &rec.n, &err), ==, 0);
@@ -437,7 +437,7 @@ static void test_replay_generic_matches_loop(void)
         g_test_message("case %zu: granule 0x%" PRIx64 ", size 0x%" PRIx64
                        ": %u of %" PRIu64 " granules mapped", c, gran,
                        rc->size, expected->len, steps);
-        assert_entries_eq(rec.entries, expected);
+        assert_tlb_entries_eq(rec.entries, expected);
         g_assert_cmpuint(fake.translate_count, ==, steps);
         g_assert_true(fake.stride_ok);
         g_assert_true(fake.flag_ok);
@@ -446,7 +446,7 @@ static void test_replay_generic_matches_loop(void)
             g_assert_cmphex(fake.last_addr, ==, (steps - 1) * gran);
         }
         for (guint i = 0; i < rec.entries->len; i++) {
-            IOMMUTLBEntry *e = rec_entry(&rec, i);
+            IOMMUTLBEntry *e = recorder_entry(&rec, i);
 
             g_assert_cmpint(e->perm, !=, IOMMU_NONE);
             if (e->iova < 0x5000 || e->iova > 0x5fff) {
@@ -460,7 +460,7 @@ static void test_replay_generic_matches_loop(void)
         }
 
         memory_region_unregister_iommu_notifier(&fake.mr, &rec.n);
-        rec_destroy(&rec);
+        recorder_destroy(&rec);
         g_array_free(expected, TRUE);
         fake_destroy(&fake);
     }
@@ -469,17 +469,17 @@ static void test_replay_generic_matches_loop(void)
 static void test_replay_uses_hook(void)
 {
     FakeIOMMU fake;
-    RecNotifier rec;
+    Recorder rec;
 
     fake_init(&fake, &fake_ops_replay, 1 << 20);
-    rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     fake_reset_counters(&fake);
     memory_region_iommu_replay(&fake.mr, &rec.n);
     g_assert_cmpuint(fake.replay_calls, ==, 1);
     g_assert_true(fake.replay_notifier == &rec.n);
     g_assert_cmpuint(fake.translate_count, ==, 0);
     g_assert_cmpuint(rec.entries->len, ==, 0);
-    rec_destroy(&rec);
+    recorder_destroy(&rec);
     fake_destroy(&fake);
 }
 
@@ -514,13 +514,13 @@ static void test_replay_wraparound(void)
     for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
         const WrapCase *wc = &cases[c];
         FakeIOMMU fake;
-        RecNotifier rec;
+        Recorder rec;
 
         fake_init(&fake, &fake_ops_hooks, wc->size);
         g_array_free(fake.translates, TRUE);
         fake.translates = NULL;   /* up to 2^24 calls: count only */
         fake.min_page = wc->granule;
-        rec_init(&rec, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+        recorder_init(&rec, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
         fake_reset_counters(&fake);
         fake.stride = wc->granule;
 
@@ -534,7 +534,7 @@ static void test_replay_wraparound(void)
         g_assert_true(fake.stride_ok);
         g_assert_cmphex(fake.last_addr, ==, (wc->granules - 1) * wc->granule);
         g_assert_cmpuint(rec.entries->len, ==, fake.mapped_count);
-        rec_destroy(&rec);
+        recorder_destroy(&rec);
         fake_destroy(&fake);
     }
 }
@@ -543,16 +543,16 @@ static void test_replay_wraparound(void)
 static void test_replay_zero_granule(void)
 {
     FakeIOMMU fake;
-    RecNotifier rec;
+    Recorder rec;
 
     fake_init(&fake, &fake_ops_hooks, 1 << 20);
     fake.min_page = 0;
-    rec_init(&rec, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    recorder_init(&rec, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
     fake_reset_counters(&fake);
     memory_region_iommu_replay(&fake.mr, &rec.n);
     g_assert_cmpuint(fake.translate_count, <=, 1);
     g_assert_cmpuint(rec.entries->len, <=, 1);
-    rec_destroy(&rec);
+    recorder_destroy(&rec);
     fake_destroy(&fake);
 }
 
@@ -561,7 +561,7 @@ static void test_replay_zero_granule(void)
 static void test_register_refusals(void)
 {
     FakeIOMMU fake, other, plain;
-    RecNotifier good, bad;
+    Recorder good, bad;
     IOMMUMemoryRegion before;
     Error *err = NULL;
     static const FlagCall first_call[] = {
@@ -585,7 +585,7 @@ static void test_register_refusals(void)
 
     fake_init(&fake, &fake_ops_hooks, 1 << 20);
     fake.num_indexes = 2;
-    rec_init(&good, IOMMU_NOTIFIER_UNMAP, 0, HWADDR_MAX, 1);
+    recorder_init(&good, IOMMU_NOTIFIER_UNMAP, 0, HWADDR_MAX, 1);
     g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &good.n,
                                                           &err), ==, 0);
     g_assert_null(err);
@@ -594,7 +594,8 @@ static void test_register_refusals(void)
 
     for (size_t i = 0; i < G_N_ELEMENTS(bads); i++) {
         g_test_message("refusal: %s", bads[i].what);
-        rec_init(&bad, bads[i].flags, bads[i].start, bads[i].end, bads[i].idx);
+        recorder_init(&bad, bads[i].flags, bads[i].start, bads[i].end,
+                      bads[i].idx);
         g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr,
                                                               &bad.n, &err),
                         <, 0);
@@ -607,30 +608,30 @@ static void test_register_refusals(void)
                                                               &bad.n, NULL),
                         <, 0);
         assert_region_same(&fake.mr, &before);
-        rec_destroy(&bad);
+        recorder_destroy(&bad);
     }
 
     /* No num_indexes hook: one index, so index 1 is out of range. */
     fake_init(&plain, &fake_ops_plain, 1 << 20);
-    rec_init(&bad, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 1);
+    recorder_init(&bad, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 1);
     g_assert_cmpint(memory_region_register_iommu_notifier(&plain.mr, &bad.n,
                                                           &err), <, 0);
     assert_error_set(&err);
     g_assert_null(plain.mr.iommu_notify);
     g_assert_cmphex(plain.mr.iommu_notify_flags, ==, IOMMU_NOTIFIER_NONE);
-    rec_destroy(&bad);
+    recorder_destroy(&bad);
 
     /* NULL region or notifier */
     g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, NULL,
                                                           &err), <, 0);
     assert_error_set(&err);
     assert_region_same(&fake.mr, &before);
-    rec_init(&bad, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    recorder_init(&bad, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(NULL, &bad.n, &err),
                     <, 0);
     assert_error_set(&err);
     g_assert_false(notifier_on(&fake.mr, &bad.n));
-    rec_destroy(&bad);
+    recorder_destroy(&bad);
 
     /* Registered already, here or elsewhere. */
     g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &good.n,
@@ -663,7 +664,7 @@ static void test_register_refusals(void)
 
     memory_region_unregister_iommu_notifier(&fake.mr, &good.n);
     g_assert_false(notifier_on(&fake.mr, &good.n));
-    rec_destroy(&good);
+    recorder_destroy(&good);
     fake_destroy(&fake);
     fake_destroy(&other);
     fake_destroy(&plain);
@@ -672,7 +673,7 @@ static void test_register_refusals(void)
 static void test_register_flag_sequence(void)
 {
     FakeIOMMU fake;
-    RecNotifier n1, n2, n3, n4;
+    Recorder n1, n2, n3, n4;
     Error *err = NULL;
     const IOMMUNotifierFlag MAP = IOMMU_NOTIFIER_MAP;
     const IOMMUNotifierFlag UNMAP = IOMMU_NOTIFIER_UNMAP;
@@ -693,10 +694,10 @@ static void test_register_flag_sequence(void)
     };
 
     fake_init(&fake, &fake_ops_hooks, 1 << 20);
-    rec_init(&n1, MAP, 0, HWADDR_MAX, 0);
-    rec_init(&n2, MAP, 0x1000, 0x1fff, 0);
-    rec_init(&n3, UNMAP, 0, HWADDR_MAX, 0);
-    rec_init(&n4, DEV, 0, HWADDR_MAX, 0);
+    recorder_init(&n1, MAP, 0, HWADDR_MAX, 0);
+    recorder_init(&n2, MAP, 0x1000, 0x1fff, 0);
+    recorder_init(&n3, UNMAP, 0, HWADDR_MAX, 0);
+    recorder_init(&n4, DEV, 0, HWADDR_MAX, 0);
 
 #define REG(r) g_assert_cmpint( \
         memory_region_register_iommu_notifier(&fake.mr, &(r).n, &err), ==, 0)
@@ -737,17 +738,17 @@ static void test_register_flag_sequence(void)
 #undef REG
 #undef UNREG
 
-    rec_destroy(&n1);
-    rec_destroy(&n2);
-    rec_destroy(&n3);
-    rec_destroy(&n4);
+    recorder_destroy(&n1);
+    recorder_destroy(&n2);
+    recorder_destroy(&n3);
+    recorder_destroy(&n4);
     fake_destroy(&fake);
 }
 
 static void test_register_hook_error(void)
 {
     FakeIOMMU fake;
-    RecNotifier n1, n2;
+    Recorder n1, n2;
     IOMMUMemoryRegion before;
     Error *err = NULL;
     const char *hook_msg;
@@ -769,8 +770,8 @@ static void test_register_hook_error(void)
 
     fake_init(&fake, &fake_ops_hooks, 1 << 20);
     fake.fail_on = IOMMU_NOTIFIER_MAP;
-    rec_init(&n1, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
-    rec_init(&n2, IOMMU_NOTIFIER_UNMAP, 0, HWADDR_MAX, 0);
+    recorder_init(&n1, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    recorder_init(&n2, IOMMU_NOTIFIER_UNMAP, 0, HWADDR_MAX, 0);
 
     /* First notifier refused: the region stays empty. */
     before = fake.mr;
@@ -833,8 +834,8 @@ static void test_register_hook_error(void)
     memory_region_unregister_iommu_notifier(&fake.mr, &n2.n);
     g_assert_null(fake.mr.iommu_notify);
     error_free(probe);
-    rec_destroy(&n1);
-    rec_destroy(&n2);
+    recorder_destroy(&n1);
+    recorder_destroy(&n2);
     fake_destroy(&fake);
 }
 
@@ -887,7 +888,7 @@ static void test_notify_range(void)
     fake_init(&fake, &fake_ops_plain, UINT64_MAX);
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         const RangeCase *rc = &cases[i];
-        RecNotifier rec;
+        Recorder rec;
         IOMMUTLBEvent ev = make_event(IOMMU_NOTIFIER_MAP, rc->iova,
                                       rc->addr_mask);
         IOMMUTLBEvent ev_one = ev;
@@ -896,7 +897,7 @@ static void test_notify_range(void)
         g_test_message("case %zu: [0x%" PRIx64 ", 0x%" PRIx64 "] vs 0x%"
                        PRIx64 " + 0x%" PRIx64, i, rc->start, rc->end,
                        rc->iova, rc->addr_mask);
-        rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, rc->start, rc->end, 0);
+        recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, rc->start, rc->end, 0);
         g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr,
                                                               &rec.n, &err),
                         ==, 0);
@@ -905,16 +906,16 @@ static void test_notify_range(void)
         memory_region_notify_iommu(&fake.mr, 0, ev);
         g_assert_cmpuint(rec.entries->len, ==, rc->delivered ? 1 : 0);
         if (rc->delivered) {
-            assert_entry_eq(rec_entry(&rec, 0), &ev.entry);
+            assert_tlb_entry_eq(recorder_entry(&rec, 0), &ev.entry);
         }
 
         /* the single-notifier entry point filters the same way */
-        rec_clear(&rec);
+        recorder_clear(&rec);
         memory_region_notify_iommu_one(&rec.n, &ev_one);
         g_assert_cmpuint(rec.entries->len, ==, rc->delivered ? 1 : 0);
 
         memory_region_unregister_iommu_notifier(&fake.mr, &rec.n);
-        rec_destroy(&rec);
+        recorder_destroy(&rec);
     }
     fake_destroy(&fake);
 }
@@ -940,31 +941,34 @@ static void test_notify_deviotlb_crop(void)
 
     fake_init(&fake, &fake_ops_plain, UINT64_MAX);
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        RecNotifier dev, whole;
+        Recorder dev, whole;
         IOMMUTLBEvent ev = make_event(IOMMU_NOTIFIER_DEVIOTLB_UNMAP,
                                       cases[i].iova, cases[i].mask);
         IOMMUTLBEvent sent = ev;
 
         g_test_message("case %zu", i);
-        rec_init(&dev, IOMMU_NOTIFIER_DEVIOTLB_UNMAP, cases[i].start,
-                 cases[i].end, 0);
+        recorder_init(&dev, IOMMU_NOTIFIER_DEVIOTLB_UNMAP, cases[i].start,
+                      cases[i].end, 0);
         memory_region_notify_iommu_one(&dev.n, &sent);
         g_assert_cmpuint(dev.entries->len, ==, 1);
-        g_assert_cmphex(rec_entry(&dev, 0)->iova, ==, cases[i].want_iova);
-        g_assert_cmphex(rec_entry(&dev, 0)->addr_mask, ==, cases[i].want_mask);
-        g_assert_cmphex(rec_entry(&dev, 0)->translated_addr, ==,
+        g_assert_cmphex(recorder_entry(&dev, 0)->iova, ==, cases[i].want_iova);
+        g_assert_cmphex(recorder_entry(&dev, 0)->addr_mask, ==,
+                        cases[i].want_mask);
+        g_assert_cmphex(recorder_entry(&dev, 0)->translated_addr, ==,
                         ev.entry.translated_addr);
-        assert_entry_eq(&sent.entry, &ev.entry);
+        assert_tlb_entry_eq(&sent.entry, &ev.entry);
 
         /* An IOTLB notifier over the same range gets the entry whole. */
-        rec_init(&whole, IOMMU_NOTIFIER_ALL & ~IOMMU_NOTIFIER_DEVIOTLB_UNMAP,
-                 cases[i].start, cases[i].end, 0);
+        recorder_init(&whole,
+                      IOMMU_NOTIFIER_ALL & ~IOMMU_NOTIFIER_DEVIOTLB_UNMAP,
+                      cases[i].start, cases[i].end, 0);
         sent = make_event(IOMMU_NOTIFIER_UNMAP, cases[i].iova, cases[i].mask);
         memory_region_notify_iommu_one(&whole.n, &sent);
         g_assert_cmpuint(whole.entries->len, ==, 1);
-        g_assert_cmphex(rec_entry(&whole, 0)->addr_mask, ==, cases[i].mask);
-        rec_destroy(&dev);
-        rec_destroy(&whole);
+        g_assert_cmphex(recorder_entry(&whole, 0)->addr_mask, ==,
+                        cases[i].mask);
+        recorder_destroy(&dev);
+        recorder_destroy(&whole);
     }
     fake_destroy(&fake);
 }
@@ -977,15 +981,15 @@ static void test_notify_deviotlb_crop(void)
 static void test_init_while_registered(void)
 {
     FakeIOMMU fake;
-    RecNotifier a, b, c;
+    Recorder a, b, c;
     IOMMUTLBEvent ev = make_event(IOMMU_NOTIFIER_MAP, 0x5000, 0xfff);
     IOMMUNotifier *cur;
     unsigned count = 0;
 
     fake_init(&fake, &fake_ops_hooks, UINT64_MAX);
-    rec_init(&a, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
-    rec_init(&b, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
-    rec_init(&c, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    recorder_init(&a, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    recorder_init(&b, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    recorder_init(&c, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &a.n,
                                                           NULL), ==, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &b.n,
@@ -993,7 +997,7 @@ static void test_init_while_registered(void)
     g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &c.n,
                                                           NULL), ==, 0);
     /* b is in the middle of the list: c, b, a. */
-    iommu_notifier_init(&b.n, rec_notify, IOMMU_NOTIFIER_MAP, 0x10000,
+    iommu_notifier_init(&b.n, recorder_notify, IOMMU_NOTIFIER_MAP, 0x10000,
                         0x1ffff, 0);
     IOMMU_NOTIFIER_FOREACH(cur, &fake.mr) {
         count++;
@@ -1028,9 +1032,9 @@ static void test_init_while_registered(void)
     g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &a.n,
                                                           NULL), ==, 0);
     memory_region_unregister_iommu_notifier(&fake.mr, &a.n);
-    rec_destroy(&a);
-    rec_destroy(&b);
-    rec_destroy(&c);
+    recorder_destroy(&a);
+    recorder_destroy(&b);
+    recorder_destroy(&c);
     fake_destroy(&fake);
 }
 
@@ -1045,13 +1049,13 @@ static void test_notify_type(void)
         IOMMU_NOTIFIER_IOTLB_EVENTS, IOMMU_NOTIFIER_DEVIOTLB_UNMAP,
         IOMMU_NOTIFIER_ALL,
     };
-    RecNotifier recs[G_N_ELEMENTS(flag_sets)];
+    Recorder recs[G_N_ELEMENTS(flag_sets)];
     FakeIOMMU fake;
     Error *err = NULL;
 
     fake_init(&fake, &fake_ops_plain, 1 << 30);
     for (size_t i = 0; i < G_N_ELEMENTS(flag_sets); i++) {
-        rec_init(&recs[i], flag_sets[i], 0, HWADDR_MAX, 0);
+        recorder_init(&recs[i], flag_sets[i], 0, HWADDR_MAX, 0);
         g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr,
                                                               &recs[i].n,
                                                               &err), ==, 0);
@@ -1066,14 +1070,14 @@ static void test_notify_type(void)
 
             g_assert_cmpuint(recs[i].entries->len, ==, want ? 1 : 0);
             if (want) {
-                assert_entry_eq(rec_entry(&recs[i], 0), &ev.entry);
+                assert_tlb_entry_eq(recorder_entry(&recs[i], 0), &ev.entry);
             }
-            rec_clear(&recs[i]);
+            recorder_clear(&recs[i]);
         }
     }
     for (size_t i = 0; i < G_N_ELEMENTS(flag_sets); i++) {
         memory_region_unregister_iommu_notifier(&fake.mr, &recs[i].n);
-        rec_destroy(&recs[i]);
+        recorder_destroy(&recs[i]);
     }
     fake_destroy(&fake);
 }
@@ -1081,13 +1085,13 @@ static void test_notify_type(void)
 static void test_notify_index(void)
 {
     FakeIOMMU fake;
-    RecNotifier recs[3];
+    Recorder recs[3];
     Error *err = NULL;
 
     fake_init(&fake, &fake_ops_hooks, 1 << 30);
     fake.num_indexes = 3;
     for (int i = 0; i < 3; i++) {
-        rec_init(&recs[i], IOMMU_NOTIFIER_ALL, 0, HWADDR_MAX, i);
+        recorder_init(&recs[i], IOMMU_NOTIFIER_ALL, 0, HWADDR_MAX, i);
         g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr,
                                                               &recs[i].n,
                                                               &err), ==, 0);
@@ -1099,12 +1103,12 @@ static void test_notify_index(void)
         memory_region_notify_iommu(&fake.mr, idx, ev);
         for (int i = 0; i < 3; i++) {
             g_assert_cmpuint(recs[i].entries->len, ==, i == idx ? 1 : 0);
-            rec_clear(&recs[i]);
+            recorder_clear(&recs[i]);
         }
     }
     for (int i = 0; i < 3; i++) {
         memory_region_unregister_iommu_notifier(&fake.mr, &recs[i].n);
-        rec_destroy(&recs[i]);
+        recorder_destroy(&recs[i]);
     }
     fake_destroy(&fake);
 }
@@ -1112,7 +1116,7 @@ static void test_notify_index(void)
 /* A notifier that records, then scribbles on, what it was given. */
 static void scribble_notify(IOMMUNotifier *n, IOMMUTLBEntry *entry)
 {
-    rec_notify(n, entry);
+    recorder_notify(n, entry);
     entry->iova = 0xdead0000;
     entry->translated_addr = 0xbeef0000;
     entry->addr_mask = 0;
@@ -1122,14 +1126,14 @@ static void scribble_notify(IOMMUNotifier *n, IOMMUTLBEntry *entry)
 static void test_notify_copies(void)
 {
     FakeIOMMU fake;
-    RecNotifier a, b, c;
+    Recorder a, b, c;
     IOMMUTLBEvent ev = make_event(IOMMU_NOTIFIER_MAP, 0x7000, 0xfff);
     Error *err = NULL;
 
     fake_init(&fake, &fake_ops_plain, 1 << 30);
-    rec_init(&a, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
-    rec_init(&b, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
-    rec_init(&c, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    recorder_init(&a, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    recorder_init(&b, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    recorder_init(&c, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
     a.n.notify = scribble_notify;
     b.n.notify = scribble_notify;
     g_assert_cmpint(memory_region_register_iommu_notifier(&fake.mr, &a.n,
@@ -1143,22 +1147,22 @@ static void test_notify_copies(void)
     g_assert_cmpuint(a.entries->len, ==, 1);
     g_assert_cmpuint(b.entries->len, ==, 1);
     g_assert_cmpuint(c.entries->len, ==, 1);
-    assert_entry_eq(rec_entry(&a, 0), &ev.entry);
-    assert_entry_eq(rec_entry(&b, 0), &ev.entry);
-    assert_entry_eq(rec_entry(&c, 0), &ev.entry);
+    assert_tlb_entry_eq(recorder_entry(&a, 0), &ev.entry);
+    assert_tlb_entry_eq(recorder_entry(&b, 0), &ev.entry);
+    assert_tlb_entry_eq(recorder_entry(&c, 0), &ev.entry);
 
     memory_region_unregister_iommu_notifier(&fake.mr, &a.n);
     memory_region_unregister_iommu_notifier(&fake.mr, &b.n);
     memory_region_unregister_iommu_notifier(&fake.mr, &c.n);
-    rec_destroy(&a);
-    rec_destroy(&b);
-    rec_destroy(&c);
+    recorder_destroy(&a);
+    recorder_destroy(&b);
+    recorder_destroy(&c);
     fake_destroy(&fake);
 }
 
 /* A notifier that unregisters itself from its own callback. */
 typedef struct LeavingNotifier {
-    RecNotifier rec;
+    Recorder rec;
     IOMMUMemoryRegion *mr;
 } LeavingNotifier;
 
@@ -1166,7 +1170,7 @@ static void leaving_notify(IOMMUNotifier *n, IOMMUTLBEntry *entry)
 {
     LeavingNotifier *ln = container_of(n, LeavingNotifier, rec.n);
 
-    rec_notify(n, entry);
+    recorder_notify(n, entry);
     memory_region_unregister_iommu_notifier(ln->mr, n);
 }
 
@@ -1174,14 +1178,14 @@ static void test_notify_self_unregister(void)
 {
     FakeIOMMU fake;
     LeavingNotifier l1, l2;
-    RecNotifier stay;
+    Recorder stay;
     IOMMUTLBEvent ev = make_event(IOMMU_NOTIFIER_UNMAP, 0x9000, 0xfff);
     Error *err = NULL;
 
     fake_init(&fake, &fake_ops_hooks, 1 << 30);
-    rec_init(&l1.rec, IOMMU_NOTIFIER_UNMAP, 0, HWADDR_MAX, 0);
-    rec_init(&l2.rec, IOMMU_NOTIFIER_UNMAP, 0, HWADDR_MAX, 0);
-    rec_init(&stay, IOMMU_NOTIFIER_UNMAP, 0, HWADDR_MAX, 0);
+    recorder_init(&l1.rec, IOMMU_NOTIFIER_UNMAP, 0, HWADDR_MAX, 0);
+    recorder_init(&l2.rec, IOMMU_NOTIFIER_UNMAP, 0, HWADDR_MAX, 0);
+    recorder_init(&stay, IOMMU_NOTIFIER_UNMAP, 0, HWADDR_MAX, 0);
     l1.rec.n.notify = leaving_notify;
     l2.rec.n.notify = leaving_notify;
     l1.mr = l2.mr = &fake.mr;
@@ -1206,9 +1210,9 @@ static void test_notify_self_unregister(void)
 
     memory_region_unregister_iommu_notifier(&fake.mr, &stay.n);
     g_assert_null(fake.mr.iommu_notify);
-    rec_destroy(&l1.rec);
-    rec_destroy(&l2.rec);
-    rec_destroy(&stay);
+    recorder_destroy(&l1.rec);
+    recorder_destroy(&l2.rec);
+    recorder_destroy(&stay);
     fake_destroy(&fake);
 }
 

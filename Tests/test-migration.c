@@ -202,6 +202,14 @@ static SpaprTceTable *roundtrip_fresh(SpaprTceTable *t)
     return t;
 }
 
+/* Both round trips; then the table and the generator go. */
+static void roundtrips_then_free(SpaprTceTable *t, GRand *r)
+{
+    roundtrip_in_place(t, r);
+    spapr_tce_table_free(roundtrip_fresh(t));
+    g_rand_free(r);
+}
+
 static void test_roundtrip_sparse(void)
 {
     GRand *r = test_rand_new(TEST_SEED);
@@ -214,10 +222,7 @@ static void test_roundtrip_sparse(void)
     }
     g_free(save(t, &len));
     g_assert_cmpuint(len, <=, HDR + 150 * ENTRY + 4);
-    roundtrip_in_place(t, r);
-    t = roundtrip_fresh(t);
-    spapr_tce_table_free(t);
-    g_rand_free(r);
+    roundtrips_then_free(t, r);
 }
 
 static void test_roundtrip_full(void)
@@ -231,10 +236,7 @@ static void test_roundtrip_full(void)
     }
     g_free(save(t, &len));
     g_assert_cmpuint(len, ==, HDR + 4096 * ENTRY + 4);
-    roundtrip_in_place(t, r);
-    t = roundtrip_fresh(t);
-    spapr_tce_table_free(t);
-    g_rand_free(r);
+    roundtrips_then_free(t, r);
 }
 
 static void test_roundtrip_empty_and_disabled(void)
@@ -322,7 +324,7 @@ static void test_roundtrip_vast_sparse(void)
 static void test_load_sends_no_notifications(void)
 {
     SpaprTceTable *t = make_table(LIOBN_A, 12, 0, 256);
-    RecNotifier rec;
+    Recorder rec;
     Error *err = NULL;
     size_t len;
     uint8_t *buf;
@@ -332,7 +334,7 @@ static void test_load_sends_no_notifications(void)
     }
     buf = save(t, &len);
     spapr_tce_table_reset(t);
-    rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
                         spapr_tce_get_iommu_mr(t), &rec.n, &err), ==, 0);
     load_ok(t, buf, len);
@@ -342,7 +344,7 @@ static void test_load_sends_no_notifications(void)
     put(t, 1, 0x5001);
     g_assert_cmpuint(rec.entries->len, ==, 1);
     memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(t), &rec.n);
-    rec_destroy(&rec);
+    recorder_destroy(&rec);
     g_free(buf);
     spapr_tce_table_free(t);
 }
@@ -632,7 +634,7 @@ static const Corruption corruptions[] = {
 /* The destination: enabled, with other geometry and entries, and watched. */
 typedef struct Destination {
     SpaprTceTable *t;
-    RecNotifier rec;
+    Recorder rec;
 } Destination;
 
 static void dest_init(Destination *d)
@@ -643,7 +645,7 @@ static void dest_init(Destination *d)
     for (int i = 0; i < 300; i += 7) {
         put(d->t, i, ((uint64_t)i << 16) | 1);
     }
-    rec_init(&d->rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(&d->rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
                         spapr_tce_get_iommu_mr(d->t), &d->rec.n, &err), ==, 0);
 }
@@ -652,7 +654,7 @@ static void dest_destroy(Destination *d)
 {
     memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(d->t),
                                             &d->rec.n);
-    rec_destroy(&d->rec);
+    recorder_destroy(&d->rec);
     spapr_tce_table_free(d->t);
 }
 

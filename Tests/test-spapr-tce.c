@@ -268,7 +268,7 @@ static void test_translate_perms(void)
                 g_assert_cmphex(e.translated_addr, ==, tce & mask);
                 g_assert_cmphex(e.addr_mask, ==, page - 1);
                 g_assert_cmpint(e.perm, ==, perm_of[i & 3]);
-                assert_entry_eq(&e2, &e);
+                assert_tlb_entry_eq(&e2, &e);
             }
         }
         spapr_tce_table_free(tcet);
@@ -338,15 +338,15 @@ static void test_need_vfio(void)
 {
     SpaprTceTable *tcet = make_table(0x5001, 12, 0, 256);
     IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
-    RecNotifier n1, n2, dev, mixed;
+    Recorder n1, n2, dev, mixed;
     Error *err = NULL;
 
     /* n2 adds UNMAP, so the union changes (and the hook runs) each time */
-    rec_init(&n1, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
-    rec_init(&n2, IOMMU_NOTIFIER_IOTLB_EVENTS, 0x1000, 0x1fff, 0);
-    rec_init(&dev, IOMMU_NOTIFIER_DEVIOTLB_UNMAP, 0, HWADDR_MAX, 0);
-    rec_init(&mixed, IOMMU_NOTIFIER_MAP | IOMMU_NOTIFIER_DEVIOTLB_UNMAP, 0,
-             HWADDR_MAX, 0);
+    recorder_init(&n1, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    recorder_init(&n2, IOMMU_NOTIFIER_IOTLB_EVENTS, 0x1000, 0x1fff, 0);
+    recorder_init(&dev, IOMMU_NOTIFIER_DEVIOTLB_UNMAP, 0, HWADDR_MAX, 0);
+    recorder_init(&mixed, IOMMU_NOTIFIER_MAP | IOMMU_NOTIFIER_DEVIOTLB_UNMAP, 0,
+                  HWADDR_MAX, 0);
 
     /* DEVIOTLB refused with no notifier: need_vfio stays off. */
     g_assert_false(spapr_tce_get_need_vfio(tcet));
@@ -403,10 +403,10 @@ static void test_need_vfio(void)
     g_assert_false(spapr_tce_get_need_vfio(tcet));
     g_assert_null(err);
 
-    rec_destroy(&n1);
-    rec_destroy(&n2);
-    rec_destroy(&dev);
-    rec_destroy(&mixed);
+    recorder_destroy(&n1);
+    recorder_destroy(&n2);
+    recorder_destroy(&dev);
+    recorder_destroy(&mixed);
     spapr_tce_table_free(tcet);
 }
 
@@ -416,13 +416,13 @@ static void test_replay_skipping(void)
 {
     SpaprTceTable *tcet = make_table(0x6001, 12, 0x10000, 128);
     IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
-    RecNotifier rec;
+    Recorder rec;
 
     for (uint64_t i = 0; i < 128; i += 3) {
         g_assert_cmpint(spapr_h_put_tce(0x6001, 0x10000 + (i << 12),
                                         (i << 20) | 2), ==, H_SUCCESS);
     }
-    rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
 
     spapr_tce_set_skipping_replay(tcet, true);
     memory_region_iommu_replay(mr, &rec.n);
@@ -436,9 +436,9 @@ static void test_replay_skipping(void)
                                         (uint64_t)k * 3 << 20, 0xfff,
                                         IOMMU_WO);
 
-        assert_entry_eq(rec_entry(&rec, k), &want);
+        assert_tlb_entry_eq(recorder_entry(&rec, k), &want);
     }
-    rec_destroy(&rec);
+    recorder_destroy(&rec);
     spapr_tce_table_free(tcet);
 }
 
@@ -576,14 +576,14 @@ static void test_put_notifies(void)
     const uint64_t page = 1ULL << shift;
     SpaprTceTable *tcet = make_table(0x8001, shift, bus, 64);
     IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
-    RecNotifier map, unmap, both, narrow;
+    Recorder map, unmap, both, narrow;
     IOMMUTLBEntry want;
     Error *err = NULL;
 
-    rec_init(&map, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
-    rec_init(&unmap, IOMMU_NOTIFIER_UNMAP, 0, HWADDR_MAX, 0);
-    rec_init(&both, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
-    rec_init(&narrow, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, page - 1, 0);
+    recorder_init(&map, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX, 0);
+    recorder_init(&unmap, IOMMU_NOTIFIER_UNMAP, 0, HWADDR_MAX, 0);
+    recorder_init(&both, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(&narrow, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, page - 1, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(mr, &map.n, &err),
                     ==, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(mr, &unmap.n, &err),
@@ -603,8 +603,8 @@ static void test_put_notifies(void)
     g_assert_cmpuint(unmap.entries->len, ==, 0);
     g_assert_cmpuint(both.entries->len, ==, 1);
     g_assert_cmpuint(narrow.entries->len, ==, 0);
-    assert_entry_eq(rec_entry(&map, 0), &want);
-    assert_entry_eq(rec_entry(&both, 0), &want);
+    assert_tlb_entry_eq(recorder_entry(&map, 0), &want);
+    assert_tlb_entry_eq(recorder_entry(&both, 0), &want);
 
     /* Overwriting a mapping with another: one MAP only. */
     g_assert_cmpint(spapr_h_put_tce(0x8001, bus + 5 * page,
@@ -613,7 +613,7 @@ static void test_put_notifies(void)
     want = test_entry(5 * page, 0xfedc0000ULL, page - 1, IOMMU_RO);
     g_assert_cmpuint(map.entries->len, ==, 2);
     g_assert_cmpuint(unmap.entries->len, ==, 0);
-    assert_entry_eq(rec_entry(&map, 1), &want);
+    assert_tlb_entry_eq(recorder_entry(&map, 1), &want);
 
     /* UNMAP: translated_addr is the page-masked TCE, not 0. */
     g_assert_cmpint(spapr_h_put_tce(0x8001, bus + 5 * page,
@@ -622,15 +622,15 @@ static void test_put_notifies(void)
     g_assert_cmpuint(map.entries->len, ==, 2);
     g_assert_cmpuint(unmap.entries->len, ==, 1);
     g_assert_cmpuint(both.entries->len, ==, 3);
-    assert_entry_eq(rec_entry(&unmap, 0), &want);
-    assert_entry_eq(rec_entry(&both, 2), &want);
+    assert_tlb_entry_eq(recorder_entry(&unmap, 0), &want);
+    assert_tlb_entry_eq(recorder_entry(&both, 2), &want);
 
     /* WO at page 0 reaches the narrow notifier too. */
     g_assert_cmpint(spapr_h_put_tce(0x8001, bus, 0x5550000ULL | TCE_PCI_WRITE),
                     ==, H_SUCCESS);
     want = test_entry(0, 0x5550000ULL, page - 1, IOMMU_WO);
     g_assert_cmpuint(narrow.entries->len, ==, 1);
-    assert_entry_eq(rec_entry(&narrow, 0), &want);
+    assert_tlb_entry_eq(recorder_entry(&narrow, 0), &want);
     g_assert_cmpuint(map.entries->len, ==, 3);
 
     /* A refused put sends nothing. */
@@ -643,20 +643,20 @@ static void test_put_notifies(void)
     g_assert_cmpuint(both.entries->len, ==, 4);
 
     /* H_STUFF_TCE: one event per page, in order. */
-    rec_clear(&both);
+    recorder_clear(&both);
     g_assert_cmpint(spapr_h_stuff_tce(0x8001, bus + 10 * page,
                                       0x7770000ULL | 1, 3), ==, H_SUCCESS);
     g_assert_cmpuint(both.entries->len, ==, 3);
     for (guint i = 0; i < 3; i++) {
         want = test_entry((10 + i) * page, 0x7770000ULL, page - 1, IOMMU_RO);
-        assert_entry_eq(rec_entry(&both, i), &want);
+        assert_tlb_entry_eq(recorder_entry(&both, i), &want);
     }
 
     /* Reset zeroes every entry and tells no one. */
-    rec_clear(&map);
-    rec_clear(&unmap);
-    rec_clear(&both);
-    rec_clear(&narrow);
+    recorder_clear(&map);
+    recorder_clear(&unmap);
+    recorder_clear(&both);
+    recorder_clear(&narrow);
     spapr_tce_table_reset(tcet);
     g_assert_cmpuint(map.entries->len + unmap.entries->len
                      + both.entries->len + narrow.entries->len, ==, 0);
@@ -684,10 +684,10 @@ static void test_put_notifies(void)
     memory_region_unregister_iommu_notifier(mr, &both.n);
     memory_region_unregister_iommu_notifier(mr, &narrow.n);
     g_assert_false(spapr_tce_get_need_vfio(tcet));
-    rec_destroy(&map);
-    rec_destroy(&unmap);
-    rec_destroy(&both);
-    rec_destroy(&narrow);
+    recorder_destroy(&map);
+    recorder_destroy(&unmap);
+    recorder_destroy(&both);
+    recorder_destroy(&narrow);
     spapr_tce_table_free(tcet);
 }
 
@@ -704,14 +704,14 @@ static void test_target_as(void)
     SpaprTceTable *flat = make_table(0x2469, 16, 0, 64);
     IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
     AddressSpace *as = (AddressSpace *)&tcet;
-    RecNotifier rec;
+    Recorder rec;
     IOMMUTLBEntry e;
     Error *err = NULL;
 
     spapr_tce_set_target_as(tcet, as);
     spapr_tce_set_target_as(flat, as);
     g_assert_true(spapr_tce_get_target_as(tcet) == as);
-    rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(mr, &rec.n, &err),
                     ==, 0);
     g_assert_cmpint(spapr_h_put_tce(0x2468, 0x3000, 0x8000003), ==, H_SUCCESS);
@@ -720,12 +720,12 @@ static void test_target_as(void)
     g_assert_cmpint(spapr_h_put_tce(0x2469, 0x10000, 0xa0000003), ==, 0);
     g_assert_cmpuint(rec.entries->len, ==, 3);
     for (guint i = 0; i < rec.entries->len; i++) {
-        g_assert_true(rec_entry(&rec, i)->target_as == as);
+        g_assert_true(recorder_entry(&rec, i)->target_as == as);
     }
-    rec_clear(&rec);
+    recorder_clear(&rec);
     memory_region_iommu_replay(mr, &rec.n);
     g_assert_cmpuint(rec.entries->len, ==, 1);
-    g_assert_true(rec_entry(&rec, 0)->target_as == as);
+    g_assert_true(recorder_entry(&rec, 0)->target_as == as);
     /* A tree window (2^23 entries) and a flat one; in and out of window. */
     e = table_translate(tcet, 0x4000);
     g_assert_true(e.target_as == as);
@@ -740,7 +740,7 @@ static void test_target_as(void)
     e = table_translate(flat, 0x10000);
     g_assert_null(e.target_as);
     memory_region_unregister_iommu_notifier(mr, &rec.n);
-    rec_destroy(&rec);
+    recorder_destroy(&rec);
     spapr_tce_table_free(tcet);
     spapr_tce_table_free(flat);
 }
@@ -750,11 +750,11 @@ static void test_free_reuse(void)
     int owner2;
     SpaprTceTable *tcet = make_table(0x9001, 12, 0, 32);
     IOMMUMemoryRegion *mr = spapr_tce_get_iommu_mr(tcet);
-    RecNotifier rec;
+    Recorder rec;
     uint64_t tce = 0;
     Error *err = NULL;
 
-    rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(mr, &rec.n, &err),
                     ==, 0);
     g_assert_cmpint(spapr_h_put_tce(0x9001, 0x3000, 0xabc000 | 3), ==,
@@ -791,7 +791,7 @@ static void test_free_reuse(void)
                     H_SUCCESS);
     g_assert_cmpuint(rec.entries->len, ==, 2);
     memory_region_unregister_iommu_notifier(mr, &rec.n);
-    rec_destroy(&rec);
+    recorder_destroy(&rec);
 
     /* Freeing a disabled table works too. */
     spapr_tce_table_disable(tcet);

@@ -39,9 +39,9 @@ static void put(uint32_t liobn, uint64_t bus, unsigned shift, uint64_t index,
 }
 
 /* Replay's entries, recorded. */
-static guint replay_into(SpaprTceTable *t, RecNotifier *rec)
+static guint replay_into(SpaprTceTable *t, Recorder *rec)
 {
-    rec_init(rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     memory_region_iommu_replay(spapr_tce_get_iommu_mr(t), &rec->n);
     return rec->entries->len;
 }
@@ -92,7 +92,7 @@ static void check_sweep(bool random)
     uint64_t hint[4], expect = 0;
     Buffer live[LIVE];
     size_t max = 0, bytes;
-    RecNotifier rec;
+    Recorder rec;
     int nlive = 0, step, i;
     guint j;
 
@@ -140,15 +140,15 @@ static void check_sweep(bool random)
     }
     g_assert_cmpuint(replay_into(t, &rec), ==, expect);
     for (j = 0; j < rec.entries->len; j++) {
-        IOMMUTLBEntry *e = rec_entry(&rec, j);
+        IOMMUTLBEntry *e = recorder_entry(&rec, j);
 
         g_assert_cmphex(e->translated_addr, ==,
                         tce_for(e->iova >> HUGE_SHIFT, HUGE_SHIFT) & ~3ull);
         if (j > 0) {
-            g_assert_cmphex(e->iova, >, rec_entry(&rec, j - 1)->iova);
+            g_assert_cmphex(e->iova, >, recorder_entry(&rec, j - 1)->iova);
         }
     }
-    rec_destroy(&rec);
+    recorder_destroy(&rec);
 
     while (nlive > 0) {
         nlive--;
@@ -159,7 +159,7 @@ static void check_sweep(bool random)
     g_test_message("all unmapped: %zu B above the empty window", bytes - empty);
     g_assert_cmpuint(bytes, <=, empty + TREE_SLACK);
     g_assert_cmpuint(replay_into(t, &rec), ==, 0);
-    rec_destroy(&rec);
+    recorder_destroy(&rec);
     spapr_tce_table_reset(t);
     g_assert_cmpuint(spapr_tce_table_storage_bytes(t), ==, empty);
     g_rand_free(rng);
@@ -252,7 +252,7 @@ static void test_isolated_cost(void)
     const uint32_t liobn = 0x6106;
     SpaprTceTable *t = make_table(liobn, HUGE_SHIFT, WIN64_BUS, HUGE_NB);
     GRand *rng = g_rand_new_with_seed(11);
-    RecNotifier rec;
+    Recorder rec;
     size_t bytes;
     int i;
 
@@ -266,7 +266,7 @@ static void test_isolated_cost(void)
     g_assert_cmpuint(bytes, <=, 4096 * 1024);
     g_assert_cmpuint(replay_into(t, &rec), <=, 4096);
     g_assert_cmpuint(rec.entries->len, >, 4090);  /* a few may coincide */
-    rec_destroy(&rec);
+    recorder_destroy(&rec);
     g_rand_free(rng);
     spapr_tce_table_free(t);
 }
@@ -285,7 +285,7 @@ static void test_stuff_whole_window(void)
     SpaprTceTable *t = make_table(liobn, HUGE_SHIFT, WIN64_BUS, HUGE_NB);
     const size_t empty = spapr_tce_table_storage_bytes(t);
     GRand *rng = g_rand_new_with_seed(5);
-    RecNotifier rec;
+    Recorder rec;
     uint64_t i, tce = 0;
     double t0, secs;
 
@@ -306,7 +306,7 @@ static void test_stuff_whole_window(void)
     g_test_message("whole-window clear: %.3f ms", secs * 1e3);
     g_assert_cmpfloat(secs, <, 1.0);
     g_assert_cmpuint(replay_into(t, &rec), ==, 0);
-    rec_destroy(&rec);
+    recorder_destroy(&rec);
     g_assert_cmpint(spapr_h_get_tce(liobn, WIN64_BUS + (0x2345678ull << HUGE_SHIFT), &tce),
                     ==, H_SUCCESS);
     g_assert_cmphex(tce, ==, 0);
@@ -324,27 +324,28 @@ static void test_stuff_notifies_each_entry(void)
     const uint32_t liobn = 0x6108, n = 70000;
     const uint64_t first = (1u << 20) - 3;   /* across leaves, most absent */
     SpaprTceTable *t = make_table(liobn, HUGE_SHIFT, WIN64_BUS, HUGE_NB);
-    RecNotifier rec;
+    Recorder rec;
     uint32_t i;
 
     put(liobn, WIN64_BUS, HUGE_SHIFT, first + 10, tce_for(first + 10, HUGE_SHIFT));
-    rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(spapr_tce_get_iommu_mr(t), &rec.n,
                                                           NULL), ==, 0);
     g_assert_cmpint(spapr_h_stuff_tce(liobn, WIN64_BUS + (first << HUGE_SHIFT), 0, n),
                     ==, H_SUCCESS);
     g_assert_cmpuint(rec.entries->len, ==, n);
     for (i = 0; i < n; i++) {
-        g_assert_cmphex(rec_entry(&rec, i)->iova, ==, (first + i) << HUGE_SHIFT);
-        g_assert_cmpint(rec_entry(&rec, i)->perm, ==, IOMMU_NONE);
+        g_assert_cmphex(recorder_entry(&rec, i)->iova, ==,
+                        (first + i) << HUGE_SHIFT);
+        g_assert_cmpint(recorder_entry(&rec, i)->perm, ==, IOMMU_NONE);
     }
-    rec_clear(&rec);
+    recorder_clear(&rec);
     g_assert_cmpint(spapr_h_stuff_tce(liobn, WIN64_BUS + (first << HUGE_SHIFT),
                                       0x7770000 | TCE_PCI_READ, 1000), ==, H_SUCCESS);
     g_assert_cmpuint(rec.entries->len, ==, 1000);
-    g_assert_cmpint(rec_entry(&rec, 999)->perm, ==, IOMMU_RO);
+    g_assert_cmpint(recorder_entry(&rec, 999)->perm, ==, IOMMU_RO);
     memory_region_unregister_iommu_notifier(spapr_tce_get_iommu_mr(t), &rec.n);
-    rec_destroy(&rec);
+    recorder_destroy(&rec);
     spapr_tce_table_free(t);
 }
 

@@ -25,13 +25,13 @@ static IOMMUTLBEntry translate(SpaprTceTable *t, hwaddr addr)
 
 static guint replay_count(SpaprTceTable *t)
 {
-    RecNotifier r;
+    Recorder r;
     guint n;
 
-    rec_init(&r, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(&r, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     memory_region_iommu_replay(spapr_tce_get_iommu_mr(t), &r.n);
     n = r.entries->len;
-    rec_destroy(&r);
+    recorder_destroy(&r);
     return n;
 }
 
@@ -243,7 +243,7 @@ static void check_indexes(uint32_t liobn, uint32_t shift, uint64_t bus, uint64_t
     SpaprTceTable *t = make_table(liobn, shift, bus, (uint32_t)nb);
     uint64_t used[G_N_ELEMENTS(candidates)];
     unsigned n = 0, i, j;
-    RecNotifier r;
+    Recorder r;
 
     for (i = 0; i < G_N_ELEMENTS(candidates); i++) {
         uint64_t index = candidates[i];
@@ -275,13 +275,14 @@ static void check_indexes(uint32_t liobn, uint32_t shift, uint64_t bus, uint64_t
         g_assert_cmpint(translate(t, nb << shift).perm, ==, IOMMU_NONE);
     }
     /* Replay: the entries in index order. */
-    rec_init(&r, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(&r, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     memory_region_iommu_replay(spapr_tce_get_iommu_mr(t), &r.n);
     g_assert_cmpuint(r.entries->len, ==, n);
     for (i = 1; i < n; i++) {
-        g_assert_cmphex(rec_entry(&r, i - 1)->iova, <, rec_entry(&r, i)->iova);
+        g_assert_cmphex(recorder_entry(&r, i - 1)->iova, <,
+                        recorder_entry(&r, i)->iova);
     }
-    rec_destroy(&r);
+    recorder_destroy(&r);
     if (nb <= (1u << 20)) {
         g_assert_cmpuint(assert_replay_matches_generic(t), ==, n);
     }

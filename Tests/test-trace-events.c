@@ -192,11 +192,64 @@ static void test_pre_save_event(void)
     spapr_tce_table_free(b);
 }
 
+/*
+ * spapr_tce_table_load: QEMU's post_load, which traces the entry count
+ * before (bare hex) and the window after, once the load is done; when the
+ * count changes to a non-zero one, its enable traces the new table first.
+ * A refused load traces nothing.
+ */
+static void test_post_load_event(void)
+{
+    Log log;
+    SpaprTceTable *a = make_table(0x80000101, 24, SPAPR_PCI_DMA64_START, 128);
+    SpaprTceTable *b = make_table(0x80000001, 0, 0, 0);
+    uint8_t win[256], off[256];
+    size_t win_len = spapr_tce_table_save(a, win, sizeof(win));
+    size_t off_len = spapr_tce_table_save(b, off, sizeof(off));
+    Error *err = NULL;
+    static const char *const want[] = {
+        /* the same window again */
+        ("spapr_iommu_post_load liobn=80000101 80 => 0x80 "
+         "bus_offset=0x800000000000000 ps=24"),
+        /* into the disabled table */
+        "spapr_iommu_new_table liobn=0x80000101 table=0x*",
+        ("spapr_iommu_post_load liobn=80000101 0 => 0x80 "
+         "bus_offset=0x800000000000000 ps=24"),
+        /* over a window of another count */
+        "spapr_iommu_new_table liobn=0x80000101 table=0x*",
+        "spapr_iommu_new_table liobn=0x80000101 table=0x*",
+        ("spapr_iommu_post_load liobn=80000101 40 => 0x80 "
+         "bus_offset=0x800000000000000 ps=24"),
+        /* a disabled table's stream */
+        "spapr_iommu_post_load liobn=80000001 0 => 0x0 bus_offset=0x0 ps=0",
+    };
+
+    g_assert_cmpuint(win_len, >, 0);
+    g_assert_cmpuint(off_len, >, 0);
+    log_start(&log);
+    g_assert_cmpint(spapr_tce_table_load(a, win, win_len, &err), ==, 0);
+    spapr_tce_table_disable(a);
+    g_assert_cmpint(spapr_tce_table_load(a, win, win_len, &err), ==, 0);
+    spapr_tce_table_disable(a);
+    g_assert_cmpint(spapr_tce_table_enable(a, 12, 0, 64, &err), ==, 0);
+    g_assert_cmpint(spapr_tce_table_load(a, win, win_len, &err), ==, 0);
+    g_assert_cmpint(spapr_tce_table_load(b, off, off_len, &err), ==, 0);
+    g_assert_null(err);
+    /* Refused (another table's stream): no post_load. */
+    g_assert_cmpint(spapr_tce_table_load(b, win, win_len, &err), <, 0);
+    assert_error_set(&err);
+    assert_lines(&log, 0, want, G_N_ELEMENTS(want));
+    log_stop(&log);
+    spapr_tce_table_free(a);
+    spapr_tce_table_free(b);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/trace-events/ddw", test_ddw_events);
     g_test_add_func("/trace-events/xlate-and-pci", test_xlate_and_pci_events);
     g_test_add_func("/trace-events/pre-save", test_pre_save_event);
+    g_test_add_func("/trace-events/post-load", test_post_load_event);
     return g_test_run();
 }

@@ -113,30 +113,49 @@ static SpaprPhb *phb_new(void)
     return phb;
 }
 
+/* A PHB, a guest on it and a container attached to it. */
+typedef struct Machine {
+    SpaprPhb *phb;
+    uint64_t buid;
+    VfioContainer c;
+    Guest g;
+} Machine;
+
+/* The PHB, its guest (seeded) and the container, attached from the start. */
+static void machine_start(Machine *m, guint32 seed)
+{
+    m->phb = phb_new();
+    m->buid = spapr_phb_get_buid(m->phb);
+    guest_init(&m->g, seed);
+    container_init(&m->c, m->phb);
+}
+
+static void machine_stop(Machine *m)
+{
+    container_destroy(&m->c);
+    spapr_phb_free(m->phb);
+    guest_destroy(&m->g);
+}
+
 /* ---- Tests ------------------------------------------------------------ */
 
 static void test_random_sequences(void)
 {
-    SpaprPhb *phb = phb_new();
-    VfioContainer c;
-    Guest g;
+    Machine m;
 
-    guest_init(&g, TEST_SEED);
-    container_init(&c, phb);
-    g_assert_cmpuint(c.attaches, ==, 1);
-    container_check(&c);
+    machine_start(&m, TEST_SEED);
+    g_assert_cmpuint(m.c.attaches, ==, 1);
+    container_check(&m.c);
     for (int round = 0; round < 40; round++) {
-        guest_run(&g, 0x80000000, 100);
-        container_check(&c);
+        guest_run(&m.g, 0x80000000, 100);
+        container_check(&m.c);
     }
     /* The sequences did map, unmap and fail. */
-    g_assert_cmpuint(container_mappings(&c, 0), >, 100);
-    g_assert_cmpuint(c.unmaps, >, 100);
-    g_assert_cmpuint(g.failures, >, 10);
-    g_assert_cmpuint(c.refused, ==, 0);
-    container_destroy(&c);
-    spapr_phb_free(phb);
-    guest_destroy(&g);
+    g_assert_cmpuint(container_mappings(&m.c, 0), >, 100);
+    g_assert_cmpuint(m.c.unmaps, >, 100);
+    g_assert_cmpuint(m.g.failures, >, 10);
+    g_assert_cmpuint(m.c.refused, ==, 0);
+    machine_stop(&m);
 }
 
 static void test_late_attach_replays(void)
@@ -171,124 +190,113 @@ static void test_late_attach_replays(void)
 
 static void test_ddw_create(void)
 {
-    SpaprPhb *phb = phb_new();
-    uint64_t buid = spapr_phb_get_buid(phb);
-    VfioContainer c;
-    Guest g;
+    Machine m;
     uint32_t liobn;
     unsigned replayed;
 
-    guest_init(&g, TEST_SEED + 2);
-    container_init(&c, phb);
-    guest_run(&g, 0x80000000, 500);
-    replayed = c.replayed;
+    machine_start(&m, TEST_SEED + 2);
+    guest_run(&m.g, 0x80000000, 500);
+    replayed = m.c.replayed;
     /* A 2^43-byte window of 2^19 pages of 16 MiB. */
-    g_assert_cmpint(ddw_create(buid, 24, 43, &liobn, NULL), ==,
+    g_assert_cmpint(ddw_create(m.buid, 24, 43, &liobn, NULL), ==,
                     RTAS_OUT_SUCCESS);
     g_assert_cmphex(liobn, ==, 0x80000001);
     /* Attached inside the call, while replay was being skipped. */
-    g_assert_true(c.win[1].attached);
-    g_assert_true(c.win[1].skipping_at_attach);
-    g_assert_false(spapr_tce_get_skipping_replay(spapr_phb_get_window(phb, 1)));
-    g_assert_cmpuint(c.replayed, ==, replayed);
-    g_assert_cmpuint(container_mappings(&c, 1), ==, 0);
-    container_check(&c);
+    g_assert_true(m.c.win[1].attached);
+    g_assert_true(m.c.win[1].skipping_at_attach);
+    g_assert_false(
+        spapr_tce_get_skipping_replay(spapr_phb_get_window(m.phb, 1)));
+    g_assert_cmpuint(m.c.replayed, ==, replayed);
+    g_assert_cmpuint(container_mappings(&m.c, 1), ==, 0);
+    container_check(&m.c);
     /* The guest's maps then arrive as notifications. */
     for (int round = 0; round < 10; round++) {
-        guest_run(&g, liobn, 100);
-        guest_run(&g, 0x80000000, 20);
-        container_check(&c);
+        guest_run(&m.g, liobn, 100);
+        guest_run(&m.g, 0x80000000, 20);
+        container_check(&m.c);
     }
-    g_assert_cmpuint(container_mappings(&c, 1), >, 50);
-    g_assert_cmpuint(c.replayed, ==, replayed);
-    container_destroy(&c);
-    spapr_phb_free(phb);
-    guest_destroy(&g);
+    g_assert_cmpuint(container_mappings(&m.c, 1), >, 50);
+    g_assert_cmpuint(m.c.replayed, ==, replayed);
+    machine_stop(&m);
 }
 
 static void test_remove_and_reset(void)
 {
-    SpaprPhb *phb = phb_new();
-    uint64_t buid = spapr_phb_get_buid(phb);
-    VfioContainer c;
-    Guest g;
+    Machine m;
     uint32_t liobn;
 
-    guest_init(&g, TEST_SEED + 3);
-    container_init(&c, phb);
-    guest_run(&g, 0x80000000, 300);
-    g_assert_cmpint(ddw_create(buid, 16, 40, &liobn, NULL), ==,
+    machine_start(&m, TEST_SEED + 3);
+    guest_run(&m.g, 0x80000000, 300);
+    g_assert_cmpint(ddw_create(m.buid, 16, 40, &liobn, NULL), ==,
                     RTAS_OUT_SUCCESS);
-    guest_run(&g, liobn, 300);
-    container_check(&c);
+    guest_run(&m.g, liobn, 300);
+    container_check(&m.c);
 
     /* Remove the DDW window: detached, the default one untouched. */
     g_assert_cmpint(ddw_remove(liobn), ==, RTAS_OUT_SUCCESS);
-    g_assert_cmpuint(c.detaches, ==, 1);
-    g_assert_false(c.win[1].attached);
-    g_assert_cmpuint(container_mappings(&c, 0), >, 0);
-    container_check(&c);
+    g_assert_cmpuint(m.c.detaches, ==, 1);
+    g_assert_false(m.c.win[1].attached);
+    g_assert_cmpuint(container_mappings(&m.c, 0), >, 0);
+    container_check(&m.c);
 
     /* Remove the default window, the last one: nothing comes back. */
     g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
-    g_assert_false(c.win[0].attached);
-    container_check(&c);
+    g_assert_false(m.c.win[0].attached);
+    container_check(&m.c);
 
     /* A window made with no window left takes LIOBN 0 at address 0. */
-    g_assert_cmpint(ddw_create(buid, 21, 35, &liobn, NULL), ==,
+    g_assert_cmpint(ddw_create(m.buid, 21, 35, &liobn, NULL), ==,
                     RTAS_OUT_SUCCESS);
     g_assert_cmphex(liobn, ==, 0x80000000);
-    g_assert_true(c.win[0].skipping_at_attach);
-    guest_run(&g, liobn, 300);
-    container_check(&c);
-    g_assert_cmpuint(container_mappings(&c, 0), >, 0);
+    g_assert_true(m.c.win[0].skipping_at_attach);
+    guest_run(&m.g, liobn, 300);
+    container_check(&m.c);
+    g_assert_cmpuint(container_mappings(&m.c, 0), >, 0);
 
     /* QEMU 7.2 never clears def_win (spapr_phb_dma_reset sets it): this
      * window is on the default window's table, so removing it, the last
      * one, restores nothing. */
     g_assert_cmpint(ddw_remove(liobn), ==, RTAS_OUT_SUCCESS);
-    g_assert_false(c.win[0].attached);
-    container_check(&c);
+    g_assert_false(m.c.win[0].attached);
+    container_check(&m.c);
 
     /* Removing the last window when it is not the default one restores
      * the default: attached again with a replay of its empty table. */
-    g_assert_cmpint(ddw_reset(buid), ==, RTAS_OUT_SUCCESS);
-    g_assert_cmpint(ddw_create(buid, 16, 36, &liobn, NULL), ==,
+    g_assert_cmpint(ddw_reset(m.buid), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpint(ddw_create(m.buid, 16, 36, &liobn, NULL), ==,
                     RTAS_OUT_SUCCESS);
     g_assert_cmphex(liobn, ==, 0x80000001);
-    guest_run(&g, liobn, 300);
+    guest_run(&m.g, liobn, 300);
     g_assert_cmpint(ddw_remove(0x80000000), ==, RTAS_OUT_SUCCESS);
     g_assert_cmpint(ddw_remove(liobn), ==, RTAS_OUT_SUCCESS);
-    g_assert_false(c.win[1].attached);
-    g_assert_true(c.win[0].attached);
-    g_assert_false(c.win[0].skipping_at_attach);
-    g_assert_cmpuint(container_mappings(&c, 0), ==, 0);
-    g_assert_cmpuint(spapr_tce_get_page_shift(spapr_phb_get_window(phb, 0)),
+    g_assert_false(m.c.win[1].attached);
+    g_assert_true(m.c.win[0].attached);
+    g_assert_false(m.c.win[0].skipping_at_attach);
+    g_assert_cmpuint(container_mappings(&m.c, 0), ==, 0);
+    g_assert_cmpuint(spapr_tce_get_page_shift(spapr_phb_get_window(m.phb, 0)),
                      ==, 12);
-    container_check(&c);
+    container_check(&m.c);
 
     /* Reset with two populated windows: both go, the default comes back. */
-    guest_run(&g, 0x80000000, 300);
-    g_assert_cmpint(ddw_create(buid, 16, 36, &liobn, NULL), ==,
+    guest_run(&m.g, 0x80000000, 300);
+    g_assert_cmpint(ddw_create(m.buid, 16, 36, &liobn, NULL), ==,
                     RTAS_OUT_SUCCESS);
-    guest_run(&g, liobn, 300);
-    container_check(&c);
-    g_assert_cmpint(ddw_reset(buid), ==, RTAS_OUT_SUCCESS);
-    g_assert_true(c.win[0].attached);
-    g_assert_false(c.win[1].attached);
-    g_assert_cmpuint(container_mappings(&c, 0), ==, 0);
-    container_check(&c);
-    guest_run(&g, 0x80000000, 300);
-    container_check(&c);
+    guest_run(&m.g, liobn, 300);
+    container_check(&m.c);
+    g_assert_cmpint(ddw_reset(m.buid), ==, RTAS_OUT_SUCCESS);
+    g_assert_true(m.c.win[0].attached);
+    g_assert_false(m.c.win[1].attached);
+    g_assert_cmpuint(container_mappings(&m.c, 0), ==, 0);
+    container_check(&m.c);
+    guest_run(&m.g, 0x80000000, 300);
+    container_check(&m.c);
 
     /* The machine reset, too. */
-    spapr_phb_reset(phb);
-    g_assert_cmpuint(container_mappings(&c, 0), ==, 0);
-    container_check(&c);
-    g_assert_cmpuint(c.attaches, ==, c.detaches + 1);
-    container_destroy(&c);
-    spapr_phb_free(phb);
-    guest_destroy(&g);
+    spapr_phb_reset(m.phb);
+    g_assert_cmpuint(container_mappings(&m.c, 0), ==, 0);
+    container_check(&m.c);
+    g_assert_cmpuint(m.c.attaches, ==, m.c.detaches + 1);
+    machine_stop(&m);
 }
 
 /*
@@ -297,43 +305,37 @@ static void test_remove_and_reset(void)
  */
 static void test_migration_load(void)
 {
-    SpaprPhb *phb = phb_new();
-    uint64_t buid = spapr_phb_get_buid(phb);
-    VfioContainer c;
-    Guest g;
+    Machine m;
     uint32_t liobn;
     SpaprTceTable *w1;
     uint8_t *stream;
     size_t len;
     Error *err = NULL;
 
-    guest_init(&g, TEST_SEED + 4);
-    container_init(&c, phb);
-    g_assert_cmpint(ddw_create(buid, 16, 40, &liobn, NULL), ==,
+    machine_start(&m, TEST_SEED + 4);
+    g_assert_cmpint(ddw_create(m.buid, 16, 40, &liobn, NULL), ==,
                     RTAS_OUT_SUCCESS);
-    w1 = spapr_phb_get_window(phb, 1);
-    guest_run(&g, liobn, 500);
-    container_check(&c);
+    w1 = spapr_phb_get_window(m.phb, 1);
+    guest_run(&m.g, liobn, 500);
+    container_check(&m.c);
     len = spapr_tce_table_save(w1, NULL, 0);
     stream = g_malloc(len);
     g_assert_cmpuint(spapr_tce_table_save(w1, stream, len), ==, len);
 
     /* The destination: a machine fresh from reset, no DDW window. */
-    spapr_phb_reset(phb);
-    g_assert_false(c.win[1].attached);
-    c.replayed = 0;
+    spapr_phb_reset(m.phb);
+    g_assert_false(m.c.win[1].attached);
+    m.c.replayed = 0;
     g_assert_cmpint(spapr_tce_table_load(w1, stream, len, &err), ==, 0);
     g_assert_null(err);
-    g_assert_true(c.win[1].attached);
-    g_assert_cmpuint(container_mappings(&c, 1), >, 0);
-    g_assert_cmpuint(c.replayed, ==, container_mappings(&c, 1));
-    container_check(&c);
-    guest_run(&g, liobn, 200);
-    container_check(&c);
+    g_assert_true(m.c.win[1].attached);
+    g_assert_cmpuint(container_mappings(&m.c, 1), >, 0);
+    g_assert_cmpuint(m.c.replayed, ==, container_mappings(&m.c, 1));
+    container_check(&m.c);
+    guest_run(&m.g, liobn, 200);
+    container_check(&m.c);
     g_free(stream);
-    container_destroy(&c);
-    spapr_phb_free(phb);
-    guest_destroy(&g);
+    machine_stop(&m);
 }
 
 int main(int argc, char **argv)

@@ -277,13 +277,13 @@ static void test_quiesce(void)
     SpaprVioDevice *b = vio_new(REG + 1, 0x100000);
     SpaprPhbConfig cfg;
     SpaprPhb *phb;
-    RecNotifier rec;
+    Recorder rec;
     Error *err = NULL;
 
     spapr_phb_config_default(&cfg, 0);
     phb = spapr_phb_new(&cfg, &err);
     g_assert_nonnull(phb);
-    rec_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+    recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
                         spapr_tce_get_iommu_mr(spapr_vio_get_tce_table(a)),
                         &rec.n, &err), ==, 0);
@@ -291,7 +291,7 @@ static void test_quiesce(void)
     g_assert_cmpint(spapr_h_put_tce(REG + 1, 0xff000, 0x2003), ==, H_SUCCESS);
     g_assert_cmpint(spapr_h_put_tce(0x80000000, 0, 0x3003), ==, H_SUCCESS);
     g_assert_cmpint(set_bypass(2, REG + 1, 1), ==, RTAS_OUT_SUCCESS);
-    rec_clear(&rec);
+    recorder_clear(&rec);
 
     g_assert_cmpint(quiesce(1), ==, RTAS_OUT_PARAM_ERROR);
     g_assert_cmphex(test_get_tce(REG, 0), ==, 0x1003);
@@ -307,7 +307,7 @@ static void test_quiesce(void)
 
     memory_region_unregister_iommu_notifier(
         spapr_tce_get_iommu_mr(spapr_vio_get_tce_table(a)), &rec.n);
-    rec_destroy(&rec);
+    recorder_destroy(&rec);
     spapr_phb_free(phb);
     spapr_vio_device_free(a);
     spapr_vio_device_free(b);

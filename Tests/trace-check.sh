@@ -257,11 +257,9 @@ variant saves "pre_save: a table the machine does not have" \
 variant saves "pre_save: LIOBN spelled with 0x" '8s/liobn=/liobn=0x/' \
     'malformed spapr_iommu_pre_save'
 
-# ibm,remove-pe-dma-window: removing the default window while a DDW is
-# there restores nothing; removing that DDW, the last window and not the
-# default one, restores the default window: QEMU traces its new_table and
-# a ddw_reset right after the remove line.
-remove() {
+# A machine with DDW: its default window with an entry mapped, then a 2 GiB
+# DDW of 16 MiB pages; lines 1-6 of the traces that start with it.
+with_ddw() {
     cat <<'T'
 # machine: ddw=on
 spapr_iommu_new_table liobn=0x80000000 table=0x55d0 fd=-1
@@ -269,6 +267,16 @@ spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x4b8c003 ret=0
 spapr_iommu_ddw_query buid=0x800000020000000 addr=0x0, 1 windows available, max window size=0x80000000, mask=0x107
 spapr_iommu_new_table liobn=0x80000001 table=0x7f00 fd=-1
 spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, page size=0x1000000, requested=0x80000000, start addr=0x800000000000000, liobn=0x80000001
+T
+}
+
+# ibm,remove-pe-dma-window: removing the default window while a DDW is
+# there restores nothing; removing that DDW, the last window and not the
+# default one, restores the default window: QEMU traces its new_table and
+# a ddw_reset right after the remove line.
+remove() {
+    with_ddw
+    cat <<'T'
 spapr_iommu_ddw_remove liobn=0x80000000
 spapr_iommu_ddw_query buid=0x800000020000000 addr=0x0, 1 windows available, max window size=0x80000000, mask=0x107
 spapr_iommu_pci_put liobn=0x80000001 ioba=0x800000001000000 tce=0x1000003 ret=0
@@ -336,13 +344,8 @@ variant remove_def "ddw_remove: no window is left" '12s/ret=-4/ret=0/' \
 # one enabled again (traced as its new_table before the ddw_reset line),
 # even while it is enabled.
 reset() {
+    with_ddw
     cat <<'T'
-# machine: ddw=on
-spapr_iommu_new_table liobn=0x80000000 table=0x55d0 fd=-1
-spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x4b8c003 ret=0
-spapr_iommu_ddw_query buid=0x800000020000000 addr=0x0, 1 windows available, max window size=0x80000000, mask=0x107
-spapr_iommu_new_table liobn=0x80000001 table=0x7f00 fd=-1
-spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, page size=0x1000000, requested=0x80000000, start addr=0x800000000000000, liobn=0x80000001
 spapr_iommu_new_table liobn=0x80000000 table=0x7f10 fd=-1
 spapr_iommu_ddw_reset buid=0x800000020000000 addr=0x0
 spapr_iommu_xlate liobn=0x80000000 0x1000 -> 0x0 perm=0 mask=0xfff

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs every snippet of the "Using SwiftTCE from C" and "Host mode"
 # documentation, as a user would paste it: a meson subproject consumer,
-# meson-glue/example, make install + pkg-config (cc, Make and meson, shared
+# meson-glue/example and example-host, make install + pkg-config (cc, Make and meson, shared
 # and static, the standalone library and host mode), and dlopen. The
 # snippets are read from README.md (<!-- snippet: NAME --> before a fenced
 # block); the snippets' SWIFTTCE=$HOME/src/SwiftTCE is this package. An
@@ -72,6 +72,14 @@ run "meson subproject, -Dswifttce:library=shared: runs with the .so" sh -c '
 rm -rf "$root/build/meson-example"
 run "meson-glue/example builds and runs" sh -c 'cd "$1" && eval "$2"' sh \
     "$root" "$(snippet meson-example)"
+
+# ---- meson-glue/example-host: dependency('swifttce-host'), the wrap's -------
+rm -rf "$root/build/meson-example-host"
+run "meson-glue/example-host builds and runs" sh -c 'cd "$1" && eval "$2"' sh \
+    "$root" "$(snippet meson-host-example)"
+run "meson-glue/example-host: swifttce-host came from the subproject, no fallback" \
+    grep -q 'Dependency swifttce-host found: YES.*overridden' \
+    "$root/build/meson-example-host/meson-logs/meson-log.txt"
 
 # ---- make install + pkg-config ------------------------------------------
 run "make install PREFIX=... (as in the snippet)" sh -c 'cd "$1" && eval "$2"' sh \

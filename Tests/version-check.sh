@@ -6,14 +6,8 @@
 # must say the same. Output is TAP.
 set -u
 
-root=$(cd "$(dirname "$0")/.." && pwd -P)
-cd "$root" || exit 1
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/swifttce-version.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-# We may run under `make check`: its jobserver is not for our own make.
-unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
-
-. "$root/Tests/tap.sh"
+name=version
+. "$(dirname "$0")/script-env.sh"
 version=$(make -s --no-print-directory print-version)
 major=${version%%.*}
 rest=${version#*.}

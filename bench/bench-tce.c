@@ -408,7 +408,8 @@ DEFINE_REPLAY(base_replay, base_iommu_replay, base_replayer)
 /*
  * host.h's engine (libswifttce.a is made of the same engine as the host
  * libraries) under a host built like the baseline, as Tests/host's is:
- * its region is a BaseRegion whose translate calls swifttce_lookup, its
+ * its region is a BaseRegion whose translate reads a flat window's entry
+ * inline (swifttce_lookup_fast) and calls swifttce_lookup otherwise, its
  * hypercall finds the table by LIOBN in its own list and calls
  * swifttce_put_tce, the engine's notify hook walks the region's notifiers
  * (base_notify_iommu), and its replay hook is swifttce_replay.
@@ -429,14 +430,32 @@ static IOMMUTLBEntry host_entry(const SwiftTCEMapping *m)
                             (IOMMUAccessFlags)m->perm };
 }
 
+/*
+ * translate's fallback, on its own: with the call out of the callback's
+ * way, GCC gives the fast path no stack frame (1.3-1.4x the baseline with
+ * one, as swifttce_lookup_inline's callers have).
+ */
+static __attribute__((noinline, cold)) IOMMUTLBEntry
+host_translate_slow(const SwiftTCETable *t, hwaddr addr)
+{
+    SwiftTCEMapping m = swifttce_lookup_mapping(swifttce_lookup(t, addr), addr);
+
+    return host_entry(&m);
+}
+
 static IOMMUTLBEntry host_translate(BaseRegion *iommu, hwaddr addr,
                                     IOMMUAccessFlags flag, int iommu_idx)
 {
-    SwiftTCEMapping m = swifttce_lookup_mapping(
-        swifttce_lookup(((HostTable *)iommu)->engine, addr), addr);
+    const SwiftTCETable *t = ((HostTable *)iommu)->engine;
+    SwiftTCELookup l;
+    SwiftTCEMapping m;
 
     (void)flag;
     (void)iommu_idx;
+    if (!swifttce_lookup_fast(t, addr, &l)) {
+        return host_translate_slow(t, addr);
+    }
+    m = swifttce_lookup_mapping(l, addr);
     return host_entry(&m);
 }
 
@@ -1027,13 +1046,13 @@ int main(void)
         measure_pair(our_translate_random, NULL, TRANSLATE_OPS,
                      base_translate_random, NULL, TRANSLATE_OPS, runs, &ours, &base);
         add("translate_random", "ops->translate, random, 2 GiB/4 KiB mapped", ours, base,
-            1.15, RATIO, NULL);
+            1.10, RATIO, NULL);
     }
     if (wanted("translate_seq")) {
         measure_pair(our_translate_seq, NULL, TRANSLATE_OPS,
                      base_translate_seq, NULL, TRANSLATE_OPS, runs, &ours, &base);
         add("translate_seq", "ops->translate, sequential, same window", ours, base,
-            1.15, RATIO, NULL);
+            1.10, RATIO, NULL);
     }
     if (wanted("replay_dense_2g")) {
         ra = (ReplayArg){ our_small_mr, 1 };
@@ -1065,14 +1084,14 @@ int main(void)
         measure_pair(host_translate_random, NULL, TRANSLATE_OPS,
                      base_translate_random, NULL, TRANSLATE_OPS, runs, &ours, &base);
         add("host_translate_random", "host mode: the host's translate, random",
-            ours, base, 1.5, RATIO,
-            "the host's callback, then swifttce_lookup: one call more than QEMU's");
+            ours, base, 1.1, RATIO,
+            "the host's callback, swifttce_lookup_fast inline: QEMU's load and a second look at the geometry");
     }
     if (wanted("host_translate_seq")) {
         measure_pair(host_translate_seq, NULL, TRANSLATE_OPS,
                      base_translate_seq, NULL, TRANSLATE_OPS, runs, &ours, &base);
         add("host_translate_seq", "host mode: the host's translate, sequential",
-            ours, base, 1.5, RATIO, NULL);
+            ours, base, 1.1, RATIO, NULL);
     }
     if (wanted("host_replay_dense_2g")) {
         ra = (ReplayArg){ &host_small_table.iommu, 1 };
@@ -1133,7 +1152,7 @@ int main(void)
         measure_pair(our_replay, &ra, 20.0 * SCATTERED, our_replay, &ra,
                      20.0 * SCATTERED, runs, &ours, &unused);
         add("replay_scattered_4096", "replay, 4096 mappings in 128 TiB (per mapping)",
-            ours, base, 50, NS, "baseline extrapolated x512 from 8 in 2^22");
+            ours, base, 20, NS, "baseline extrapolated x512 from 8 in 2^22");
         /* The same 4096 isolated mappings: what each one costs to hold. */
         bytes = spapr_tce_table_storage_bytes(our_huge);
         add("isolated_bytes_4096", "bytes per mapping, 4096 isolated in 128 TiB",

@@ -10,12 +10,15 @@
 
 #define MARGIN      24
 #define BEZEL       6
-#define STRIP_H     56
+#define TITLE_Y     14
 #define CELL        8
 #define CELL_ROWS   3       /* of status cells; more buffers are not shown */
+#define BAR_H       10
 #define SWATCH_W    28
 #define LEGEND_LINE (DRAW_TEXT_HEIGHT + 6)
-#define LEGEND_LINES 5      /* bands, three kinds of cell, storage */
+#define LEGEND_LINES 6      /* bands, ring, three kinds of cell, storage */
+/* The storage bar's left end: no table is smaller. */
+#define BAR_MIN_BYTES 1024.0
 
 void display_init(DmaDisplay *d, PseriesMachine *m, uint64_t fb_bus,
                   uint32_t width, uint32_t height)
@@ -121,9 +124,23 @@ static void legend_line(pixman_image_t *dst, int y, const char *fmt, ...)
     draw_text(dst, TEXT_COLOUR, MARGIN + SWATCH_W + 12, y, text);
 }
 
+/* The guest's ring (guest-fb.c), small: a legend swatch. */
+static void ring_swatch(pixman_image_t *dst, double cx, double cy, double r)
+{
+    int i;
+
+    for (i = 0; i < 16; i++) {
+        double a0 = i * G_PI / 8, a1 = (i + 1) * G_PI / 8;
+
+        draw_line(dst, 0xf0f0f0, cx + r * cos(a0), cy + r * sin(a0),
+                  cx + r * cos(a1), cy + r * sin(a1), 3);
+    }
+}
+
 /*
  * What the picture shows, one line each with its swatch: the frame's
- * bands, the three kinds of status cell, and the storage bar.
+ * bands, the guest's ring, the three kinds of status cell, and the
+ * storage bar.
  */
 static void display_legend(pixman_image_t *dst, int y,
                            const DisplayStatus *status, unsigned shown)
@@ -143,6 +160,13 @@ static void display_legend(pixman_image_t *dst, int y,
               DRAW_TEXT_HEIGHT / 2);
     legend_line(dst, y, "Bands: IOMMU pages of %s, a translate each", page);
     y += LEGEND_LINE;
+    /*
+     * The ring is whole only if every page came from where the guest put
+     * it: one page read from the wrong place cuts it.
+     */
+    ring_swatch(dst, MARGIN + SWATCH_W / 2.0, y + DRAW_TEXT_HEIGHT / 2.0, 6);
+    legend_line(dst, y, "Ring: guest-drawn; a wrong translate breaks it");
+    y += LEGEND_LINE;
     if (shown < status->ncells) {
         legend_line(dst, y, "Squares: the first %u of %u DMA buffers", shown,
                     status->ncells);
@@ -153,9 +177,42 @@ static void display_legend(pixman_image_t *dst, int y,
         legend_line(dst, y, "%s: %u", cell_kinds[i].meaning, count[i]);
         y += LEGEND_LINE;
     }
-    draw_fill(dst, STORAGE_COLOUR, MARGIN, y + 2, SWATCH_W, 10);
-    legend_line(dst, y, "Bar: storage %s, flat table %s (log)", storage,
+    draw_fill(dst, STORAGE_COLOUR, MARGIN, y + 2, SWATCH_W, BAR_H);
+    legend_line(dst, y, "Log bar: storage %s; tick: flat table %s", storage,
                 flat);
+}
+
+/*
+ * The storage bar, on a log scale from 1 KiB to the flat table (or to the
+ * storage, if a small window's is bigger): the table's storage filled in,
+ * a tick at the flat table, and each end's bytes below it.
+ */
+static void storage_bar(pixman_image_t *dst, int x, int y, int w,
+                        const DisplayStatus *status)
+{
+    double top = MAX((double)status->flat_bytes,
+                     (double)status->storage_bytes);
+    double range = log2(MAX(top, 2 * BAR_MIN_BYTES) / BAR_MIN_BYTES);
+    double filled = 0, flat_at;
+    g_autofree char *low = draw_bytes_str((uint64_t)BAR_MIN_BYTES);
+    g_autofree char *high = draw_bytes_str((uint64_t)top);
+    int tick_x, filled_w;
+
+    if (status->storage_bytes > 0) {
+        filled = log2(status->storage_bytes / BAR_MIN_BYTES) / range;
+        filled = CLAMP(filled, 0.005, 1.0);
+    }
+    flat_at = CLAMP(log2(status->flat_bytes / BAR_MIN_BYTES) / range, 0, 1);
+    filled_w = (int)lround(filled * w);
+    tick_x = x + (int)lround(flat_at * (w - 2));
+    draw_fill(dst, 0x303038, x, y, w, BAR_H);
+    draw_fill(dst, STORAGE_COLOUR, x, y, filled_w, BAR_H);
+    draw_fill(dst, TEXT_COLOUR, tick_x, y - 3, 2, BAR_H + 6);
+    draw_text(dst, TEXT_COLOUR, x, y + BAR_H + 4, low);
+    draw_text(dst, TEXT_COLOUR, x + w - draw_text_width(high),
+              y + BAR_H + 4, high);
+    draw_log_note("bar %d %d %d %d filled %d flat-tick %d", x, y, w, BAR_H,
+                  filled_w, tick_x);
 }
 
 /*
@@ -172,8 +229,12 @@ pixman_image_t *display_compose(DmaDisplay *d, const DisplayStatus *status)
     int per_row = MAX(1, (int)d->width / CELL);
     unsigned shown = MIN(status->ncells, (unsigned)per_row * CELL_ROWS);
     int w = d->width + 2 * MARGIN;
-    int h = d->height + 2 * MARGIN + STRIP_H +
-            legend_height(status->ncells, shown);
+    /* Top to bottom: title, frame, status cells, bar, its scale, legend. */
+    int fb_y = TITLE_Y + DRAW_TEXT_HEIGHT + MARGIN;
+    int strip_y = fb_y + d->height + MARGIN / 2;
+    int bar_y = strip_y + CELL_ROWS * CELL + 6;
+    int legend_y = bar_y + BAR_H + 4 + DRAW_TEXT_HEIGHT + MARGIN / 2;
+    int h = legend_y + legend_height(status->ncells, shown);
     pixman_image_t *dst = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h,
                                                    NULL, 0);
     pixman_image_t *fb, *grad;
@@ -187,48 +248,43 @@ pixman_image_t *display_compose(DmaDisplay *d, const DisplayStatus *status)
     };
     pixman_color_t shadow = { 0, 0, 0, 0x8000 };
     pixman_image_t *shade = pixman_image_create_solid_fill(&shadow);
-    int strip_y = MARGIN + d->height + MARGIN / 2;
-    int bar_y = strip_y + CELL_ROWS * CELL + 6;
-    int bar_w;
+    g_autofree char *window = draw_bytes_str(status->window_bytes);
+    g_autofree char *title = NULL;
     unsigned i;
 
+    draw_log_note("image %d %d", w, h);
     /* Background: a diagonal gradient. */
     grad = pixman_image_create_linear_gradient(&p1, &p2, stops, 2);
     pixman_image_composite32(PIXMAN_OP_SRC, grad, NULL, dst, 0, 0, 0, 0, 0, 0,
                              w, h);
     pixman_image_unref(grad);
 
+    title = g_strdup_printf("Guest framebuffer, DMA'd through a %s DDW",
+                            window);
+    draw_text(dst, TEXT_COLOUR, MARGIN, TITLE_Y, title);
+
     /* A translucent drop shadow, the bezel, then the scanned-out frame. */
     pixman_image_composite32(PIXMAN_OP_OVER, shade, NULL, dst, 0, 0, 0, 0,
-                             MARGIN - BEZEL + 5, MARGIN - BEZEL + 5,
+                             MARGIN - BEZEL + 5, fb_y - BEZEL + 5,
                              d->width + 2 * BEZEL, d->height + 2 * BEZEL);
     pixman_image_unref(shade);
-    draw_fill(dst, 0x202024, MARGIN - BEZEL, MARGIN - BEZEL,
+    draw_fill(dst, 0x202024, MARGIN - BEZEL, fb_y - BEZEL,
               d->width + 2 * BEZEL, d->height + 2 * BEZEL);
     fb = pixman_image_create_bits(PIXMAN_x8r8g8b8, d->width, d->height,
                                   d->scanout, d->stride);
     pixman_image_composite32(PIXMAN_OP_SRC, fb, NULL, dst, 0, 0, 0, 0,
-                             MARGIN, MARGIN, d->width, d->height);
+                             MARGIN, fb_y, d->width, d->height);
     pixman_image_unref(fb);
+    draw_log_note("framebuffer %d %d %u %u", MARGIN, fb_y, d->width,
+                  d->height);
 
-    /*
-     * Status strip: one cell per DMA buffer, then a bar of the table's
-     * storage against a flat table, on a log scale.
-     */
+    /* Status strip: one cell per DMA buffer, then the storage bar. */
     for (i = 0; i < shown; i++) {
         draw_fill(dst, cell_kinds[status->cells[i]].rgb,
                   MARGIN + (i % per_row) * CELL,
                   strip_y + (i / per_row) * CELL, CELL - 2, CELL - 2);
     }
-    draw_fill(dst, 0x303038, MARGIN, bar_y, d->width, 10);
-    bar_w = 0;
-    if (status->storage_bytes > 0) {
-        /* 1 byte of 2^40 is the left end; the flat table is the right. */
-        double l = 1.0 + log2((double)status->storage_bytes /
-                              (double)status->flat_bytes) / 40.0;
-        bar_w = (int)(CLAMP(l, 0.005, 1.0) * d->width);
-    }
-    draw_fill(dst, STORAGE_COLOUR, MARGIN, bar_y, bar_w, 10);
-    display_legend(dst, bar_y + 10 + MARGIN, status, shown);
+    storage_bar(dst, MARGIN, bar_y, d->width, status);
+    display_legend(dst, legend_y, status, shown);
     return dst;
 }

@@ -2,8 +2,8 @@
  * pseries-demo: a DMA display device. It knows its framebuffer only by bus
  * address, as a PCI device would, and reads it out of guest memory through
  * the IOMMU: one translate per IOMMU page it crosses. The scanned-out frame
- * is then composed with pixman (background, bezel, status strip and a
- * legend saying what each part shows).
+ * is then composed with pixman (a title, background, bezel, status strip,
+ * storage bar with its scale, and a legend saying what each part shows).
  */
 #ifndef PSERIES_DEMO_DISPLAY_H
 #define PSERIES_DEMO_DISPLAY_H
@@ -39,6 +39,7 @@ typedef enum {
 typedef struct DisplayStatus {
     const StatusCell *cells;
     unsigned ncells;
+    uint64_t window_bytes;      /* the window scanned out through */
     uint64_t page_size;         /* the window's IOMMU page: the frame's bands */
     uint64_t storage_bytes;     /* the window's table */
     uint64_t flat_bytes;        /* a flat table for the same window */

@@ -2,6 +2,7 @@
  * pseries-demo: the drawing both pictures share.
  */
 #include <math.h>
+#include <stdarg.h>
 
 #include <glib.h>
 
@@ -64,10 +65,36 @@ void draw_line(pixman_image_t *dst, uint32_t rgb, double x0, double y0,
     pixman_image_unref(src);
 }
 
+/* The open layout log and the picture its lines are for. */
+static GString *layout_log;
+static const char *layout_picture;
+
+void draw_log_open(GString *log, const char *picture)
+{
+    layout_log = log;
+    layout_picture = picture;
+}
+
+void draw_log_note(const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!layout_log) {
+        return;
+    }
+    g_string_append_printf(layout_log, "%s ", layout_picture);
+    va_start(ap, fmt);
+    g_string_append_vprintf(layout_log, fmt, ap);
+    va_end(ap);
+    g_string_append_c(layout_log, '\n');
+}
+
 void draw_text(pixman_image_t *dst, uint32_t rgb, int x, int y,
                const char *text)
 {
     font_draw(dst, draw_rgb(rgb), x, y, DRAW_TEXT_SCALE, text);
+    draw_log_note("text %d %d %d %d %s", x, y, draw_text_width(text),
+                  DRAW_TEXT_HEIGHT, text);
 }
 
 int draw_text_width(const char *text)

@@ -5,6 +5,7 @@
 #ifndef PSERIES_DEMO_DRAW_H
 #define PSERIES_DEMO_DRAW_H
 
+#include <glib.h>
 #include <pixman.h>
 
 #include "font.h"
@@ -34,5 +35,15 @@ int draw_text_width(const char *text);
 char *draw_bytes_str(uint64_t bytes);
 /* A time, likewise: "2.1 us", "152 ms", "6.12 s". */
 char *draw_ns_str(double ns);
+
+/*
+ * The layout log (--dump-layout): while one is open, every text drawn is a
+ * line of it, "PICTURE text X Y W H TEXT", and the pictures add notes of
+ * their own (draw_log_note: "PICTURE NOTE"), so that a test can check what
+ * a picture says and where without reading its pixels. Off by default;
+ * draw_log_open(NULL, NULL) stops.
+ */
+void draw_log_open(GString *log, const char *picture);
+void draw_log_note(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 #endif /* PSERIES_DEMO_DRAW_H */

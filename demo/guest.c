@@ -2,6 +2,7 @@
  * pseries-demo: the scripted guest driver.
  */
 #include "guest.h"
+#include "sizes.h"
 
 /* ibm,query-pe-dma-window's page size bits (LoPAPR), by page shift. */
 static const struct {
@@ -22,6 +23,40 @@ static uint32_t ddw_page_bit(uint32_t shift)
         }
     }
     return 0;
+}
+
+char *guest_page_mask_str(uint32_t mask)
+{
+    GString *out = g_string_new(NULL);
+    uint32_t known = 0, shift;
+    unsigned listed = 0, total = 0;
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(ddw_page_sizes); i++) {
+        known |= ddw_page_sizes[i].bit;
+        total += (mask & ddw_page_sizes[i].bit) != 0;
+    }
+    /* The bits are not in size order (2M came last): list by shift. */
+    for (shift = 0; shift < 64; shift++) {
+        uint32_t bit = ddw_page_bit(shift);
+
+        if (bit && (mask & bit)) {
+            g_autofree char *size = size_str_short(1ULL << shift);
+
+            listed++;
+            g_string_append_printf(out, "%s%s",
+                                   listed == 1 ? ""
+                                   : listed == total ? " and " : ", ",
+                                   size);
+        }
+    }
+    if (listed == 0) {
+        g_string_append(out, "no page size");
+    }
+    if (mask & ~known) {
+        g_string_append_printf(out, " (bits 0x%x unknown)", mask & ~known);
+    }
+    return g_string_free(out, FALSE);
 }
 
 /* Below: "firmware"; the TCE list page comes first above it. */

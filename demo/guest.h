@@ -53,6 +53,13 @@ hwaddr guest_alloc(GuestDriver *g, uint64_t size, uint64_t align,
 bool guest_create_ddw(GuestDriver *g, uint32_t page_shift,
                       uint32_t window_shift, GError **errp);
 
+/*
+ * What ibm,query-pe-dma-window's page size mask offers, in words: its bits
+ * (LoPAPR's: 0x1 4K, 0x2 64K, 0x4 16M, ..., 0x100 2M) as page sizes from the
+ * smallest, "4K, 64K, 2M and 16M" for QEMU's 0x107 (g_free it).
+ */
+char *guest_page_mask_str(uint32_t mask);
+
 /* ibm,reset-pe-dma-window: back to the default window alone. */
 bool guest_reset_ddw(GuestDriver *g, GError **errp);
 

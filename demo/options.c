@@ -297,6 +297,9 @@ bool demo_options_parse(DemoOptions *opt, int argc, char **argv,
               "Write the machine's spapr_iommu_* events, as QEMU 7.2's -trace "
               "prints them, to FILE (build/bin/tce-trace-check checks it)",
               "FILE" },
+            { "dump-layout", 0, 0, G_OPTION_ARG_FILENAME, &opt->layout,
+              "Write where the pictures' texts, ticks and marks are drawn to "
+              "FILE, a line each (Tests/demo-check.sh reads it)", "FILE" },
             /* Every field: clang's -Wmissing-field-initializers wants them. */
             { NULL, 0, 0, 0, NULL, NULL, NULL }
         };
@@ -334,4 +337,5 @@ void demo_options_cleanup(DemoOptions *opt)
     g_free(opt->output);
     g_free(opt->plot);
     g_free(opt->trace);
+    g_free(opt->layout);
 }

@@ -25,6 +25,7 @@ typedef struct DemoOptions {
     const ImageFormat *output_format;
     char *plot;                         /* the sweep's; NULL: none */
     char *trace;                        /* the events' file; NULL: none */
+    char *layout;                       /* --dump-layout's; NULL: none */
     const ImageFormat *plot_format;
 } DemoOptions;
 

@@ -2,7 +2,8 @@
  * pseries-demo: the second picture. The replay sweep on log-log axes: one
  * panel of replay time and one of table storage against window size, for
  * SwiftTCE and the flat table, the flat table's extrapolated points hollow
- * on a dashed line; axis labels and a legend in the bitmap font.
+ * on a dashed line, and a mark where SwiftTCE's flat array gives way to its
+ * tree; axis labels and a legend in the bitmap font.
  */
 #ifndef PSERIES_DEMO_PLOT_H
 #define PSERIES_DEMO_PLOT_H

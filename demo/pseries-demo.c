@@ -17,6 +17,7 @@
 
 #include "container.h"
 #include "display.h"
+#include "draw.h"
 #include "guest.h"
 #include "image-file.h"
 #include "machine.h"
@@ -72,7 +73,7 @@ static const char *yes_no(bool b)
  * The second picture: replay time and storage by window size, measured
  * now with the demo's page size, reported and plotted to opt->plot.
  */
-static bool demo_plot(const DemoOptions *opt, GString *rep)
+static bool demo_plot(const DemoOptions *opt, GString *rep, GString *layout)
 {
     g_autoptr(GError) err = NULL;
     ReplaySweep sweep;
@@ -84,7 +85,9 @@ static bool demo_plot(const DemoOptions *opt, GString *rep)
         return false;
     }
     replay_sweep_report(&sweep, rep);
+    draw_log_open(layout, "plot");
     img = plot_replay_sweep(&sweep);
+    draw_log_open(NULL, NULL);
     written = image_file_write(img, opt->plot, opt->plot_format, &err);
     if (written) {
         say(rep, "plot:      %s (%dx%d %s)\n", opt->plot,
@@ -119,6 +122,8 @@ int main(int argc, char **argv)
     unsigned unmapped_bufs = 0, hotplug_tces, mismatched_cells = 0, n;
     size_t storage;
     bool state_ok, frame_ok, cells_ok, reset_ok, plotted, traced = true;
+    bool laid_out = true;
+    g_autoptr(GString) layout = NULL;
     TraceLog trace;
     unsigned detached, attached, ddw_n;
     GString *rep;
@@ -128,6 +133,8 @@ int main(int argc, char **argv)
         g_printerr("pseries-demo: %s\n", err->message);
         return 2;
     }
+    /* --dump-layout: what the pictures draw, where (draw_log_open). */
+    layout = opt.layout ? g_string_new(NULL) : NULL;
     window_shift = opt.window_shift;
     page_shift = opt.page_shift;
     ram_size = opt.ram_size;
@@ -269,12 +276,15 @@ int main(int argc, char **argv)
         DisplayStatus status = {
             .cells = cells,
             .ncells = opt.mappings,
+            .window_bytes = g.nb_pages << page_shift,
             .page_size = page_size,
             .storage_bytes = storage,
             .flat_bytes = flat_bytes,
         };
 
+        draw_log_open(layout, "frame");
         img = display_compose(&d, &status);
+        draw_log_open(NULL, NULL);
     }
     written = image_file_write(img, opt.output, opt.output_format, &img_err);
 
@@ -308,9 +318,12 @@ int main(int argc, char **argv)
                 spapr_tce_get_liobn(t),
                 spapr_tce_get_bus_offset(t), win_s, page_s, nb);
             if (t == ddw) {
+                g_autofree char *sizes =
+                    guest_page_mask_str(g.page_size_mask);
+
                 say(rep, "(DDW by RTAS; %u window free before, "
-                    "page mask 0x%x)\n", g.windows_available,
-                    g.page_size_mask);
+                    "page mask 0x%x: %s pages offered)\n",
+                    g.windows_available, g.page_size_mask, sizes);
             } else {
                 say(rep, "(default)\n");
             }
@@ -419,10 +432,27 @@ int main(int argc, char **argv)
         }
     }
 
-    plotted = !opt.plot || demo_plot(&opt, rep);
+    plotted = !opt.plot || demo_plot(&opt, rep, layout);
+    if (layout) {
+        g_autoptr(GError) layout_err = NULL;
+
+        laid_out = g_file_set_contents(opt.layout, layout->str,
+                                       (gssize)layout->len, &layout_err);
+        if (laid_out) {
+            unsigned lines = 0;
+            const char *c;
+
+            for (c = layout->str; *c; c++) {
+                lines += *c == '\n';
+            }
+            say(rep, "layout:    %s (%u lines)\n", opt.layout, lines);
+        } else {
+            say(rep, "layout:    NOT written: %s\n", layout_err->message);
+        }
+    }
     fputs(rep->str, stdout);
     g_string_free(rep, TRUE);
     demo_options_cleanup(&opt);
     return state_ok && cells_ok && frame_ok && reset_ok && written &&
-           plotted && traced ? 0 : 1;
+           plotted && traced && laid_out ? 0 : 1;
 }

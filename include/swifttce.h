@@ -12,9 +12,9 @@
  * defines the same macros, identically, so either header may come first.
  */
 #define SWIFTTCE_VERSION_MAJOR 0
-#define SWIFTTCE_VERSION_MINOR 2
+#define SWIFTTCE_VERSION_MINOR 3
 #define SWIFTTCE_VERSION_PATCH 0
-#define SWIFTTCE_VERSION "0.2.0"
+#define SWIFTTCE_VERSION "0.3.0"
 
 #include "swifttce/memory.h"
 #include "swifttce/spapr_tce.h"

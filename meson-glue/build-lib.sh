@@ -3,12 +3,13 @@
 # (which drives `swift build`) and copies the libraries into meson's build
 # directory. Copies only what changed, so an up-to-date build stays put.
 #
-# Usage: build-lib.sh MAKE PACKAGE_ROOT OUTDIR SONAME_PATH
+# Usage: build-lib.sh MAKE PACKAGE_ROOT OUTDIR SONAME_PATH HOST_SONAME_PATH
 set -eu
 make=$1
 root=$2
 outdir=$3
 soname_path=$4
+host_soname_path=$5
 
 # Not a sub-make of whatever ran meson: its jobserver is not ours.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
@@ -21,8 +22,13 @@ copy() {
         mv -f "$2.tmp" "$2"
     fi
 }
-copy "$root/build/lib/libswifttce.a" "$outdir/libswifttce.a"
-# The shared object under its soname, which a program asks for at run time
-# (and meson installs), and its link-time name pointing at it.
-copy "$root/build/lib/libswifttce.so" "$soname_path"
-ln -sf "$(basename "$soname_path")" "$outdir/libswifttce.so"
+# Each library: the archive; the shared object under its soname, which a
+# program asks for at run time (and meson installs), and its link-time name
+# pointing at it.
+for lib in "libswifttce:$soname_path" "libswifttce-host:$host_soname_path"; do
+    name=${lib%%:*}
+    soname=${lib#*:}
+    copy "$root/build/lib/$name.a" "$outdir/$name.a"
+    copy "$root/build/lib/$name.so" "$soname"
+    ln -sf "$(basename "$soname")" "$outdir/$name.so"
+done

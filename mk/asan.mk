@@ -43,7 +43,7 @@ $(ASAN_LIB) $(ASAN_HOST_LIB): $(ASAN_DIR)/lib%.a: $(SWIFT_SOURCES)
 	@mkdir -p $(dir $@)
 	cp $(ASAN_SCRATCH)/release/lib$*.a $@
 
-$(ASAN_DIR)/tests/%: Tests/%.c $(wildcard Tests/*.h) $(ASAN_LIB) | deps
+$(ASAN_DIR)/tests/%: Tests/%.c $(wildcard Tests/*.h Tests/util/*.h) $(ASAN_LIB) | deps
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(ASAN_CFLAGS) $(GLIB_CFLAGS) -ITests $< $(SAN_LD) \
 	    $(ASAN_LIB) $(SWIFT_LIBS) $(GLIB_LIBS) -o $@

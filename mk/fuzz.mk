@@ -58,3 +58,6 @@ FUZZ_EXTRA_fuzz-trace := tools/trace/tce-trace.c
 $(FUZZ_DIR)/bin/fuzz-trace: tools/trace/tce-trace.c tools/trace/tce-trace.h
 # Its seeds are trace excerpts of a few KiB.
 FUZZ_OPTS_fuzz-trace := -max_len=8192
+# Its seeds are real QEMU sections of up to 1 KiB behind a header; longer
+# inputs give windows of a few thousand entries.
+FUZZ_OPTS_fuzz-vmstate := -max_len=16384

@@ -1,21 +1,23 @@
-# Host mode's tests: Tests/host/ holds a QEMU-shaped emulator fragment (its
+# Host mode's tests (docs/host-mode.md is the design they hold the engine
+# to): Tests/host/ holds a QEMU-shaped emulator fragment (its
 # own memory core, RCU, savevm, the spapr TCE, PHB and RTAS glue) on the
 # engine alone, GLib tests (Tests/host/test-*.c) that drive it, a decoy that
 # defines every QEMU name and must never be called, and nm-check.sh, which
-# holds the host libraries' symbols to HOST.md.
+# holds the host libraries' symbols to host.h.
 #
 # $(call host_objects,DIR,CC,CFLAGS) compiles the harness into
 # DIR/tests/host/obj/; $(call host_programs,OUT,DIR,CC,CFLAGS,ENGINE,LINK)
 # links each test into OUT with DIR's objects and LINK, once ENGINE (the
 # engine library it links) is built; $(call host_flavor,DIR,CC,CFLAGS,
-# LDFLAGS,ENGINE) is both, in DIR/tests/host/, against the archive ENGINE
-# and the Swift runtime. This file instantiates them for make check (against
-# the archive, and against the shared object) and make check-asan, mk/tsan.mk
-# for make check-tsan.
+# LDFLAGS,ENGINE[,LIBS]) is both, in DIR/tests/host/, against the archive
+# ENGINE and LIBS (default SWIFT_LIBS: the sanitizers' archives are
+# SwiftPM's, unsealed; make check's sealed one needs SYSTEM_LIBS only). This
+# file instantiates them for make check (against the archive, and against
+# the shared object) and make check-asan, mk/tsan.mk for make check-tsan.
 
 HOST_HARNESS_SRCS := $(filter-out Tests/host/test-% Tests/host/decoy.c,$(wildcard Tests/host/*.c))
 HOST_TEST_SRCS    := $(wildcard Tests/host/test-*.c)
-HOST_TEST_HDRS    := Tests/host/host-test.h
+HOST_TEST_HDRS    := Tests/host/host-test.h Tests/util/iommu-record.h
 HOST_HARNESS_HDRS := $(filter-out $(HOST_TEST_HDRS),$(wildcard Tests/host/*.h))
 # QEMU's handler types: not every hypercall or RTAS handler uses every one
 # of its arguments.
@@ -40,7 +42,7 @@ $(1)/%: Tests/host/%.c $$(HOST_TEST_HDRS) $$(call host_objs,$(2)) $(5) | deps
 endef
 
 host_flavor = $(eval $(call host_objects,$(1),$(2),$(3)))$(eval $(call \
-    host_programs,$(1)/tests/host,$(1),$(2),$(3),$(5),$(4) $(5) $(SWIFT_LIBS)))
+    host_programs,$(1)/tests/host,$(1),$(2),$(3),$(5),$(4) $(5) $(or $(6),$(SWIFT_LIBS))))
 
 # HOST_EXTRA_<test>: what one test needs more (defines, libraries).
 HOST_DATA_DIRS := -DVMSTATE_DIR='"$(CURDIR)/Tests/vmstate"' \
@@ -51,10 +53,10 @@ HOST_EXTRA_test-host-trace   := $(HOST_DATA_DIRS)
 # Linked as an emulator links either library: warnings are errors. The
 # shared object is found by its soname, through an rpath.
 HOST_LDFLAGS     := -Wl,--fatal-warnings
-HOST_SHARED_LINK := -L$(LIBDIR) -lswifttce-host -Wl,-rpath,$(CURDIR)/$(LIBDIR)
+HOST_SHARED_LINK := -L$(BUILD_LIB) -lswifttce-host -Wl,-rpath,$(CURDIR)/$(BUILD_LIB)
 HOST_SHARED_SONAME := $(HOST_SHARED_LIB).$(SWIFTTCE_SOVERSION)
 
-$(call host_flavor,$(BUILD),$(CC),$(CFLAGS),$(HOST_LDFLAGS),$(HOST_STATIC_LIB))
+$(call host_flavor,$(BUILD),$(CC),$(CFLAGS),$(HOST_LDFLAGS),$(HOST_STATIC_LIB),$(SYSTEM_LIBS))
 $(eval $(call host_programs,$(BUILD)/tests/host/shared,$(BUILD),$(CC),$(CFLAGS),\
     $(HOST_SHARED_SONAME),$(HOST_LDFLAGS) $(HOST_SHARED_LINK)))
 # make check-asan (mk/asan.mk, read before this file, lists the programs).
@@ -96,3 +98,11 @@ $(BUILD)/tests/host/host-names.txt: include/swifttce/host.h mk/dlopen.mk
 
 CHECK_SCRIPTS += Tests/host/nm-check.sh
 CHECK_DEPS    += $(BUILD)/tests/host/host-names.txt $(HOST_STATIC_LIB) $(HOST_SHARED_LIB)
+
+# ---- The grace periods' test switch -------------------------------------------
+
+# Tests/host/grace-period-switch.sh runs the grace-period and re-enable tests
+# under each value of SWIFTTCE_TEST_GRACE_PERIOD, "lie" included, which the
+# tests must notice.
+CHECK_SCRIPTS += Tests/host/grace-period-switch.sh
+CHECK_DEPS    += $(BUILD)/tests/host/test-host-grace-period $(BUILD)/tests/test-reenable-race

@@ -5,7 +5,8 @@ GLIB_LIBS   = $(shell pkg-config --libs glib-2.0)
 
 TEST_SRCS  := $(wildcard Tests/test-*.c)
 TEST_PROGS := $(patsubst Tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
-TEST_HDRS  := $(wildcard Tests/*.h)
+# The drivers' helpers: test-util.h includes Tests/util/, a header a family.
+TEST_HDRS  := $(wildcard Tests/*.h Tests/util/*.h)
 
 $(BUILD)/tests/%: Tests/%.c $(TEST_HDRS) $(STATIC_LIB) | deps
 	@mkdir -p $(dir $@)
@@ -42,6 +43,8 @@ endif
 CHECK_SCRIPTS += Tests/prototype-drift.sh
 # Every declaration in include/ has its comment.
 CHECK_SCRIPTS += Tests/header-comments.sh
+# Every unsafe site of a strict Swift module has its SAFETY reason.
+CHECK_SCRIPTS += Tests/safety-notes.sh
 
 # Every test program speaks TAP; prove runs them all and prints the summary.
 check: deps $(CHECK_PROGS) $(CHECK_DEPS)

@@ -30,7 +30,7 @@ $(TSAN_LIB) $(TSAN_HOST_LIB): $(TSAN_DIR)/lib%.a: $(SWIFT_SOURCES)
 	@mkdir -p $(dir $@)
 	cp $(TSAN_SCRATCH)/release/lib$*.a $@
 
-$(TSAN_DIR)/tests/%: Tests/%.c $(wildcard Tests/*.h) $(TSAN_LIB) | deps
+$(TSAN_DIR)/tests/%: Tests/%.c $(wildcard Tests/*.h Tests/util/*.h) $(TSAN_LIB) | deps
 	@mkdir -p $(dir $@)
 	$(TSAN_CC) $(TSAN_CFLAGS) $(GLIB_CFLAGS) -ITests $< $(TSAN_LD) \
 	    $(TSAN_LIB) $(SWIFT_LIBS) $(GLIB_LIBS) -o $@

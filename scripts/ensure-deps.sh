@@ -1,8 +1,15 @@
 #!/bin/sh
 # Installs what the C side needs (GLib, pixman, zlib, meson, ninja, pkg-config) when
-# it is missing. Runs as root with apt-get; otherwise says what to install.
+# it is missing; `ensure-deps.sh deb` adds what make deb and make check-deb
+# need (dpkg-buildpackage, debhelper, lintian). Runs as root with apt-get;
+# otherwise says what to install.
 set -u
 missing=""
+if [ "${1-}" = deb ]; then
+    command -v dpkg-buildpackage >/dev/null 2>&1 || missing="$missing dpkg-dev"
+    command -v dh >/dev/null 2>&1 || missing="$missing debhelper"
+    command -v lintian >/dev/null 2>&1 || missing="$missing lintian"
+fi
 pkg-config --version >/dev/null 2>&1 || missing="$missing pkg-config"
 pkg-config --exists glib-2.0 2>/dev/null || missing="$missing libglib2.0-dev"
 pkg-config --exists pixman-1 2>/dev/null || missing="$missing libpixman-1-dev"

@@ -55,19 +55,21 @@ public func spapr_tce_table_save(
         return geometry
     }) else { return 0 }
     let size = headerSize + entries.count * entrySize + trailerSize
-    guard let buf, buf_size >= size else { return size }
+    // SAFETY: NULL or the caller's buffer of buf_size bytes (the C contract).
+    guard let buf = unsafe buf, buf_size >= size else { return size }
     Trace.emit("spapr_iommu_pre_save liobn=\(hex(table.liobn)) \(hex(geometry.nbTable)) bus_offset=0x\(hex(geometry.busOffset)) ps=\(geometry.pageShift)")
-    var w = BigEndianWriter(UnsafeMutableRawBufferPointer(start: buf, count: size))
+    // SAFETY: the caller's buffer, size <= buf_size bytes of it.
+    var w = unsafe BigEndianWriter(UnsafeMutableRawBufferPointer(start: buf, count: size))
     for byte in magic { w.put(byte) }
     w.put(formatVersion)
     w.put(table.liobn)
     w.put(geometry.pageShift)
     var flags: UInt32 = 0
     if geometry.nbTable != 0, let phb = findPHB(owning: table),
-       let n = phb.windowNumber(of: table), phb.ddw.isDefaultWindow(n) {
+       let n = phb.windowNumber(of: table), phb.engine.isDefaultWindow(n) {
         flags |= flagDefaultWindow
     }
-    if table.engine.bypass { flags |= flagBypass }
+    if table.bypass { flags |= flagBypass }
     w.put(flags)
     w.put(geometry.busOffset)
     w.put(geometry.nbTable)
@@ -76,7 +78,8 @@ public func spapr_tce_table_save(
         w.put(index)
         w.put(tce)
     }
-    w.put(migrationCRC32(UnsafeRawBufferPointer(start: buf, count: w.offset)))
+    // SAFETY: as above, what was written of it.
+    w.put(migrationCRC32(unsafe UnsafeRawBufferPointer(start: buf, count: w.offset)))
     return size
 }
 
@@ -90,20 +93,22 @@ private struct LoadedState {
     var entries: [(UInt64, UInt64)]
 }
 
-private enum LoadError: Swift.Error {
-    case invalid(String)
-    case noMemory
+/// Why a stream cannot be loaded.
+private struct LoadError: Swift.Error {
+    let why: String
 }
 
-/// Checks everything and builds the new storage; touches no table.
+/// Checks everything and collects the entries to store; touches no table
+/// (the engine's replaceWindow builds the new storage from them).
 /// isWindow: the table is one of a PHB's windows (may take def_win).
-private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32,
+/// @safe: bytes is a live buffer for the call, read only within its count.
+@safe private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32,
                    isWindow: Bool) throws(LoadError) -> LoadedState {
-    func invalid(_ why: String) -> LoadError { .invalid(why) }
+    func invalid(_ why: String) -> LoadError { LoadError(why: why) }
     guard bytes.count >= headerSize + trailerSize else {
         throw invalid("truncated: \(bytes.count) bytes, a header needs \(headerSize + trailerSize)")
     }
-    var r = BigEndianReader(bytes)
+    var r = unsafe BigEndianReader(bytes)  // SAFETY: the contract above; reads stop at its count
     for expected in magic where r.get(UInt8.self) != expected {
         throw invalid("not a TCE table stream (bad magic)")
     }
@@ -149,8 +154,8 @@ private func parse(_ bytes: UnsafeRawBufferPointer, liobn: UInt32,
     guard bytes.count == expected else {
         throw invalid("\(bytes.count - expected) trailing bytes after the stream")
     }
-    let body = UnsafeRawBufferPointer(rebasing: bytes[0..<(expected - trailerSize)])
-    var tail = BigEndianReader(bytes, offset: expected - trailerSize)
+    let body = unsafe UnsafeRawBufferPointer(rebasing: bytes[0..<(expected - trailerSize)])  // SAFETY: as above
+    var tail = unsafe BigEndianReader(bytes, offset: expected - trailerSize)  // SAFETY: as above
     guard migrationCRC32(body) == tail.get(UInt32.self) else {
         throw invalid("checksum mismatch: the stream is corrupt")
     }
@@ -181,28 +186,20 @@ public func spapr_tce_table_load(
     _ len: Int,
     _ errp: ErrorOut?
 ) -> Int32 {
-    guard let table = SpaprTable(tcet) else {
-        setError(errp, "spapr_tce_table_load: the table is NULL")
-        return statusInvalid
-    }
-    guard len >= 0, buf != nil || len == 0 else {
+    guard let table = SpaprTable(tcet, for: "spapr_tce_table_load", errp) else { return statusInvalid }
+    // SAFETY: NULL or the caller's stream of len bytes (the C contract).
+    guard len >= 0, unsafe buf != nil || len == 0 else {
         setError(errp, "spapr_tce_table_load: no stream")
         return statusInvalid
     }
-    let bytes = UnsafeRawBufferPointer(start: buf, count: len)
+    let bytes = unsafe UnsafeRawBufferPointer(start: buf, count: len)  // SAFETY: as above
     let phb = findPHB(owning: table)
     let loaded: LoadedState
     do {
         loaded = try parse(bytes, liobn: table.liobn, isWindow: phb != nil)
     } catch {
-        switch error {
-        case .invalid(let why):
-            setError(errp, "spapr_tce_table_load: \(why)")
-            return statusInvalid
-        case .noMemory:
-            setError(errp, "spapr_tce_table_load: out of memory")
-            return -ENOMEM
-        }
+        setError(errp, "spapr_tce_table_load: \(error.why)")
+        return statusInvalid
     }
     // Everything checked: only now is the table changed, in one step, and
     // without IOMMU notifications, as QEMU's post_load.
@@ -221,12 +218,18 @@ public func spapr_tce_table_load(
     }
     table.syncRegionSize()
     // QEMU's post_load applies it to the VIO device, whose DMA reads it.
-    table.engine.bypass = loaded.bypass
+    table.bypass = loaded.bypass
     if let phb, let n = phb.windowNumber(of: table) {
-        phb.ddw.setDefaultWindow(n, loaded.defaultWindow)
+        phb.engine.setDefaultWindow(n, loaded.defaultWindow)
         if loaded.geometry.nbTable != 0, !sameWindow {
             phb.announce(table, added: true)
         }
     }
+    // QEMU's post_load re-enables the table when the entry count changed
+    // (spapr_tce_table_enable allocates, and traces, a new table), then
+    // traces the count before and the window after.
+    let new = loaded.geometry
+    if new.nbTable != 0, new.nbTable != old.nbTable { traceNewTable(table) }
+    Trace.emit("spapr_iommu_post_load liobn=\(hex(table.liobn)) \(hex(old.nbTable)) => 0x\(hex(new.nbTable)) bus_offset=0x\(hex(new.busOffset)) ps=\(new.pageShift)")
     return 0
 }

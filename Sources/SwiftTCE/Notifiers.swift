@@ -7,27 +7,91 @@ import CSwiftTCE
 // list link, so iommu_notifier_init, which sets QEMU's fields, cannot cut a
 // registered notifier off its list.
 
+/// A caller's notifier, by pointer: every read and write of its struct, and
+/// every call of its notify function, is here.
+///
+/// @safe by the C contract, which Swift cannot check: a notifier handed in
+/// is the caller's struct, alive while it is registered or a call on it
+/// runs.
+@safe struct Notifier: Hashable {
+    let pointer: UnsafeMutablePointer<IOMMUNotifier>
+
+    // Written out: the synthesised ones would use the pointer unmarked.
+    static func == (a: Notifier, b: Notifier) -> Bool { unsafe a.pointer == b.pointer }  // SAFETY: compared, not read
+    func hash(into hasher: inout Hasher) { unsafe hasher.combine(pointer) }  // SAFETY: hashed, not read
+
+    @safe init?(_ pointer: UnsafeMutablePointer<IOMMUNotifier>?) {
+        guard let pointer = unsafe pointer else { return nil }  // SAFETY: the contract above
+        unsafe self.pointer = pointer  // SAFETY: as above
+    }
+
+    /// iommu_notifier_init: QEMU's fields (not the link).
+    func initialize(notify: IOMMUNotify?, flags: IOMMUNotifierFlag, start: hwaddr, end: hwaddr, iommuIndex: Int32) {
+        // SAFETY: a live notifier (the type's contract); notify is the caller's function for it.
+        unsafe pointer.pointee.notify = notify
+        unsafe pointer.pointee.notifier_flags = flags  // SAFETY: as above
+        unsafe pointer.pointee.start = start  // SAFETY: as above
+        unsafe pointer.pointee.end = end  // SAFETY: as above
+        unsafe pointer.pointee.iommu_idx = iommuIndex  // SAFETY: as above
+    }
+
+    /// The next notifier on its region's list.
+    var next: Notifier? {
+        get { Notifier(unsafe pointer.pointee.next) }  // SAFETY: a live notifier
+        nonmutating set { unsafe pointer.pointee.next = newValue?.pointer }  // SAFETY: as above
+    }
+
+    var flags: UInt32 { unsafe pointer.pointee.notifier_flags.rawValue }  // SAFETY: as above
+    var start: hwaddr { unsafe pointer.pointee.start }  // SAFETY: as above
+    var end: hwaddr { unsafe pointer.pointee.end }  // SAFETY: as above
+    var iommuIndex: Int32 { unsafe pointer.pointee.iommu_idx }  // SAFETY: as above
+    var hasNotify: Bool { unsafe pointer.pointee.notify != nil }  // SAFETY: as above
+
+    /// Calls the notify function, if any, with entry (its own copy). @safe:
+    /// the entry's target_as is handed on, never read.
+    @safe func notify(_ entry: IOMMUTLBEntry) {
+        var entry = unsafe entry  // SAFETY: a copy; its target_as is handed on, never read
+        // SAFETY: a live notifier's function, given that notifier and a live entry.
+        unsafe pointer.pointee.notify.map { unsafe $0(pointer, &entry) }
+    }
+}
+
 /// The region each registered notifier is on. Changed by register,
-/// unregister and the calls that drop a region's notifiers, which the
-/// caller serialises; notification walks the lists, not this.
+/// unregister and the calls that drop a region's notifiers; notification
+/// walks the lists, not this.
 private enum Registrations {
-    nonisolated(unsafe) static var region: [UnsafeMutablePointer<IOMMUNotifier>: Region] = [:]
+    /// Contract: only the calls that register, unregister, init or free
+    /// reach it, and the C caller serialises those (QEMU's BQL does).
+    nonisolated(unsafe) private static var regions: [Notifier: Region] = [:]
+
+    static subscript(_ n: Notifier) -> Region? {
+        // SAFETY: the contract above.
+        get { unsafe regions[n] }
+        // SAFETY: as above.
+        set { unsafe regions[n] = newValue }
+    }
+
+    /// Forgets every notifier recorded on mr.
+    static func forget(_ mr: Region) {
+        // SAFETY: the contract above.
+        unsafe regions = regions.filter { $0.value != mr }
+    }
 }
 
 /// A region's notifiers leave it all at once (its table is freed): each
 /// may then be registered anywhere.
 func dropNotifiers(_ mr: Region) {
     forEachNotifier(mr) { n in
-        n.pointee.next = nil
-        Registrations.region[n] = nil
+        n.next = nil
+        Registrations[n] = nil
     }
-    mr.pointee.iommu_notify = nil
+    mr.firstNotifier = nil
 }
 
 /// A region about to be initialised, whose memory may be anything: the
 /// notifiers recorded on it are free again (their structs are not read).
 func forgetNotifiers(of mr: Region) {
-    Registrations.region = Registrations.region.filter { $0.value != mr }
+    Registrations.forget(mr)
 }
 
 @c @implementation
@@ -39,56 +103,73 @@ public func iommu_notifier_init(
     _ end: hwaddr,
     _ iommu_idx: Int32
 ) {
-    guard let n else { return }
-    n.pointee.notify = fn
-    n.pointee.notifier_flags = flags
-    n.pointee.start = start
-    n.pointee.end = end
-    n.pointee.iommu_idx = iommu_idx
+    // SAFETY: fn is the caller's function for its own notifier.
+    unsafe Notifier(n)?.initialize(notify: fn, flags: flags, start: start, end: end, iommuIndex: iommu_idx)
 }
 
 /// Calls `body` on each registered notifier, reading the link first so that a
 /// notifier may unregister itself from its own callback.
 @inline(__always)
-func forEachNotifier(_ mr: Region, _ body: (UnsafeMutablePointer<IOMMUNotifier>) -> Void) {
-    var cursor = mr.pointee.iommu_notify
+func forEachNotifier(_ mr: Region, _ body: (Notifier) -> Void) {
+    var cursor = mr.firstNotifier
     while let n = cursor {
-        cursor = n.pointee.next
+        cursor = n.next
         body(n)
     }
 }
 
 /// Recomputes the flag union and tells the hook when it changed. A refusal
-/// is returned to the caller, which decides what to undo.
-private func updateNotifierFlags(_ mr: Region, _ errp: ErrorOut?) -> Int32 {
+/// is returned to the caller, which decides what to undo. @safe: errp is
+/// NULL or the caller's Error ** (the C contract).
+@safe private func updateNotifierFlags(_ mr: Region, _ errp: ErrorOut?) -> Int32 {
     var union: UInt32 = 0
-    forEachNotifier(mr) { union |= $0.pointee.notifier_flags.rawValue }
-    let old = mr.pointee.iommu_notify_flags
+    forEachNotifier(mr) { union |= $0.flags }
+    let old = mr.notifyFlags
     let new = IOMMUNotifierFlag(rawValue: union)
     guard old != new else { return 0 }
-    if let hook = mr.pointee.ops.pointee.notify_flag_changed {
-        let status = hook(mr, old, new, errp)
-        if status < 0 { return status }
-    }
-    mr.pointee.iommu_notify_flags = new
+    // SAFETY: errp as above.
+    let status = unsafe mr.flagsChanged(from: old, to: new, errp)
+    if status < 0 { return status }
+    mr.notifyFlags = new
     return 0
 }
 
-private func unlink(_ mr: Region, _ n: UnsafeMutablePointer<IOMMUNotifier>) {
-    if mr.pointee.iommu_notify == n {
-        mr.pointee.iommu_notify = n.pointee.next
+private func unlink(_ mr: Region, _ n: Notifier) {
+    if mr.firstNotifier == n {
+        mr.firstNotifier = n.next
     } else {
-        var cursor = mr.pointee.iommu_notify
+        var cursor = mr.firstNotifier
         while let current = cursor {
-            if current.pointee.next == n {
-                current.pointee.next = n.pointee.next
+            if current.next == n {
+                current.next = n.next
                 break
             }
-            cursor = current.pointee.next
+            cursor = current.next
         }
     }
-    n.pointee.next = nil
-    Registrations.region[n] = nil
+    n.next = nil
+    Registrations[n] = nil
+}
+
+/// Why a notifier cannot be registered on mr, or nil.
+private func registrationProblem(_ mr: Region, _ n: Notifier) -> String? {
+    if !n.hasNotify {
+        return "the notifier has no notify function"
+    }
+    if n.flags == IOMMU_NOTIFIER_NONE.rawValue {
+        return "the notifier has no flags"
+    }
+    if n.start > n.end {
+        return "start 0x\(hex(n.start)) is past end 0x\(hex(n.end))"
+    }
+    let indexes = mr.numIndexes
+    if n.iommuIndex < 0 || n.iommuIndex >= indexes {
+        return "iommu_idx \(n.iommuIndex) is not in 0..<\(indexes)"
+    }
+    if Registrations[n] != nil {
+        return "the notifier is registered already"
+    }
+    return nil
 }
 
 @c @implementation
@@ -97,36 +178,18 @@ public func memory_region_register_iommu_notifier(
     _ n: UnsafeMutablePointer<IOMMUNotifier>?,
     _ errp: ErrorOut?
 ) -> Int32 {
-    guard let mr = iommu_mr, let n else {
+    guard let mr = Region(iommu_mr), let n = Notifier(n) else {
         setError(errp, "register_iommu_notifier: NULL region or notifier")
         return statusInvalid
     }
-    let notifier = n.pointee
-    if notifier.notify == nil {
-        setError(errp, "register_iommu_notifier: the notifier has no notify function")
-        return statusInvalid
-    }
-    if notifier.notifier_flags == IOMMU_NOTIFIER_NONE {
-        setError(errp, "register_iommu_notifier: the notifier has no flags")
-        return statusInvalid
-    }
-    if notifier.start > notifier.end {
-        setError(errp, "register_iommu_notifier: start 0x\(String(notifier.start, radix: 16)) is past end 0x\(String(notifier.end, radix: 16))")
-        return statusInvalid
-    }
-    let indexes = memory_region_iommu_num_indexes(mr)
-    if notifier.iommu_idx < 0 || notifier.iommu_idx >= indexes {
-        setError(errp, "register_iommu_notifier: iommu_idx \(notifier.iommu_idx) is not in 0..<\(indexes)")
-        return statusInvalid
-    }
-    if Registrations.region[n] != nil {
-        setError(errp, "register_iommu_notifier: the notifier is registered already")
+    if let problem = registrationProblem(mr, n) {
+        setError(errp, "register_iommu_notifier: \(problem)")
         return statusInvalid
     }
     // QEMU inserts at the head; delivery order follows.
-    n.pointee.next = mr.pointee.iommu_notify
-    Registrations.region[n] = mr
-    mr.pointee.iommu_notify = n
+    n.next = mr.firstNotifier
+    Registrations[n] = mr
+    mr.firstNotifier = n
     let status = updateNotifierFlags(mr, errp)
     if status < 0 {
         unlink(mr, n)
@@ -139,10 +202,36 @@ public func memory_region_unregister_iommu_notifier(
     _ iommu_mr: UnsafeMutablePointer<IOMMUMemoryRegion>?,
     _ n: UnsafeMutablePointer<IOMMUNotifier>?
 ) {
-    guard let mr = iommu_mr, let n, Registrations.region[n] == mr else { return }
+    guard let mr = Region(iommu_mr), let n = Notifier(n), Registrations[n] == mr else { return }
     unlink(mr, n)
     // As in QEMU, a hook that objects to losing a notifier is not obeyed.
     _ = updateNotifierFlags(mr, nil)
+}
+
+/// memory_region_notify_iommu_one's body: the event to n, if it is in n's
+/// range and of n's kinds. @safe: the event is a copy, whose target_as is
+/// passed on, never read.
+@inline(__always) @safe
+func notifyOne(_ n: Notifier, _ event: IOMMUTLBEvent) {
+    // SAFETY (the event's fields, here and below): integers of a copy.
+    let iova = unsafe event.entry.iova
+    // [iova, iova + addr_mask] must overlap [start, end]; the sum may not wrap.
+    let sum = unsafe iova &+ event.entry.addr_mask  // SAFETY: as above
+    let last = sum < iova ? UInt64.max : sum
+    if n.start > last || n.end < iova {
+        return
+    }
+    if unsafe event.type.rawValue & n.flags == 0 {  // SAFETY: as above
+        return
+    }
+    guard n.flags & IOMMU_NOTIFIER_DEVIOTLB_UNMAP.rawValue != 0 else {
+        return unsafe n.notify(event.entry)  // SAFETY: as above
+    }
+    // QEMU's crop of (iova, addr_mask) to the notifier's range.
+    var cropped = unsafe event.entry  // SAFETY: a copy, as above
+    unsafe cropped.iova = max(iova, n.start)  // SAFETY: an integer field of the copy
+    unsafe cropped.addr_mask = min(last, n.end) - max(iova, n.start)  // SAFETY: as above
+    n.notify(cropped)
 }
 
 @c @implementation
@@ -150,27 +239,9 @@ public func memory_region_notify_iommu_one(
     _ notifier: UnsafeMutablePointer<IOMMUNotifier>?,
     _ event: UnsafeMutablePointer<IOMMUTLBEvent>?
 ) {
-    guard let n = notifier, let event, let notify = n.pointee.notify else { return }
-    let iova = event.pointee.entry.iova
-    // [iova, iova + addr_mask] must overlap [start, end]; the sum may not wrap.
-    let sum = iova &+ event.pointee.entry.addr_mask
-    let last = sum < iova ? UInt64.max : sum
-    if n.pointee.start > last || n.pointee.end < iova {
-        return
-    }
-    let flags = n.pointee.notifier_flags.rawValue
-    if event.pointee.type.rawValue & flags == 0 {
-        return
-    }
-    guard flags & IOMMU_NOTIFIER_DEVIOTLB_UNMAP.rawValue != 0 else {
-        // The caller's entry itself: the hot path, with no copy to make.
-        return notify(n, &event.pointee.entry)
-    }
-    // QEMU's crop of (iova, addr_mask) to the notifier's range, in a copy.
-    var cropped = event.pointee.entry
-    cropped.iova = max(iova, n.pointee.start)
-    cropped.addr_mask = min(last, n.pointee.end) - cropped.iova
-    notify(n, &cropped)
+    // SAFETY: a non-NULL event is the caller's (the C contract).
+    guard let n = Notifier(notifier), let event = unsafe event?.pointee else { return }
+    notifyOne(n, event)
 }
 
 @c @implementation
@@ -179,17 +250,17 @@ public func memory_region_notify_iommu(
     _ iommu_idx: Int32,
     _ event: IOMMUTLBEvent
 ) {
-    guard let mr = iommu_mr else { return }
+    guard let mr = Region(iommu_mr) else { return }
     notifyRegion(mr, iommuIndex: iommu_idx, event)
 }
 
 /// The body of memory_region_notify_iommu, for callers inside the library.
-@inline(__always)
+/// Each notifier gets its own copy of the entry: a callback may scribble on
+/// it. @safe as notifyOne.
+@inline(__always) @safe
 func notifyRegion(_ mr: Region, iommuIndex: Int32, _ event: IOMMUTLBEvent) {
     forEachNotifier(mr) { n in
-        guard n.pointee.iommu_idx == iommuIndex else { return }
-        // Each notifier gets its own copy: a callback may scribble on it.
-        var copy = event
-        memory_region_notify_iommu_one(n, &copy)
+        guard n.iommuIndex == iommuIndex else { return }
+        notifyOne(n, event)
     }
 }

@@ -9,92 +9,103 @@ import SwiftTCEEngine
 // QEMU-like emulator hosts it. A plain struct behind a pointer, like a table:
 // `SpaprPhb *` in C.
 
-struct SpaprPhbState {
+/// @safe: the listener and its opaque are the caller's, handed back to it.
+@safe struct SpaprPhbState {
     let config: SpaprPhbConfig
     let buid: UInt64
-    /// dma_liobn[n]'s table; window 1 exists only with DDW, as in QEMU's
-    /// realize, which creates one table per supported window.
-    var windows = InlineArray<2, SpaprTable?>(repeating: nil)
-    /// The engine's side of the PHB (nil only while spapr_phb_new builds it).
-    var ddw: PHB?
-    var listener: SpaprPhbWindowListener?
-    var listenerOpaque: UnsafeMutableRawPointer?
+    /// The engine's side of the PHB: the DDW state, and the one list of its
+    /// windows (dma_liobn[n]'s tables; window 1 exists only with DDW, as in
+    /// QEMU's realize, which creates one table per supported window).
+    let engine: PHB
+    var listener: SpaprPhbWindowListener? = nil
+    var listenerOpaque: UnsafeMutableRawPointer? = nil
     var next: SpaprPhbRef? = nil
+
+    /// A new PHB's, with no listener yet.
+    init(config: SpaprPhbConfig, buid: UInt64, engine: PHB) {
+        self.config = config
+        self.buid = buid
+        self.engine = engine
+    }
 }
 
-/// A PHB, by its state pointer (the C handle).
-struct SpaprPhbRef: Equatable {
-    let state: UnsafeMutablePointer<SpaprPhbState>
+/// A PHB, by its state (the C handle).
+typealias SpaprPhbRef = StateHandle<SpaprPhbState, SpaprPhb>
 
-    init(state: UnsafeMutablePointer<SpaprPhbState>) { self.state = state }
+extension StateHandle where State == SpaprPhbState, CType == SpaprPhb {
+    var config: SpaprPhbConfig { fields.config }
+    var engine: PHB { fields.engine }
+    var buid: UInt64 { fields.buid }
 
-    init?(_ handle: UnsafePointer<SpaprPhb>?) {
-        guard let handle else { return nil }
-        // SAFETY: spapr_phb_new hands out only SpaprPhbState pointers.
-        self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: SpaprPhbState.self))
+    /// spapr_phb_set_window_listener. @safe: fn and opaque are the caller's,
+    /// kept to be handed back.
+    @safe func setListener(_ fn: SpaprPhbWindowListener?, _ opaque: UnsafeMutableRawPointer?) {
+        unsafe fields.listener = fn  // SAFETY: kept, called only by announce
+        unsafe fields.listenerOpaque = fn == nil ? nil : opaque  // SAFETY: kept, handed back only
     }
 
-    var handle: UnsafeMutablePointer<SpaprPhb> {
-        UnsafeMutableRawPointer(state).assumingMemoryBound(to: SpaprPhb.self)
-    }
-
-    var ddw: PHB { state.pointee.ddw! }
-
+    /// Window n's table: the engine's window, which is a standalone table.
     func window(_ n: Int) -> SpaprTable? {
-        n >= 0 && n < maxWindows ? state.pointee.windows[n] : nil
+        engine.window(n).map(SpaprTable.init(engine:))
     }
 
     /// The window number of a table of this PHB.
     func windowNumber(of table: SpaprTable) -> Int? {
-        (0..<maxWindows).first { window($0) == table }
+        (0..<maxWindows).first { engine.window($0) == table.engine }
     }
 
     /// Tells the listener that a window appeared or goes.
     func announce(_ table: SpaprTable, added: Bool) {
-        state.pointee.listener?(state.pointee.listenerOpaque, handle, table.handle, added)
+        // SAFETY: the caller's listener, given its opaque, this PHB and its table.
+        unsafe fields.listener?(fields.listenerOpaque, handle, table.handle, added)
     }
 }
 
 // MARK: - The engine's hooks for a standalone PHB
 
-/// host_phb is the PHB's state. QEMU's spapr_tce_table_enable/disable, with
-/// its memory listeners reduced to the PHB's window listener.
-private let phbOps = SwiftTCEPhbOps(
+/// host_phb is the PHB's state (spapr_phb_new gives the engine that).
+private func hostPHB(_ host: UnsafeMutableRawPointer?) -> SpaprPhbRef? {
+    // SAFETY: the engine hands back what spapr_phb_new gave it, a SpaprPhbState.
+    unsafe host.flatMap { unsafe SpaprPhbRef($0.assumingMemoryBound(to: SpaprPhb.self)) }
+}
+
+/// QEMU's spapr_tce_table_enable/disable, with its memory listeners reduced
+/// to the PHB's window listener.
+// SAFETY: C function pointers over the host_phb pointer, which hostPHB reads.
+private let phbOps = unsafe SwiftTCEPhbOps(
     size: MemoryLayout<SwiftTCEPhbOps>.size,
     enable_window: { host, n, pageShift, busOffset, nbTable, creating in
-        let phb = SpaprPhbRef(state: host!.assumingMemoryBound(to: SpaprPhbState.self))
-        guard let table = phb.window(Int(n)) else { return }
+        guard let phb = unsafe hostPHB(host), let table = phb.window(Int(n)) else { return }  // SAFETY: as above
         // A window being created is new and empty: a listener that attaches
         // while it is enabled must not walk billions of empty entries.
-        if creating { table.fields.pointee.skippingReplay = true }
-        if spapr_tce_table_enable(table.handle, pageShift, busOffset, nbTable, nil) == 0 {
+        if creating { table.skippingReplay = true }
+        if table.enable(pageShift: pageShift, busOffset: busOffset, nbTable: nbTable, nil) == 0 {
             phb.announce(table, added: true)
         }
-        if creating { table.fields.pointee.skippingReplay = false }
+        if creating { table.skippingReplay = false }
     },
     disable_window: { host, n in
-        let phb = SpaprPhbRef(state: host!.assumingMemoryBound(to: SpaprPhbState.self))
-        guard let table = phb.window(Int(n)), table.engine.nbTable != 0 else { return }
+        guard let phb = unsafe hostPHB(host), let table = phb.window(Int(n)),  // SAFETY: as above
+              table.engine.nbTable != 0 else { return }
         // QEMU removes the region, and so the listeners' view of it, before
         // freeing the table.
         phb.announce(table, added: false)
-        spapr_tce_table_disable(table.handle)
+        table.disable()
     },
     window_removed: { host, n in
-        let phb = SpaprPhbRef(state: host!.assumingMemoryBound(to: SpaprPhbState.self))
-        Trace.emit("spapr_iommu_ddw_remove liobn=0x\(hex(pciLIOBN(phb.state.pointee.config.index, Int(n))))")
-    })
+        guard let phb = unsafe hostPHB(host) else { return }  // SAFETY: as above
+        Trace.emit("spapr_iommu_ddw_remove liobn=0x\(hex(pciLIOBN(phb.config.index, Int(n))))")
+    },
+    // The lowest free window: the order QEMU 7.2's traces show.
+    pick_free_window: nil)
 
 // MARK: - Registry
 
-extension SpaprPhbRef: RegistryNode {
-    var next: SpaprPhbRef? {
-        get { state.pointee.next }
-        nonmutating set { state.pointee.next = newValue }
-    }
-}
+extension SpaprPhbState: RegistryLinked {}
 
-/// Every live PHB, for the RTAS calls' BUID and LIOBN lookups.
+/// Every live PHB, for the RTAS calls' BUID and LIOBN lookups. Contract:
+/// changed only by new and free, which the C caller serialises with every
+/// call that looks a PHB up (Registry.swift).
 nonisolated(unsafe) private var phbs = Registry<SpaprPhbRef>()
 
 /// SPAPR_PCI_LIOBN(index, n): window n of PHB index.
@@ -104,26 +115,26 @@ func pciLIOBN(_ index: UInt32, _ n: Int) -> UInt32 {
 
 /// QEMU's spapr_pci_find_phb.
 func findPHB(buid: UInt64) -> SpaprPhbRef? {
-    phbs.first { $0.state.pointee.buid == buid }
+    unsafe phbs.first { $0.buid == buid }  // SAFETY: the contract above
 }
 
 /// The PHB that owns a table (QEMU: the table's QOM parent), if any.
 func findPHB(owning table: SpaprTable) -> SpaprPhbRef? {
-    phbs.first { $0.windowNumber(of: table) != nil }
+    unsafe phbs.first { $0.windowNumber(of: table) != nil }  // SAFETY: as above
 }
 
 /// A table freed on its own: the PHB that had it as a window forgets it.
 func forgetWindow(_ table: SpaprTable) {
     guard let phb = findPHB(owning: table), let n = phb.windowNumber(of: table) else { return }
-    phb.state.pointee.windows[n] = nil
-    phb.ddw.forgetWindow(n)
+    phb.engine.forgetWindow(n)
 }
 
 // MARK: - Lifecycle
 
 @c @implementation
 public func spapr_phb_config_default(_ cfg: UnsafeMutablePointer<SpaprPhbConfig>?, _ index: UInt32) {
-    cfg?.pointee = SpaprPhbConfig(
+    // SAFETY: a non-NULL cfg is the caller's struct (the C contract).
+    unsafe cfg?.pointee = SpaprPhbConfig(
         index: index,
         dma_win_addr: 0,
         dma_win_size: 0x4000_0000,
@@ -146,17 +157,16 @@ private func configProblem(_ config: SpaprPhbConfig) -> String? {
     return nil
 }
 
-/// Frees a PHB's state and the tables made for it.
+/// Frees a PHB's state and its windows' tables.
 private func discard(_ phb: SpaprPhbRef) {
     for n in 0..<maxWindows {
         if let table = phb.window(n) {
-            phb.state.pointee.windows[n] = nil
-            spapr_tce_table_free(table.handle)
+            phb.engine.forgetWindow(n)
+            table.free()
         }
     }
-    phb.state.pointee.ddw?.destroy()
-    phb.state.deinitialize(count: 1)
-    phb.state.deallocate()
+    phb.engine.destroy()
+    phb.destroy()
 }
 
 @c @implementation
@@ -164,58 +174,50 @@ public func spapr_phb_new(
     _ cfg: UnsafePointer<SpaprPhbConfig>?,
     _ errp: ErrorOut?
 ) -> UnsafeMutablePointer<SpaprPhb>? {
-    guard let cfg else {
-        setError(errp, "spapr_phb_new: the configuration is NULL")
-        return nil
+    guard let config = checkedConfig(cfg, for: "spapr_phb_new", errp, configProblem) else { return nil }
+    // The state's address first: it owns the tables and is the engine's
+    // host_phb. It is initialised once the engine's PHB exists.
+    let phb = SpaprPhbRef.allocate()
+    var tables: [SpaprTable] = []
+    func undo() {
+        tables.forEach { $0.free() }
+        phb.deallocateUninitialized()
     }
-    let config = cfg.pointee
-    if let problem = configProblem(config) {
-        setError(errp, "spapr_phb_new: \(problem)")
-        return nil
-    }
-    let phb = SpaprPhbRef(state: UnsafeMutablePointer<SpaprPhbState>.allocate(capacity: 1))
-    phb.state.initialize(to: SpaprPhbState(config: config, buid: SPAPR_PCI_BASE_BUID + UInt64(config.index)))
-    let count = config.ddw ? maxWindows : 1
-    var engineWindows: [TCETable] = []
-    for n in 0..<count {
-        let liobn = pciLIOBN(config.index, n)
-        guard let table = SpaprTable(spapr_tce_new_table(UnsafeMutableRawPointer(phb.handle), liobn, errp)) else {
-            discard(phb)
+    for n in 0..<(config.ddw ? maxWindows : 1) {
+        guard let table = SpaprTable.make(owner: UnsafeMutableRawPointer(phb.handle), liobn: pciLIOBN(config.index, n),
+                                          errp) else {
+            undo()
             return nil
         }
-        phb.state.pointee.windows[n] = table
-        engineWindows.append(table.engine)
+        tables.append(table)
     }
     let ddwConfig = SwiftTCEPhbConfig(
         dma_liobn: (pciLIOBN(config.index, 0), pciLIOBN(config.index, 1)),
         dma_win_addr: config.dma_win_addr, dma_win_size: config.dma_win_size,
         dma64_win_addr: config.dma64_win_addr, pgsz: config.pgsz, ddw: config.ddw)
-    let made = withUnsafePointer(to: phbOps) { ops in
-        PHB.create(config: ddwConfig, ops: ops, hostPHB: UnsafeMutableRawPointer(phb.state),
-                   windows: engineWindows)
+    // SAFETY: the engine copies the ops; host_phb is the state, which outlives the engine's PHB.
+    let made = unsafe withUnsafePointer(to: phbOps) { ops in
+        // SAFETY: as above.
+        unsafe PHB.create(config: ddwConfig, ops: ops, hostPHB: UnsafeMutableRawPointer(phb.handle),
+                          windows: tables.map(\.engine))
     }
-    switch made {
-    case .success(let ddw):
-        phb.state.pointee.ddw = ddw
-    case .failure(let error):
-        setError(errp, "spapr_phb_new: \(error.message)")
-        discard(phb)
+    guard case .success(let engine) = made else {
+        if case .failure(let error) = made { setError(errp, "spapr_phb_new: \(error.message)") }
+        undo()
         return nil
     }
-    ddwReset(phb)
-    phbs.add(phb)
+    phb.initialize(to: SpaprPhbState(config: config, buid: SPAPR_PCI_BASE_BUID + UInt64(config.index),
+                                     engine: engine))
+    // QEMU's spapr_phb_dma_reset, as its realize's reset does.
+    engine.dmaReset()
+    unsafe phbs.add(phb)  // SAFETY: the registry's contract
     return phb.handle
-}
-
-/// QEMU's spapr_phb_dma_reset.
-func ddwReset(_ phb: SpaprPhbRef) {
-    phb.ddw.dmaReset()
 }
 
 @c @implementation
 public func spapr_phb_free(_ handle: UnsafeMutablePointer<SpaprPhb>?) {
     guard let phb = SpaprPhbRef(handle) else { return }
-    phbs.remove(phb)
+    unsafe phbs.remove(phb)  // SAFETY: the registry's contract
     // The listener hears every window go, as QEMU's do when the PHB's
     // regions are removed.
     for n in 0..<maxWindows {
@@ -226,14 +228,16 @@ public func spapr_phb_free(_ handle: UnsafeMutablePointer<SpaprPhb>?) {
     discard(phb)
 }
 
+/// QEMU's spapr_phb_reset: spapr_phb_dma_reset, the only reset a PHB's
+/// DMA has.
 @c @implementation
 public func spapr_phb_reset(_ handle: UnsafeMutablePointer<SpaprPhb>?) {
-    SpaprPhbRef(handle).map(ddwReset)
+    SpaprPhbRef(handle)?.engine.dmaReset()
 }
 
 @c @implementation
 public func spapr_phb_get_buid(_ handle: UnsafePointer<SpaprPhb>?) -> UInt64 {
-    SpaprPhbRef(handle)?.state.pointee.buid ?? 0
+    SpaprPhbRef(handle)?.buid ?? 0
 }
 
 @c @implementation
@@ -247,7 +251,5 @@ public func spapr_phb_set_window_listener(
     _ fn: SpaprPhbWindowListener?,
     _ opaque: UnsafeMutableRawPointer?
 ) {
-    guard let phb = SpaprPhbRef(handle) else { return }
-    phb.state.pointee.listener = fn
-    phb.state.pointee.listenerOpaque = fn == nil ? nil : opaque
+    SpaprPhbRef(handle)?.setListener(fn, opaque)
 }

@@ -4,9 +4,24 @@
 // caller serialises with the calls that look objects up; a lookup is a walk
 // with no lock and no allocation (a few objects per machine).
 
-/// An object a registry holds: a handle whose state links to the next.
+/// An object's state, which holds its link to the next in its registry.
+protocol RegistryLinked {
+    associatedtype Node
+    var next: Node? { get set }
+}
+
+/// An object a registry holds: a handle to its state. Contract: state is
+/// live from before the node is added until after it is removed.
 protocol RegistryNode: Equatable {
-    var next: Self? { get nonmutating set }
+    associatedtype State: RegistryLinked where State.Node == Self
+    var state: UnsafeMutablePointer<State> { get }
+}
+
+extension RegistryNode {
+    var next: Self? {
+        get { unsafe state.pointee.next }  // SAFETY: the contract above
+        nonmutating set { unsafe state.pointee.next = newValue }  // SAFETY: as above
+    }
 }
 
 struct Registry<Node: RegistryNode> {

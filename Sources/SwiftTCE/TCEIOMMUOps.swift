@@ -17,29 +17,32 @@ func swifttce_spapr_tce_translate(
     _ flag: IOMMUAccessFlags,
     _ iommu_idx: Int32
 ) -> IOMMUTLBEntry {
-    let table = SpaprTable(block: iommu ?? swifttce_no_region())
+    // SAFETY: the ops table's own regions (a table's block), or the zero region.
+    let table = SpaprTable(block: Region(unsafe iommu ?? swifttce_no_region()))
     // Loaded first, so that the fast path's tail is its own: shared with
     // the slow path's, it would need the slow path's stack frame.
     let target = table.targetAS
-    return table.engine.translate(addr, as: { tlbEntry($0, target) },
-                                  otherwise: { translateOutOfLine(table, addr) })
+    // SAFETY: entries are values; their target_as is handed on, never read.
+    return unsafe table.engine.translate(addr, as: { tlbEntry($0, target) },
+                                         otherwise: { translateOutOfLine(table, addr) })
 }
 
 /// Out of line, so that the hot path needs no stack frame. While a trace
 /// hook is set, tables have their fast path off, so every translate comes
 /// here and is traced as QEMU's spapr_iommu_xlate (addr region-relative).
-@inline(never)
+/// @safe: the entry's target_as is handed on, never read.
+@inline(never) @safe
 private func translateOutOfLine(_ table: SpaprTable, _ addr: hwaddr) -> IOMMUTLBEntry {
-    let entry = tlbEntry(table.engine.translateOutOfLine(addr), table.targetAS)
+    let mapping = table.engine.translateOutOfLine(addr)
     if Trace.on {
-        Trace.emit("spapr_iommu_xlate liobn=0x\(hex(table.liobn)) 0x\(hex(addr)) -> 0x\(hex(entry.translated_addr)) perm=\(entry.perm.rawValue) mask=0x\(hex(entry.addr_mask))")
+        Trace.emit("spapr_iommu_xlate liobn=0x\(hex(table.liobn)) 0x\(hex(addr)) -> 0x\(hex(mapping.translated_addr)) perm=\(mapping.perm) mask=0x\(hex(mapping.addr_mask))")
     }
-    return entry
+    return tlbEntry(mapping, table.targetAS)
 }
 
 @c @implementation
 func swifttce_spapr_tce_get_min_page_size(_ iommu: UnsafeMutablePointer<IOMMUMemoryRegion>?) -> UInt64 {
-    SpaprTable(region: iommu)?.engine.minPageSize ?? 1
+    SpaprTable(region: Region(iommu))?.engine.minPageSize ?? 1
 }
 
 /// QEMU's generic walk, minus the walking: the same entries in the same order,
@@ -50,13 +53,12 @@ func swifttce_spapr_tce_replay(
     _ iommu: UnsafeMutablePointer<IOMMUMemoryRegion>?,
     _ notifier: UnsafeMutablePointer<IOMMUNotifier>?
 ) {
-    guard let table = SpaprTable(region: iommu), let n = notifier, let notify = n.pointee.notify,
-          !table.fields.pointee.skippingReplay else { return }
+    guard let table = SpaprTable(region: Region(iommu)), let n = Notifier(notifier), n.hasNotify,
+          !table.skippingReplay else { return }
     // The generic walk stops at the region's size, which a caller may have
     // set; UINT64_MAX stands for 2^64, which holds every iova.
-    table.engine.replay(limit: table.region.pointee.size) { mapping in
-        var entry = tlbEntry(mapping, table.targetAS)
-        notify(n, &entry)
+    table.engine.replay(limit: table.mr.size) { mapping in
+        n.notify(tlbEntry(mapping, table.targetAS))
     }
 }
 
@@ -67,7 +69,7 @@ func swifttce_spapr_tce_notify_flag_changed(
     _ new_flags: IOMMUNotifierFlag,
     _ errp: ErrorOut?
 ) -> Int32 {
-    guard let table = SpaprTable(region: iommu) else {
+    guard let table = SpaprTable(region: Region(iommu)) else {
         setError(errp, "spapr_tce: not a TCE table's region")
         return statusInvalid
     }
@@ -76,9 +78,9 @@ func swifttce_spapr_tce_notify_flag_changed(
         return statusInvalid
     }
     if old_flags == IOMMU_NOTIFIER_NONE && new_flags != IOMMU_NOTIFIER_NONE {
-        table.fields.pointee.needVFIO = true
+        table.needVFIO = true
     } else if old_flags != IOMMU_NOTIFIER_NONE && new_flags == IOMMU_NOTIFIER_NONE {
-        table.fields.pointee.needVFIO = false
+        table.needVFIO = false
     }
     // The engine reports writes only while someone listens.
     table.engine.setNotify(new_flags != IOMMU_NOTIFIER_NONE)

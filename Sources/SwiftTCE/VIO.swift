@@ -16,47 +16,37 @@ struct SpaprVioState {
     var next: SpaprVioRef? = nil
 }
 
-/// A device, by its state pointer (the C handle).
-struct SpaprVioRef: Equatable {
-    let state: UnsafeMutablePointer<SpaprVioState>
+/// A device, by its state (the C handle).
+typealias SpaprVioRef = StateHandle<SpaprVioState, SpaprVioDevice>
 
-    init(state: UnsafeMutablePointer<SpaprVioState>) { self.state = state }
+extension StateHandle where State == SpaprVioState, CType == SpaprVioDevice {
+    var reg: UInt32 { fields.reg }
+    var ramSize: UInt64 { fields.ramSize }
 
-    init?(_ handle: UnsafePointer<SpaprVioDevice>?) {
-        guard let handle else { return nil }
-        // SAFETY: spapr_vio_device_new hands out only SpaprVioState pointers.
-        self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: SpaprVioState.self))
+    var table: SpaprTable? {
+        get { fields.table }
+        nonmutating set { fields.table = newValue }
     }
-
-    var handle: UnsafeMutablePointer<SpaprVioDevice> {
-        UnsafeMutableRawPointer(state).assumingMemoryBound(to: SpaprVioDevice.self)
-    }
-
-    var table: SpaprTable? { state.pointee.table }
 }
 
 // MARK: - Registry
 
-extension SpaprVioRef: RegistryNode {
-    var next: SpaprVioRef? {
-        get { state.pointee.next }
-        nonmutating set { state.pointee.next = newValue }
-    }
-}
+extension SpaprVioState: RegistryLinked {}
 
 /// Every live device, for the RTAS calls (QEMU: the VIO bus's children).
+/// Contract: changed only by new and free, which the C caller serialises
+/// with every call that looks a device up (Registry.swift).
 nonisolated(unsafe) private var devices = Registry<SpaprVioRef>()
 
 /// QEMU's spapr_vio_find_by_reg.
 func findVIO(reg: UInt32) -> SpaprVioRef? {
-    devices.first { $0.state.pointee.reg == reg }
+    unsafe devices.first { $0.reg == reg }  // SAFETY: the contract above
 }
 
 /// A table freed on its own: its device forgets it (QEMU's dev->tcet).
 func forgetVIOTable(_ table: SpaprTable) {
-    guard let state = table.fields.pointee.vioDevice else { return }
-    SpaprVioRef(state: state.assumingMemoryBound(to: SpaprVioState.self)).state.pointee.table = nil
-    table.fields.pointee.vioDevice = nil
+    table.vioDevice?.table = nil
+    table.vioDevice = nil
 }
 
 // MARK: - Lifecycle
@@ -86,41 +76,30 @@ public func spapr_vio_device_new(
     _ cfg: UnsafePointer<SpaprVioConfig>?,
     _ errp: ErrorOut?
 ) -> UnsafeMutablePointer<SpaprVioDevice>? {
-    guard let cfg else {
-        setError(errp, "spapr_vio_device_new: the configuration is NULL")
-        return nil
-    }
-    let config = cfg.pointee
-    if let problem = configProblem(config) {
-        setError(errp, "spapr_vio_device_new: \(problem)")
-        return nil
-    }
+    guard let config = checkedConfig(cfg, for: "spapr_vio_device_new", errp, configProblem) else { return nil }
     var table: SpaprTable?
     if config.rtce_window_size != 0 {
-        guard let made = SpaprTable(spapr_tce_new_table(owner, config.reg, errp)) else { return nil }
+        guard let made = SpaprTable.make(owner: owner, liobn: config.reg, errp) else { return nil }
         let pages = UInt32(config.rtce_window_size >> SPAPR_TCE_PAGE_SHIFT)
-        guard spapr_tce_table_enable(made.handle, UInt32(SPAPR_TCE_PAGE_SHIFT), 0, pages, errp) == 0 else {
-            spapr_tce_table_free(made.handle)
+        guard made.enable(pageShift: UInt32(SPAPR_TCE_PAGE_SHIFT), busOffset: 0, nbTable: pages, errp) == 0 else {
+            made.free()
             return nil
         }
         table = made
     }
-    let dev = SpaprVioRef(state: UnsafeMutablePointer<SpaprVioState>.allocate(capacity: 1))
-    dev.state.initialize(to: SpaprVioState(reg: config.reg, ramSize: config.ram_size, table: table))
-    table?.fields.pointee.vioDevice = UnsafeMutableRawPointer(dev.state)
-    devices.add(dev)
+    let dev = SpaprVioRef.allocate()
+    dev.initialize(to: SpaprVioState(reg: config.reg, ramSize: config.ram_size, table: table))
+    table?.vioDevice = dev
+    unsafe devices.add(dev)  // SAFETY: the registry's contract
     return dev.handle
 }
 
 @c @implementation
 public func spapr_vio_device_free(_ handle: UnsafeMutablePointer<SpaprVioDevice>?) {
     guard let dev = SpaprVioRef(handle) else { return }
-    devices.remove(dev)
-    if let table = dev.table {
-        spapr_tce_table_free(table.handle)
-    }
-    dev.state.deinitialize(count: 1)
-    dev.state.deallocate()
+    unsafe devices.remove(dev)  // SAFETY: the registry's contract
+    dev.table?.free()
+    dev.destroy()
 }
 
 @c @implementation
@@ -130,7 +109,7 @@ public func spapr_vio_find_by_reg(_ reg: UInt32) -> UnsafeMutablePointer<SpaprVi
 
 @c @implementation
 public func spapr_vio_get_reg(_ handle: UnsafePointer<SpaprVioDevice>?) -> UInt32 {
-    SpaprVioRef(handle)?.state.pointee.reg ?? 0
+    SpaprVioRef(handle)?.reg ?? 0
 }
 
 @c @implementation
@@ -142,7 +121,7 @@ public func spapr_vio_get_tce_table(_ handle: UnsafeMutablePointer<SpaprVioDevic
 
 @c @implementation
 public func spapr_vio_set_bypass(_ handle: UnsafeMutablePointer<SpaprVioDevice>?, _ bypass: Bool) {
-    SpaprVioRef(handle)?.table?.engine.bypass = bypass
+    SpaprVioRef(handle)?.table?.bypass = bypass
 }
 
 @c @implementation
@@ -154,13 +133,15 @@ public func spapr_vio_dma_translate(
     guard let dev = SpaprVioRef(handle), let table = dev.table else {
         return tlbEntry(SwiftTCEMapping.unmapped, nil)
     }
-    guard table.engine.bypass else {
-        return swifttce_spapr_tce_translate(table.region, addr, flag, 0)
+    guard table.bypass else {
+        // SAFETY: the table's own region.
+        return unsafe swifttce_spapr_tce_translate(table.mr.pointer, addr, flag, 0)
     }
     // QEMU's bypass alias: RAM from 0 to ram_size, mapped 1:1.
     let page = addr & ~(SPAPR_TCE_PAGE_SIZE - 1)
-    let inRAM = addr < dev.state.pointee.ramSize
-    return IOMMUTLBEntry(target_as: table.targetAS,
+    let inRAM = addr < dev.ramSize
+    // SAFETY: an entry is a value; its target_as is handed on, never read.
+    return unsafe IOMMUTLBEntry(target_as: table.targetAS,
                          iova: inRAM ? page : 0, translated_addr: inRAM ? page : 0,
                          addr_mask: inRAM ? SPAPR_TCE_PAGE_SIZE - 1 : ~0,
                          perm: inRAM ? IOMMU_RW : IOMMU_NONE)
@@ -168,44 +149,31 @@ public func spapr_vio_dma_translate(
 
 /// QEMU's spapr_vio_quiesce_one, for DMA: the table's device reset.
 private func quiesce(_ dev: SpaprVioRef) {
-    if let table = dev.table { spapr_tce_table_reset(table.handle) }
+    dev.table?.engine.reset()
 }
 
 @c @implementation
 public func spapr_vio_device_reset(_ handle: UnsafeMutablePointer<SpaprVioDevice>?) {
     guard let dev = SpaprVioRef(handle) else { return }
     quiesce(dev)
-    spapr_vio_set_bypass(handle, false)
+    dev.table?.bypass = false
 }
 
 // MARK: - RTAS
 
 @c @implementation
-public func rtas_set_tce_bypass(
-    _ nargs: UInt32,
-    _ args: UnsafePointer<UInt32>?,
-    _ nret: UInt32,
-    _ rets: UnsafeMutablePointer<UInt32>?
-) {
-    let cells = RTASArguments(args, count: nargs)
-    let out = RTASReturns(rets, count: nret)
-    guard nargs == 2, let reg = cells[0], let enable = cells[1],
-          let dev = findVIO(reg: reg), dev.table != nil else {
-        return out.store(0, rtasParameterError)
-    }
-    spapr_vio_set_bypass(dev.handle, enable != 0)
-    out.store(0, rtasSuccess)
+public func rtas_set_tce_bypass(_ nargs: UInt32, _ args: RTASArgs?, _ nret: UInt32, _ rets: RTASRets?) {
+    let call = RTASCall(nargs, args, nret, rets)
+    guard nargs == 2, let reg = call.args[0], let enable = call.args[1],
+          let table = findVIO(reg: reg)?.table else { return call.refuse() }
+    table.bypass = enable != 0
+    call.succeed()
 }
 
 @c @implementation
-public func rtas_quiesce(
-    _ nargs: UInt32,
-    _ args: UnsafePointer<UInt32>?,
-    _ nret: UInt32,
-    _ rets: UnsafeMutablePointer<UInt32>?
-) {
-    let out = RTASReturns(rets, count: nret)
-    guard nargs == 0 else { return out.store(0, rtasParameterError) }
-    devices.forEach(quiesce)
-    out.store(0, rtasSuccess)
+public func rtas_quiesce(_ nargs: UInt32, _ args: RTASArgs?, _ nret: UInt32, _ rets: RTASRets?) {
+    let call = RTASCall(nargs, args, nret, rets)
+    guard nargs == 0 else { return call.refuse() }
+    unsafe devices.forEach(quiesce)  // SAFETY: the registry's contract
+    call.succeed()
 }

@@ -7,7 +7,7 @@
  * against libswifttce-host.a and, with -rdynamic so that its definitions
  * would interpose, against libswifttce-host.so), and runs a table through
  * everything: enable, put, translate, replay, stuff, indirect, vmstate save
- * and load, and a PHB's dynamic DMA windows. Linking the archive fails if it
+ * and load (whole and in steps), and a PHB's dynamic DMA windows. Linking the archive fails if it
  * defines one of those names; calling one aborts. Output is TAP.
  */
 #include <stdio.h>
@@ -119,6 +119,9 @@ static void run_table(void)
     unsigned i, replayed = 0;
     size_t size;
     bool def_win = false;
+    uint64_t entries[8];
+    SwiftTCELoadResult result;
+    SwiftTCELoad *load;
 
     tap(t && swifttce_table_enable(t, 12, 0, 1024, NULL) == 0, "enable");
     tap(swifttce_put_tce(t, 0x5000, 0x9003) == SWIFTTCE_H_SUCCESS &&
@@ -137,18 +140,29 @@ static void run_table(void)
     }
     tap(swifttce_put_tce_indirect_trace(t, 0x20000, 0x1000, 8, NULL, &trace) ==
         SWIFTTCE_H_SUCCESS && trace.index == 7, "indirect, through read_guest");
-    size = swifttce_table_vmstate_save(t, 0x80000000, true, NULL, 0);
+    size = swifttce_table_vmstate_save(t, 0x80000000, false, true, NULL, 0,
+                                       NULL);
     buf = malloc(size);
-    tap(buf && swifttce_table_vmstate_save(t, 0x80000000, true, buf, size) ==
-        size, "vmstate save");
+    tap(buf && swifttce_table_vmstate_save(t, 0x80000000, false, true, buf,
+                                           size, NULL) == size,
+        "vmstate save");
     tap(swifttce_table_enable(copy, 12, 0, 16, NULL) == 0 &&
-        swifttce_table_vmstate_load(copy, 0x80000000, buf, size, &def_win,
-                                    NULL) == 0 && def_win &&
+        swifttce_table_vmstate_load(copy, 0x80000000, 3, buf, size, NULL,
+                                    &def_win, &result, NULL) == 0 &&
+        def_win && result.dropped && result.made &&
         swifttce_get_tce(copy, 0x27000, &tce) == SWIFTTCE_H_SUCCESS &&
         tce == 0x27002, "vmstate load");
-    tap(swifttce_table_vmstate_load(copy, 0x80000001, buf, size, NULL,
-                                    NULL) < 0 && errors == 1,
+    tap(swifttce_table_vmstate_load(copy, 0x80000001, 3, buf, size, NULL,
+                                    NULL, NULL, NULL) < 0 && errors == 1,
         "a refused load, through set_error");
+    tap(swifttce_table_read_entries(t, 0x20, entries, 8) == 8 &&
+        entries[0] == 0x20002 && entries[7] == 0x27002, "read entries");
+    load = swifttce_load_new(copy, 1024, NULL);
+    tap(load && swifttce_load_entries(load, 0, entries, 8, NULL) == 0 &&
+        swifttce_load_entries(load, 9, entries, 8, NULL) < 0 && errors == 2,
+        "a load's entries, out of order refused");
+    tap(swifttce_load_commit(load, 12, 0, &result, NULL) < 0 &&
+        errors == 3 && !result.dropped, "a short load's commit refused");
     free(buf);
     swifttce_table_free(copy);
     swifttce_table_free(t);

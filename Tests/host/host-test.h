@@ -2,7 +2,9 @@
  * Helpers for the tests of the QEMU-shaped host: a machine built from a
  * shape line (the "# machine:" keys of Tests/traces/README.md), the guest's
  * hypercalls and RTAS calls with their cells in guest memory, DMA
- * translations as a device makes them, and trace capture.
+ * translations as a device makes them, QEMU's generic walk, and trace
+ * capture. Recording notifiers and entry comparison are the standalone
+ * tests' too (../util/iommu-record.h).
  */
 #ifndef HOST_TEST_H
 #define HOST_TEST_H
@@ -15,6 +17,7 @@
 #include "qemu-rcu.h"
 #include "qemu-trace.h"
 #include "spapr-machine.h"
+#include "../util/iommu-record.h"
 
 /*
  * The DMA calls do not depend on how much RAM there is (QEMU 7.2's query
@@ -201,41 +204,54 @@ static inline IOMMUTLBEntry host_translate(SpaprTceTable *tcet, hwaddr addr)
     return e;
 }
 
-/* ---- A notifier that records ---------------------------------------------- */
+/* ---- QEMU's generic walk, the reference for replay ---------------------- */
 
-typedef struct Recorder {
-    IOMMUNotifier n;
-    GArray *entries;    /* of IOMMUTLBEntry, as they came */
-} Recorder;
+/* A region of a class with no replay hook, over the table's translate. */
+typedef struct WalkRegion {
+    IOMMUMemoryRegion iommu;
+    IOMMUMemoryRegion *table;
+} WalkRegion;
 
-static inline void recorder_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
+static inline IOMMUTLBEntry walk_translate(IOMMUMemoryRegion *iommu,
+                                           hwaddr addr, IOMMUAccessFlags flag,
+                                           int iommu_idx)
 {
-    g_array_append_val(container_of(n, Recorder, n)->entries, *e);
+    IOMMUMemoryRegion *table = container_of(iommu, WalkRegion, iommu)->table;
+
+    return IOMMU_MEMORY_REGION_GET_CLASS(table)->translate(table, addr, flag,
+                                                           iommu_idx);
 }
 
-/* A recorder of flags events over [start, end], not registered yet. */
-static inline void recorder_init(Recorder *rec, IOMMUNotifierFlag flags,
-                                 hwaddr start, hwaddr end)
+static inline uint64_t walk_min_page_size(IOMMUMemoryRegion *iommu)
 {
-    iommu_notifier_init(&rec->n, recorder_notify, flags, start, end, 0);
-    rec->entries = g_array_new(FALSE, FALSE, sizeof(IOMMUTLBEntry));
+    return memory_region_iommu_get_min_page_size(
+        container_of(iommu, WalkRegion, iommu)->table);
 }
 
-static inline IOMMUTLBEntry *recorder_entry(Recorder *rec, guint i)
+static const IOMMUMemoryRegionClass walk_class = {
+    .translate = walk_translate,
+    .get_min_page_size = walk_min_page_size,
+};
+
+/* Every mapped entry, as QEMU's replay of every page notifies them. */
+static inline GArray *host_generic_walk(SpaprTceTable *tcet)
 {
-    g_assert_cmpuint(i, <, rec->entries->len);
-    return &g_array_index(rec->entries, IOMMUTLBEntry, i);
+    WalkRegion w = { .table = &tcet->iommu };
+    GArray *entries;
+
+    memory_region_init_iommu(&w.iommu, &walk_class, "generic-walk",
+                             memory_region_size(spapr_tce_get_iommu(tcet)));
+    rcu_read_lock();
+    entries = replay_entries(&w.iommu, IOMMU_NOTIFIER_MAP);
+    rcu_read_unlock();
+    memory_region_finalize(MEMORY_REGION(&w.iommu));
+    return entries;
 }
 
-/* Field by field: the struct has padding. */
-static inline void assert_tlb_entry_eq(const IOMMUTLBEntry *a,
-                                       const IOMMUTLBEntry *b)
+/* What the table's own replay hook notifies. */
+static inline GArray *host_hook_replay(SpaprTceTable *tcet)
 {
-    g_assert_true(a->target_as == b->target_as);
-    g_assert_cmphex(a->iova, ==, b->iova);
-    g_assert_cmphex(a->translated_addr, ==, b->translated_addr);
-    g_assert_cmphex(a->addr_mask, ==, b->addr_mask);
-    g_assert_cmpint(a->perm, ==, b->perm);
+    return replay_entries(&tcet->iommu, IOMMU_NOTIFIER_MAP);
 }
 
 /* ---- Trace lines ------------------------------------------------------- */

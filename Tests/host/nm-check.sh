@@ -1,20 +1,29 @@
 #!/bin/sh
-# The host libraries' symbols (HOST.md): for build/lib/libswifttce-host.a
-# and build/lib/libswifttce-host.so, every defined global symbol starts with
-# swifttce_; the .so's undefined ones are defined by libc, libm, libpthread,
-# libdl, libstdc++ or libgcc_s (nm -D --defined-only of them on this
-# system); the archive's by those or by the Swift runtime it is linked with
-# (the Makefile's SWIFT_LIBS); and neither refers to a name of QEMU's
-# (memory_region_*, iommu_*, error_*, spapr_*, rtas_*). Weak undefined
-# symbols (__gmon_start__, _ITM_*...) are fine. Output is TAP.
+# The host libraries' symbols. Host mode links beside an emulator's own names
+# (QEMU's memory_region_*, error_*, ...) and must neither take nor give one:
+#   - in build/lib/libswifttce-host.a (sealed: one object, the Swift runtime
+#     inside) and build/lib/libswifttce-host.so, the defined global symbols
+#     are exactly what host.h declares (build/tests/host/host-names.txt),
+#     all swifttce_*; the archive's are hidden, so an emulator linked with
+#     -rdynamic does not export them;
+#   - the archive is one object and has no COMDAT group (a group the
+#     emulator's C++ also has would be kept once, maybe not ours);
+#   - what either leaves undefined, the system defines: libc, libm,
+#     libpthread, libdl, libstdc++, libgcc_s (nm -D --defined-only of them on
+#     this system), the dynamic linker's __tls_get_addr (the Swift runtime's
+#     thread-locals), and for the archive the symbols the static linker
+#     makes (__start_/__stop_ of the swift5_* metadata sections, which
+#     swiftrt.o registers with the runtime, and __ehdr_start); no Swift
+#     runtime: it is inside both;
+#   - neither refers to a name of QEMU's (memory_region_*, iommu_*, error_*,
+#     spapr_*, rtas_*).
+# Weak undefined symbols (__gmon_start__, _ITM_*...) are fine. Output is TAP.
 set -u
 
 root=$(cd "$(dirname "$0")/../.." && pwd -P)
 cd "$root" || exit 1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/swifttce-nm.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-# We may run under `make check`: its jobserver is not for our own make.
-unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
 archive=build/lib/libswifttce-host.a
 shared=build/lib/libswifttce-host.so
@@ -38,38 +47,20 @@ for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 libstdc++.so.6 \
     symbols -D --defined-only "$path"
 done | awk '{ print $1 }' | sort -u >"$tmp/system"
 
-# What the Swift runtime of SWIFT_LIBS defines: its objects, and the
-# archives its -l names find in its -L directories (the rest are system
-# libraries above).
-swift_libs=$(make -s --no-print-directory print-swift-libs)
-dirs=
-for word in $swift_libs; do
-    case $word in
-    -L*) dirs="$dirs ${word#-L}" ;;
-    esac
-done
-for word in $swift_libs; do
-    case $word in
-    *.o) symbols --defined-only "$word" ;;
-    -l*)
-        for dir in $dirs; do
-            if [ -e "$dir/lib${word#-l}.a" ]; then
-                symbols --defined-only "$dir/lib${word#-l}.a"
-            fi
-        done
-        ;;
-    esac
-done | awk '$2 != "U" { print $1 }' | sort -u >"$tmp/swift"
-sort -u "$tmp/system" "$tmp/swift" >"$tmp/system+swift"
+# The dynamic linker's, and the static linker's own for the archive.
+echo __tls_get_addr >"$tmp/ld.so"
+sort -u "$tmp/system" "$tmp/ld.so" >"$tmp/providers"
+linker_made='^(__start_swift5_|__stop_swift5_)|^__ehdr_start$'
 
 # global_defined FILE SYMBOLS: the defined global symbols.
 for kind in archive shared; do
     if [ $kind = archive ]; then
         lib=$archive
         symbols -g --defined-only "$lib" >"$tmp/$kind.defined"
-        symbols -u "$lib" >"$tmp/$kind.undefined"
-        providers="$tmp/system+swift"
-        what="libc, libm, libpthread, libdl, libstdc++, libgcc_s or the Swift runtime"
+        symbols -u "$lib" | awk -v made="$linker_made" '$1 !~ made' \
+            >"$tmp/$kind.undefined"
+        providers="$tmp/providers"
+        what="the system (or the static linker)"
     else
         lib=$shared
         # Global binding only: a local dynamic symbol (the engine's TLS
@@ -78,8 +69,8 @@ for kind in archive shared; do
         symbols -D --defined-only "$lib" | awk '$2 ~ /^[A-Z]$/' \
             >"$tmp/$kind.defined"
         symbols -D --undefined-only "$lib" >"$tmp/$kind.undefined"
-        providers="$tmp/system"
-        what="libc, libm, libpthread, libdl, libstdc++ or libgcc_s"
+        providers="$tmp/providers"
+        what="the system"
     fi
     echo "# $lib: $(wc -l <"$tmp/$kind.defined") defined global," \
         "$(wc -l <"$tmp/$kind.undefined") undefined"
@@ -88,10 +79,8 @@ for kind in archive shared; do
     test ! -s "$tmp/out"
     tap $? "$lib: every defined global symbol is swifttce_*" "$tmp/out"
 
-    # The dynamic linker defines __tls_get_addr, for the thread-locals of
-    # the Swift runtime linked into the shared object: the one exception.
     awk '$2 != "w" && $2 != "v" { print $1 }' "$tmp/$kind.undefined" |
-        grep -v '^__tls_get_addr$' | comm -23 - "$providers" >"$tmp/out"
+        comm -23 - "$providers" >"$tmp/out"
     test ! -s "$tmp/out"
     tap $? "$lib: every undefined symbol is defined by $what" "$tmp/out"
 
@@ -100,6 +89,18 @@ for kind in archive shared; do
     test ! -s "$tmp/out"
     tap $? "$lib: no name of QEMU's, defined or undefined" "$tmp/out"
 done
+
+# The sealed archive: one object, its globals hidden, no COMDAT group.
+members=$(ar t "$archive" | wc -l)
+test "$members" = 1
+tap $? "$archive: one object (it has $members)"
+readelf -s -W "$archive" | awk '($5 == "GLOBAL" || $5 == "WEAK") && $7 != "UND" && $6 != "HIDDEN"' \
+    >"$tmp/out"
+test ! -s "$tmp/out"
+tap $? "$archive: every defined global symbol is hidden" "$tmp/out"
+readelf -S -W "$archive" | grep ' GROUP ' >"$tmp/out"
+test ! -s "$tmp/out"
+tap $? "$archive: no COMDAT group" "$tmp/out"
 
 if grep -q '^__tls_get_addr U$' "$tmp/shared.undefined"; then
     echo "# $shared needs __tls_get_addr, which only the dynamic linker defines"

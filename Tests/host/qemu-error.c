@@ -37,3 +37,13 @@ void error_free(Error *err)
         g_free(err);
     }
 }
+
+void error_propagate(Error **dst_errp, Error *local_err)
+{
+    /* As in QEMU: the first error wins, a later one is dropped. */
+    if (dst_errp && !*dst_errp) {
+        *dst_errp = local_err;
+    } else {
+        error_free(local_err);
+    }
+}

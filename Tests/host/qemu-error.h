@@ -15,5 +15,7 @@ typedef struct Error Error;
 void error_setg(Error **errp, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 const char *error_get_pretty(const Error *err);
 void error_free(Error *err);
+/* Moves local_err to *dst_errp, unless that is NULL or set: then frees it. */
+void error_propagate(Error **dst_errp, Error *local_err);
 
 #endif /* QEMU_ERROR_H */

@@ -16,15 +16,18 @@ static bool address_space_covers(AddressSpace *as, hwaddr addr, hwaddr len)
     return addr <= as->ram_size && len <= as->ram_size - addr;
 }
 
+/* Where no RAM is, QEMU reads unassigned memory: zeros, and an error. */
 MemTxResult address_space_read(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                                void *buf, hwaddr len)
 {
+    hwaddr in_ram = addr < as->ram_size ? MIN(len, as->ram_size - addr) : 0;
+
     (void)attrs;
-    if (!address_space_covers(as, addr, len)) {
-        return MEMTX_DECODE_ERROR;
+    if (in_ram) {
+        memcpy(buf, as->ram + addr, in_ram);
     }
-    memcpy(buf, as->ram + addr, len);
-    return MEMTX_OK;
+    memset((uint8_t *)buf + in_ram, 0, len - in_ram);
+    return address_space_covers(as, addr, len) ? MEMTX_OK : MEMTX_DECODE_ERROR;
 }
 
 MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
@@ -40,7 +43,7 @@ MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
 
 uint32_t ldl_be_phys(AddressSpace *as, hwaddr addr)
 {
-    uint32_t val = UINT32_MAX;
+    uint32_t val;
 
     address_space_read(as, addr, MEMTXATTRS_UNSPECIFIED, &val, sizeof(val));
     return GUINT32_FROM_BE(val);

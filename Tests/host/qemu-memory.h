@@ -50,11 +50,15 @@ typedef struct MemTxAttrs {
 } MemTxAttrs;
 #define MEMTXATTRS_UNSPECIFIED ((MemTxAttrs) { .unspecified = 1 })
 
+/* Outside RAM: zeros in buf, as QEMU reads unassigned memory, and an error. */
 MemTxResult address_space_read(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                                void *buf, hwaddr len);
 MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
                                 MemTxAttrs attrs, const void *buf, hwaddr len);
-/* Big-endian loads and stores; outside RAM a load reads ~0, a store is lost. */
+/*
+ * Big-endian loads and stores; outside RAM a load reads 0 (QEMU's
+ * unassigned memory), a store is lost.
+ */
 uint32_t ldl_be_phys(AddressSpace *as, hwaddr addr);
 void stl_be_phys(AddressSpace *as, hwaddr addr, uint32_t val);
 void stq_be_phys(AddressSpace *as, hwaddr addr, uint64_t val);

@@ -17,25 +17,22 @@
 #define QEMU_VM_SECTION_FOOTER 0x7e
 
 typedef struct SaveStateEntry {
-    char *idstr;
+    const char *idstr;          /* the description's name */
     uint32_t instance_id;
-    int version_id;
-    const SaveVMHandlers *ops;
+    const VMStateDescription *vmsd;
     void *opaque;
 } SaveStateEntry;
 
 static GPtrArray *savevm_state;    /* of SaveStateEntry, in registration order */
 
-int register_savevm_live(const char *idstr, uint32_t instance_id,
-                         int version_id, const SaveVMHandlers *ops,
-                         void *opaque)
+int vmstate_register(void *obj, uint32_t instance_id,
+                     const VMStateDescription *vmsd, void *opaque)
 {
     SaveStateEntry *se = g_new(SaveStateEntry, 1);
 
-    se->idstr = g_strdup(idstr);
+    se->idstr = vmsd->name;
     se->instance_id = instance_id;
-    se->version_id = version_id;
-    se->ops = ops;
+    se->vmsd = vmsd;
     se->opaque = opaque;
     if (!savevm_state) {
         savevm_state = g_ptr_array_new();
@@ -44,18 +41,28 @@ int register_savevm_live(const char *idstr, uint32_t instance_id,
     return 0;
 }
 
-void unregister_savevm(const char *idstr, void *opaque)
+void vmstate_unregister(void *obj, const VMStateDescription *vmsd,
+                        void *opaque)
 {
     for (guint i = 0; savevm_state && i < savevm_state->len; i++) {
         SaveStateEntry *se = g_ptr_array_index(savevm_state, i);
 
-        if (se->opaque == opaque && strcmp(se->idstr, idstr) == 0) {
+        if (se->opaque == opaque && se->vmsd == vmsd) {
             g_ptr_array_remove_index(savevm_state, i);
-            g_free(se->idstr);
             g_free(se);
             return;
         }
     }
+}
+
+/* Appends se's body to out; < 0 with errp set if it refuses. */
+static int save_body(SaveStateEntry *se, GByteArray *out, Error **errp)
+{
+    QEMUFile *f = qemu_file_new_output(out);
+    int ret = vmstate_save_state(f, se->vmsd, se->opaque, errp);
+
+    qemu_fclose(f);
+    return ret;
 }
 
 static void put_be32(GByteArray *f, uint32_t v)
@@ -69,7 +76,7 @@ static void put_byte(GByteArray *f, uint8_t v)
     g_byte_array_append(f, &v, 1);
 }
 
-GByteArray *qemu_savevm_state(void)
+GByteArray *qemu_savevm_state(Error **errp)
 {
     GByteArray *f = g_byte_array_new();
 
@@ -86,10 +93,13 @@ GByteArray *qemu_savevm_state(void)
         put_byte(f, len);
         g_byte_array_append(f, (const guint8 *)se->idstr, len);
         put_be32(f, se->instance_id);
-        put_be32(f, se->version_id);
+        put_be32(f, se->vmsd->version_id);
         at = f->len;
         put_be32(f, 0);
-        se->ops->save_state(f, se->opaque);
+        if (save_body(se, f, errp) < 0) {
+            g_byte_array_free(f, TRUE);
+            return NULL;
+        }
         body_len = GUINT32_TO_BE(f->len - at - 4);
         memcpy(f->data + at, &body_len, sizeof(body_len));
         put_byte(f, QEMU_VM_SECTION_FOOTER);
@@ -149,16 +159,22 @@ static SaveStateEntry *find_se(const char *idstr, uint32_t instance_id)
     return NULL;
 }
 
-GByteArray *qemu_savevm_section(const char *idstr, uint32_t instance_id)
+GByteArray *qemu_savevm_section(const char *idstr, uint32_t instance_id,
+                                Error **errp)
 {
     SaveStateEntry *se = find_se(idstr, instance_id);
     GByteArray *f;
 
     if (!se) {
+        error_setg(errp, "unknown section %s, instance 0x%x", idstr,
+                   instance_id);
         return NULL;
     }
     f = g_byte_array_new();
-    se->ops->save_state(f, se->opaque);
+    if (save_body(se, f, errp) < 0) {
+        g_byte_array_free(f, TRUE);
+        return NULL;
+    }
     return f;
 }
 
@@ -167,18 +183,18 @@ int qemu_loadvm_section(const char *idstr, uint32_t instance_id,
                         Error **errp)
 {
     SaveStateEntry *se = find_se(idstr, instance_id);
+    QEMUFile *f;
+    int ret;
 
     if (!se) {
         error_setg(errp, "unknown section %s, instance 0x%x", idstr,
                    instance_id);
         return -EINVAL;
     }
-    if (version_id > (uint32_t)se->version_id) {
-        error_setg(errp, "section %s: version %u, this machine has %d",
-                   se->idstr, version_id, se->version_id);
-        return -EINVAL;
-    }
-    return se->ops->load_state(buf, len, se->opaque, version_id, errp);
+    f = qemu_file_new_input(buf, len);
+    ret = vmstate_load_state(f, se->vmsd, se->opaque, version_id, errp);
+    qemu_fclose(f);
+    return ret;
 }
 
 /* One section after its QEMU_VM_SECTION_FULL byte. */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "kvm-ppc.h"
 #include "qemu-savevm.h"
 #include "spapr-iommu.h"
 #include "spapr-pci.h"
@@ -58,12 +59,16 @@ static void spapr_tce_notify(void *host_table, const SwiftTCEMapping *m)
     memory_region_notify_iommu(&tcet->iommu, 0, event);
 }
 
-/* H_PUT_TCE_INDIRECT's list, through the calling CPU's address space. */
+/*
+ * H_PUT_TCE_INDIRECT's list, through the calling CPU's address space. QEMU
+ * reads it with ldq_be_phys, which ignores errors (unassigned memory reads
+ * as 0): what address_space_read gave is the list, whatever it returned.
+ */
 static bool spapr_tce_read_guest(void *guest, uint64_t gpa, void *buf,
                                  size_t len)
 {
-    return address_space_read(guest, gpa, MEMTXATTRS_UNSPECIFIED, buf,
-                              len) == MEMTX_OK;
+    address_space_read(guest, gpa, MEMTXATTRS_UNSPECIFIED, buf, len);
+    return true;
 }
 
 typedef struct SpaprTceDeferred {
@@ -112,9 +117,9 @@ static IOMMUTLBEntry spapr_tce_translate_iommu(IOMMUMemoryRegion *iommu,
                                                int iommu_idx)
 {
     SpaprTceTable *tcet = container_of(iommu, SpaprTceTable, iommu);
-    /* The hot path: the engine's answer comes back in two registers. */
+    /* The hot path: a flat window's entry is read inline, as QEMU reads it. */
     SwiftTCEMapping m = swifttce_lookup_mapping(
-        swifttce_lookup(tcet->engine, addr), addr);
+        swifttce_lookup_inline(tcet->engine, addr), addr);
     IOMMUTLBEntry ret = spapr_tce_entry(&m);
 
     trace_spapr_iommu_xlate(tcet->liobn, addr, ret.translated_addr, ret.perm,
@@ -175,14 +180,91 @@ static const IOMMUMemoryRegionClass spapr_iommu_memory_region_class = {
     .replay = spapr_tce_replay,
 };
 
+/* ---- Storage: the engine's own, or under KVM the kernel's table --------- */
+
+/* QEMU's, where g_new0 is the engine's own storage: NULL. */
+static uint64_t *spapr_tce_alloc_table(uint32_t liobn, uint32_t page_shift,
+                                       uint64_t bus_offset, uint32_t nb_table,
+                                       int *fd, bool need_vfio)
+{
+    uint64_t *table = NULL;
+
+    *fd = -1;
+    if (kvm_enabled()) {
+        table = kvmppc_create_spapr_tce(liobn, page_shift, bus_offset,
+                                        nb_table, fd, need_vfio);
+    }
+    return table;
+}
+
+/* Once the engine has let go of it: at once, as QEMU frees its table. */
+static void spapr_tce_free_table(uint64_t *table, int fd, uint32_t nb_table)
+{
+    if (table) {
+        kvmppc_remove_spapr_tce(table, fd, nb_table);
+    }
+}
+
 /*
- * QEMU's table reallocates itself for VFIO; the engine's need not, but it
- * reports writes only while a notifier listens.
+ * The engine reports writes only while a notifier listens. As QEMU's, a
+ * table VFIO is to see moves to one the kernel makes for VFIO, or, when
+ * the kernel cannot, out of the kernel's: the engine copies the entries
+ * and switches, then the old table goes.
  */
 void spapr_tce_set_need_vfio(SpaprTceTable *tcet, bool need_vfio)
 {
+    uint64_t *oldtable = tcet->table, *newtable;
+    int newfd;
+
     tcet->need_vfio = need_vfio;
     swifttce_table_set_notify(tcet->engine, need_vfio);
+    if (!need_vfio || (tcet->fd != -1 && kvmppc_has_cap_spapr_vfio()) ||
+        !tcet->nb_table) {
+        return;
+    }
+    newtable = spapr_tce_alloc_table(tcet->liobn, tcet->page_shift,
+                                     tcet->bus_offset, tcet->nb_table, &newfd,
+                                     need_vfio);
+    if (swifttce_table_set_storage(tcet->engine, newtable, NULL) < 0) {
+        /* QEMU cannot fail here; the engine kept the old table. */
+        spapr_tce_free_table(newtable, newfd, tcet->nb_table);
+        return;
+    }
+    spapr_tce_free_table(oldtable, tcet->fd, tcet->nb_table);
+    tcet->table = newtable;
+    tcet->fd = newfd;
+}
+
+/*
+ * After a load: the kernel's table kept the entries when the stream had its
+ * window; for another window the engine took them into its own storage,
+ * and, as QEMU's post_load enables the new window, a kernel table for it
+ * takes them over.
+ */
+static void spapr_tce_table_reload_storage(SpaprTceTable *tcet)
+{
+    uint32_t nb_table = swifttce_table_nb_table(tcet->engine);
+    uint64_t *table;
+    int fd;
+
+    if (tcet->table && swifttce_table_entries(tcet->engine) != tcet->table) {
+        spapr_tce_free_table(tcet->table, tcet->fd, tcet->nb_table);
+        tcet->table = NULL;
+        tcet->fd = -1;
+    }
+    if (tcet->table || !nb_table) {
+        return;
+    }
+    table = spapr_tce_alloc_table(tcet->liobn,
+                                  swifttce_table_page_shift(tcet->engine),
+                                  swifttce_table_bus_offset(tcet->engine),
+                                  nb_table, &fd, tcet->need_vfio);
+    if (table && swifttce_table_set_storage(tcet->engine, table, NULL) < 0) {
+        spapr_tce_free_table(table, fd, nb_table);
+        return;
+    }
+    tcet->table = table;
+    tcet->fd = fd;
 }
 
 /* ---- The window -------------------------------------------------------- */
@@ -209,61 +291,241 @@ static void spapr_tce_table_sync(SpaprTceTable *tcet)
 void spapr_tce_set_bypass(SpaprTceTable *tcet, bool bypass)
 {
     tcet->bypass = bypass;
-    swifttce_table_set_bypass(tcet->engine, bypass);
 }
 
 /* ---- Migration: QEMU's "spapr_iommu" section, version 3 ---------------- */
 
-static void spapr_tce_table_save(GByteArray *f, void *opaque)
+/*
+ * mig_table's elements: QEMU's core calls put and get once per entry, with
+ * the cursor (SpaprTceMigration) each time; the engine gives and takes the
+ * entries SPAPR_TCE_MIG_CHUNK at a time.
+ */
+static int spapr_tce_mig_put(QEMUFile *f, void *pv, size_t size,
+                             const VMStateField *field, JSONWriter *vmdesc)
 {
-    SpaprTceTable *tcet = opaque;
-    size_t size = swifttce_table_vmstate_save(tcet->engine, tcet->liobn,
-                                              tcet->def_win, NULL, 0);
-    size_t written;
-    guint at = f->len;
+    SpaprTceMigration *mig = pv;
+    SpaprTceTable *tcet = container_of(mig, SpaprTceTable, mig);
 
-    /* QEMU's pre_save */
-    trace_spapr_iommu_pre_save(tcet->liobn, tcet->nb_table, tcet->bus_offset,
-                               tcet->page_shift);
-    g_byte_array_set_size(f, at + size);
-    written = swifttce_table_vmstate_save(tcet->engine, tcet->liobn,
-                                          tcet->def_win, f->data + at, size);
-    /* The machine is stopped: the size cannot have changed. */
-    g_assert(written == size);
+    if (mig->used == mig->buffered) {
+        mig->next += mig->buffered;
+        mig->buffered = swifttce_table_read_entries(tcet->engine, mig->next,
+                                                    mig->buf,
+                                                    SPAPR_TCE_MIG_CHUNK);
+        mig->used = 0;
+        if (!mig->buffered) {
+            /* The machine is stopped: the window cannot have shrunk. */
+            return -EIO;
+        }
+    }
+    qemu_put_be64(f, mig->buf[mig->used++]);
+    return 0;
 }
 
-/* The engine checks the whole body before it changes anything. */
-static int spapr_tce_table_load(const uint8_t *buf, size_t len, void *opaque,
-                                int version_id, Error **errp)
+/* Hands the buffered entries to the load, which starts with the first. */
+static int spapr_tce_mig_flush(SpaprTceTable *tcet, Error **errp)
 {
-    SpaprTceTable *tcet = opaque;
-    bool def_win;
+    SpaprTceMigration *mig = &tcet->mig;
+
+    if (!mig->load) {
+        mig->load = swifttce_load_new(tcet->engine, mig->nb_table, errp);
+        if (!mig->load) {
+            return -ENOMEM;
+        }
+    }
+    if (mig->buffered) {
+        int ret = swifttce_load_entries(mig->load, mig->next, mig->buf,
+                                        mig->buffered, errp);
+
+        if (ret < 0) {
+            return ret;
+        }
+        mig->next += mig->buffered;
+        mig->buffered = 0;
+    }
+    return 0;
+}
+
+static int spapr_tce_mig_get(QEMUFile *f, void *pv, size_t size,
+                             const VMStateField *field)
+{
+    SpaprTceMigration *mig = pv;
+    SpaprTceTable *tcet = container_of(mig, SpaprTceTable, mig);
+    Error *err = NULL;
     int ret;
 
-    /* QEMU still takes version 2, without def_win; the engine reads 3. */
-    if (version_id != 3) {
-        error_setg(errp, "spapr_iommu 0x%x: version %d, not 3", tcet->liobn,
-                   version_id);
-        return -EINVAL;
+    mig->buf[mig->buffered++] = qemu_get_be64(f);
+    if (mig->buffered < SPAPR_TCE_MIG_CHUNK) {
+        return 0;
     }
-    ret = swifttce_table_vmstate_load(tcet->engine, tcet->liobn, buf, len,
-                                      &def_win, errp);
+    ret = spapr_tce_mig_flush(tcet, &err);
+    if (ret < 0) {
+        qemu_file_set_error_obj(f, ret, err);
+    }
+    return ret;
+}
+
+/* Named as QEMU's vmstate_info_uint64, which the stream description shows. */
+static const VMStateInfo spapr_tce_mig_info = {
+    .name = "uint64",
+    .get = spapr_tce_mig_get,
+    .put = spapr_tce_mig_put,
+};
+
+/* The section's fields start as the table's; the cursor at entry 0. */
+static void spapr_tce_mig_start(SpaprTceTable *tcet)
+{
+    SpaprTceMigration *mig = &tcet->mig;
+
+    mig->nb_table = tcet->nb_table;
+    mig->bypass = tcet->bypass;
+    mig->def_win = tcet->def_win;
+    mig->bus_offset = tcet->bus_offset;
+    mig->page_shift = tcet->page_shift;
+    mig->next = mig->buffered = mig->used = 0;
+}
+
+static int spapr_tce_table_pre_save(void *opaque, Error **errp)
+{
+    SpaprTceTable *tcet = opaque;
+
+    spapr_tce_mig_start(tcet);
+    trace_spapr_iommu_pre_save(tcet->liobn, tcet->mig.nb_table,
+                               tcet->bus_offset, tcet->page_shift);
+    /* QEMU's core would send none of its entries (it counts in an int). */
+    if (tcet->mig.nb_table > SWIFTTCE_VMSTATE_NB_TABLE_MAX) {
+        error_setg(errp, "spapr_iommu 0x%x: a window of %u entries cannot "
+                   "migrate (QEMU's vmstate sends at most %u)", tcet->liobn,
+                   tcet->mig.nb_table, SWIFTTCE_VMSTATE_NB_TABLE_MAX);
+        return -E2BIG;
+    }
+    return 0;
+}
+
+/*
+ * A load refused earlier may have left its session. A stream without
+ * def_win (version 2) or the subsection keeps the table's.
+ */
+static int spapr_tce_table_pre_load(void *opaque)
+{
+    SpaprTceTable *tcet = opaque;
+
+    swifttce_load_abort(tcet->mig.load);
+    tcet->mig.load = NULL;
+    spapr_tce_mig_start(tcet);
+    return 0;
+}
+
+/*
+ * QEMU's post_load: the engine replaces the window as QEMU's would be, and
+ * says what it did; the host does the region work and takes the fields.
+ */
+static int spapr_tce_table_post_load(void *opaque, int version_id,
+                                     Error **errp)
+{
+    SpaprTceTable *tcet = opaque;
+    SpaprTceMigration *mig = &tcet->mig;
+    SwiftTCELoadResult r;
+    int ret = spapr_tce_mig_flush(tcet, errp);
+
     if (ret < 0) {
         return ret;
     }
-    tcet->def_win = def_win;
+    ret = swifttce_load_commit(mig->load, mig->page_shift, mig->bus_offset,
+                               &r, errp);
+    mig->load = NULL;
+    if (ret < 0) {
+        return ret;
+    }
     /* QEMU's post_load: spapr_vio_set_bypass(tcet->vdev, tcet->bypass). */
-    tcet->bypass = swifttce_table_get_bypass(tcet->engine);
-    spapr_tce_table_sync(tcet);
+    spapr_tce_set_bypass(tcet, mig->bypass);
+    tcet->def_win = mig->def_win;
+    if (r.dropped || r.made) {
+        /*
+         * spapr_tce_table_disable, then _enable: the kernel's table under
+         * KVM, fields and region size.
+         */
+        spapr_tce_table_reload_storage(tcet);
+        spapr_tce_table_sync(tcet);
+        if (r.made) {
+            /* QEMU's enable allocates the table, which it traces */
+            trace_spapr_iommu_new_table(tcet->liobn,
+                                        tcet->table ? (void *)tcet->table
+                                                    : (void *)tcet->engine,
+                                        tcet->fd);
+        }
+    } else {
+        /* The window stayed: QEMU's fields are the stream's, its region too. */
+        tcet->bus_offset = mig->bus_offset;
+        tcet->page_shift = mig->page_shift;
+    }
+    trace_spapr_iommu_post_load(tcet->liobn, r.old_nb_table, tcet->nb_table,
+                                tcet->bus_offset, tcet->page_shift);
     if (SPAPR_IS_PCI_LIOBN(tcet->liobn)) {
         spapr_phb_window_loaded(tcet->owner, tcet);
     }
     return 0;
 }
 
-static const SaveVMHandlers savevm_spapr_tce_table = {
-    .save_state = spapr_tce_table_save,
-    .load_state = spapr_tce_table_load,
+static bool spapr_tce_table_ex_needed(void *opaque)
+{
+    SpaprTceTable *tcet = opaque;
+
+    return tcet->mig.bus_offset || tcet->mig.page_shift != 0xC;
+}
+
+/* A field of the section, named as QEMU's, kept in the table's mig. */
+#define SPAPR_TCE_MIG_FIELD(_name, _member, _version, _info) {              \
+    .name = (_name),                                                        \
+    .version_id = (_version),                                               \
+    .size = sizeof(((SpaprTceTable *)0)->mig._member),                      \
+    .info = &(_info),                                                       \
+    .flags = VMS_SINGLE,                                                    \
+    .offset = offsetof(SpaprTceTable, mig._member),                         \
+}
+
+static const VMStateDescription vmstate_spapr_tce_table_ex = {
+    .name = "spapr_iommu_ex",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = spapr_tce_table_ex_needed,
+    .fields = (const VMStateField[]) {
+        SPAPR_TCE_MIG_FIELD("bus_offset", bus_offset, 0, vmstate_info_uint64),
+        SPAPR_TCE_MIG_FIELD("page_shift", page_shift, 0, vmstate_info_uint32),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription vmstate_spapr_tce_table = {
+    .name = "spapr_iommu",
+    .version_id = 3,
+    .minimum_version_id = 2,
+    .pre_save_errp = spapr_tce_table_pre_save,
+    .pre_load = spapr_tce_table_pre_load,
+    .post_load_errp = spapr_tce_table_post_load,
+    .fields = (const VMStateField[]) {
+        /* Sanity check */
+        VMSTATE_UINT32_EQUAL(liobn, SpaprTceTable, NULL),
+
+        /* IOMMU state */
+        SPAPR_TCE_MIG_FIELD("mig_nb_table", nb_table, 0, vmstate_info_uint32),
+        SPAPR_TCE_MIG_FIELD("bypass", bypass, 0, vmstate_info_bool),
+        {
+            /* QEMU's VMSTATE_VARRAY_UINT32_ALLOC(mig_table, ...) on the wire */
+            .name = "mig_table",
+            .offset = offsetof(SpaprTceTable, mig),
+            .size = 0,
+            .num_offset = offsetof(SpaprTceTable, mig.nb_table),
+            .info = &spapr_tce_mig_info,
+            .flags = VMS_VARRAY_UINT32,
+        },
+        SPAPR_TCE_MIG_FIELD("def_win", def_win, 3, vmstate_info_bool),
+
+        VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription *[]) {
+        &vmstate_spapr_tce_table_ex,
+        NULL
+    }
 };
 
 /* ---- Life cycle -------------------------------------------------------- */
@@ -281,6 +543,7 @@ SpaprTceTable *spapr_tce_new_table(void *owner, uint32_t liobn)
     tcet = g_new0(SpaprTceTable, 1);
     tcet->owner = owner;
     tcet->liobn = liobn;
+    tcet->fd = -1;
     tcet->engine = swifttce_table_new(&spapr_tce_host_ops, tcet);
     if (!tcet->engine) {
         g_error("spapr_tce_new_table: out of memory");
@@ -292,8 +555,7 @@ SpaprTceTable *spapr_tce_new_table(void *owner, uint32_t liobn)
                              name, 0);
     g_free(name);
     QLIST_INSERT_HEAD(&spapr_tce_tables, tcet, list);
-    register_savevm_live("spapr_iommu", liobn, 3, &savevm_spapr_tce_table,
-                         tcet);
+    vmstate_register(tcet, liobn, &vmstate_spapr_tce_table, tcet);
     return tcet;
 }
 
@@ -308,7 +570,9 @@ static void spapr_tce_table_finalize(struct rcu_head *head)
 
 void spapr_tce_table_free(SpaprTceTable *tcet)
 {
-    unregister_savevm("spapr_iommu", tcet);
+    vmstate_unregister(tcet, &vmstate_spapr_tce_table, tcet);
+    swifttce_load_abort(tcet->mig.load);
+    tcet->mig.load = NULL;
     QLIST_REMOVE(tcet, list);
     spapr_tce_table_disable(tcet);
     /* A translation in flight may still be in the region. */
@@ -319,12 +583,26 @@ bool spapr_tce_table_enable(SpaprTceTable *tcet, uint32_t page_shift,
                             uint64_t bus_offset, uint32_t nb_table,
                             Error **errp)
 {
-    if (swifttce_table_enable(tcet->engine, page_shift, bus_offset, nb_table,
-                              errp) < 0) {
+    int fd;
+    uint64_t *table = spapr_tce_alloc_table(tcet->liobn, page_shift,
+                                            bus_offset, nb_table, &fd,
+                                            tcet->need_vfio);
+    int ret = table ?
+        swifttce_table_enable_external(tcet->engine, page_shift, bus_offset,
+                                       nb_table, table, errp) :
+        swifttce_table_enable(tcet->engine, page_shift, bus_offset, nb_table,
+                              errp);
+
+    if (ret < 0) {
+        spapr_tce_free_table(table, fd, nb_table);
         return false;
     }
+    tcet->table = table;
+    tcet->fd = fd;
     spapr_tce_table_sync(tcet);
-    trace_spapr_iommu_new_table(tcet->liobn, tcet->engine, -1);
+    trace_spapr_iommu_new_table(tcet->liobn,
+                                table ? (void *)table : (void *)tcet->engine,
+                                fd);
     return true;
 }
 
@@ -334,6 +612,10 @@ void spapr_tce_table_disable(SpaprTceTable *tcet)
         return;
     }
     swifttce_table_disable(tcet->engine);
+    /* No translate reads the kernel's table any more. */
+    spapr_tce_free_table(tcet->table, tcet->fd, tcet->nb_table);
+    tcet->table = NULL;
+    tcet->fd = -1;
     spapr_tce_table_sync(tcet);
 }
 

@@ -61,11 +61,31 @@ static void spapr_phb_window_removed(void *host_phb, unsigned n)
     trace_spapr_iommu_ddw_remove(spapr_phb_window(host_phb, n)->liobn);
 }
 
+/*
+ * QEMU's spapr_phb_get_free_liobn: the first window table with nb_table 0
+ * that object_child_foreach visits.
+ */
+static int spapr_phb_pick_free_window(void *host_phb, unsigned free)
+{
+    SpaprPhbState *sphb = host_phb;
+    unsigned i;
+
+    for (i = 0; i < sphb->windows_supported; i++) {
+        unsigned n = sphb->dma_child_order[i];
+
+        if (n < sphb->windows_supported && !spapr_phb_window(sphb, n)->nb_table) {
+            return n;
+        }
+    }
+    return -1;
+}
+
 static const SwiftTCEPhbOps spapr_phb_dma_ops = {
     .size = sizeof(SwiftTCEPhbOps),
     .enable_window = spapr_phb_enable_window,
     .disable_window = spapr_phb_disable_window,
     .window_removed = spapr_phb_window_removed,
+    .pick_free_window = spapr_phb_pick_free_window,
 };
 
 /* ---- Life cycle -------------------------------------------------------- */
@@ -83,6 +103,7 @@ void spapr_phb_realize(SpaprMachineState *spapr, SpaprPhbState *sphb,
         SpaprTceTable *tcet;
 
         sphb->dma_liobn[i] = SPAPR_PCI_LIOBN(sphb->index, i);
+        sphb->dma_child_order[i] = i;
         tcet = spapr_tce_new_table(sphb, sphb->dma_liobn[i]);
         if (!tcet) {
             error_setg(errp, "Creating window#%u failed for PHB %u", i,

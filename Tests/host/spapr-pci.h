@@ -31,6 +31,12 @@ struct SpaprPhbState {
     uint64_t page_size_mask;
     bool ddw_enabled;
     uint32_t windows_supported;
+    /*
+     * The order QOM's object_child_foreach visits the window tables in
+     * (QEMU: a hash table's), which decides the window a DDW create takes:
+     * realize sets 0, 1, the order QEMU 7.2's traces show.
+     */
+    uint32_t dma_child_order[SPAPR_PCI_DMA_MAX_WINDOWS];
     SwiftTCEPhb *ddw;           /* the engine's windows of this PHB */
     QLIST_ENTRY(SpaprPhbState) list;
 };

@@ -78,6 +78,16 @@ static inline void trace_spapr_iommu_pre_save(uint64_t liobn, uint32_t nb,
                " bus_offset=0x%" PRIx64 " ps=%" PRIu32, liobn, nb, offs, ps);
 }
 
+static inline void trace_spapr_iommu_post_load(uint64_t liobn,
+                                               uint32_t pre_nb,
+                                               uint32_t post_nb,
+                                               uint64_t offs, uint32_t ps)
+{
+    qemu_trace("spapr_iommu_post_load liobn=%" PRIx64 " %" PRIx32
+               " => 0x%" PRIx32 " bus_offset=0x%" PRIx64 " ps=%" PRIu32,
+               liobn, pre_nb, post_nb, offs, ps);
+}
+
 static inline void trace_spapr_iommu_ddw_query(uint64_t buid, uint32_t cfgaddr,
                                                unsigned wa, uint64_t win_size,
                                                uint32_t pgmask)

@@ -253,12 +253,171 @@ static void test_skipping_while_created(void)
     host_machine_stop(&m);
 }
 
+/*
+ * Which free window a create takes is the host's (QEMU: the first table
+ * object_child_foreach visits), and the guest sees it in the LIOBN.
+ */
+static void test_free_window_order(void)
+{
+    HostMachine m;
+    SpaprPhbState *sphb;
+    uint32_t rets[4];
+
+    host_machine_start(&m, "phbs=1");
+    sphb = spapr_pci_find_phb(&m.spapr, BUID);
+    /* The default window goes (it was the default: no reset): all free. */
+    g_assert_cmpint(host_ddw_remove(&m, DEF_LIOBN), ==, RTAS_OUT_SUCCESS);
+    host_ddw_create(&m, BUID, 16, 30, rets);
+    g_assert_cmpint(rtas_status(rets), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmphex(rets[1], ==, DEF_LIOBN);
+    g_assert_cmpint(host_ddw_remove(&m, DEF_LIOBN), ==, RTAS_OUT_SUCCESS);
+
+    /* Children visited the other way round: window 1 first. */
+    sphb->dma_child_order[0] = 1;
+    sphb->dma_child_order[1] = 0;
+    host_ddw_create(&m, BUID, 16, 30, rets);
+    g_assert_cmpint(rtas_status(rets), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmphex(rets[1], ==, DDW_LIOBN);
+    /* The first window made is at dma_win_addr, whichever table it is. */
+    assert_window(DDW_LIOBN, 16, 0, 1u << 14);
+    host_ddw_create(&m, BUID, 16, 30, rets);
+    g_assert_cmpint(rtas_status(rets), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmphex(rets[1], ==, DEF_LIOBN);
+    assert_window(DEF_LIOBN, 16, DMA64, 1u << 14);
+    host_machine_stop(&m);
+}
+
+/* ---- The hook's contract, on the engine alone ----------------------------- */
+
+typedef struct PickHost {
+    SwiftTCETable *tables[2];
+    int answer;                 /* what the hook says... */
+    bool highest;               /* ...unless it picks the highest free one */
+    unsigned calls, last_free;
+} PickHost;
+
+static void pick_enable(void *host_phb, unsigned n, uint32_t page_shift,
+                        uint64_t bus_offset, uint32_t nb_table, bool creating)
+{
+    PickHost *h = host_phb;
+
+    swifttce_table_enable(h->tables[n], page_shift, bus_offset, nb_table,
+                          NULL);
+}
+
+static void pick_disable(void *host_phb, unsigned n)
+{
+    swifttce_table_disable(((PickHost *)host_phb)->tables[n]);
+}
+
+static int pick_answer(void *host_phb, unsigned free)
+{
+    PickHost *h = host_phb;
+
+    h->calls++;
+    h->last_free = free;
+    return h->highest ? 31 - __builtin_clz(free) : h->answer;
+}
+
+/* A create's status and, on success, the LIOBN it gave. */
+static int32_t pick_create(SwiftTCEPhb *phb, uint32_t *liobn)
+{
+    uint32_t args[] = { 0, BUID >> 32, (uint32_t)BUID, 12, 20 };
+    uint32_t rets[4] = { SENTINEL, SENTINEL, SENTINEL, SENTINEL };
+
+    swifttce_rtas_create_pe_dma_window(phb, 5, args, 4, rets);
+    *liobn = rets[1];
+    return rtas_status(rets);
+}
+
+static void test_pick_free_window_hook(void)
+{
+    static const SwiftTCEHostOps table_ops = {
+        .size = sizeof(SwiftTCEHostOps),
+    };
+    const SwiftTCEPhbConfig cfg = {
+        .dma_liobn = { DEF_LIOBN, DDW_LIOBN },
+        .dma_win_size = 1u << 30,
+        .dma64_win_addr = DMA64,
+        .pgsz = 1u << 12,
+        .ddw = true,
+    };
+    SwiftTCEPhbOps ops = {
+        .size = sizeof(SwiftTCEPhbOps),
+        .enable_window = pick_enable,
+        .disable_window = pick_disable,
+        .pick_free_window = pick_answer,
+    };
+    PickHost h = { .highest = true };
+    SwiftTCEPhb *phb;
+    uint32_t liobn;
+    unsigned n;
+
+    for (n = 0; n < 2; n++) {
+        h.tables[n] = swifttce_table_new(&table_ops, NULL);
+    }
+    phb = swifttce_phb_new(&cfg, &ops, &h, h.tables, 2, NULL);
+    g_assert_nonnull(phb);
+    /* Both free: the host's pick, told which are free. */
+    g_assert_cmpint(pick_create(phb, &liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmphex(liobn, ==, DDW_LIOBN);
+    g_assert_cmpuint(h.calls, ==, 1);
+    g_assert_cmphex(h.last_free, ==, 3);
+    /* Not asked when none is free. */
+    g_assert_cmpint(pick_create(phb, &liobn), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpuint(h.last_free, ==, 1);
+    g_assert_cmpint(pick_create(phb, &liobn), ==, RTAS_OUT_HW_ERROR);
+    g_assert_cmpuint(h.calls, ==, 2);
+
+    /* An answer that is not a free window: a hardware error, nothing made. */
+    swifttce_table_disable(h.tables[0]);
+    swifttce_table_disable(h.tables[1]);
+    h.highest = false;
+    for (n = 0; n < 4; n++) {
+        static const int bad[] = { -1, 2, 64, -7 };
+
+        h.answer = bad[n];
+        g_assert_cmpint(pick_create(phb, &liobn), ==, RTAS_OUT_HW_ERROR);
+        g_assert_cmpuint(liobn, ==, SENTINEL);
+    }
+    swifttce_table_enable(h.tables[1], 12, DMA64, 16, NULL);
+    h.answer = 1;
+    g_assert_cmpint(pick_create(phb, &liobn), ==, RTAS_OUT_HW_ERROR);
+    g_assert_cmphex(h.last_free, ==, 1);
+    g_assert_cmpuint(swifttce_table_nb_table(h.tables[0]), ==, 0);
+    swifttce_phb_free(phb);
+
+    /*
+     * No hook, or a host built before it (whose shorter ops end where the
+     * hook begins, whatever follows): the lowest free window.
+     */
+    for (n = 0; n < 2; n++) {
+        swifttce_table_disable(h.tables[0]);
+        swifttce_table_disable(h.tables[1]);
+        ops.size = n ? offsetof(SwiftTCEPhbOps, pick_free_window) :
+                       sizeof(SwiftTCEPhbOps);
+        ops.pick_free_window = n ? pick_answer : NULL;
+        h.calls = 0;
+        phb = swifttce_phb_new(&cfg, &ops, &h, h.tables, 2, NULL);
+        g_assert_cmpint(pick_create(phb, &liobn), ==, RTAS_OUT_SUCCESS);
+        g_assert_cmphex(liobn, ==, DEF_LIOBN);
+        g_assert_cmpuint(h.calls, ==, 0);
+        swifttce_phb_free(phb);
+    }
+    for (n = 0; n < 2; n++) {
+        swifttce_table_free(h.tables[n]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/host/ddw/create-remove", test_create_remove);
     g_test_add_func("/host/ddw/reset-and-wide-query", test_reset_and_wide_query);
     g_test_add_func("/host/ddw/refusals", test_refusals);
+    g_test_add_func("/host/ddw/free-window-order", test_free_window_order);
+    g_test_add_func("/host/ddw/pick-free-window-hook",
+                    test_pick_free_window_hook);
     g_test_add_func("/host/ddw/ddw-off", test_ddw_off);
     g_test_add_func("/host/ddw/skipping-while-created",
                     test_skipping_while_created);

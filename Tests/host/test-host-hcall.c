@@ -195,8 +195,12 @@ static void test_indirect(void)
         "spapr_iommu_pci_indirect liobn=0x80000000 ioba=0x100010 tcelist=0x20000 iobaN=0xf tceN=0x10f003 ret=0",
         /* the third entry is past the window: the one before it is traced */
         "spapr_iommu_pci_indirect liobn=0x80000000 ioba=0x3fffe000 tcelist=0x20000 iobaN=0x1 tceN=0x202003 ret=-4",
-        /* a list outside guest memory writes nothing */
-        "spapr_iommu_indirect liobn=0x71000002 ioba=0x0 tcelist=0x8000000 iobaN=0x0 tceN=0x0 ret=-4",
+        /*
+         * a list outside guest memory reads as zeros, as QEMU's
+         * ldq_be_phys reads unassigned memory: the entries are cleared
+         */
+        "spapr_iommu_put liobn=0x71000002 ioba=0x1000 tce=0x7003 ret=0",
+        "spapr_iommu_indirect liobn=0x71000002 ioba=0x0 tcelist=0x8000000 iobaN=0x1 tceN=0x0 ret=0",
         NULL
     };
     uint64_t tces[16];
@@ -217,11 +221,12 @@ static void test_indirect(void)
     tces[2] = 0x202003;
     g_assert_cmpint(host_indirect(&m, PCI_LIOBN, 0x3fffe000, LIST_GPA, tces, 3),
                     ==, H_PARAMETER);
+    g_assert_cmpint(host_put(&m, VIO_LIOBN, 0x1000, 0x7003), ==, H_SUCCESS);
     args[0] = VIO_LIOBN;
     args[1] = 0;
     args[2] = HOST_RAM_SIZE * 2;
-    args[3] = 1;
-    g_assert_cmpint(host_hcall(&m, H_PUT_TCE_INDIRECT, args), ==, H_PARAMETER);
+    args[3] = 2;
+    g_assert_cmpint(host_hcall(&m, H_PUT_TCE_INDIRECT, args), ==, H_SUCCESS);
     /* a misaligned list, or more than a page of TCEs: no trace point */
     args[0] = PCI_LIOBN;
     args[2] = LIST_GPA + 8;
@@ -237,6 +242,7 @@ static void test_indirect(void)
     }
     assert_tce(&m, PCI_LIOBN, 0x3fffe000, 0x200003);
     assert_tce(&m, PCI_LIOBN, 0x3ffff000, 0x201003);
+    assert_tce(&m, VIO_LIOBN, 0x1000, 0);
     host_machine_stop(&m);
 }
 
@@ -257,7 +263,7 @@ static void test_notifications(void)
     tcet = host_table(PCI_LIOBN);
     g_assert_false(tcet->need_vfio);
     recorder_init(&rec, IOMMU_NOTIFIER_IOTLB_EVENTS, 0,
-                  memory_region_size(spapr_tce_get_iommu(tcet)) - 1);
+                  memory_region_size(spapr_tce_get_iommu(tcet)) - 1, 0);
     g_assert_cmpint(memory_region_register_iommu_notifier(
                         spapr_tce_get_iommu(tcet), &rec.n, NULL), ==, 0);
     g_assert_true(tcet->need_vfio);
@@ -287,7 +293,7 @@ static void test_notifications(void)
     g_assert_false(tcet->need_vfio);
     g_assert_cmpint(host_put(&m, PCI_LIOBN, 0x7000, 0x1234003), ==, H_SUCCESS);
     g_assert_cmpuint(rec.entries->len, ==, 5);
-    g_array_free(rec.entries, TRUE);
+    recorder_destroy(&rec);
     host_machine_stop(&m);
 }
 

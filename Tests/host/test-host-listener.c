@@ -15,71 +15,6 @@
 #define LIST_GPA  0x20000
 #define TEST_SEED 0x5ca1ab1eu
 
-/* ---- QEMU's generic walk, the reference ----------------------------------- */
-
-/* A region of a class with no replay hook, over the table's translate. */
-typedef struct WalkRegion {
-    IOMMUMemoryRegion iommu;
-    IOMMUMemoryRegion *table;
-} WalkRegion;
-
-static IOMMUTLBEntry walk_translate(IOMMUMemoryRegion *iommu, hwaddr addr,
-                                    IOMMUAccessFlags flag, int iommu_idx)
-{
-    IOMMUMemoryRegion *table = container_of(iommu, WalkRegion, iommu)->table;
-
-    return IOMMU_MEMORY_REGION_GET_CLASS(table)->translate(table, addr, flag,
-                                                           iommu_idx);
-}
-
-static uint64_t walk_min_page_size(IOMMUMemoryRegion *iommu)
-{
-    return memory_region_iommu_get_min_page_size(
-        container_of(iommu, WalkRegion, iommu)->table);
-}
-
-static const IOMMUMemoryRegionClass walk_class = {
-    .translate = walk_translate,
-    .get_min_page_size = walk_min_page_size,
-};
-
-/* Every mapped entry, as QEMU's replay of every page notifies them. */
-static GArray *generic_walk(SpaprTceTable *tcet)
-{
-    WalkRegion w = { .table = &tcet->iommu };
-    Recorder rec;
-
-    memory_region_init_iommu(&w.iommu, &walk_class, "generic-walk",
-                             memory_region_size(spapr_tce_get_iommu(tcet)));
-    recorder_init(&rec, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX);
-    rcu_read_lock();
-    memory_region_iommu_replay(&w.iommu, &rec.n);
-    rcu_read_unlock();
-    memory_region_finalize(MEMORY_REGION(&w.iommu));
-    return rec.entries;
-}
-
-/* What the table's own replay hook notifies. */
-static GArray *hook_replay(SpaprTceTable *tcet)
-{
-    Recorder rec;
-
-    recorder_init(&rec, IOMMU_NOTIFIER_MAP, 0, HWADDR_MAX);
-    memory_region_iommu_replay(&tcet->iommu, &rec.n);
-    return rec.entries;
-}
-
-static void assert_entries_eq(GArray *a, GArray *b)
-{
-    guint i;
-
-    g_assert_cmpuint(a->len, ==, b->len);
-    for (i = 0; i < a->len; i++) {
-        assert_tlb_entry_eq(&g_array_index(a, IOMMUTLBEntry, i),
-                            &g_array_index(b, IOMMUTLBEntry, i));
-    }
-}
-
 /* ---- The listener ---------------------------------------------------------- */
 
 typedef struct Listener {
@@ -121,7 +56,7 @@ static void listener_detach(Listener *l, SpaprTceTable *tcet)
 
 static void assert_mirror_is_table(Listener *l, SpaprTceTable *tcet)
 {
-    GArray *table = generic_walk(tcet);
+    GArray *table = host_generic_walk(tcet);
     guint i;
 
     g_assert_cmpuint(g_hash_table_size(l->mirror), ==, table->len);
@@ -211,10 +146,10 @@ static void test_replay_is_generic_walk(void)
         GArray *walk, *hook;
 
         guest_traffic(&m, tcet, r, 300);
-        walk = generic_walk(tcet);
-        hook = hook_replay(tcet);
+        walk = host_generic_walk(tcet);
+        hook = host_hook_replay(tcet);
         g_assert_cmpuint(walk->len, >, 0);
-        assert_entries_eq(hook, walk);
+        assert_tlb_entries_eq(hook, walk);
         g_array_free(walk, TRUE);
         g_array_free(hook, TRUE);
     }
@@ -233,11 +168,11 @@ static void test_skipping_replay(void)
     tcet = host_table(PCI_LIOBN);
     g_assert_cmpint(host_put(&m, PCI_LIOBN, 0x3000, 0x3003), ==, H_SUCCESS);
     tcet->skipping_replay = true;
-    seen = hook_replay(tcet);
+    seen = host_hook_replay(tcet);
     g_assert_cmpuint(seen->len, ==, 0);
     g_array_free(seen, TRUE);
     tcet->skipping_replay = false;
-    seen = hook_replay(tcet);
+    seen = host_hook_replay(tcet);
     g_assert_cmpuint(seen->len, ==, 1);
     g_array_free(seen, TRUE);
     host_machine_stop(&m);

@@ -107,6 +107,21 @@ static void test_round_trip(void)
         "spapr_iommu_pre_save liobn=71000002 10000 bus_offset=0x0 ps=12",
         NULL
     };
+    /*
+     * QEMU's post_load on the destination after its reset: the same window,
+     * a new one (enable traces its table), another size, a disabled table
+     * with the subsection's 0 geometry, the VIO table's.
+     */
+    static const char *const post_load[] = {
+        "spapr_iommu_post_load liobn=80000000 40000 => 0x40000 bus_offset=0x0 ps=12",
+        "spapr_iommu_new_table liobn=0x80000001 table=PTR fd=-1",
+        "spapr_iommu_post_load liobn=80000001 0 => 0x80000 bus_offset=0x800000000000000 ps=16",
+        "spapr_iommu_new_table liobn=0x80000100 table=PTR fd=-1",
+        "spapr_iommu_post_load liobn=80000100 40000 => 0x80 bus_offset=0x0 ps=24",
+        "spapr_iommu_post_load liobn=80000101 0 => 0x0 bus_offset=0x0 ps=0",
+        "spapr_iommu_post_load liobn=71000002 10000 => 0x10000 bus_offset=0x0 ps=12",
+        NULL
+    };
     TableState want[G_N_ELEMENTS(liobns)];
     GRand *r = g_rand_new_with_seed(TEST_SEED);
     GByteArray *stream, *again;
@@ -121,21 +136,24 @@ static void test_round_trip(void)
     }
     g_assert_true(want[2].def_win);
     lines = host_trace_start();
-    stream = qemu_savevm_state();
+    stream = qemu_savevm_state(NULL);
     host_trace_expect(lines, pre_save);
     host_trace_stop(lines);
     host_machine_stop(&m);
 
     host_machine_start(&m, SHAPE);
+    lines = host_trace_start();
     g_assert_cmpint(qemu_loadvm_state(stream->data, stream->len, &err), ==, 0);
     g_assert_null(err);
+    host_trace_expect(lines, post_load);
+    host_trace_stop(lines);
     for (i = 0; i < G_N_ELEMENTS(liobns); i++) {
         assert_table_state(&m, liobns[i], &want[i]);
         g_free(want[i].entries);
     }
     /* The destination saves what the source did, byte for byte. */
     lines = host_trace_start();
-    again = qemu_savevm_state();
+    again = qemu_savevm_state(NULL);
     host_trace_expect(lines, pre_save);
     g_assert_cmpuint(again->len, ==, stream->len);
     g_assert_true(memcmp(again->data, stream->data, stream->len) == 0);
@@ -169,13 +187,13 @@ static void test_refused_section(void)
     guint at;
 
     source_machine(&m, r);
-    stream = qemu_savevm_state();
+    stream = qemu_savevm_state(NULL);
     host_machine_stop(&m);
-    /* The VIO table's body (liobn, 65536 entries), its bypass made 2. */
+    /* The VIO table's body (liobn, 65536 entries), made to claim 65537. */
     for (at = 0; memcmp(stream->data + at, vio_body, sizeof(vio_body)); at++) {
         g_assert_cmpuint(at + sizeof(vio_body), <, stream->len);
     }
-    stream->data[at + 8] = 2;
+    stream->data[at + 7] = 1;
 
     host_machine_start(&m, SHAPE);
     map_some(&m, vio, r, 10);
@@ -190,10 +208,32 @@ static void test_refused_section(void)
     host_machine_stop(&m);
 }
 
+/*
+ * A window of 2^31 entries cannot migrate: QEMU's core would send none of
+ * them. The glue's pre_save refuses the save, with a message.
+ */
+static void test_window_too_big(void)
+{
+    uint32_t rets[4];
+    HostMachine m;
+    Error *err = NULL;
+
+    host_machine_start(&m, SHAPE);
+    host_ddw_create(&m, BUID0, 16, 47, rets);
+    g_assert_cmpint(rtas_status(rets), ==, RTAS_OUT_SUCCESS);
+    g_assert_cmpuint(host_table(rets[1])->nb_table, ==, 1u << 31);
+    g_assert_null(qemu_savevm_state(&err));
+    g_assert_nonnull(strstr(error_get_pretty(err), "2147483648 entries"));
+    g_test_message("refused: %s", error_get_pretty(err));
+    error_free(err);
+    host_machine_stop(&m);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/host/migration/round-trip", test_round_trip);
     g_test_add_func("/host/migration/refused-section", test_refused_section);
+    g_test_add_func("/host/migration/window-too-big", test_window_too_big);
     return g_test_run();
 }

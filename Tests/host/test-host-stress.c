@@ -1,9 +1,10 @@
 /*
- * Host-mode stress: readers translate (swifttce_translate and
- * swifttce_lookup) while one thread disables, enables with other
- * geometries, resets, loads vmstate
- * into, writes and replaces the table they read, freeing the old one as a
- * host does. Every translation must be one that was written (or empty):
+ * Host-mode stress: readers translate (swifttce_translate, swifttce_lookup
+ * and the inline swifttce_lookup_inline) while one thread disables, enables
+ * with other geometries, resets, loads vmstate into, writes, moves the
+ * entries of (into an array of its own and back, as a KVM host does) and
+ * replaces the table they read, freeing the old one as a host does, and
+ * unmapping its own arrays as soon as the engine let go of them. Every translation must be one that was written (or empty):
  * TCEs carry their entry's index and a serial, and their perm follows from
  * both, so a torn entry, an entry read under another window's geometry or
  * an invented one does not check out.
@@ -18,6 +19,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include <glib.h>
 
@@ -110,11 +112,14 @@ static void *reader(void *opaque)
             if (i & 1) {
                 addr &= (1ULL << 24) - 1;
             }
-            /* Both ways of asking: into memory, and in two registers. */
+            /* Every way of asking: into memory, in two registers, inline. */
             if (i & 2) {
                 swifttce_translate(t, addr, &m);
-            } else {
+            } else if (i & 4) {
                 m = swifttce_lookup_mapping(swifttce_lookup(t, addr), addr);
+            } else {
+                m = swifttce_lookup_mapping(swifttce_lookup_inline(t, addr),
+                                            addr);
             }
             if (!translation_is_valid(addr, &m) && !res->bad++) {
                 res->bad_addr = addr;
@@ -178,13 +183,81 @@ static void make_streams(uint64_t *serial, uint64_t *s)
 
         enable(t, w);
         fill(t, serial, 2000, s);
-        size = swifttce_table_vmstate_save(t, LIOBN, false, NULL, 0);
+        size = swifttce_table_vmstate_save(t, LIOBN, false, false, NULL, 0,
+                                           NULL);
         buf = g_malloc(size);
-        g_assert_cmpuint(swifttce_table_vmstate_save(t, LIOBN, false, buf,
-                                                     size), ==, size);
+        g_assert_cmpuint(swifttce_table_vmstate_save(t, LIOBN, false, false,
+                                                     buf, size, NULL), ==,
+                         size);
         streams[w] = g_bytes_new_take(buf, size);
         swifttce_table_free(t);
     }
+}
+
+/*
+ * The array the published table's entries are in when they are the host's
+ * (a KVM table's stand-in), unmapped as soon as the engine let go of it: a
+ * read still in it would fault.
+ */
+static uint64_t *host_array;
+static size_t host_array_len;
+
+static uint64_t *host_array_new(uint32_t nb_table, uint64_t *serial,
+                                uint64_t *s)
+{
+    size_t len = (size_t)nb_table * 8;
+    uint64_t *a = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned i;
+
+    g_assert_true(a != MAP_FAILED);
+    /* What the kernel may hold already: entries of the readers' form. */
+    for (i = 0; i < 64; i++) {
+        uint64_t index = (xorshift(s) >> 8) % MIN(nb_table, 4096);
+
+        a[index] = make_tce(index, ++*serial);
+    }
+    return a;
+}
+
+/* After a call that may have made the engine let go of the host's array. */
+static void host_array_check(SwiftTCETable *t)
+{
+    if (host_array && swifttce_table_entries(t) != host_array) {
+        g_assert_cmpint(munmap(host_array, host_array_len), ==, 0);
+        host_array = NULL;
+    }
+}
+
+/* The flat windows' tables go into the host's array or out of it. */
+static void host_array_toggle(SwiftTCETable *t, unsigned w, uint64_t *serial,
+                              uint64_t *s, bool enable)
+{
+    uint32_t nb;
+
+    if (enable) {
+        swifttce_table_disable(t);
+        host_array_check(t);
+        nb = windows[w].nb_table;
+        host_array = host_array_new(nb, serial, s);
+        host_array_len = (size_t)nb * 8;
+        g_assert_cmpint(swifttce_table_enable_external(
+                            t, windows[w].page_shift, BUS, nb, host_array,
+                            NULL), ==, 0);
+        return;
+    }
+    nb = swifttce_table_nb_table(t);
+    if (host_array) {
+        g_assert_cmpint(swifttce_table_set_storage(t, NULL, NULL), ==, 0);
+    } else if (nb && nb <= windows[1].nb_table) {
+        uint64_t *a = host_array_new(nb, serial, s);
+
+        /* Every entry is written over, the array's own too. */
+        g_assert_cmpint(swifttce_table_set_storage(t, a, NULL), ==, 0);
+        host_array = a;
+        host_array_len = (size_t)nb * 8;
+    }
+    host_array_check(t);
 }
 
 typedef struct Retired {
@@ -204,7 +277,13 @@ static void retired_free(struct rcu_head *head)
 static void replace(unsigned w)
 {
     SwiftTCETable *t = swifttce_table_new(&stress_ops, NULL);
-    SwiftTCETable *old;
+    SwiftTCETable *old = atomic_load(&published);
+
+    /* The old table may be freed late (RCU): its entries come home first. */
+    if (host_array) {
+        g_assert_cmpint(swifttce_table_set_storage(old, NULL, NULL), ==, 0);
+        host_array_check(old);
+    }
 
     enable(t, w);
     old = atomic_exchange(&published, t);
@@ -219,14 +298,14 @@ static void replace(unsigned w)
 }
 
 typedef struct Counts {
-    unsigned long ops[7];
+    unsigned long ops[9];
 } Counts;
 
 static void mutate(uint64_t *serial, uint64_t *s, Counts *c)
 {
     SwiftTCETable *t = atomic_load(&published);
     uint64_t r = xorshift(s);
-    unsigned op = (r >> 4) % 7, w = (r >> 12) % G_N_ELEMENTS(windows);
+    unsigned op = (r >> 4) % 9, w = (r >> 12) % G_N_ELEMENTS(windows);
     GBytes *stream = streams[(r >> 20) % G_N_ELEMENTS(streams)];
 
     switch (op) {
@@ -241,15 +320,23 @@ static void mutate(uint64_t *serial, uint64_t *s, Counts *c)
         break;
     case 3:
         g_assert_cmpint(swifttce_table_vmstate_load(
-                            t, LIOBN, g_bytes_get_data(stream, NULL),
-                            g_bytes_get_size(stream), NULL, NULL), ==, 0);
+                            t, LIOBN, 3, g_bytes_get_data(stream, NULL),
+                            g_bytes_get_size(stream), NULL, NULL, NULL, NULL),
+                        ==, 0);
         break;
     case 4:
         replace(w);
         break;
+    case 5:
+        host_array_toggle(t, w % 2, serial, s, true);
+        break;
+    case 6:
+        host_array_toggle(t, w, serial, s, false);
+        break;
     default:
         fill(t, serial, 64, s);
     }
+    host_array_check(atomic_load(&published));
     c->ops[op]++;
 }
 
@@ -289,12 +376,17 @@ static void run(bool with_host_rcu, double seconds)
         total += res[i].translations;
     }
     g_test_message("%s: %" PRIu64 " translations; disable %lu, enable %lu, "
-                   "reset %lu, load %lu, replace %lu, writes %lu",
+                   "reset %lu, load %lu, replace %lu, host storage %lu, "
+                   "moves %lu, writes %lu",
                    with_host_rcu ? "host RCU" : "own reclamation", total,
                    c.ops[0], c.ops[1], c.ops[2], c.ops[3], c.ops[4],
-                   c.ops[5] + c.ops[6]);
+                   c.ops[5], c.ops[6], c.ops[7] + c.ops[8]);
     g_assert_cmpuint(total, >, 0);
     swifttce_table_free(atomic_load(&published));
+    if (host_array) {
+        g_assert_cmpint(munmap(host_array, host_array_len), ==, 0);
+        host_array = NULL;
+    }
     for (i = 0; i < G_N_ELEMENTS(streams); i++) {
         g_bytes_unref(streams[i]);
     }

@@ -121,7 +121,7 @@ static void replay_reset(Replay *r, const char *fields)
 /* The migration whose pre_save lines these are: every table saved. */
 static void replay_migration(Replay *r, const char *fields)
 {
-    g_byte_array_free(qemu_savevm_state(), TRUE);
+    g_byte_array_free(qemu_savevm_state(NULL), TRUE);
 }
 
 static const struct {

@@ -163,8 +163,8 @@ void spapr_tce_set_skipping_replay(SpaprTceTable *tcet, bool skipping);
 bool spapr_tce_get_skipping_replay(const SpaprTceTable *tcet);
 /*
  * QEMU's tcet->bypass: set for a VIO device's table by ibm,set-tce-bypass
- * (spapr_vio.h) and by a migration stream; carried in both migration
- * formats. The table's own translate does not look at it (see
+ * (spapr_vio.h) and by a migration stream (spapr_tce_table_load), which
+ * carries it. The table's own translate does not look at it (see
  * spapr_vio_dma_translate).
  */
 bool spapr_tce_get_bypass(const SpaprTceTable *tcet);
@@ -189,7 +189,11 @@ size_t spapr_tce_table_storage_bytes(const SpaprTceTable *tcet);
 #define H_STUFF_TCE        0x138
 #define H_PUT_TCE_INDIRECT 0x13C
 
-/* Guest-physical memory as the caller sees it; read returns true on success. */
+/*
+ * Guest-physical memory as the caller sees it; read returns true on
+ * success, and false where nothing is (what it read is then taken as
+ * zeros, as QEMU reads unassigned memory).
+ */
 typedef struct SpaprGuestMemory {
     void *opaque;
     bool (*read)(void *opaque, hwaddr addr, void *buf, size_t len);
@@ -222,10 +226,13 @@ int64_t spapr_h_stuff_tce(uint64_t liobn, uint64_t ioba, uint64_t tce_value,
                           uint64_t npages);
 /*
  * Writes npages (1 to 512) TCEs read as big-endian from guest address
- * tce_list (4 KiB aligned) with one mem->read call. A misaligned or
- * unreadable list, too many pages or a NULL mem: H_PARAMETER with nothing
- * written. An entry outside the window stops the call with H_PARAMETER;
- * the entries before it stay written and notified, as in QEMU.
+ * tce_list (4 KiB aligned) with one mem->read call. A list mem->read
+ * cannot read (it returns false) reads as zeros, as QEMU's ldq_be_phys
+ * reads unassigned memory: its entries are cleared (and notified) and the
+ * call succeeds. A misaligned list, too many pages, or a NULL mem or
+ * mem->read: H_PARAMETER with nothing written. An entry outside the window
+ * stops the call with H_PARAMETER; the entries before it stay written and
+ * notified, as in QEMU.
  */
 int64_t spapr_h_put_tce_indirect(uint64_t liobn, uint64_t ioba,
                                  uint64_t tce_list, uint64_t npages,

@@ -7,6 +7,7 @@
 #define SWIFTTCE_ENGINE_SHIM_H
 
 #include <linux/membarrier.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
  */
 struct SwiftTCETable { unsigned char swifttce_engine_state; };
 struct SwiftTCEPhb { unsigned char swifttce_engine_state; };
+struct SwiftTCELoad { unsigned char swifttce_engine_state; };
 
 /* ---- Readers (GracePeriod.swift) --------------------------------------- */
 
@@ -38,7 +40,7 @@ struct swifttce_reader {
 };
 
 /*
- * The engine's two words of state in C, hidden and outside swifttce_*:
+ * The engine's state in C, hidden and outside swifttce_*:
  * neither shared object exports them (the export maps), nor does the host
  * archive keep them global (its objcopy step), so a host's own names never
  * meet them.
@@ -60,6 +62,38 @@ static inline uint64_t *swifttce_epoch_word(void)
 }
 
 /*
+ * The engine's process-wide objects (GracePeriod's registry, the pool of
+ * freed tables), made once under this mutex and published in these words
+ * (Singleton.swift): pthread's and __atomic's ordering, which
+ * ThreadSanitizer sees, where a Swift global's lazy initialisation
+ * (swift_once, in the uninstrumented runtime) looks like a race to it.
+ */
+enum {
+    SWIFTTCE_SINGLETON_REGISTRY,
+    SWIFTTCE_SINGLETON_TABLE_POOL,
+    SWIFTTCE_SINGLETONS
+};
+
+extern pthread_mutex_t tce_engine_once_lock __attribute__((visibility("hidden")));
+extern void *tce_engine_singletons[SWIFTTCE_SINGLETONS]
+    __attribute__((visibility("hidden")));
+
+static inline void swifttce_once_lock(void)
+{
+    pthread_mutex_lock(&tce_engine_once_lock);
+}
+
+static inline void swifttce_once_unlock(void)
+{
+    pthread_mutex_unlock(&tce_engine_once_lock);
+}
+
+static inline void **swifttce_singleton_word(unsigned which)
+{
+    return &tce_engine_singletons[which];
+}
+
+/*
  * Keeps the compiler from moving memory accesses across it; the CPU's side
  * of the bargain is swifttce_membarrier's.
  */
@@ -68,7 +102,16 @@ static inline void swifttce_compiler_barrier(void)
     __asm__ __volatile__("" ::: "memory");
 }
 
-/* Starts bringing a line in for writing (no fault, no effect on memory). */
+/*
+ * Starts bringing a line in, for reading (RadixTree's walks) or writing
+ * (H_PUT_TCE's entry, before the table's lock): no fault, no effect on
+ * memory, whatever the address.
+ */
+static inline void swifttce_prefetch(const void *address)
+{
+    __builtin_prefetch(address, 0, 3);
+}
+
 static inline void swifttce_prefetch_for_write(const void *address)
 {
     __builtin_prefetch(address, 1, 3);
@@ -102,19 +145,98 @@ static inline void *swifttce_map_failed(void)
 
 /* ---- Layouts Swift relies on ------------------------------------------ */
 
-/* Swift reads and writes active and the epoch as Atomic<UInt64>. */
-_Static_assert(__builtin_offsetof(struct swifttce_reader, active) == 0 &&
+/*
+ * Swift sees these structs through the Clang importer, which lays them out
+ * as C does; what is asserted here is what Swift assumes beyond that, or
+ * what a host built against an older header relies on (each hook where it
+ * was: the ops are copied up to the host's size).
+ */
+#define SWIFTTCE_AT(type, field, offset) \
+    (__builtin_offsetof(type, field) == (offset))
+
+/* GracePeriod reads and writes active as an Atomic<UInt64>, by address. */
+_Static_assert(SWIFTTCE_AT(struct swifttce_reader, active, 0) &&
+               SWIFTTCE_AT(struct swifttce_reader, registered, 8) &&
                sizeof(struct swifttce_reader) == 16,
                "swifttce_reader: active first, two words");
 
-/* Swift fills SwiftTCEMapping field by field and hands it to C callbacks. */
-_Static_assert(sizeof(SwiftTCEMapping) == 32, "SwiftTCEMapping is 4 words");
-_Static_assert(sizeof(SwiftTCEHostOps) == 5 * sizeof(void *),
-               "SwiftTCEHostOps: size and four hooks");
-_Static_assert(sizeof(SwiftTCEPhbOps) == 4 * sizeof(void *),
-               "SwiftTCEPhbOps: size and three hooks");
-/* Atomic<UInt64> over these words (FlatStorage) needs natural alignment. */
+/*
+ * MappingBuffer (Window.swift) writes a SwiftTCEMapping as two 16-byte
+ * words: iova and translated_addr, then addr_mask and perm with its 4
+ * bytes of padding.
+ */
+_Static_assert(SWIFTTCE_AT(SwiftTCEMapping, iova, 0) &&
+               SWIFTTCE_AT(SwiftTCEMapping, translated_addr, 8) &&
+               SWIFTTCE_AT(SwiftTCEMapping, addr_mask, 16) &&
+               SWIFTTCE_AT(SwiftTCEMapping, perm, 24) &&
+               sizeof(SwiftTCEMapping) == 32 &&
+               _Alignof(SwiftTCEMapping) == 8,
+               "SwiftTCEMapping: the two 16-byte words MappingBuffer writes");
+
+/* swifttce_lookup's answer: two registers, tce then page_mask. */
+_Static_assert(SWIFTTCE_AT(SwiftTCELookup, tce, 0) &&
+               SWIFTTCE_AT(SwiftTCELookup, page_mask, 8) &&
+               sizeof(SwiftTCELookup) == 16,
+               "SwiftTCELookup: two words");
+
+/* TCETable.create copies min(size, its own) bytes of the host's ops. */
+_Static_assert(SWIFTTCE_AT(SwiftTCEHostOps, size, 0) &&
+               SWIFTTCE_AT(SwiftTCEHostOps, notify, 8) &&
+               SWIFTTCE_AT(SwiftTCEHostOps, read_guest, 16) &&
+               SWIFTTCE_AT(SwiftTCEHostOps, defer_free, 24) &&
+               SWIFTTCE_AT(SwiftTCEHostOps, set_error, 32) &&
+               sizeof(SwiftTCEHostOps) == 40,
+               "SwiftTCEHostOps: size, then the hooks in their order");
+/* PHB.create likewise; pick_free_window came last (0.3.0). */
+_Static_assert(SWIFTTCE_AT(SwiftTCEPhbOps, size, 0) &&
+               SWIFTTCE_AT(SwiftTCEPhbOps, enable_window, 8) &&
+               SWIFTTCE_AT(SwiftTCEPhbOps, disable_window, 16) &&
+               SWIFTTCE_AT(SwiftTCEPhbOps, window_removed, 24) &&
+               SWIFTTCE_AT(SwiftTCEPhbOps, pick_free_window, 32) &&
+               sizeof(SwiftTCEPhbOps) == 40,
+               "SwiftTCEPhbOps: size, then the hooks in their order");
+
+/* The structs the engine fills for hosts: their ABI. */
+_Static_assert(SWIFTTCE_AT(SwiftTCECallTrace, traced, 0) &&
+               SWIFTTCE_AT(SwiftTCECallTrace, ioba, 8) &&
+               SWIFTTCE_AT(SwiftTCECallTrace, index, 16) &&
+               SWIFTTCE_AT(SwiftTCECallTrace, tce, 24) &&
+               sizeof(SwiftTCECallTrace) == 32,
+               "SwiftTCECallTrace's layout");
+_Static_assert(SWIFTTCE_AT(SwiftTCELoadResult, dropped, 0) &&
+               SWIFTTCE_AT(SwiftTCELoadResult, made, 1) &&
+               SWIFTTCE_AT(SwiftTCELoadResult, old_nb_table, 4) &&
+               SWIFTTCE_AT(SwiftTCELoadResult, old_page_shift, 8) &&
+               SWIFTTCE_AT(SwiftTCELoadResult, old_bus_offset, 16) &&
+               sizeof(SwiftTCELoadResult) == 24,
+               "SwiftTCELoadResult's layout");
+/*
+ * SwiftTCEPhbConfig.liobns (DDW.swift) takes dma_liobn apart into
+ * SWIFTTCE_PHB_MAX_WINDOWS values, which the compiler checks there.
+ */
+_Static_assert(SWIFTTCE_AT(SwiftTCEPhbConfig, dma_liobn, 0) &&
+               SWIFTTCE_AT(SwiftTCEPhbConfig, dma_win_addr, 8) &&
+               SWIFTTCE_AT(SwiftTCEPhbConfig, dma_win_size, 16) &&
+               SWIFTTCE_AT(SwiftTCEPhbConfig, dma64_win_addr, 24) &&
+               SWIFTTCE_AT(SwiftTCEPhbConfig, pgsz, 32) &&
+               SWIFTTCE_AT(SwiftTCEPhbConfig, ddw, 40) &&
+               sizeof(SwiftTCEPhbConfig) == 48,
+               "SwiftTCEPhbConfig's layout");
+
+/*
+ * The fast path block before a table's state: host.h asserts its layout
+ * and the geometry word's fields; the engine takes its size
+ * (TCETable.fastPathBytes) and the word's constants (FastGeometry) from
+ * there, and puts the state right after it, 16-byte aligned.
+ */
+_Static_assert(_Alignof(SwiftTCEFastPath) <= 16,
+               "TableState follows the block at 16-byte alignment");
+
+/* Atomic<UInt64> over these words (FlatStorage, ExternalStorage) needs
+ * natural alignment. */
 _Static_assert(sizeof(uint64_t) == 8 && _Alignof(uint64_t) == 8,
                "TCEs are naturally aligned 64-bit words");
+
+#undef SWIFTTCE_AT
 
 #endif /* SWIFTTCE_ENGINE_SHIM_H */

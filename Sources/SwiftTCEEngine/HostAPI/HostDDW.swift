@@ -3,14 +3,18 @@ import CSwiftTCEHost
 // The C boundary of host.h for a PHB's dynamic DMA windows.
 
 extension PHB {
-    init?(_ handle: UnsafePointer<SwiftTCEPhb>?) {
-        guard let handle else { return nil }
+    /// The PHB behind a C handle that swifttce_phb_new made and the host
+    /// has not freed.
+    @unsafe init?(_ handle: UnsafePointer<SwiftTCEPhb>?) {
+        // SAFETY: a nil check of the host's handle.
+        guard let handle = unsafe handle else { return nil }
         // SAFETY: swifttce_phb_new hands out only PHBState pointers.
-        self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: PHBState.self))
+        unsafe self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: PHBState.self))
     }
 
     var handle: UnsafeMutablePointer<SwiftTCEPhb> {
-        UnsafeMutableRawPointer(state).assumingMemoryBound(to: SwiftTCEPhb.self)
+        // SAFETY: an address for C, never accessed as SwiftTCEPhb here.
+        unsafe UnsafeMutableRawPointer(state).assumingMemoryBound(to: SwiftTCEPhb.self)
     }
 }
 
@@ -23,47 +27,70 @@ public func swifttce_phb_new(
     _ nwindows: UInt32,
     _ host_errp: UnsafeMutableRawPointer?
 ) -> UnsafeMutablePointer<SwiftTCEPhb>? {
-    // Errors go through the first window's host hooks: a PHB has none.
-    let hostOps = windows.flatMap { nwindows > 0 ? TCETable($0[0]) : nil }?.ops
-    func refuse(_ why: String) -> UnsafeMutablePointer<SwiftTCEPhb>? {
-        if let hostOps { setHostError(hostOps, host_errp, "swifttce_phb_new: \(why)") }
+    // A PHB has no hooks of its own to report through: its messages go
+    // through the set_error of the first table it is given (host.h says so).
+    let count = Int(min(nwindows, UInt32(maxWindows)))
+    // SAFETY: windows holds nwindows tables of swifttce_table_new's, or
+    // NULLs (host.h); cfg and ops are the host's, read here.
+    let reporter = unsafe windows.flatMap { windows in (0..<count).lazy.compactMap { unsafe TCETable(windows[$0]) }.first }
+    @safe func refuse(_ why: String) -> UnsafeMutablePointer<SwiftTCEPhb>? {
+        if let reporter { reporter.report(host_errp, "swifttce_phb_new: \(why)") }
         return nil
     }
-    guard let cfg, let ops, let windows else { return refuse("NULL configuration, ops or windows") }
+    guard let cfg = unsafe cfg, let ops = unsafe ops, let windows = unsafe windows else { return refuse("NULL configuration, ops or windows") }
+    guard nwindows == 1 || nwindows == UInt32(maxWindows) else {
+        return refuse("a PHB has 1 or \(maxWindows) windows, not \(nwindows)")
+    }
     var tables: [TCETable] = []
-    for n in 0..<Int(min(nwindows, UInt32(maxWindows + 1))) {
-        guard let table = TCETable(windows[n]) else { return refuse("window \(n) has no table") }
+    for n in 0..<count {
+        // SAFETY: windows[n] is below nwindows, a table of swifttce_table_new's or NULL (host.h).
+        guard let table = unsafe TCETable(windows[n]) else { return refuse("window \(n) has no table") }
         tables.append(table)
     }
-    switch PHB.create(config: cfg.pointee, ops: ops, hostPHB: host_phb, windows: tables) {
-    case .success(let phb): return phb.handle
+    // SAFETY: the host's configuration and ops (host.h); host_phb is kept.
+    switch unsafe PHB.create(config: cfg.pointee, ops: ops, hostPHB: host_phb, windows: tables) {
+    case .success(let phb): return unsafe phb.handle
     case .failure(let error): return refuse(error.message)
     }
 }
 
 @c @implementation
 public func swifttce_phb_free(_ phb: UnsafeMutablePointer<SwiftTCEPhb>?) {
-    PHB(phb)?.destroy()
+    // SAFETY: phb is swifttce_phb_new's, not freed (host.h).
+    unsafe PHB(phb)?.destroy()
 }
 
 @c @implementation
 public func swifttce_phb_dma_reset(_ phb: UnsafeMutablePointer<SwiftTCEPhb>?) {
-    PHB(phb)?.dmaReset()
+    // SAFETY: phb is swifttce_phb_new's, not freed (host.h).
+    unsafe PHB(phb)?.dmaReset()
 }
 
 @c @implementation
 public func swifttce_phb_window_def_win(_ phb: UnsafePointer<SwiftTCEPhb>?, _ n: UInt32) -> Bool {
-    PHB(phb)?.isDefaultWindow(Int(n)) ?? false
+    // SAFETY: phb is swifttce_phb_new's, not freed (host.h).
+    unsafe PHB(phb)?.isDefaultWindow(Int(n)) ?? false
 }
 
 @c @implementation
 public func swifttce_phb_set_window_def_win(_ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ n: UInt32, _ def_win: Bool) {
-    PHB(phb)?.setDefaultWindow(Int(n), def_win)
+    // SAFETY: phb is swifttce_phb_new's, not freed (host.h).
+    unsafe PHB(phb)?.setDefaultWindow(Int(n), def_win)
 }
 
-/// rets[0] for a call on no PHB.
-private func refuseRTAS(_ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?) {
-    RTASReturns(rets, count: nret).store(0, UInt32(bitPattern: Int32(SWIFTTCE_RTAS_PARAM_ERROR)))
+/// An RTAS call on the PHB behind phb: body with the call's cells, or
+/// RTAS_PARAM_ERROR in rets[0] for no PHB.
+private func rtasCall(_ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
+                      _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?,
+                      _ body: (PHB, RTASArguments, RTASReturns) -> Void) {
+    // SAFETY: phb is swifttce_phb_new's, not freed; args and rets hold
+    // nargs and nret cells (host.h).
+    let out = unsafe RTASReturns(rets, count: nret)
+    guard let phb = unsafe PHB(phb) else {
+        out.store(0, rtasParameterError)
+        return
+    }
+    body(phb, unsafe RTASArguments(args, count: nargs), out)
 }
 
 @c @implementation
@@ -71,8 +98,10 @@ public func swifttce_rtas_query_pe_dma_window(
     _ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    guard let phb = PHB(phb) else { return refuseRTAS(nret, rets) }
-    phb.query(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
+    // SAFETY: the host's handle and cells, as they came (rtasCall's).
+    unsafe rtasCall(phb, nargs, args, nret, rets) { phb, _, out in
+        phb.queryPEDMAWindow(nargs: nargs, nret: nret, out: out)
+    }
 }
 
 @c @implementation
@@ -80,9 +109,10 @@ public func swifttce_rtas_create_pe_dma_window(
     _ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    guard let phb = PHB(phb) else { return refuseRTAS(nret, rets) }
-    phb.create(nargs: nargs, args: RTASArguments(args, count: nargs), nret: nret,
-               out: RTASReturns(rets, count: nret))
+    // SAFETY: the host's handle and cells, as they came (rtasCall's).
+    unsafe rtasCall(phb, nargs, args, nret, rets) { phb, cells, out in
+        phb.createPEDMAWindow(nargs: nargs, args: cells, nret: nret, out: out)
+    }
 }
 
 @c @implementation
@@ -90,11 +120,13 @@ public func swifttce_rtas_remove_pe_dma_window(
     _ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?, _ reset: UnsafeMutablePointer<Bool>?
 ) {
-    reset?.pointee = false
-    guard let phb = PHB(phb) else { return refuseRTAS(nret, rets) }
-    let restored = phb.remove(nargs: nargs, args: RTASArguments(args, count: nargs), nret: nret,
-                              out: RTASReturns(rets, count: nret))
-    reset?.pointee = restored
+    var restored = false
+    // SAFETY: the host's handle and cells, as they came (rtasCall's);
+    // reset is the caller's out-parameter, or NULL (host.h).
+    unsafe rtasCall(phb, nargs, args, nret, rets) { phb, cells, out in
+        restored = phb.removePEDMAWindow(nargs: nargs, args: cells, nret: nret, out: out)
+    }
+    unsafe reset?.pointee = restored
 }
 
 @c @implementation
@@ -102,6 +134,8 @@ public func swifttce_rtas_reset_pe_dma_window(
     _ phb: UnsafeMutablePointer<SwiftTCEPhb>?, _ nargs: UInt32, _ args: UnsafePointer<UInt32>?,
     _ nret: UInt32, _ rets: UnsafeMutablePointer<UInt32>?
 ) {
-    guard let phb = PHB(phb) else { return refuseRTAS(nret, rets) }
-    phb.resetWindows(nargs: nargs, nret: nret, out: RTASReturns(rets, count: nret))
+    // SAFETY: the host's handle and cells, as they came (rtasCall's).
+    unsafe rtasCall(phb, nargs, args, nret, rets) { phb, _, out in
+        phb.resetPEDMAWindow(nargs: nargs, nret: nret, out: out)
+    }
 }

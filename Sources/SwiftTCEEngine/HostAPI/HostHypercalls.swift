@@ -4,7 +4,8 @@ import CSwiftTCEHost
 
 @c @implementation
 public func swifttce_put_tce(_ t: UnsafeMutablePointer<SwiftTCETable>?, _ ioba: UInt64, _ tce: UInt64) -> Int64 {
-    TCETable(t)?.putTCE(ioba: ioba, tce: tce) ?? hParameter
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    unsafe TCETable(t)?.putTCE(ioba: ioba, tce: tce) ?? hParameter
 }
 
 @c @implementation
@@ -14,8 +15,10 @@ public func swifttce_get_tce(
     _ tce: UnsafeMutablePointer<UInt64>?
 ) -> Int64 {
     // Nowhere to put the answer is a bad argument, not a silent success.
-    guard let tce, let value = TCETable(t)?.getTCE(ioba: ioba) else { return hParameter }
-    tce.pointee = value
+    // SAFETY: t is swifttce_table_new's, not freed; tce is the caller's
+    // out-parameter (host.h).
+    guard let tce = unsafe tce, let value = unsafe TCETable(t)?.getTCE(ioba: ioba) else { return hParameter }
+    unsafe tce.pointee = value
     return hSuccess
 }
 
@@ -26,7 +29,8 @@ public func swifttce_stuff_tce(
     _ tce_value: UInt64,
     _ npages: UInt64
 ) -> Int64 {
-    swifttce_stuff_tce_trace(t, ioba, tce_value, npages, nil)
+    // SAFETY: the caller's t, as it came.
+    unsafe swifttce_stuff_tce_trace(t, ioba, tce_value, npages, nil)
 }
 
 @c @implementation
@@ -38,8 +42,10 @@ public func swifttce_stuff_tce_trace(
     _ trace: UnsafeMutablePointer<SwiftTCECallTrace>?
 ) -> Int64 {
     var seen = CallTrace()
-    defer { trace?.pointee = seen }
-    return TCETable(t)?.stuffTCE(ioba: ioba, value: tce_value, npages: npages, trace: &seen) ?? hParameter
+    // SAFETY: t is swifttce_table_new's, not freed; trace is the caller's
+    // out-parameter, or NULL (host.h).
+    defer { unsafe trace?.pointee = seen }
+    return unsafe TCETable(t)?.stuffTCE(ioba: ioba, value: tce_value, npages: npages, trace: &seen) ?? hParameter
 }
 
 @c @implementation
@@ -50,7 +56,8 @@ public func swifttce_put_tce_indirect(
     _ npages: UInt64,
     _ guest: UnsafeMutableRawPointer?
 ) -> Int64 {
-    swifttce_put_tce_indirect_trace(t, ioba, tce_list, npages, guest, nil)
+    // SAFETY: the caller's t and guest, as they came.
+    unsafe swifttce_put_tce_indirect_trace(t, ioba, tce_list, npages, guest, nil)
 }
 
 @c @implementation
@@ -63,7 +70,9 @@ public func swifttce_put_tce_indirect_trace(
     _ trace: UnsafeMutablePointer<SwiftTCECallTrace>?
 ) -> Int64 {
     var seen = CallTrace()
-    defer { trace?.pointee = seen }
-    return TCETable(t)?.putTCEIndirect(ioba: ioba, tceList: tce_list, npages: npages, guest: guest,
+    // SAFETY: t is swifttce_table_new's, not freed; trace is the caller's
+    // out-parameter, or NULL; guest is only handed to read_guest (host.h).
+    defer { unsafe trace?.pointee = seen }
+    return unsafe TCETable(t)?.putTCEIndirect(ioba: ioba, tceList: tce_list, npages: npages, guest: guest,
                                        trace: &seen) ?? hParameter
 }

@@ -5,22 +5,31 @@ import Glibc
 // turns C handles into typed ones and calls the engine.
 
 extension TCETable {
-    /// The table behind a C handle.
-    init?(_ handle: UnsafePointer<SwiftTCETable>?) {
-        guard let handle else { return nil }
-        // SAFETY: swifttce_table_new hands out only TableState pointers.
-        self.init(state: UnsafeMutableRawPointer(mutating: handle).assumingMemoryBound(to: TableState.self))
+    /// The table behind a C handle that swifttce_table_new made and the
+    /// host has not freed: its SwiftTCEFastPath, the state right after it.
+    @unsafe init?(_ handle: UnsafePointer<SwiftTCETable>?) {
+        // SAFETY: a nil check of the host's handle.
+        guard let handle = unsafe handle else { return nil }
+        // SAFETY: swifttce_table_new hands out only fast path blocks, each
+        // followed by its TableState.
+        unsafe self.init(state: (UnsafeMutableRawPointer(mutating: handle) + TCETable.fastPathBytes)
+            .assumingMemoryBound(to: TableState.self))
     }
 
-    /// The C handle of a table.
+    /// The C handle of a table: its SwiftTCEFastPath (host.h).
     var handle: UnsafeMutablePointer<SwiftTCETable> {
-        UnsafeMutableRawPointer(state).assumingMemoryBound(to: SwiftTCETable.self)
+        // SAFETY: an address for C, never accessed as SwiftTCETable here.
+        unsafe (UnsafeMutableRawPointer(state) - TCETable.fastPathBytes).assumingMemoryBound(to: SwiftTCETable.self)
     }
 }
 
-/// Hands a message to the host's error object, if it has a hook.
-func setHostError(_ ops: SwiftTCEHostOps, _ errp: UnsafeMutableRawPointer?, _ message: String) {
-    ops.set_error?(errp, message)
+extension TCETable {
+    /// Hands a message to the host's error object through the table's
+    /// set_error hook, if it has one. Safe: errp is only passed on.
+    @safe func report(_ errp: UnsafeMutableRawPointer?, _ message: String) {
+        // SAFETY: the host's hook, given the host_errp its call got (host.h).
+        unsafe ops.set_error?(errp, message)
+    }
 }
 
 @c @implementation
@@ -28,8 +37,9 @@ public func swifttce_table_new(
     _ ops: UnsafePointer<SwiftTCEHostOps>?,
     _ host_table: UnsafeMutableRawPointer?
 ) -> UnsafeMutablePointer<SwiftTCETable>? {
-    guard let ops else { return nil }
-    return TCETable.create(ops: ops, hostTable: host_table)?.handle
+    // SAFETY: ops is the host's table (host.h); host_table is only kept.
+    guard let ops = unsafe ops else { return nil }
+    return unsafe TCETable.create(ops: ops, hostTable: host_table)?.handle
 }
 
 @c @implementation
@@ -40,67 +50,111 @@ public func swifttce_table_enable(
     _ nb_table: UInt32,
     _ host_errp: UnsafeMutableRawPointer?
 ) -> Int32 {
-    guard let table = TCETable(t) else { return -EINVAL }
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    guard let table = unsafe TCETable(t) else { return -EINVAL }
     guard let error = table.enable(pageShift: page_shift, busOffset: bus_offset, nbTable: nb_table) else {
         return 0
     }
-    setHostError(table.ops, host_errp, "swifttce_table_enable: \(error.message)")
+    table.report(host_errp, "swifttce_table_enable: \(error.message)")
     return error.status
 }
 
 @c @implementation
+public func swifttce_table_enable_external(
+    _ t: UnsafeMutablePointer<SwiftTCETable>?,
+    _ page_shift: UInt32,
+    _ bus_offset: UInt64,
+    _ nb_table: UInt32,
+    _ entries: UnsafeMutablePointer<UInt64>?,
+    _ host_errp: UnsafeMutableRawPointer?
+) -> Int32 {
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    guard let table = unsafe TCETable(t) else { return -EINVAL }
+    guard let entries = unsafe entries else {
+        table.report(host_errp, "swifttce_table_enable_external: no entries")
+        return -EINVAL
+    }
+    // SAFETY: the host's array (host.h: nb_table entries while the window
+    // is there).
+    guard let error = unsafe table.enable(pageShift: page_shift, busOffset: bus_offset, nbTable: nb_table,
+                                   entries: entries) else { return 0 }
+    table.report(host_errp, "swifttce_table_enable_external: \(error.message)")
+    return error.status
+}
+
+@c @implementation
+public func swifttce_table_set_storage(
+    _ t: UnsafeMutablePointer<SwiftTCETable>?,
+    _ entries: UnsafeMutablePointer<UInt64>?,
+    _ host_errp: UnsafeMutableRawPointer?
+) -> Int32 {
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    guard let table = unsafe TCETable(t) else { return -EINVAL }
+    // SAFETY: the host's array (host.h: nb_table entries), or NULL.
+    guard let error = unsafe table.setStorage(entries) else { return 0 }
+    table.report(host_errp, "swifttce_table_set_storage: \(error.message)")
+    return error.status
+}
+
+@c @implementation
+public func swifttce_table_entries(_ t: UnsafePointer<SwiftTCETable>?) -> UnsafeMutablePointer<UInt64>? {
+    // SAFETY: t is swifttce_table_new's, not freed (host.h); the answer is
+    // the host's own pointer.
+    unsafe TCETable(t)?.externalEntries
+}
+
+@c @implementation
 public func swifttce_table_disable(_ t: UnsafeMutablePointer<SwiftTCETable>?) {
-    TCETable(t)?.disable()
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    unsafe TCETable(t)?.disable()
 }
 
 @c @implementation
 public func swifttce_table_reset(_ t: UnsafeMutablePointer<SwiftTCETable>?) {
-    TCETable(t)?.reset()
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    unsafe TCETable(t)?.reset()
 }
 
 @c @implementation
 public func swifttce_table_free(_ t: UnsafeMutablePointer<SwiftTCETable>?) {
-    TCETable(t)?.destroy()
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    unsafe TCETable(t)?.destroy()
 }
 
 @c @implementation
 public func swifttce_table_min_page_size(_ t: UnsafePointer<SwiftTCETable>?) -> UInt64 {
-    TCETable(t)?.minPageSize ?? 0
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    unsafe TCETable(t)?.minPageSize ?? 0
 }
 
 @c @implementation
 public func swifttce_table_page_shift(_ t: UnsafePointer<SwiftTCETable>?) -> UInt32 {
-    TCETable(t)?.pageShift ?? 0
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    unsafe TCETable(t)?.pageShift ?? 0
 }
 
 @c @implementation
 public func swifttce_table_bus_offset(_ t: UnsafePointer<SwiftTCETable>?) -> UInt64 {
-    TCETable(t)?.busOffset ?? 0
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    unsafe TCETable(t)?.busOffset ?? 0
 }
 
 @c @implementation
 public func swifttce_table_nb_table(_ t: UnsafePointer<SwiftTCETable>?) -> UInt32 {
-    TCETable(t)?.nbTable ?? 0
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    unsafe TCETable(t)?.nbTable ?? 0
 }
 
 @c @implementation
 public func swifttce_table_set_notify(_ t: UnsafeMutablePointer<SwiftTCETable>?, _ on: Bool) {
-    TCETable(t)?.setNotify(on)
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    unsafe TCETable(t)?.setNotify(on)
 }
 
 @c @implementation
 public func swifttce_table_storage_bytes(_ t: UnsafePointer<SwiftTCETable>?) -> Int {
-    TCETable(t)?.storageBytes ?? 0
-}
-
-@c @implementation
-public func swifttce_table_set_bypass(_ t: UnsafeMutablePointer<SwiftTCETable>?, _ bypass: Bool) {
-    TCETable(t)?.bypass = bypass
-}
-
-@c @implementation
-public func swifttce_table_get_bypass(_ t: UnsafePointer<SwiftTCETable>?) -> Bool {
-    TCETable(t)?.bypass ?? false
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    unsafe TCETable(t)?.storageBytes ?? 0
 }
 
 @c @implementation
@@ -109,13 +163,16 @@ public func swifttce_translate(
     _ addr: UInt64,
     _ out: UnsafeMutablePointer<SwiftTCEMapping>?
 ) {
-    guard let out else { return }
-    MappingBuffer(TCETable(t)?.translate(addr) ?? .unmapped).store(to: out)
+    // SAFETY: t is swifttce_table_new's, not freed; out is the caller's
+    // mapping (host.h).
+    guard let out = unsafe out else { return }
+    unsafe MappingBuffer(TCETable(t)?.translate(addr) ?? .unmapped).store(to: out)
 }
 
 @c @implementation
 public func swifttce_lookup(_ t: UnsafePointer<SwiftTCETable>?, _ addr: UInt64) -> SwiftTCELookup {
-    guard let table = TCETable(t) else { return SwiftTCELookup(tce: 0, page_mask: 0) }
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    guard let table = unsafe TCETable(t) else { return SwiftTCELookup(tce: 0, page_mask: 0) }
     return table.lookup(addr, as: { SwiftTCELookup(tce: $0, page_mask: $1) }, otherwise: {
         let (tce, mask) = table.lookupOutOfLine(addr)
         return SwiftTCELookup(tce: tce, page_mask: mask)
@@ -129,9 +186,11 @@ public func swifttce_replay(
     _ fn: (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<SwiftTCEMapping>?) -> Void)?,
     _ opaque: UnsafeMutableRawPointer?
 ) {
-    guard let table = TCETable(t), let fn else { return }
+    // SAFETY: t is swifttce_table_new's, not freed; fn is the host's,
+    // given opaque and a mapping that lives for the call (host.h).
+    guard let table = unsafe TCETable(t), let fn = unsafe fn else { return }
     table.replay(limit: limit) { mapping in
         var buffer = MappingBuffer(mapping)
-        buffer.withMapping { fn(opaque, $0) }
+        unsafe buffer.withMapping { unsafe fn(opaque, $0) }
     }
 }

@@ -7,9 +7,13 @@ import Glibc
 // or SwiftTCE's own grace period (GracePeriod).
 
 /// Blocks waiting to be freed: heap blocks (free) and mappings (munmap).
-@usableFromInline
+///
+/// Safe to use: it owns its list (freed by freeAll or leak), and what it
+/// is given is freed only by freeAll, whose callers know no reader is left.
+/// Giving it a block (add) is where the unsafety lies.
+@safe @usableFromInline
 struct Garbage {
-    private struct Item {
+    @safe private struct Item {
         let pointer: UnsafeMutableRawPointer
         /// 0 for a heap block, else the mapping's length.
         let mappedLength: Int
@@ -29,58 +33,66 @@ struct Garbage {
     /// no cost seen in the sweep, in H_PUT_TCE_INDIRECT of 512 on a tree
     /// (7.4 us a call either way), and +10-30 ns on a 110 ns map/unmap cycle
     /// that allocates every time (a grace period per ~90 such cycles).
-    @usableFromInline static let batchBytes = 32 << 10
+    @inlinable static var batchBytes: Int { 32 << 10 }
 
     @inlinable var isEmpty: Bool { count == 0 }
 
     @usableFromInline init() {}
 
-    /// Adds a heap block of `bytes` bytes.
-    mutating func add(heap pointer: UnsafeMutableRawPointer, bytes: Int) {
-        append(Item(pointer: pointer, mappedLength: 0), bytes: bytes)
+    /// Adds a heap block of `bytes` bytes, which nothing frees but this.
+    @unsafe mutating func add(heap pointer: UnsafeMutableRawPointer, bytes: Int) {
+        // SAFETY: the caller's block, now this list's to free (add's contract).
+        unsafe append(Item(pointer: pointer, mappedLength: 0), bytes: bytes)
     }
 
-    /// Adds a mapping of `length` bytes.
-    mutating func add(mapping pointer: UnsafeMutableRawPointer, length: Int) {
-        append(Item(pointer: pointer, mappedLength: length), bytes: length)
+    /// Adds a mapping of `length` bytes, which nothing unmaps but this.
+    @unsafe mutating func add(mapping pointer: UnsafeMutableRawPointer, length: Int) {
+        // SAFETY: the caller's mapping, now this list's to unmap (add's contract).
+        unsafe append(Item(pointer: pointer, mappedLength: length), bytes: length)
     }
 
     /// When the list cannot grow the block is leaked: a reader may hold it.
     private mutating func append(_ item: Item, bytes: Int) {
+        // SAFETY: the list is this value's own: capacity Items from
+        // realloc, the first count initialised.
         if count == capacity {
             let grown = max(16, capacity * 2)
-            guard let raw = realloc(items, grown * MemoryLayout<Item>.stride) else { return }
-            items = raw.bindMemory(to: Item.self, capacity: grown)
+            guard let raw = unsafe realloc(items, grown * MemoryLayout<Item>.stride) else { return }
+            unsafe items = raw.bindMemory(to: Item.self, capacity: grown)
             capacity = grown
         }
-        (items! + count).initialize(to: item)
+        unsafe (items! + count).initialize(to: item)
         count += 1
         self.bytes += bytes
     }
 
     /// Frees every block now: the caller knows no reader can hold one.
     mutating func freeAll() {
+        // SAFETY: the first count Items of the list, each block given once
+        // (add's contract), freed once.
         for i in 0..<count {
-            let item = items![i]
+            let item = unsafe items![i]
             if item.mappedLength == 0 {
-                free(item.pointer)
+                unsafe free(item.pointer)
             } else {
-                munmap(item.pointer, item.mappedLength)
+                unsafe Pages.unmap(item.pointer, bytes: item.mappedLength)
             }
         }
-        free(items)
+        unsafe free(items)
         self = Garbage()
     }
 
     /// Forgets every block without freeing (no grace period can be had).
     mutating func leak() {
-        free(items)
+        // SAFETY: the list is this value's own; the blocks stay.
+        unsafe free(items)
         self = Garbage()
     }
 }
 
-/// How a table's garbage reaches the free() calls.
-@usableFromInline
+/// How a table's garbage reaches the free() calls. Safe to use: the
+/// host's defer_free is a C function the host gave for this (host.h).
+@safe @usableFromInline
 enum Reclaimer {
     /// The host's defer_free: fn(arg) after its grace period.
     case host(DeferFree)
@@ -93,13 +105,13 @@ enum Reclaimer {
                                           UnsafeMutableRawPointer?) -> Void
 
     init(deferFree: DeferFree?) {
-        self = deferFree.map(Reclaimer.host) ?? .own
-    }
-
-    /// Whether translate must announce itself (GracePeriod.read).
-    var tracksReaders: Bool {
-        if case .own = self { return true }
-        return false
+        // SAFETY: a nil check of the host's hook.
+        if let deferFree = unsafe deferFree {
+            // SAFETY: the host's defer_free, as host.h has it.
+            self = unsafe .host(deferFree)
+        } else {
+            self = .own
+        }
     }
 
     /// Frees the garbage once no translate can be reading it; the list is
@@ -112,29 +124,24 @@ enum Reclaimer {
             // The list moves to the heap: the host frees it later. Without
             // room for it the host cannot be asked, and leaking is the only
             // choice that cannot hurt a reader.
-            guard let raw = malloc(MemoryLayout<Garbage>.stride) else {
+            // SAFETY: fresh memory for one Garbage, which the host hands back
+            // once, to the closure below, after its grace period.
+            guard let raw = unsafe malloc(MemoryLayout<Garbage>.stride) else {
                 garbage.leak()
                 return
             }
-            let batch = raw.bindMemory(to: Garbage.self, capacity: 1)
-            batch.initialize(to: garbage)
+            let batch = unsafe raw.bindMemory(to: Garbage.self, capacity: 1)
+            unsafe batch.initialize(to: garbage)
             garbage = Garbage()
-            deferFree({ raw in
-                // SAFETY: the batch allocated above, handed back once.
-                let batch = raw!.assumingMemoryBound(to: Garbage.self)
-                batch.pointee.freeAll()
-                batch.deinitialize(count: 1)
-                free(raw)
+            unsafe deferFree({ raw in
+                let batch = unsafe raw!.assumingMemoryBound(to: Garbage.self)
+                unsafe batch.pointee.freeAll()
+                // SAFETY: the batch, freed once, here.
+                unsafe batch.deinitialize(count: 1)
+                unsafe free(raw)
             }, raw)
         case .own:
             if GracePeriod.synchronize() { garbage.freeAll() } else { garbage.leak() }
         }
-    }
-
-    /// Frees one heap block once no translate can be reading it.
-    func reclaim(heap pointer: UnsafeMutableRawPointer, bytes: Int) {
-        var garbage = Garbage()
-        garbage.add(heap: pointer, bytes: bytes)
-        reclaim(&garbage)
     }
 }

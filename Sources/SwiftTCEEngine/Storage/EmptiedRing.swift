@@ -19,10 +19,12 @@ struct EmptiedRing {
     /// large pool of iommu_range_alloc). The sweep's figures hardly move
     /// with it (bytes after: 6288 at 4, 7344 at 8, 8752 at 16, 11568 at 32,
     /// the empty window's 4176 included): a next-fit guest does not return.
-    static let capacity = 8
+    static var capacity: Int { Slots.count }
 
-    /// capacity slots (InlineArray wants the number written out).
-    private var slots = InlineArray<8, Int>(repeating: 0)
+    /// capacity slots: the number is written here, once (InlineArray's
+    /// count must be a literal).
+    private typealias Slots = InlineArray<8, Int>
+    private var slots = Slots(repeating: 0)
     private var head = 0
     private var count = 0
 

@@ -18,123 +18,167 @@ import Synchronization
 // (MADV_DONTNEED), but only once a few more pages have emptied after it
 // (EmptiedRing): a guest that maps and unmaps in the same page over and over
 // does not fault it in every time. Reads of a page being given back see
-// zeros, which is what it holds, so this needs no grace period.
+// zeros, which is what it holds, so this needs no grace period. Where the
+// kernel refuses a page, it stays committed: the next window finds zeros in
+// the array either way (release writes them where it must).
 //
 // Beside the entries, in a mapping of its own that only writers touch (they
 // hold the table's lock, so it is exact and plain), a bit per entry that is
 // not zero: replay and migration visit those only.
 
-/// What the kernel commits at a time (read at set-up only: a global is
-/// lazily initialised, which the hot paths do not pay for).
-private let systemPageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-
-@usableFromInline
+/// Safe to use while the window is the storage's (Storage's contract):
+/// init made its state, release() frees it, and nothing uses the value
+/// after. Its entries are the first count of the table's array, every
+/// access checked against count but translate's fast path, which Storage
+/// makes with its own check.
+@safe @usableFromInline
 struct FlatStorage {
     /// Windows of up to 2^22 entries (a 16 GiB window of 4 KiB pages, a
     /// 256 GiB one of 64 KiB pages) are flat: at most 32 MiB of address
     /// space. Bigger ones are trees.
-    static let entryLimit: UInt64 = 1 << 22
+    static var entryLimit: UInt64 { 1 << 22 }
 
     /// Bytes of a table's array.
-    static let arrayBytes = Int(entryLimit) * 8
+    static var arrayBytes: Int { Int(entryLimit) * 8 }
 
     /// A table's array of entryLimit entries: address space only, zeros,
     /// committed a page at a time by writes. nil when it cannot be had.
     static func reserveArray() -> UnsafeMutablePointer<Atomic<UInt64>>? {
-        guard let raw = mmap(nil, arrayBytes, PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
-              raw != swifttce_map_failed() else { return nil }
-        // A page at a time, not a 2 MiB huge page on the first write.
-        _ = madvise(raw, arrayBytes, Int32(SWIFTTCE_MADV_NOHUGEPAGE))
+        // SAFETY: a new mapping, the table's array from now on.
+        guard let raw = unsafe Pages.map(bytes: arrayBytes, reserveOnly: true) else { return nil }
+        // A page of the guest's mappings at a time, not 2 MiB of them.
+        // SAFETY: the whole of the mapping just made.
+        unsafe Pages.avoidHugePages(raw, bytes: arrayBytes)
         // SAFETY: an Atomic<UInt64> is one plain word and the kernel's zeros
         // are Atomic(0); initialising would commit every page.
-        return raw.bindMemory(to: Atomic<UInt64>.self, capacity: Int(entryLimit))
+        return unsafe raw.bindMemory(to: Atomic<UInt64>.self, capacity: Int(entryLimit))
     }
 
     /// Everything about the window's storage, on the heap: a storage value
     /// is one pointer, cheap to pass around.
     @usableFromInline let state: UnsafeMutablePointer<State>
 
-    @usableFromInline
+    /// The state, in place.
+    @inlinable var fields: State {
+        // SAFETY: init made it; release() frees it, after which the storage
+        // is not used.
+        unsafeAddress { unsafe UnsafePointer(state) }
+    }
+
+    @safe @usableFromInline
     struct State {
         /// Entries in the window.
         @usableFromInline let count: UInt64
-        /// The table's array; the window's entries are its first count.
+        /// The table's array (entryLimit entries); the window's entries are
+        /// its first count.
         @usableFromInline let entries: UnsafeMutablePointer<Atomic<UInt64>>
-        /// Bit i: entry i is not zero.
-        @usableFromInline let nonZero: UnsafeMutablePointer<UInt64>
+        /// Bit i: entry i is not zero. In a mapping of its own, so that its
+        /// pages go back to the kernel as the entries' do.
+        @usableFromInline let nonZero: BitWords
         let bitmapBytes: Int
         /// The kernel's page size, and log2 of the entries in one: a page
         /// of entries is a unit of commitment.
         let pageSize: Int
         @usableFromInline let unitShift: Int
         /// Bit u: unit u may hold committed pages.
-        @usableFromInline let committed: UnsafeMutablePointer<UInt64>
+        @usableFromInline let unitCommitted: BitWords
         /// Bit p: page p of the bitmap was written since it was last given back.
-        let bitmapPages: UnsafeMutablePointer<UInt64>
+        let bitmapPageCommitted: BitWords
         /// Bit u: unit u is in the emptied ring.
-        let pending: UnsafeMutablePointer<UInt64>
+        let unitInEmptiedRing: BitWords
         /// The counts and the ring, on their own: a writer's inout access to
         /// them must not count as one to what reads load above.
-        let books: UnsafeMutablePointer<Books>
+        let committedPages: UnsafeMutablePointer<CommittedPages>
     }
 
-    struct Books {
-        var committedUnits = 0
-        var bitmapPagesTouched = 0
+    /// What the window's pages cost now, and which may go soon.
+    struct CommittedPages {
+        /// Units of the array committed (unitCommitted's bits set).
+        var entryUnits = 0
+        /// Pages of the bitmap committed (bitmapPageCommitted's bits set).
+        var bitmapPages = 0
+        /// Units emptied lately, given back once they fall out.
         var emptied = EmptiedRing()
     }
 
-    @inlinable var count: UInt64 { state.pointee.count }
-    @inlinable var entries: UnsafeMutablePointer<Atomic<UInt64>> { state.pointee.entries }
-    @inlinable var nonZero: UnsafeMutablePointer<UInt64> { state.pointee.nonZero }
-    @inlinable var unitShift: Int { state.pointee.unitShift }
+    @inlinable var count: UInt64 { fields.count }
+    @inlinable var nonZero: BitWords { fields.nonZero }
+    @inlinable var unitShift: Int { fields.unitShift }
     @inlinable var unitEntries: Int { 1 << unitShift }
-    private var pageSize: Int { state.pointee.pageSize }
-    /// A value, not a path through state: changing what it points at is
-    /// then not an access to the state.
-    private var books: UnsafeMutablePointer<Books> { state.pointee.books }
-    private var bitmapBytes: Int { state.pointee.bitmapBytes }
+    private var pageSize: Int { fields.pageSize }
+    private var bitmapBytes: Int { fields.bitmapBytes }
 
-    /// Storage for entryCount (1...entryLimit) entries in a table's array
-    /// (all zero), or nil when memory cannot be had.
+    /// The counts and the ring, in place.
+    private var pages: CommittedPages {
+        // SAFETY: init made it, release() frees it (with the state).
+        unsafeAddress { unsafe UnsafePointer(fields.committedPages) }
+        nonmutating unsafeMutableAddress { unsafe fields.committedPages }
+    }
+
+    /// Storage for entryCount (1...entryLimit) entries in a table's array,
+    /// or nil when memory cannot be had. The array is only recorded here:
+    /// it must read as zeros by the time the storage is written.
     init?(entryCount: UInt64, array: UnsafeMutablePointer<Atomic<UInt64>>) {
         precondition(entryCount > 0 && entryCount <= FlatStorage.entryLimit)
-        let pageSize = systemPageSize
+        let pageSize = Pages.size
         let unitEntries = pageSize / 8
         let units = (Int(entryCount) + unitEntries - 1) / unitEntries
         let bitmapBytes = ((units * unitEntries / 64) * 8 + pageSize - 1) & ~(pageSize - 1)
-        let bitmapPageCount = bitmapBytes / pageSize
-        guard let bitmap = mmap(nil, bitmapBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              bitmap != swifttce_map_failed() else { return nil }
         let unitWords = (units + 63) / 64
-        let pageWords = (bitmapPageCount + 63) / 64
-        let state = calloc(1, MemoryLayout<State>.stride), books = calloc(1, MemoryLayout<Books>.stride)
-        let committed = calloc(unitWords, 8), pending = calloc(unitWords, 8)
-        let bitmapPages = calloc(pageWords, 8)
-        guard let state, let books, let committed, let pending, let bitmapPages else {
-            free(state); free(books); free(committed); free(pending); free(bitmapPages)
-            munmap(bitmap, bitmapBytes)
+        let pageWords = (bitmapBytes / pageSize + 63) / 64
+        // SAFETY: a new mapping, the bitmap's (freed below on failure, by release() else).
+        let bitmap = unsafe Pages.map(bytes: bitmapBytes)
+        let committed = BitWords.allocate(wordCount: unitWords), inRing = BitWords.allocate(wordCount: unitWords)
+        let bitmapPages = BitWords.allocate(wordCount: pageWords)
+        // SAFETY: fresh memory for the state and the counts, freed by release().
+        let state = unsafe calloc(1, MemoryLayout<State>.stride)
+        let books = unsafe calloc(1, MemoryLayout<CommittedPages>.stride)
+        // SAFETY: each was made just above; on failure none is used again.
+        guard let bitmap = unsafe bitmap, let committed, let inRing, let bitmapPages,
+              let state = unsafe state, let books = unsafe books else {
+            if let bitmap = unsafe bitmap { unsafe Pages.unmap(bitmap, bytes: bitmapBytes) }
+            unsafe committed?.deallocate()
+            unsafe inRing?.deallocate()
+            unsafe bitmapPages?.deallocate()
+            unsafe free(state)
+            unsafe free(books)
             return nil
         }
-        books.bindMemory(to: Books.self, capacity: 1).initialize(to: Books())
-        self.state = state.bindMemory(to: State.self, capacity: 1)
-        self.state.initialize(to: State(
-            count: entryCount, entries: array,
-            nonZero: bitmap.bindMemory(to: UInt64.self, capacity: bitmapBytes / 8),
+        // SAFETY: fresh memory of each type's size, initialised here.
+        unsafe books.bindMemory(to: CommittedPages.self, capacity: 1).initialize(to: CommittedPages())
+        unsafe self.state = state.bindMemory(to: State.self, capacity: 1)
+        unsafe self.state.initialize(to: State(
+            count: entryCount, entries: array, nonZero: BitWords(over: bitmap, wordCount: bitmapBytes / 8),
             bitmapBytes: bitmapBytes, pageSize: pageSize, unitShift: unitEntries.trailingZeroBitCount,
-            committed: committed.bindMemory(to: UInt64.self, capacity: unitWords),
-            bitmapPages: bitmapPages.bindMemory(to: UInt64.self, capacity: pageWords),
-            pending: pending.bindMemory(to: UInt64.self, capacity: unitWords),
-            books: books.assumingMemoryBound(to: Books.self)))
+            unitCommitted: committed, bitmapPageCommitted: bitmapPages, unitInEmptiedRing: inRing,
+            committedPages: books.assumingMemoryBound(to: CommittedPages.self)))
     }
 
-    // MARK: - Reads (any thread; index < count)
+    // MARK: - The entries (index < count)
 
-    /// The raw TCE at index; 0 where nothing was written.
-    @inline(__always)
+    /// The raw TCE at index; 0 where nothing was written. Any thread.
+    @inlinable @inline(__always)
     func load(_ index: UInt64) -> UInt64 {
-        entries[Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
+        precondition(index < count, "flat entry out of range")
+        // SAFETY: below count, which is at most the array's entryLimit.
+        return unsafe fields.entries[Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
+    }
+
+    /// Writes entry index (under the table's lock).
+    @inline(__always)
+    private func write(_ index: Int, _ value: UInt64) {
+        precondition(UInt(bitPattern: index) < UInt(count), "flat entry out of range")
+        // SAFETY: below count, which is at most the array's entryLimit.
+        unsafe fields.entries[index].store(value, ordering: .relaxed)
+    }
+
+    /// Gives unit's pages of the array back to the kernel; false when it
+    /// kept them (they hold what they held).
+    private func giveBack(unit: Int) -> Bool {
+        let unitBytes = unitEntries * 8
+        precondition(unit >= 0 && unit * unitEntries < Int(count), "unit out of range")
+        // SAFETY: a whole unit of the array, below count.
+        return unsafe Pages.giveBack(UnsafeMutableRawPointer(fields.entries) + unit * unitBytes, bytes: unitBytes)
     }
 
     // MARK: - Writes (under the table's lock; index < count)
@@ -150,13 +194,12 @@ struct FlatStorage {
             if value == 0 { return }   // clearing what was never written
             commit(unit)
         }
-        entries[i].store(value, ordering: .relaxed)
-        let bit = UInt64(1) &<< UInt64(i & 63)
-        let wasSet = nonZero[i >> 6] & bit != 0
+        write(i, value)
+        let wasSet = nonZero.test(i)
         if value != 0 {
-            if !wasSet { nonZero[i >> 6] |= bit }
+            if !wasSet { nonZero.set(i) }
         } else if wasSet {
-            nonZero[i >> 6] &= ~bit
+            nonZero.clear(i)
             if isEmpty(unit) { noteEmptied(unit) }
         }
     }
@@ -171,61 +214,60 @@ struct FlatStorage {
 
     @inlinable @inline(__always)
     func isCommitted(_ unit: Int) -> Bool {
-        state.pointee.committed[unit >> 6] & (UInt64(1) &<< UInt64(unit & 63)) != 0
+        fields.unitCommitted.test(unit)
     }
 
     private func commit(_ unit: Int) {
-        state.pointee.committed[unit >> 6] |= UInt64(1) << UInt64(unit & 63)
-        books.pointee.committedUnits += 1
+        fields.unitCommitted.set(unit)
+        pages.entryUnits += 1
         let page = bitmapPage(of: unit)
-        if state.pointee.bitmapPages[page >> 6] & (UInt64(1) << UInt64(page & 63)) == 0 {
-            state.pointee.bitmapPages[page >> 6] |= UInt64(1) << UInt64(page & 63)
-            books.pointee.bitmapPagesTouched += 1
+        if !fields.bitmapPageCommitted.test(page) {
+            fields.bitmapPageCommitted.set(page)
+            pages.bitmapPages += 1
         }
     }
 
     /// Whether every entry of a unit is zero (its bitmap words are).
     private func isEmpty(_ unit: Int) -> Bool {
         let words = unitEntries / 64
-        var any: UInt64 = 0
-        for w in 0..<words { any |= nonZero[unit * words + w] }
-        return any == 0
+        return !nonZero.anySet(words: unit * words, count: words)
     }
 
     /// Queues an emptied unit (once); gives back the one that falls out of
     /// the ring if it is still empty.
     private func noteEmptied(_ unit: Int) {
-        let bit = UInt64(1) << UInt64(unit & 63)
-        guard state.pointee.pending[unit >> 6] & bit == 0 else { return }
-        state.pointee.pending[unit >> 6] |= bit
-        guard let evicted = books.pointee.emptied.note(unit) else { return }
-        state.pointee.pending[evicted >> 6] &= ~(UInt64(1) << UInt64(evicted & 63))
+        guard !fields.unitInEmptiedRing.test(unit) else { return }
+        fields.unitInEmptiedRing.set(unit)
+        guard let evicted = pages.emptied.note(unit) else { return }
+        fields.unitInEmptiedRing.clear(evicted)
         if isCommitted(evicted) && isEmpty(evicted) { release(evicted) }
     }
 
     /// Gives back every unit in the ring that is empty (no hysteresis).
     func trim() {
-        books.pointee.emptied.drain { unit in
-            state.pointee.pending[unit >> 6] &= ~(UInt64(1) << UInt64(unit & 63))
+        pages.emptied.drain { unit in
+            fields.unitInEmptiedRing.clear(unit)
             if isCommitted(unit) && isEmpty(unit) { release(unit) }
         }
     }
 
     /// Gives an empty unit's pages back, and its bitmap's page when no
-    /// committed unit is left on it.
+    /// committed unit is left on it. A page the kernel keeps stays
+    /// committed (and counted): it holds zeros, as a given-back one reads.
     private func release(_ unit: Int) {
-        let unitBytes = unitEntries * 8
-        _ = madvise(UnsafeMutableRawPointer(entries) + unit * unitBytes, unitBytes, Int32(SWIFTTCE_MADV_DONTNEED))
-        state.pointee.committed[unit >> 6] &= ~(UInt64(1) << UInt64(unit & 63))
-        books.pointee.committedUnits -= 1
+        guard giveBack(unit: unit) else { return }
+        fields.unitCommitted.clear(unit)
+        pages.entryUnits -= 1
         let page = bitmapPage(of: unit)
         let unitsPerPage = pageSize / (unitEntries / 8)
         let firstUnit = page * unitsPerPage
         for u in firstUnit..<(firstUnit + unitsPerPage) where isCommitted(u) { return }
-        let pageStart = UnsafeMutableRawPointer(nonZero) + page * pageSize
-        _ = madvise(pageStart, pageSize, Int32(SWIFTTCE_MADV_DONTNEED))
-        state.pointee.bitmapPages[page >> 6] &= ~(UInt64(1) << UInt64(page & 63))
-        books.pointee.bitmapPagesTouched -= 1
+        // Every bit on the page is a released unit's: zeros.
+        precondition(page >= 0 && (page + 1) * pageSize <= bitmapBytes, "bitmap page out of range")
+        // SAFETY: a whole page of the bitmap's mapping, checked just above.
+        guard unsafe Pages.giveBack(nonZero.baseAddress + page * pageSize, bytes: pageSize) else { return }
+        fields.bitmapPageCommitted.clear(page)
+        pages.bitmapPages -= 1
     }
 
     /// The page of the bitmap that holds a unit's bits.
@@ -241,6 +283,11 @@ struct FlatStorage {
     func forEachNonZero(from first: UInt64, count: UInt64, _ body: (UInt64, UInt64) -> Void) {
         let end = Int(min(self.count, first &+ count < first ? self.count : first + count))
         var i = Int(min(first, self.count))
+        // SAFETY: every index below is below end, so within the window's
+        // entries and their bit words: checked once here, not at each entry
+        // (a dense replay visits every one).
+        let entries = unsafe fields.entries
+        precondition(end <= Int(self.count) && (end + 63) >> 6 <= nonZero.wordCount, "walk out of range")
         while i < end {
             let unit = i &>> unitShift
             let unitEnd = min(end, (unit + 1) * unitEntries)
@@ -250,13 +297,15 @@ struct FlatStorage {
             }
             while i < unitEnd {
                 let w = i >> 6
-                var bits = nonZero[w] & (~UInt64(0) &<< UInt64(i & 63))
+                // SAFETY: w < (end + 63) / 64, checked above.
+                var bits = unsafe nonZero.wordUnchecked(w) & (~UInt64(0) &<< UInt64(i & 63))
                 let wordEnd = min(unitEnd, (w + 1) << 6)
                 if wordEnd & 63 != 0 { bits &= (UInt64(1) &<< UInt64(wordEnd & 63)) &- 1 }
                 while bits != 0 {
                     let index = w << 6 | bits.trailingZeroBitCount
                     bits &= bits &- 1
-                    body(UInt64(index), entries[index].load(ordering: .relaxed))
+                    // SAFETY: index < end <= count, checked above.
+                    body(UInt64(index), unsafe entries[index].load(ordering: .relaxed))
                 }
                 i = wordEnd
             }
@@ -265,28 +314,27 @@ struct FlatStorage {
 
     /// Bytes of the pages that writes have committed and not given back.
     var byteCount: Int {
-        books.pointee.committedUnits * unitEntries * 8 + books.pointee.bitmapPagesTouched * pageSize
+        pages.entryUnits * unitEntries * 8 + pages.bitmapPages * pageSize
     }
 
     /// The window goes: its committed pages go back to the kernel (a racing
     /// read sees zeros, as after the disable it races) and the array stays
-    /// the table's. The bits and the state are the writer's own: freed now.
+    /// the table's, all zeros for the next window: a page the kernel keeps
+    /// has its entries cleared here instead. The bits and the state are the
+    /// writer's own: freed now, and the storage is not used again.
     func release() {
-        var unit = 0
-        let unitBytes = unitEntries * 8
         let units = (Int(count) + unitEntries - 1) / unitEntries
-        while unit < units {
-            if isCommitted(unit) {
-                _ = madvise(UnsafeMutableRawPointer(entries) + unit * unitBytes, unitBytes,
-                            Int32(SWIFTTCE_MADV_DONTNEED))
+        for unit in 0..<units where isCommitted(unit) && !giveBack(unit: unit) {
+            forEachNonZero(from: UInt64(unit * unitEntries), count: UInt64(unitEntries)) { index, _ in
+                write(Int(index), 0)
             }
-            unit += 1
         }
-        munmap(nonZero, bitmapBytes)
-        free(state.pointee.committed)
-        free(state.pointee.bitmapPages)
-        free(state.pointee.pending)
-        free(state.pointee.books)
-        free(state)
+        // SAFETY: made by init, used no more (the caller's contract).
+        unsafe Pages.unmap(nonZero.baseAddress, bytes: bitmapBytes)
+        unsafe fields.unitCommitted.deallocate()
+        unsafe fields.bitmapPageCommitted.deallocate()
+        unsafe fields.unitInEmptiedRing.deallocate()
+        unsafe free(fields.committedPages)
+        unsafe free(state)
     }
 }

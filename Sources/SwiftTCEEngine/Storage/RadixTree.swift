@@ -13,7 +13,9 @@ import Synchronization
 // hysteresis), then every inner node that it leaves empty. What is unlinked
 // goes to the caller's Garbage, freed after a grace period.
 
-@usableFromInline
+/// Safe to use from init to release(into:), after which it is not used
+/// (Storage's contract); its nodes are RadixNode's.
+@safe @usableFromInline
 struct RadixTree {
     /// Entries in the window.
     let count: UInt64
@@ -23,28 +25,43 @@ struct RadixTree {
     /// The writer's bookkeeping.
     private let state: UnsafeMutablePointer<State>
 
+    /// The writer's bookkeeping, in place.
+    private var fields: State {
+        // SAFETY: init made it; release(into:) frees it, after which the
+        // tree is not used (Storage.release's contract).
+        unsafeAddress { unsafe UnsafePointer(state) }
+        nonmutating unsafeMutableAddress { unsafe state }
+    }
+
     private struct State {
         var bytes = 0
         var emptied = EmptiedRing()
     }
 
+    /// A path from the root: path[l] is the node at level l. Eight levels
+    /// of 9 bits cover any 64-bit index (InlineArray's count must be a
+    /// literal: the deepest root, Path.count - 1, follows from it).
+    private typealias Path = InlineArray<8, RadixNode>
+
     /// A tree for entryCount entries (more than 512), or nil when memory
     /// runs out.
     init?(entryCount: UInt64) {
         var level = 1
-        while level < 7 && entryCount > UInt64(1) << UInt64(RadixNode.slotBits * (level + 1)) {
+        while level < Path.count - 1 && entryCount > UInt64(1) << UInt64(RadixNode.slotBits * (level + 1)) {
             level += 1
         }
         guard let root = RadixNode.make(shape: .full, level: level, base: 0) else { return nil }
-        guard let state = calloc(1, MemoryLayout<State>.stride)?.bindMemory(to: State.self, capacity: 1) else {
-            root.destroy()
+        // SAFETY: fresh memory of State's size, initialised here; the root,
+        // never published, is freed if it cannot be had.
+        guard let state = unsafe calloc(1, MemoryLayout<State>.stride)?.bindMemory(to: State.self, capacity: 1) else {
+            unsafe root.destroy()
             return nil
         }
-        state.initialize(to: State(bytes: root.byteCount))
+        unsafe state.initialize(to: State(bytes: root.byteCount))
         self.count = entryCount
         self.root = root
         self.rootLevel = level
-        self.state = state
+        unsafe self.state = state
     }
 
     @inline(__always)
@@ -72,7 +89,7 @@ struct RadixTree {
     /// (then nothing changed). What it unlinks goes to garbage.
     func store(_ index: UInt64, _ value: UInt64, garbage: inout Garbage) -> Bool {
         // The path from the root: path[l] is the node at level l.
-        var path = InlineArray<8, RadixNode>(repeating: root)
+        var path = Path(repeating: root)
         var node = root
         var level = rootLevel
         while level > 0 {
@@ -90,7 +107,7 @@ struct RadixTree {
 
     /// Makes the missing part of the path to index, holding value (not 0),
     /// below `parent`, the deepest node there is (at `level`).
-    private func grow(from parent: RadixNode, level: Int, path: InlineArray<8, RadixNode>,
+    private func grow(from parent: RadixNode, level: Int, path: Path,
                       index: UInt64, value: UInt64, garbage: inout Garbage) -> Bool {
         // Bottom up: a leaf, then one sparse inner node per missing level,
         // all built before anything is published.
@@ -115,7 +132,7 @@ struct RadixTree {
             discardChain(top)
             return false
         }
-        state.pointee.bytes += made
+        fields.bytes += made
         return true
     }
 
@@ -124,8 +141,9 @@ struct RadixTree {
     private func discardChain(_ top: RadixNode) {
         var node: RadixNode? = top
         while let current = node {
-            node = current.isLeaf ? nil : current.children[0].load(ordering: .relaxed).map(RadixNode.init)
-            current.destroy()
+            node = current.isLeaf ? nil : current.child(at: 0)
+            // SAFETY: no reader saw it, and the chain is not used again.
+            unsafe current.destroy()
         }
     }
 
@@ -137,12 +155,12 @@ struct RadixTree {
     /// Puts child in an empty slot of node (an inner node on the path),
     /// replacing node by a bigger one if it has no room. false: no memory.
     private func insert(child: RadixNode, slot: Int, into node: RadixNode,
-                        path: InlineArray<8, RadixNode>, garbage: inout Garbage) -> Bool {
+                        path: Path, garbage: inout Garbage) -> Bool {
         if node.shape == .full {
-            node.children[slot].store(child.raw, ordering: .releasing)
+            node.setChild(child, at: slot)
             node.setBit(slot, true)
         } else if let i = node.position(of: slot) {
-            node.children[i].store(child.raw, ordering: .releasing)   // a slot emptied before
+            node.setChild(child, at: i)   // a slot emptied before
         } else if node.hasRoom {
             node.append(slot: slot, child: child)
         } else {
@@ -156,13 +174,13 @@ struct RadixTree {
 
     /// Writes value (it may be 0) into a leaf's slot; the leaf may be
     /// replaced by another shape, or unlinked when it empties.
-    private func setInLeaf(_ leaf: RadixNode, path: InlineArray<8, RadixNode>, index: UInt64,
+    private func setInLeaf(_ leaf: RadixNode, path: Path, index: UInt64,
                            value: UInt64, garbage: inout Garbage) -> Bool {
         let slot = RadixTree.slot(index, level: 0)
         let position = leaf.position(of: slot)
-        let old = position.map { leaf.values[$0].load(ordering: .relaxed) } ?? 0
+        let old = position.map { leaf.value(at: $0) } ?? 0
         if let i = position {
-            leaf.values[i].store(value, ordering: .relaxed)
+            leaf.setValue(value, at: i)
         } else if value == 0 {
             return true
         } else if leaf.hasRoom {
@@ -184,7 +202,7 @@ struct RadixTree {
 
     /// After a slot of a node emptied: a full node down to a few slots
     /// becomes sparse; a leaf with none left waits in the ring.
-    private func shrinkIfSparse(_ node: RadixNode, path: InlineArray<8, RadixNode>, garbage: inout Garbage) {
+    private func shrinkIfSparse(_ node: RadixNode, path: Path, garbage: inout Garbage) {
         let live = node.live
         if node.isLeaf && live == 0 {
             noteEmptied(node, garbage: &garbage)
@@ -200,49 +218,50 @@ struct RadixTree {
                       child: RadixNode? = nil) -> RadixNode? {
         let live = node.live + (slot == nil ? 0 : 1)
         let shape: NodeShape = live <= RadixNode.sparseCapacity ? .sparse : .full
-        guard let fresh = RadixNode.make(shape: shape, level: node.level, base: node.header.pointee.base) else {
+        guard let fresh = RadixNode.make(shape: shape, level: node.level, base: node.base) else {
             return nil
         }
-        fresh.pending = node.pending
+        fresh.inEmptiedRing = node.inEmptiedRing
         fresh.live = live
-        func put(_ s: Int, _ v: UInt64, _ c: UnsafeMutableRawPointer?) {
+        func put(_ s: Int, _ v: UInt64, _ c: RadixNode?) {
             if shape == .sparse {
-                fresh.append(slot: s, value: v, child: c.map(RadixNode.init))
+                fresh.append(slot: s, value: v, child: c)
                 return
             }
             if fresh.isLeaf {
-                fresh.values[s].store(v, ordering: .relaxed)
+                fresh.setValue(v, at: s)
             } else {
-                fresh.children[s].store(c, ordering: .relaxed)
+                fresh.setChild(c, at: s)
             }
             fresh.setBit(s, true)
         }
         node.forEachLive { s, i in
             if node.isLeaf {
-                put(s, node.values[i].load(ordering: .relaxed), nil)
+                put(s, node.value(at: i), nil)
             } else {
-                put(s, 0, node.children[i].load(ordering: .relaxed))
+                put(s, 0, node.child(at: i))
             }
         }
-        if let slot { put(slot, value, child?.raw) }
+        if let slot { put(slot, value, child) }
         return fresh
     }
 
     /// Publishes fresh where old is (in old's parent on the path) and puts
     /// old in the garbage.
-    private func replace(_ old: RadixNode, with fresh: RadixNode, path: InlineArray<8, RadixNode>,
+    private func replace(_ old: RadixNode, with fresh: RadixNode, path: Path,
                          garbage: inout Garbage) {
         let parent = path[old.level + 1]
-        let slot = RadixTree.slot(old.header.pointee.base, level: parent.level)
+        let slot = RadixTree.slot(old.base, level: parent.level)
         // release: a reader that finds fresh finds it filled in.
-        parent.children[parent.position(of: slot)!].store(fresh.raw, ordering: .releasing)
-        state.pointee.bytes += fresh.byteCount
+        parent.setChild(fresh, at: parent.position(of: slot)!)
+        fields.bytes += fresh.byteCount
         retire(old, garbage: &garbage)
     }
 
     private func retire(_ node: RadixNode, garbage: inout Garbage) {
-        state.pointee.bytes -= node.byteCount
-        garbage.add(heap: node.raw, bytes: node.byteCount)
+        fields.bytes -= node.byteCount
+        // SAFETY: unlinked: freed once no read can be in it.
+        unsafe garbage.add(heap: node.raw, bytes: node.byteCount)
     }
 
     // MARK: - Giving storage back
@@ -250,15 +269,15 @@ struct RadixTree {
     /// Queues an emptied leaf; unlinks the one that falls out of the ring if
     /// it is still empty.
     private func noteEmptied(_ leaf: RadixNode, garbage: inout Garbage) {
-        guard !leaf.pending else { return }
-        leaf.pending = true
-        guard let evicted = state.pointee.emptied.note(Int(leaf.header.pointee.base)) else { return }
+        guard !leaf.inEmptiedRing else { return }
+        leaf.inEmptiedRing = true
+        guard let evicted = fields.emptied.note(Int(leaf.base)) else { return }
         unlinkIfEmpty(leafAt: UInt64(evicted), garbage: &garbage)
     }
 
     /// Unlinks every leaf in the ring that is empty (no hysteresis).
     func trim(garbage: inout Garbage) {
-        state.pointee.emptied.drain { base in
+        fields.emptied.drain { base in
             unlinkIfEmpty(leafAt: UInt64(base), garbage: &garbage)
         }
     }
@@ -266,7 +285,7 @@ struct RadixTree {
     /// Unlinks the leaf at base if it is (still) empty, then each inner node
     /// it leaves empty, up to (not including) the root.
     private func unlinkIfEmpty(leafAt base: UInt64, garbage: inout Garbage) {
-        var path = InlineArray<8, RadixNode>(repeating: root)
+        var path = Path(repeating: root)
         var node = root
         var level = rootLevel
         while level > 0 {
@@ -275,14 +294,14 @@ struct RadixTree {
             level -= 1
             path[level] = node
         }
-        node.pending = false
+        node.inEmptiedRing = false
         guard node.live == 0 else { return }
         while node != root && node.live == 0 {
             let parent = path[node.level + 1]
             let slot = RadixTree.slot(base, level: parent.level)
             let i = parent.position(of: slot)!
             // A sparse parent keeps the slot number: pairs never change.
-            parent.children[i].store(nil, ordering: .releasing)
+            parent.setChild(nil, at: i)
             if parent.shape == .full { parent.setBit(slot, false) }
             parent.live -= 1
             retire(node, garbage: &garbage)
@@ -299,28 +318,56 @@ struct RadixTree {
     /// caller's garbage is reclaimed, after the walk).
     @usableFromInline
     func forEachNonZero(from first: UInt64, count: UInt64, _ body: (UInt64, UInt64) -> Void) {
-        let last = first &+ count < first ? UInt64.max : first + count - 1
+        // Before the last index is computed: from 0, an empty walk's
+        // first + count - 1 would wrap below zero (replay with limit 0).
         guard count != 0 else { return }
+        let last = first &+ count < first ? UInt64.max : first + count - 1
+        // A leaf's entries in range; inlined into the walk of its parent, a
+        // call fewer for each (an isolated mapping is one leaf).
+        @inline(__always) func visitLeaf(_ leaf: RadixNode) {
+            let base = leaf.base
+            leaf.forEachLive { slot, i in
+                let index = base | UInt64(slot)
+                if index >= first && index <= last { body(index, leaf.value(at: i)) }
+            }
+        }
         func visit(_ node: RadixNode) {
             let shift = UInt64(node.level * RadixNode.slotBits)
-            let base = node.header.pointee.base
-            node.forEachLive { slot, i in
-                let low = base | UInt64(slot) << shift
-                let high = low | ((UInt64(1) << shift) &- 1)
-                guard high >= first && low <= last else { return }
-                if node.isLeaf {
-                    body(low, node.values[i].load(ordering: .relaxed))
-                } else if let child = node.child(slot), node.level > 1 || child.live > 0 {
+            let base = node.base
+            // The children in range, in slot order, each visited once the
+            // next two are on their way into the cache, and the next one's
+            // own child too: scattered mappings make a walk a chain of
+            // cache misses (one a level) otherwise.
+            var next: RadixNode? = nil, afterNext: RadixNode? = nil
+            @inline(__always) func enter(_ child: RadixNode) {
+                if child.isLeaf {
                     // A leaf waiting empty in the ring is not walked.
+                    if child.live > 0 { visitLeaf(child) }
+                } else {
                     visit(child)
                 }
             }
+            node.forEachLive { slot, i in
+                let low = base | UInt64(slot) << shift
+                let high = low | ((UInt64(1) << shift) &- 1)
+                guard high >= first && low <= last, let child = node.child(at: i) else { return }
+                child.prefetch()
+                if let due = next {
+                    if let coming = afterNext, !coming.isLeaf { coming.someChild()?.prefetch() }
+                    enter(due)
+                }
+                next = afterNext
+                afterNext = child
+            }
+            if let due = next { enter(due) }
+            if let due = afterNext { enter(due) }
         }
+        // The root is never a leaf (a tree has more than 512 entries).
         visit(root)
     }
 
     /// Bytes of every node.
-    var byteCount: Int { state.pointee.bytes }
+    var byteCount: Int { fields.bytes }
 
     /// Puts every node in the garbage (a reader may still be in them).
     func release(into garbage: inout Garbage) {
@@ -330,9 +377,11 @@ struct RadixTree {
                     if let child = node.child(slot) { visit(child) }
                 }
             }
-            garbage.add(heap: node.raw, bytes: node.byteCount)
+            // SAFETY: freed once no read can be in it; the tree is not used
+            // again (the caller's contract).
+            unsafe garbage.add(heap: node.raw, bytes: node.byteCount)
         }
         visit(root)
-        free(state)
+        unsafe free(state)
     }
 }

@@ -14,30 +14,63 @@ package let rtasParameterError = UInt32(bitPattern: Int32(SWIFTTCE_RTAS_PARAM_ER
 /// QEMU's SPAPR_PCI_DMA_MAX_WINDOWS.
 package let maxWindows = Int(SWIFTTCE_PHB_MAX_WINDOWS)
 
+/// One value per window: SWIFTTCE_PHB_MAX_WINDOWS of them. InlineArray's
+/// count must be written out; SwiftTCEPhbConfig.liobns ties it to the C
+/// constant, at compile time.
+typealias PerWindow<Element> = InlineArray<2, Element>
+
+extension SwiftTCEPhbConfig {
+    /// dma_liobn, one per window. The C array imports as a tuple of
+    /// SWIFTTCE_PHB_MAX_WINDOWS elements: taking it apart into PerWindow's
+    /// count of them stops compiling when the two differ.
+    var liobns: PerWindow<UInt32> {
+        let (first, second) = dma_liobn
+        return [first, second]
+    }
+}
+
+/// Safe to use: hostPHB is the host's, only handed back to its hooks.
+@safe
 struct PHBState {
     let config: SwiftTCEPhbConfig
     let ops: SwiftTCEPhbOps
     let hostPHB: UnsafeMutableRawPointer?
     /// Window n's table; window 1 only with DDW (QEMU's realize makes one
     /// table per supported window).
-    var windows: InlineArray<2, TCETable?>
+    var windows: PerWindow<TCETable?>
     /// QEMU's def_win per table: set by the DMA reset, never cleared.
-    var defaultWindow = InlineArray<2, Bool>(repeating: false)
+    var defaultWindow = PerWindow<Bool>(repeating: false)
 }
 
-/// A PHB's DDW state, by its state pointer.
+/// A PHB's DDW state, by its state pointer. Safe to use, by this contract:
+/// create() made the state and destroy() frees it, after which the handle
+/// is not used (host.h: swifttce_phb_free must not race other calls).
+@safe
 package struct PHB: Equatable {
     let state: UnsafeMutablePointer<PHBState>
+
+    package static func == (a: PHB, b: PHB) -> Bool {
+        // SAFETY: addresses compared, not followed.
+        unsafe a.state == b.state
+    }
+
+    /// The state, in place.
+    var fields: PHBState {
+        // SAFETY: create() made it; destroy() frees it, and the host uses
+        // the handle no more (host.h: swifttce_phb_free).
+        unsafeAddress { unsafe UnsafePointer(state) }
+        nonmutating unsafeMutableAddress { unsafe state }
+    }
 
     /// The DMA side of a PHB; a message when the arguments cannot make one.
     package static func create(config: SwiftTCEPhbConfig, ops: UnsafePointer<SwiftTCEPhbOps>,
                                hostPHB: UnsafeMutableRawPointer?, windows: [TCETable]) -> Result<PHB, PHBError> {
-        var copied = SwiftTCEPhbOps()
-        let size = min(ops.pointee.size, MemoryLayout<SwiftTCEPhbOps>.size)
-        withUnsafeMutableBytes(of: &copied) { dest in
-            dest.copyMemory(from: UnsafeRawBufferPointer(start: ops, count: size))
+        // SAFETY: the host's table (the caller's contract, host.h's).
+        guard let copied = unsafe HostStruct.copy(ops, over: SwiftTCEPhbOps()) else {
+            return .failure(PHBError("ops->size is smaller than the size field"))
         }
-        guard copied.enable_window != nil, copied.disable_window != nil else {
+        // SAFETY: the hooks only compared with NULL.
+        guard unsafe copied.enable_window != nil, unsafe copied.disable_window != nil else {
             return .failure(PHBError("the ops need enable_window and disable_window"))
         }
         guard windows.count == 1 || windows.count == maxWindows else {
@@ -46,15 +79,22 @@ package struct PHB: Equatable {
         guard windows.count == maxWindows || !config.ddw else {
             return .failure(PHBError("DDW needs \(maxWindows) windows"))
         }
+        for (n, table) in windows.enumerated() {
+            if let first = windows[..<n].firstIndex(of: table) {
+                return .failure(PHBError("windows \(first) and \(n) are one table: each window needs its own"))
+            }
+        }
         if let problem = PHB.configProblem(config) { return .failure(PHBError(problem)) }
-        guard let raw = malloc(MemoryLayout<PHBState>.stride) else {
+        // SAFETY: fresh memory for one PHBState, initialised here, the
+        // PHB's until destroy().
+        guard let raw = unsafe malloc(MemoryLayout<PHBState>.stride) else {
             return .failure(PHBError("out of memory"))
         }
-        let state = raw.bindMemory(to: PHBState.self, capacity: 1)
-        state.initialize(to: PHBState(
+        let state = unsafe raw.bindMemory(to: PHBState.self, capacity: 1)
+        unsafe state.initialize(to: PHBState(
             config: config, ops: copied, hostPHB: hostPHB,
-            windows: InlineArray { $0 < windows.count ? windows[$0] : nil }))
-        return .success(PHB(state: state))
+            windows: PerWindow { $0 < windows.count ? windows[$0] : nil }))
+        return unsafe .success(PHB(state: state))
     }
 
     /// Why a configuration cannot make a PHB's default window, or nil.
@@ -71,19 +111,20 @@ package struct PHB: Equatable {
     }
 
     package func destroy() {
-        state.deinitialize(count: 1)
-        free(state)
+        // SAFETY: create()'s state, not used again (the contract above).
+        unsafe state.deinitialize(count: 1)
+        unsafe free(state)
     }
 
-    package var config: SwiftTCEPhbConfig { state.pointee.config }
+    package var config: SwiftTCEPhbConfig { fields.config }
 
     package func window(_ n: Int) -> TCETable? {
-        n >= 0 && n < maxWindows ? state.pointee.windows[n] : nil
+        n >= 0 && n < maxWindows ? fields.windows[n] : nil
     }
 
     /// Window n's LIOBN (the config's dma_liobn[n]).
     package func liobn(_ n: Int) -> UInt32 {
-        withUnsafeBytes(of: config.dma_liobn) { $0.load(fromByteOffset: n * 4, as: UInt32.self) }
+        config.liobns[n]
     }
 
     /// The window number of a LIOBN of this PHB.
@@ -95,16 +136,16 @@ package struct PHB: Equatable {
     /// fewer from then on.
     package func forgetWindow(_ n: Int) {
         guard n >= 0 && n < maxWindows else { return }
-        state.pointee.windows[n] = nil
+        fields.windows[n] = nil
     }
 
     package func isDefaultWindow(_ n: Int) -> Bool {
-        n >= 0 && n < maxWindows && state.pointee.defaultWindow[n]
+        n >= 0 && n < maxWindows && fields.defaultWindow[n]
     }
 
     package func setDefaultWindow(_ n: Int, _ value: Bool) {
         guard n >= 0 && n < maxWindows else { return }
-        state.pointee.defaultWindow[n] = value
+        fields.defaultWindow[n] = value
     }
 
     /// QEMU's spapr_phb_get_active_win_num: enabled windows.
@@ -112,17 +153,31 @@ package struct PHB: Equatable {
         (0..<maxWindows).reduce(0) { count, n in count + (window(n).map { $0.nbTable != 0 ? 1 : 0 } ?? 0) }
     }
 
-    /// QEMU's spapr_phb_get_free_liobn: a window whose table is disabled.
-    var firstFreeWindow: Int? {
-        (0..<maxWindows).first { n in window(n).map { $0.nbTable == 0 } ?? false }
+    /// QEMU's spapr_phb_get_free_liobn: a window whose table is disabled,
+    /// the one the host picks (the lowest without its hook); nil when none
+    /// is, or the host's pick is not one of them.
+    var freeWindow: Int? {
+        var free: UInt32 = 0
+        for n in 0..<maxWindows where window(n).map({ $0.nbTable == 0 }) ?? false {
+            free |= 1 << UInt32(n)
+        }
+        guard free != 0 else { return nil }
+        // SAFETY: the host's hook, called as host.h has it.
+        guard let pick = unsafe fields.ops.pick_free_window else { return free.trailingZeroBitCount }
+        let n = unsafe pick(fields.hostPHB, free)
+        guard n >= 0, n < maxWindows, free & (1 << UInt32(n)) != 0 else { return nil }
+        return Int(n)
     }
 
     private func enableWindow(_ n: Int, pageShift: UInt32, busOffset: UInt64, nbTable: UInt32, creating: Bool) {
-        state.pointee.ops.enable_window(state.pointee.hostPHB, UInt32(n), pageShift, busOffset, nbTable, creating)
+        // SAFETY: the host's hook (checked not NULL by create()), as host.h
+        // has it.
+        unsafe fields.ops.enable_window(fields.hostPHB, UInt32(n), pageShift, busOffset, nbTable, creating)
     }
 
     private func disableWindow(_ n: Int) {
-        state.pointee.ops.disable_window(state.pointee.hostPHB, UInt32(n))
+        // SAFETY: as enableWindow's.
+        unsafe fields.ops.disable_window(fields.hostPHB, UInt32(n))
     }
 
     /// QEMU's spapr_phb_dma_reset: every window off, the default one on.
@@ -139,7 +194,7 @@ package struct PHB: Equatable {
     // MARK: - RTAS
 
     /// ibm,query-pe-dma-window.
-    package func query(nargs: UInt32, nret: UInt32, out: RTASReturns) {
+    package func queryPEDMAWindow(nargs: UInt32, nret: UInt32, out: RTASReturns) {
         // nret 6 is LoPAPR's extension: the largest window as a 64-bit count.
         guard nargs == 3, nret == 5 || nret == 6, config.ddw else {
             out.store(0, rtasParameterError)
@@ -163,13 +218,13 @@ package struct PHB: Equatable {
     }
 
     /// ibm,create-pe-dma-window: args[3] page shift, args[4] window shift.
-    package func create(nargs: UInt32, args: RTASArguments, nret: UInt32, out: RTASReturns) {
+    package func createPEDMAWindow(nargs: UInt32, args: RTASArguments, nret: UInt32, out: RTASReturns) {
         guard nargs == 5, nret == 4, config.ddw,
               let pageShift = args[3], let windowShift = args[4] else {
             out.store(0, rtasParameterError)
             return
         }
-        let free = firstFreeWindow
+        let free = freeWindow
         let windows = activeWindows
         // QEMU shifts 1ULL by the guest's page_shift unchecked; a shift of 64
         // or more is undefined in C, so it is refused as a size not offered.
@@ -200,7 +255,7 @@ package struct PHB: Equatable {
 
     /// ibm,remove-pe-dma-window: args[0] is the LIOBN. Returns whether the
     /// default window was restored (QEMU traces a ddw_reset then).
-    package func remove(nargs: UInt32, args: RTASArguments, nret: UInt32, out: RTASReturns) -> Bool {
+    package func removePEDMAWindow(nargs: UInt32, args: RTASArguments, nret: UInt32, out: RTASReturns) -> Bool {
         guard nargs == 1, nret == 1, config.ddw, let liobn = args[0],
               let n = windowNumber(liobn: liobn), let table = window(n), table.nbTable != 0 else {
             out.store(0, rtasParameterError)
@@ -208,7 +263,8 @@ package struct PHB: Equatable {
         }
         let wasDefault = isDefaultWindow(n)
         disableWindow(n)
-        state.pointee.ops.window_removed?(state.pointee.hostPHB, UInt32(n))
+        // SAFETY: the host's hook, as host.h has it.
+        unsafe fields.ops.window_removed?(fields.hostPHB, UInt32(n))
         // LoPAPR: removing the last window, when it is not the default one,
         // brings the default window back.
         let reset = activeWindows == 0 && !wasDefault
@@ -218,7 +274,7 @@ package struct PHB: Equatable {
     }
 
     /// ibm,reset-pe-dma-window.
-    package func resetWindows(nargs: UInt32, nret: UInt32, out: RTASReturns) {
+    package func resetPEDMAWindow(nargs: UInt32, nret: UInt32, out: RTASReturns) {
         guard nargs == 3, nret == 1, config.ddw else {
             out.store(0, rtasParameterError)
             return
@@ -246,36 +302,47 @@ package func ddwQueryMask(pageSizes: UInt64) -> UInt32 {
     return mask
 }
 
-/// An RTAS call's argument cells: QEMU reads guest memory unchecked; here a
-/// cell past nargs or a NULL array reads as missing.
-package struct RTASArguments {
-    let cells: UnsafePointer<UInt32>?
-    let count: UInt32
+/// An RTAS call's cells, the ones it reads or the ones it writes: QEMU
+/// reads and writes guest memory unchecked; here a cell at or past count,
+/// or in a NULL array, reads as missing and is not written. Safe to use
+/// once made: every cell is checked against the count the maker vouched
+/// for.
+@safe
+package struct RTASCells {
+    private let cells: UnsafeMutablePointer<UInt32>?
+    private let count: UInt32
 
-    package init(_ cells: UnsafePointer<UInt32>?, count: UInt32) {
-        self.cells = cells
+    /// The call's arguments: count cells at cells (or none), only read.
+    @unsafe package init(_ cells: UnsafePointer<UInt32>?, count: UInt32) {
+        // SAFETY: the caller's cells, count of them (the contract above);
+        // arguments are never written.
+        unsafe self.cells = cells.map { unsafe UnsafeMutablePointer(mutating: $0) }
+        self.count = count
+    }
+
+    /// The call's returns: count cells at cells (or none).
+    @unsafe package init(_ cells: UnsafeMutablePointer<UInt32>?, count: UInt32) {
+        // SAFETY: the caller's cells, count of them (the contract above).
+        unsafe self.cells = cells
         self.count = count
     }
 
     package subscript(_ i: UInt32) -> UInt32? {
-        guard let cells, i < count else { return nil }
-        return cells[Int(i)]
-    }
-}
-
-/// An RTAS call's return cells: a cell past nret (or a NULL array) is not
-/// written.
-package struct RTASReturns {
-    let cells: UnsafeMutablePointer<UInt32>?
-    let count: UInt32
-
-    package init(_ cells: UnsafeMutablePointer<UInt32>?, count: UInt32) {
-        self.cells = cells
-        self.count = count
+        // SAFETY: a nil check, then a cell below count (the init's
+        // contract).
+        guard let cells = unsafe cells, i < count else { return nil }
+        return unsafe cells[Int(i)]
     }
 
     package func store(_ index: UInt32, _ value: UInt32) {
-        guard let cells, index < count else { return }
-        cells[Int(index)] = value
+        // SAFETY: a nil check, then a cell below count (the init's
+        // contract); only returns' cells are stored to.
+        guard let cells = unsafe cells, index < count else { return }
+        unsafe cells[Int(index)] = value
     }
 }
+
+/// The cells an RTAS call reads (made with RTASCells' const init).
+package typealias RTASArguments = RTASCells
+/// The cells an RTAS call writes.
+package typealias RTASReturns = RTASCells

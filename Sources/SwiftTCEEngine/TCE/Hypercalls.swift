@@ -17,25 +17,35 @@ extension TCETable {
     /// notification. ioba is masked to the page already.
     @inline(__always)
     private func put(ioba: UInt64, tce: UInt64, garbage: inout Garbage) -> Int64 {
-        let shift = UInt64(state.pointee.pageShift.load(ordering: .relaxed))
-        let index = (ioba &- state.pointee.busOffset.load(ordering: .relaxed)) &>> shift
-        guard index < UInt64(state.pointee.nbTable.load(ordering: .relaxed)) else { return hParameter }
-        guard state.pointee.storage.unsafelyUnwrapped.store(index, tce, garbage: &garbage) else {
+        let shift = UInt64(fields.pageShift.load(ordering: .relaxed))
+        let index = (ioba &- fields.busOffset.load(ordering: .relaxed)) &>> shift
+        guard index < UInt64(fields.nbTable.load(ordering: .relaxed)) else { return hParameter }
+        // SAFETY: index < nbTable: the table is enabled, so its storage is
+        // set (publish sets it before nbTable; the lock holder sees both).
+        guard unsafe fields.storage.unsafelyUnwrapped.store(index, tce, garbage: &garbage) else {
             return hHardware
         }
-        if state.pointee.notifying.load(ordering: .relaxed), let notify = state.pointee.ops.notify {
+        if fields.notifying.load(ordering: .relaxed), let notify = unsafe fields.ops.notify {
             let mask = ~UInt64(0) &<< shift
             // Stored whole (MappingBuffer), so that a callee's wide loads of
             // it are forwarded from the stores, not made to wait for them.
             var buffer = MappingBuffer(SwiftTCEMapping(iova: (index &<< shift) & mask, tce: tce, mask: mask))
-            buffer.withMapping { notify(state.pointee.hostTable, $0) }
+            // SAFETY: the host's hook, given its host_table and a mapping
+            // that lives for the call, as host.h has it.
+            unsafe buffer.withMapping { unsafe notify(fields.hostTable, $0) }
         }
         return hSuccess
     }
 
+    /// Whether the host has a notify hook.
+    private var hasNotifyHook: Bool {
+        // SAFETY: the hook only compared with NULL.
+        unsafe ops.notify != nil
+    }
+
     /// The page mask of the current window (the lock holder's view).
     @inline(__always)
-    private var pageMask: UInt64 { ~UInt64(0) &<< UInt64(state.pointee.pageShift.load(ordering: .relaxed)) }
+    private var pageMask: UInt64 { ~UInt64(0) &<< UInt64(fields.pageShift.load(ordering: .relaxed)) }
 
     /// H_PUT_TCE.
     package func putTCE(ioba: UInt64, tce: UInt64) -> Int64 {
@@ -45,21 +55,15 @@ extension TCETable {
         } ?? hHardware
     }
 
-    /// Loads a flat window's entry for ioba before the lock. The lock's
-    /// atomic instruction waits for the stores before it; with the line of
-    /// the entry it is about to store at hand, the store hits the cache,
-    /// and the next call's lock does not wait for memory (a prefetch is not
-    /// enough: the store would go out before its line came in). Read
-    /// without the lock, the fields may be a changing window's: any entry
-    /// of the array may be loaded, and its value is not used.
+    /// Starts bringing the entry for ioba into the cache before the lock
+    /// (Storage.touchDirect). Read without the lock, the fields may be a
+    /// changing window's: any entry of the array may be fetched.
     @inline(__always)
     private func touchEntry(ioba: UInt64) {
-        guard let array = state.pointee.flatArray.load(ordering: .relaxed) else { return }
-        let shift = UInt64(state.pointee.pageShift.load(ordering: .relaxed))
-        let index = (ioba &- state.pointee.busOffset.load(ordering: .relaxed)) &>> shift
-        if index < FlatStorage.entryLimit {
-            _ = array[Int(index)].load(ordering: .relaxed)
-        }
+        let shift = UInt64(fields.pageShift.load(ordering: .relaxed))
+        let index = (ioba &- fields.busOffset.load(ordering: .relaxed)) &>> shift
+        // SAFETY: the fast path block's word: nil or the table's array.
+        unsafe Storage.touchDirect(flatArray.pointee.load(ordering: .relaxed), index)
     }
 
     /// H_STUFF_TCE: npages copies of one TCE. A clear that no one listens
@@ -79,7 +83,7 @@ extension TCETable {
             let inWindow = first < nb ? min(npages, nb - first) : 0
             var written: UInt64 = 0
             var status = inWindow == npages ? hSuccess : hParameter
-            if value == 0 && !(notifying && ops.notify != nil) {
+            if value == 0 && !(notifying && hasNotifyHook) {
                 window.storage?.clear(from: first, count: inWindow, garbage: &garbage)
                 written = inWindow
             } else {
@@ -98,24 +102,35 @@ extension TCETable {
     }
 
     /// H_PUT_TCE_INDIRECT: npages big-endian TCEs read from guest memory at
-    /// tceList with one read.
+    /// tceList with one read. A list the host cannot read is zeros: QEMU
+    /// reads it with ldq_be_phys, which ignores errors (unassigned memory
+    /// reads as 0), so its entries are cleared and the call succeeds.
     package func putTCEIndirect(ioba: UInt64, tceList: UInt64, npages: UInt64,
                                 guest: UnsafeMutableRawPointer?, trace: inout CallTrace) -> Int64 {
         let maxPages = UInt64(SWIFTTCE_INDIRECT_MAX)
         guard npages <= maxPages, tceList & 0xfff == 0 else { return hParameter }
         trace.traced = true
         guard npages > 0 else { return hParameter }   // QEMU's initial answer
-        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Int(maxPages)) { list in
-            // One read of the whole list: an unreadable list writes nothing.
-            guard let read = ops.read_guest,
-                  read(guest, tceList, list.baseAddress!, Int(npages) * 8) else { return hParameter }
+        // A host with no way to read the guest cannot take the call at all.
+        // SAFETY: the host's hook, called below as host.h has it.
+        guard let read = unsafe ops.read_guest else { return hParameter }
+        // SAFETY: maxPages words on the stack for the call; npages of them
+        // zeroed, then filled by the host's read_guest (host.h: it writes
+        // what it read into buf), and only those read.
+        return unsafe withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Int(maxPages)) { list in
+            // One read of the whole list; one it cannot read is zeros.
+            unsafe list.baseAddress!.initialize(repeating: 0, count: Int(npages))
+            if unsafe !read(guest, tceList, list.baseAddress!, Int(npages) * 8) {
+                unsafe list.baseAddress!.update(repeating: 0, count: Int(npages))
+            }
             return locked { garbage in
                 let window = self.window
                 let start = ioba & window.pageMask
                 var status = hParameter
                 var i: UInt64 = 0
                 while i < npages {
-                    trace.tce = UInt64(bigEndian: list[Int(i)])
+                    // SAFETY: i < npages, the list's initialised words.
+                    trace.tce = unsafe UInt64(bigEndian: list[Int(i)])
                     status = put(ioba: start &+ i &* window.pageSize, tce: trace.tce, garbage: &garbage)
                     if status != hSuccess { break }
                     i += 1

@@ -39,18 +39,21 @@ extension TCETable {
     @inlinable @inline(__always)
     public func lookup<Entry>(_ addr: UInt64, as make: (_ tce: UInt64, _ mask: UInt64) -> Entry,
                               otherwise: () -> Entry) -> Entry {
-        let geometry = FastGeometry(word: state.pointee.fastGeometry.load(ordering: .acquiring))
+        // SAFETY: the fast path block's words (fastGeometry, flatArray),
+        // which live as long as the table; the array is set before any
+        // count that is not 0 and holds entryLimit entries, more than any
+        // count, so the load is always in it.
+        let geometry = unsafe FastGeometry(word: fastGeometry.pointee.load(ordering: .acquiring))
         // The shift is 1...63 while the count is not 0, so the wrapping
         // shifts are the plain ones.
         let shift = geometry.shiftAmount
         let index = addr &>> shift
         if _fastPath(index < geometry.count) {
-            // SAFETY: a count is published after the array, which stays.
-            let tce = state.pointee.flatArray.load(ordering: .relaxed).unsafelyUnwrapped[
-                Int(truncatingIfNeeded: index)].load(ordering: .relaxed)
+            let tce = unsafe Storage.loadDirect(flatArray.pointee.load(ordering: .relaxed).unsafelyUnwrapped, index)
             // The entry's load before the second look at the geometry.
             atomicMemoryFence(ordering: .acquiring)
-            if _fastPath(state.pointee.fastGeometry.load(ordering: .relaxed) == geometry.word) {
+            // SAFETY: the fast path block's word, as above.
+            if unsafe _fastPath(fastGeometry.pointee.load(ordering: .relaxed) == geometry.word) {
                 return make(tce, ~UInt64(0) &<< shift)
             }
         }
@@ -75,10 +78,10 @@ extension TCETable {
     /// shift and the storage, or nil outside the window. nbTable comes
     /// first: a read that sees it sees the fields published before it.
     func entry(_ addr: UInt64) -> (UInt64, UInt32, Storage)? {
-        let nbTable = state.pointee.nbTable.load(ordering: .acquiring)
-        let shift = state.pointee.pageShift.load(ordering: .relaxed)
+        let nbTable = fields.nbTable.load(ordering: .acquiring)
+        let shift = fields.pageShift.load(ordering: .relaxed)
         let index = addr &>> UInt64(shift)
-        guard index < UInt64(nbTable), let storage = state.pointee.storage else { return nil }
+        guard index < UInt64(nbTable), let storage = fields.storage else { return nil }
         return (index, shift, storage)
     }
 
@@ -89,12 +92,12 @@ extension TCETable {
             // nbTable first, as in entry(): the shift and bus offset read
             // after it are its window's (a withdraw waits for this read
             // before it changes them).
-            let nbTable = state.pointee.nbTable.load(ordering: .acquiring)
-            let shift = UInt64(state.pointee.pageShift.load(ordering: .relaxed))
-            let bus = state.pointee.busOffset.load(ordering: .relaxed)
+            let nbTable = fields.nbTable.load(ordering: .acquiring)
+            let shift = UInt64(fields.pageShift.load(ordering: .relaxed))
+            let bus = fields.busOffset.load(ordering: .relaxed)
             // Masked to the table's page, then made window-relative.
             let index = ((ioba & (~UInt64(0) &<< shift)) &- bus) &>> shift
-            guard index < UInt64(nbTable), let storage = state.pointee.storage else { return nil }
+            guard index < UInt64(nbTable), let storage = fields.storage else { return nil }
             return storage.load(index)
         }
     }

@@ -50,7 +50,7 @@ package struct Geometry: Equatable {
         self.nbTable = nbTable
     }
 
-    package static let disabled = Geometry(pageShift: 0, busOffset: 0, nbTable: 0)
+    package static var disabled: Geometry { Geometry(pageShift: 0, busOffset: 0, nbTable: 0) }
 
     /// Why a window of this shape cannot be enabled, or nil when it can.
     /// Migration formats hold a stream to the same limits.
@@ -89,6 +89,9 @@ extension SwiftTCEMapping {
 /// A mapping for C, written with two 16-byte stores: a C caller that copies
 /// it with wide loads (as compilers do for a struct) has them forwarded from
 /// the stores; field-by-field stores would make those loads wait for memory.
+/// Its two words are SwiftTCEMapping's layout (the shim asserts the fields'
+/// offsets): iova and translated_addr, then addr_mask and perm with its
+/// padding.
 struct MappingBuffer {
     private var words: (SIMD2<UInt64>, SIMD2<UInt64>)
 
@@ -98,15 +101,21 @@ struct MappingBuffer {
 
     /// Calls body with the mapping in this buffer (on the stack).
     mutating func withMapping(_ body: (UnsafePointer<SwiftTCEMapping>) -> Void) {
-        withUnsafeMutableBytes(of: &words) { raw in
-            body(UnsafeRawPointer(raw.baseAddress!).assumingMemoryBound(to: SwiftTCEMapping.self))
+        // SAFETY: 32 bytes, 16-byte aligned, SwiftTCEMapping's layout (the
+        // shim's asserts); rebound for the call only.
+        unsafe withUnsafeMutablePointer(to: &words) { pointer in
+            unsafe pointer.withMemoryRebound(to: SwiftTCEMapping.self, capacity: 1) { mapping in
+                unsafe body(mapping)
+            }
         }
     }
 
     /// Writes the mapping to out (perm's 4 bytes of padding too).
-    func store(to out: UnsafeMutablePointer<SwiftTCEMapping>) {
+    @unsafe func store(to out: UnsafeMutablePointer<SwiftTCEMapping>) {
+        // SAFETY: the caller's SwiftTCEMapping, 32 bytes; the words are its
+        // layout, stored as bytes of a trivial type.
         let raw = UnsafeMutableRawPointer(out)
-        raw.storeBytes(of: words.0, as: SIMD2<UInt64>.self)
-        raw.storeBytes(of: words.1, toByteOffset: 16, as: SIMD2<UInt64>.self)
+        unsafe raw.storeBytes(of: words.0, as: SIMD2<UInt64>.self)
+        unsafe raw.storeBytes(of: words.1, toByteOffset: 16, as: SIMD2<UInt64>.self)
     }
 }
