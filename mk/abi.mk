@@ -19,7 +19,7 @@ $(BUILD)/abi/%.names: mk/abi.mk mk/dlopen.mk
 $(BUILD)/abi/libswifttce.names: include/swifttce.h $(filter-out %/host.h,$(wildcard include/swifttce/*.h))
 $(BUILD)/abi/libswifttce-host.names: include/swifttce/host.h
 
-.PHONY: abi-baseline print-abi-headers-%
+.PHONY: abi-baseline
 abi-baseline: $(SHARED_LIB) $(HOST_SHARED_LIB) $(ABI_NAMES) | deps
 	@mkdir -p abi
 	scripts/abi-dump.sh abi/libswifttce $(SHARED_LIB) $(BUILD)/abi/libswifttce.names \
