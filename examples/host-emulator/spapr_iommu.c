@@ -62,7 +62,11 @@ static McTLBEntry tce_translate(McIOMMURegion *mr, uint64_t addr)
     SpaprTce *tce = mr->opaque;
     SwiftTCEMapping m;
 
-    /* Lock-free and allocation-free; the caller is in an RCU read section. */
+    /*
+     * Lock-free and allocation-free; the caller is in an RCU read section.
+     * (A host linking the library may use swifttce_lookup_inline instead:
+     * the same answer, a flat window's entry read inline.)
+     */
     swifttce_translate(tce->table, addr, &m);
     return (McTLBEntry){ m.iova, m.translated_addr, m.addr_mask, m.perm };
 }
@@ -193,19 +197,18 @@ size_t spapr_tce_save(Machine *m, SpaprTce *tce, uint8_t **buf)
 /* Version 3: with def_win (QEMU 7.2's). Nothing changes on a refusal. */
 int spapr_tce_load(Machine *m, SpaprTce *tce, const uint8_t *buf, size_t len)
 {
-    SwiftTCELoadResult result;
     int ret = swifttce_table_vmstate_load(tce->table, tce->liobn, 3, buf, len,
                                           &tce->bypass, &tce->def_win,
-                                          &result, &m->err);
+                                          NULL, &m->err);
 
     if (ret < 0) {
         return ret;
     }
-    /* The region work QEMU's post_load does when the window changed. */
-    if (result.dropped || result.made) {
-        mc_region_set_size(&tce->iommu,
-                           (uint64_t)swifttce_table_nb_table(tce->table)
-                               << swifttce_table_page_shift(tce->table));
-    }
+    /*
+     * The region takes the loaded window's size (QEMU's post_load region
+     * work; a SwiftTCELoadResult says what changed, for traces).
+     */
+    mc_region_set_size(&tce->iommu, (uint64_t)swifttce_table_nb_table(tce->table)
+                                        << swifttce_table_page_shift(tce->table));
     return 0;
 }
