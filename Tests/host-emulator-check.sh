@@ -4,7 +4,8 @@
 # only when everything it checks is as expected:
 #   - meson, with SwiftTCE as a subproject (its subprojects/ links);
 #   - cc with pkg-config swifttce-host-static, against a DESTDIR install,
-#     under env -i with a PATH that has no Swift;
+#     under env -i with a PATH that has no Swift (and once more with
+#     AddressSanitizer and UBSan, leaks included);
 #   - cc -DHOST_EMULATOR_DLOPEN with the installed headers only, loading the
 #     installed libswifttce-host.so.0, which must say its version first: a
 #     library of an older minor, or without swifttce_version, is refused.
@@ -50,6 +51,14 @@ run "pkg-config swifttce-host-static: builds under env -i with PATH=$bare_path" 
 run "static: needs no SwiftTCE library at run time" sh -c '
     ! readelf -d "$1" | grep -e swifttce -e RPATH -e RUNPATH' sh "$tmp/static"
 run "static: runs under env -i, all as expected" env -i "$tmp/static"
+# The example's own memory use: what an author copies should be clean.
+run "static, AddressSanitizer and UBSan: builds" env -i PATH="$bare_path" \
+    PKG_CONFIG_PATH="$dest$prefix/lib/pkgconfig" sh -c '
+    flags=$(pkg-config --define-variable=prefix="$1" --cflags --libs swifttce-host-static) &&
+    cc $2 -g -fsanitize=address,undefined -fno-sanitize-recover=all "$3"/*.c $flags -o "$4"' \
+    sh "$dest$prefix" "$cflags" "$example" "$tmp/asan"
+run "static, AddressSanitizer and UBSan: runs without a report (leaks included)" \
+    env -i ASAN_OPTIONS=detect_leaks=1 "$tmp/asan"
 
 # ---- dlopen of the installed shared object --------------------------------
 so=$dest$prefix/lib/libswifttce-host.so.0
