@@ -2,8 +2,8 @@
 # The ABI check (mk/abi.mk, README "Versions and ABI"): each shared object's
 # ABI as the tree builds it (scripts/abi-dump.sh) is abi/'s, by libabigail's
 # abidiff (scripts/abi-compare.sh). Then, on scratch copies, that the check
-# fails, saying what changed, when a function is removed from a header,
-# when a public struct changes (one of each library's), when a constant
+# fails, saying what changed, when a function is removed from a header or
+# added to one, when a public struct changes (one of each library's), when a constant
 # changes, and when the export map loses a symbol. Output is TAP.
 set -u
 
@@ -71,6 +71,16 @@ sed -i '/^void swifttce_phb_free(SwiftTCEPhb \*phb);$/d' "$tmp/include/swifttce/
 expect_change "host.h without swifttce_phb_free" libswifttce-host \
     build/lib/libswifttce-host.so "$tmp/names" "$tmp/include" \
     "changed INCOMPATIBLY" "Removed variable" "swifttce_phb_free"
+
+# A function added: compatible, but recorded on purpose (a new node too).
+fresh_include
+(cat build/abi/libswifttce-host.names && echo swifttce_table_new_call) | LC_ALL=C sort >"$tmp/names"
+sed -i 's|^#endif /\* SWIFTTCE_HOST_H \*/|/* Added. */\nint swifttce_table_new_call(SwiftTCETable *t);\n&|' \
+    "$tmp/include/swifttce/host.h"
+expect_change "host.h with a new function" libswifttce-host \
+    build/lib/libswifttce-host.so "$tmp/names" "$tmp/include" \
+    "types of the functions, objects and structs changed \(" "1 Added variable" \
+    "swifttce_table_new_call"
 
 # A public struct changed: SwiftTCEMapping's perm widened (host mode), and
 # a member added to the caller-allocated IOMMUNotifier (standalone).
