@@ -67,6 +67,18 @@
 extern "C" {
 #endif
 
+/* ---- Version ---------------------------------------------------------- */
+
+/**
+ * swifttce_version: the version of the library that was loaded, for a host
+ * that links or dlopens libswifttce-host.so and compares it with the
+ * SWIFTTCE_VERSION it was built against (README "Versions and ABI")
+ *
+ * Returns: SWIFTTCE_VERSION as the library was built, e.g. "0.3.0"; a
+ * static string, never NULL, never to be freed.
+ */
+const char *swifttce_version(void);
+
 /* ---- Codes and TCE format -------------------------------------------- */
 
 /* PAPR hypercall returns (QEMU: H_SUCCESS, H_HARDWARE, H_PARAMETER). */

@@ -137,6 +137,15 @@ enum {
     SWIFTTCE_MADV_NOHUGEPAGE = MADV_NOHUGEPAGE,
 };
 
+/*
+ * SWIFTTCE_VERSION as a C string with static storage: Swift imports the
+ * macro as a String, which has no lasting C pointer to hand out.
+ */
+static inline const char *swifttce_version_literal(void)
+{
+    return SWIFTTCE_VERSION;
+}
+
 /* mmap's failure value; Swift cannot import the macro's cast. */
 static inline void *swifttce_map_failed(void)
 {
