@@ -28,9 +28,14 @@ for lib in libswifttce-host libswifttce; do
     # Upper-case types only: the lower-case ones in .dynsym are local. nm
     # names each with its version node (name@@SWIFTTCE_0.3, the default
     # version; the node's own absolute symbol has none): the symbols file
-    # says name@NODE, as dpkg-gensymbols does.
+    # says name@NODE, as dpkg-gensymbols does, and the node itself as
+    # NODE@NODE.
     nm -D --with-symbol-versions --defined-only "$so" |
-        awk '$2 ~ /^[A-Z]$/ && $3 ~ /@/ { sub(/@@/, "@", $3); print $3 }' | LC_ALL=C sort -u |
+        awk '$2 ~ /^[A-Z]$/ && $3 ~ /@/ {
+                 sub(/@@/, "@", $3); print $3
+                 # dpkg-gensymbols lists each version node too, as NODE@NODE.
+                 node = $3; sub(/.*@/, "", node); print node "@" node
+             }' | LC_ALL=C sort -u |
         awk -v version="$version" -v lib="$lib.so.$major" -v current="$current" '
             BEGIN {
                 # The versions the current file gives this soname'"'"'s symbols.
