@@ -123,7 +123,9 @@ func forEachNotifier(_ mr: Region, _ body: (Notifier) -> Void) {
 /// NULL or the caller's Error ** (the C contract).
 @safe private func updateNotifierFlags(_ mr: Region, _ errp: ErrorOut?) -> Int32 {
     var union: UInt32 = 0
-    forEachNotifier(mr) { union |= $0.flags }
+    // SwiftTCE's own bit is no QEMU flag: the hook and the region's flags
+    // see QEMU's only.
+    forEachNotifier(mr) { union |= $0.flags & ~rangesFlag }
     let old = mr.notifyFlags
     let new = IOMMUNotifierFlag(rawValue: union)
     guard old != new else { return 0 }
@@ -156,7 +158,7 @@ private func registrationProblem(_ mr: Region, _ n: Notifier) -> String? {
     if !n.hasNotify {
         return "the notifier has no notify function"
     }
-    if n.flags == IOMMU_NOTIFIER_NONE.rawValue {
+    if n.flags & ~rangesFlag == IOMMU_NOTIFIER_NONE.rawValue {
         return "the notifier has no flags"
     }
     if n.start > n.end {

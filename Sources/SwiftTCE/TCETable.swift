@@ -189,6 +189,13 @@ private let hostOps = unsafe SwiftTCEHostOps(
         // SAFETY: errp is what this layer passed the engine: NULL or an Error **.
         setError(unsafe errp?.assumingMemoryBound(to: UnsafeMutablePointer<CError>?.self),
                  unsafe String(cString: message))  // SAFETY: as above
+    },
+    notify_range: { block, first, count, stride in
+        // SAFETY: host_table is a table's block; first the engine's, for the call.
+        guard let block = unsafe block, let first = unsafe first?.pointee else { return }
+        // SAFETY: as above.
+        let table = SpaprTable(block: Region(unsafe block.assumingMemoryBound(to: IOMMUMemoryRegion.self)))
+        notifyRun(table, Run(first: first, count: count, stride: stride))
     })
 
 /// An engine mapping as QEMU's IOMMUTLBEntry into target. @safe: target is

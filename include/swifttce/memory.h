@@ -92,6 +92,20 @@ typedef enum {
 #define IOMMU_NOTIFIER_ALL \
     (IOMMU_NOTIFIER_IOTLB_EVENTS | IOMMU_NOTIFIER_DEVIOTLB_EVENTS)
 
+/*
+ * SwiftTCE's opt-in, outside QEMU's flag values (a notifier's flags only,
+ * never an event's type, and left out of the region's iommu_notify_flags):
+ * a notifier with it set hears of a TCE hypercall's runs of entries (see
+ * SwiftTCEHostOps.notify_range in swifttce/host.h) as one event per aligned
+ * power-of-two block, addr_mask = block size - 1, as QEMU's core delivers
+ * a large unmap, the blocks cut to the pages its [start, end] touches. A
+ * block is one mapping: an UNMAP (translated_addr 0 when it is more than
+ * a page), or page-contiguous MAPs whose translated_addr is aligned as the
+ * iova; H_STUFF_TCE's MAPs (one page, many iovas) come one page each.
+ * Without it a notifier gets QEMU's one event per entry.
+ */
+#define SWIFTTCE_IOMMU_NOTIFIER_RANGES 0x10000
+
 /* An event for notifiers: a MAP or UNMAP (or DEVIOTLB_UNMAP) of entry. */
 typedef struct IOMMUTLBEvent {
     IOMMUNotifierFlag type;
