@@ -12,6 +12,7 @@
 #include <errno.h>
 
 #include "host-test.h"
+#include "../util/block-mirror.h"
 
 #define PHB_BUID  SPAPR_PCI_BASE_BUID
 #define DDW_LIOBN SPAPR_PCI_LIOBN(0, 1)
@@ -315,67 +316,13 @@ static void test_stuff_is_one_run(void)
 
 /* ---- A VFIO-like listener of blocks on the QEMU-shaped host ---------- */
 
-typedef struct BlockListener {
-    IOMMUNotifier n;
-    GHashTable *mirror;     /* iova -> IOMMUTLBEntry of one page */
-    uint64_t page;
-    unsigned events;
-} BlockListener;
-
-static gboolean in_block(gpointer key, gpointer value, gpointer data)
-{
-    const uint64_t *iova = key, *block = data;
-
-    return *iova >= block[0] && *iova - block[0] <= block[1];
-}
-
-/* As vfio_iommu_map_notify: the event's size is addr_mask + 1. */
-static void block_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
-{
-    BlockListener *l = container_of(n, BlockListener, n);
-    uint64_t k, pages = (e->addr_mask >> __builtin_ctzll(l->page)) + 1;
-
-    l->events++;
-    g_assert_cmphex(e->iova & e->addr_mask, ==, 0);
-    g_assert_true(((e->addr_mask + 1) & e->addr_mask) == 0);
-    g_assert_cmphex(e->addr_mask, >=, l->page - 1);
-    if (e->perm & IOMMU_RW) {
-        for (k = 0; k < pages; k++) {
-            IOMMUTLBEntry page = *e;
-
-            page.iova += k * l->page;
-            page.translated_addr += k * l->page;
-            page.addr_mask = l->page - 1;
-            g_hash_table_insert(l->mirror,
-                                g_memdup2(&page.iova, sizeof(page.iova)),
-                                g_memdup2(&page, sizeof(page)));
-        }
-    } else {
-        uint64_t block[2] = { e->iova, e->addr_mask };
-
-        if (pages > g_hash_table_size(l->mirror)) {
-            g_hash_table_foreach_remove(l->mirror, in_block, block);
-        } else {
-            for (k = 0; k < pages; k++) {
-                uint64_t iova = e->iova + k * l->page;
-
-                g_hash_table_remove(l->mirror, &iova);
-            }
-        }
-    }
-}
-
 static void block_attach(BlockListener *l, SpaprTceTable *tcet, hwaddr start,
                          hwaddr end)
 {
     MemoryRegion *mr = spapr_tce_get_iommu(tcet);
 
-    l->mirror = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
-                                      g_free);
-    l->page = 1ULL << tcet->page_shift;
-    l->events = 0;
-    iommu_notifier_init(&l->n, block_notify, IOMMU_NOTIFIER_IOTLB_EVENTS,
-                        start, end, 0);
+    block_mirror_init(l, IOMMU_NOTIFIER_IOTLB_EVENTS, start, end,
+                      1ULL << tcet->page_shift);
     g_assert_cmpint(memory_region_register_iommu_notifier(mr, &l->n, NULL), ==,
                     0);
     memory_region_iommu_replay(IOMMU_MEMORY_REGION(mr), &l->n);
@@ -384,28 +331,15 @@ static void block_attach(BlockListener *l, SpaprTceTable *tcet, hwaddr start,
 static void block_detach(BlockListener *l, SpaprTceTable *tcet)
 {
     memory_region_unregister_iommu_notifier(spapr_tce_get_iommu(tcet), &l->n);
-    g_hash_table_destroy(l->mirror);
+    block_mirror_destroy(l);
 }
 
 /* The mirror is the table's mapped entries in the listener's range. */
 static void assert_mirror(BlockListener *l, SpaprTceTable *tcet)
 {
     GArray *table = host_generic_walk(tcet);
-    guint i, in_range = 0;
 
-    for (i = 0; i < table->len; i++) {
-        IOMMUTLBEntry *want = &g_array_index(table, IOMMUTLBEntry, i);
-        IOMMUTLBEntry *got = g_hash_table_lookup(l->mirror, &want->iova);
-
-        if (want->iova < l->n.start || want->iova > l->n.end) {
-            g_assert_null(got);
-            continue;
-        }
-        in_range++;
-        g_assert_nonnull(got);
-        assert_tlb_entry_eq(got, want);
-    }
-    g_assert_cmpuint(g_hash_table_size(l->mirror), ==, in_range);
+    block_mirror_assert(l, table);
     g_array_free(table, TRUE);
 }
 
