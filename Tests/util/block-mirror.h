@@ -20,7 +20,8 @@ typedef struct BlockListener {
     unsigned events;
 } BlockListener;
 
-static inline gboolean block_mirror_in(gpointer key, gpointer value,
+static inline gboolean block_mirror_in(gpointer key,
+                                       gpointer value G_GNUC_UNUSED,
                                        gpointer data)
 {
     const uint64_t *iova = key, *block = data;
