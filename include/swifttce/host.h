@@ -593,7 +593,8 @@ void swifttce_replay_range(const SwiftTCETable *t, uint64_t start,
  * (ioba - bus_offset) >> page_shift must be below nb_table. They answer
  * SWIFTTCE_H_SUCCESS or SWIFTTCE_H_PARAMETER, and SWIFTTCE_H_HARDWARE only
  * when memory for a new part of the table runs out or a callback wrote to
- * its own table. Each written entry is notified once (ops->notify).
+ * its own table. Each written entry is notified once (ops->notify), or as
+ * part of one run (ops->notify_range).
  */
 
 /**
@@ -621,8 +622,9 @@ int64_t swifttce_get_tce(const SwiftTCETable *t, uint64_t ioba, uint64_t *tce);
 
 /**
  * swifttce_stuff_tce: H_STUFF_TCE, npages copies of one TCE. Stops at the
- * first error. Clearing (tce_value 0) with notification off costs what was
- * mapped, not what the range spans.
+ * first error. Clearing (tce_value 0) with notification off, or with
+ * ops->notify_range (one run), costs what was mapped, not what the range
+ * spans.
  *
  * @t: the table (NULL: H_PARAMETER)
  * @ioba: the bus address of the first page
@@ -1092,7 +1094,8 @@ int swifttce_load_mapped(SwiftTCELoad *l, const SwiftTCEMappedEntry *entries,
  *     refusal
  *
  * Returns: 0; -EINVAL for tces NULL with count > 0, entries out of order
- * or past nb_table; -ENOMEM.
+ * or past nb_table, a sparse session (swifttce_load_new_sparse);
+ * -ENOMEM.
  */
 int swifttce_load_entries(SwiftTCELoad *l, uint64_t first,
                           const uint64_t *tces, size_t count,
@@ -1119,7 +1122,8 @@ int swifttce_load_entries(SwiftTCELoad *l, uint64_t first,
  *     refusal
  *
  * Returns: 0; refused with the table untouched: -EINVAL for fewer than
- * nb_table entries delivered ("delivered N of M"), a geometry that cannot
+ * nb_table entries delivered ("delivered N of M"; a full session only: a
+ * sparse one's pairs are the whole stream), a geometry that cannot
  * be enabled (page_shift 0 or > 63: for page_shift 0 on a disabled table,
  * the message says to enable it first; a window past 2^64), from a
  * callback of the table; -ENOMEM; -ENOTSUP when the old window's storage
