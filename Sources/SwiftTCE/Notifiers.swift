@@ -123,9 +123,15 @@ func forEachNotifier(_ mr: Region, _ body: (Notifier) -> Void) {
 /// NULL or the caller's Error ** (the C contract).
 @safe private func updateNotifierFlags(_ mr: Region, _ errp: ErrorOut?) -> Int32 {
     var union: UInt32 = 0
+    var ranged = false
     // SwiftTCE's own bit is no QEMU flag: the hook and the region's flags
-    // see QEMU's only.
-    forEachNotifier(mr) { union |= $0.flags & ~rangesFlag }
+    // see QEMU's only. A TCE table reports runs while a notifier asks for
+    // them (RangedNotify.swift), else QEMU's entry at a time.
+    forEachNotifier(mr) {
+        union |= $0.flags & ~rangesFlag
+        ranged = ranged || $0.flags & rangesFlag != 0
+    }
+    SpaprTable(region: mr)?.engine.setRunReports(ranged)
     let old = mr.notifyFlags
     let new = IOMMUNotifierFlag(rawValue: union)
     guard old != new else { return 0 }

@@ -264,8 +264,10 @@ extension SpaprTable {
         table.initialize(unsafe SpaprTableState(liobn: liobn, owner: owner, name: name))
         // SAFETY: the table's own region, ops and name, which live as long as it.
         _ = unsafe memory_region_init_iommu(table.mr.pointer, swifttce_spapr_tce_ops(), table.mr.pointer, name, 0, nil)
-        // No notifier yet: the engine need not report writes (notify_flag_changed).
+        // No notifier yet: the engine need not report writes (notify_flag_changed),
+        // nor in runs until one asks for ranges (Notifiers.swift).
         engine.setNotify(false)
+        engine.setRunReports(false)
         if Trace.on { engine.setFastReads(false) }
         unsafe tables.add(table)  // SAFETY: the registry's contract
         return table

@@ -29,14 +29,14 @@ extension TCETable {
         }
         if report && fields.notifying.load(ordering: .relaxed) {
             let mask = ~UInt64(0) &<< shift
-            if let notify = unsafe fields.ops.notify, unsafe fields.ops.notify_range == nil {
+            if !fields.runReports.load(ordering: .relaxed), let notify = unsafe fields.ops.notify {
                 // Stored whole (MappingBuffer), so that a callee's wide loads of
                 // it are forwarded from the stores, not made to wait for them.
                 var buffer = MappingBuffer(SwiftTCEMapping(iova: (index &<< shift) & mask, tce: tce, mask: mask))
                 // SAFETY: the host's hook, given its host_table and a mapping
                 // that lives for the call, as host.h has it.
                 unsafe buffer.withMapping { unsafe notify(fields.hostTable, $0) }
-            } else {
+            } else if fields.runReports.load(ordering: .relaxed) {
                 reportRun(index: index, tce: tce, count: 1, stride: 0, shift: shift)
             }
         }
@@ -55,19 +55,17 @@ extension TCETable {
         unsafe buffer.withMapping { unsafe range(fields.hostTable, $0, count, stride) }
     }
 
-    /// Whether written entries go to the host as runs (notify_range set,
-    /// notification on).
+    /// Whether written entries go to the host as runs (notify_range set and
+    /// wanted, notification on).
     private var reportsRuns: Bool {
-        // SAFETY: the hook only compared with NULL.
-        let hooked = unsafe ops.notify_range != nil
-        return notifying && hooked
+        notifying && runReports
     }
 
     /// Whether the host has a notify hook.
     private var hasNotifyHook: Bool {
-        // SAFETY: the hooks only compared with NULL.
-        let ops = unsafe self.ops
-        return unsafe ops.notify != nil || ops.notify_range != nil
+        // SAFETY: the hook only compared with NULL.
+        let hooked = unsafe ops.notify != nil
+        return runReports || hooked
     }
 
     /// The page mask of the current window (the lock holder's view).
