@@ -102,7 +102,10 @@ typedef enum {
  * block is one mapping: an UNMAP (translated_addr 0 when it is more than
  * a page), or page-contiguous MAPs whose translated_addr is aligned as the
  * iova; H_STUFF_TCE's MAPs (one page, many iovas) come one page each.
- * Without it a notifier gets QEMU's one event per entry.
+ * Without it a notifier gets QEMU's one event per entry; while a notifier
+ * with it is registered on a TCE table's region, the others' events (the
+ * same, in the same order) come once the hypercall has written all its
+ * entries rather than after each.
  */
 #define SWIFTTCE_IOMMU_NOTIFIER_RANGES 0x10000
 
