@@ -43,6 +43,21 @@ public func swifttce_table_read_entries(
     return unsafe table.readEntries(from: first, into: UnsafeMutableBufferPointer(start: tces, count: count)) ?? 0
 }
 
+/// A new session's handle, full or sparse; nil (with a message naming
+/// function) when memory runs out.
+private func newSession(_ table: TCETable, _ nbTable: UInt32, sparse: Bool,
+                        _ errp: UnsafeMutableRawPointer?, _ function: String) -> UnsafeMutablePointer<SwiftTCELoad>? {
+    // SAFETY: fresh memory of the struct's size, the handle's from now on
+    // (load_abort frees it).
+    guard let memory = unsafe malloc(MemoryLayout<StagedLoad>.stride) else {
+        table.report(errp, "\(function): out of memory")
+        return nil
+    }
+    unsafe memory.bindMemory(to: StagedLoad.self, capacity: 1)
+        .initialize(to: StagedLoad(table: table, nbTable: nbTable, sparse: sparse))
+    return unsafe memory.assumingMemoryBound(to: SwiftTCELoad.self)
+}
+
 @c @implementation
 public func swifttce_load_new(
     _ t: UnsafeMutablePointer<SwiftTCETable>?,
@@ -51,14 +66,7 @@ public func swifttce_load_new(
 ) -> UnsafeMutablePointer<SwiftTCELoad>? {
     // SAFETY: t is swifttce_table_new's, not freed (host.h).
     guard let table = unsafe TCETable(t) else { return nil }
-    // SAFETY: fresh memory of the struct's size, the handle's from now on
-    // (load_abort frees it).
-    guard let memory = unsafe malloc(MemoryLayout<StagedLoad>.stride) else {
-        table.report(host_errp, "swifttce_load_new: out of memory")
-        return nil
-    }
-    unsafe memory.bindMemory(to: StagedLoad.self, capacity: 1).initialize(to: StagedLoad(table: table, nbTable: nb_table))
-    return unsafe memory.assumingMemoryBound(to: SwiftTCELoad.self)
+    return unsafe newSession(table, nb_table, sparse: false, host_errp, "swifttce_load_new")
 }
 
 @c @implementation
@@ -192,15 +200,7 @@ public func swifttce_load_new_sparse(
 ) -> UnsafeMutablePointer<SwiftTCELoad>? {
     // SAFETY: t is swifttce_table_new's, not freed (host.h).
     guard let table = unsafe TCETable(t) else { return nil }
-    // SAFETY: fresh memory of the struct's size, the handle's from now on
-    // (load_abort frees it).
-    guard let memory = unsafe malloc(MemoryLayout<StagedLoad>.stride) else {
-        table.report(host_errp, "swifttce_load_new_sparse: out of memory")
-        return nil
-    }
-    unsafe memory.bindMemory(to: StagedLoad.self, capacity: 1)
-        .initialize(to: StagedLoad(table: table, nbTable: nb_table, sparse: true))
-    return unsafe memory.assumingMemoryBound(to: SwiftTCELoad.self)
+    return unsafe newSession(table, nb_table, sparse: true, host_errp, "swifttce_load_new_sparse")
 }
 
 @c @implementation
