@@ -198,7 +198,7 @@ int memory_region_init_iommu(IOMMUMemoryRegion *iommu_mr,
 /* The region's size (UINT64_MAX: 2^64); 0 for NULL. */
 uint64_t memory_region_size(const IOMMUMemoryRegion *iommu_mr);
 /*
- * Sets the size the generic replay walks to; notifies no one (QEMU's region
+ * Sets the size the generic replay walks below; notifies no one (QEMU's region
  * listeners are the caller's). A TCE table sets its region's size itself on
  * enable and disable. NULL is ignored.
  */
@@ -217,10 +217,14 @@ uint64_t memory_region_iommu_get_min_page_size(IOMMUMemoryRegion *iommu_mr);
 int memory_region_iommu_num_indexes(IOMMUMemoryRegion *iommu_mr);
 
 /*
- * The region's replay hook if it has one; otherwise a walk from 0 to the
- * region's size in steps of the minimum page size, translating each address
- * with IOMMU_NONE and n->iommu_idx and calling n->notify for every entry
- * whose perm is not IOMMU_NONE (no range or type filter). n need not be
+ * The region's replay hook if it has one; otherwise a walk of the addresses
+ * that are multiples of the minimum page size, in n's [start, end] and
+ * below the region's size, translating each with IOMMU_NONE and
+ * n->iommu_idx and calling n->notify for every entry whose perm is not
+ * IOMMU_NONE (no type filter). QEMU 7.2 walks from 0 to the region's size
+ * (its notifier filter drops what is outside); a change proposed after
+ * 7.2 walks the notifier's range only, as here. A TCE table's hook gives
+ * the entries whose iova is in n's range the same way. n need not be
  * registered. Runs on the calling thread; NULL region or notifier (or one
  * without notify) is ignored.
  */
