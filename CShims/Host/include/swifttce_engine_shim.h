@@ -194,7 +194,8 @@ _Static_assert(SWIFTTCE_AT(SwiftTCEHostOps, size, 0) &&
                SWIFTTCE_AT(SwiftTCEHostOps, read_guest, 16) &&
                SWIFTTCE_AT(SwiftTCEHostOps, defer_free, 24) &&
                SWIFTTCE_AT(SwiftTCEHostOps, set_error, 32) &&
-               sizeof(SwiftTCEHostOps) == 40,
+               SWIFTTCE_AT(SwiftTCEHostOps, notify_range, 40) &&
+               sizeof(SwiftTCEHostOps) == 48,
                "SwiftTCEHostOps: size, then the hooks in their order");
 /* PHB.create likewise; pick_free_window came last (0.3.0). */
 _Static_assert(SWIFTTCE_AT(SwiftTCEPhbOps, size, 0) &&
