@@ -41,6 +41,15 @@ else
     echo "qemu-build: note: the tree has no swifttce option (series without its first patch?): building stock QEMU"
 fi
 
+# What QEMU's build runs must not need Swift: the toolchain's directories
+# leave PATH (any that holds swift or swiftc), and the check says so.
+NOSWIFT=$(printf '%s\n' "$PATH" | tr ':' '\n' | while read -r d; do
+    if [ -n "$d" ] && [ ! -x "$d/swiftc" ] && [ ! -x "$d/swift" ]; then printf '%s:' "$d"; fi; done)
+PATH=${NOSWIFT%:}
+export PATH
+! command -v swiftc >/dev/null 2>&1 || die "swiftc still on PATH ($PATH)"
+echo "qemu-build: SwiftTCE from $PC, no Swift toolchain on PATH ($PATH)"
+
 mkdir -p "$B"
 B=$(realpath "$B")
 # (the .pc file's text too: meson reads it only when it configures)
