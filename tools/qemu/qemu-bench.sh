@@ -5,8 +5,8 @@
 # each (default 5), alternating, without tracing, and measures:
 #   workload  seconds from the guest's "IOMMU-WORKLOAD: disks" line to its
 #             "IOMMU-WORKLOAD: done" (the verified disk I/O: iommu.loops
-#             passes of iommu.kb KiB read, written and read back per disk;
-#             QEMU_BENCH_LOOPS, default 3, QEMU_BENCH_KB, default 8192),
+#             passes of the shape's iommu.kb KiB read, half as much
+#             written and read back, per disk; QEMU_BENCH_LOOPS, default 10),
 #             the host's clock, polled every 50 ms
 #   rss       QEMU's peak resident set (VmHWM) once the workload is done
 #   save      seconds to save the stopped machine afterwards (monitor stop,
@@ -22,8 +22,7 @@ TOOLS=$(dirname "$0")
 SWIFT=${QEMU_SWIFTTCE:-$OUT/build/qemu-system-ppc64}
 STOCK=${QEMU_STOCK:-/usr/bin/qemu-system-ppc64}
 RUNS=${QEMU_BENCH_RUNS:-5}
-LOOPS=${QEMU_BENCH_LOOPS:-3}
-BENCH_KB=${QEMU_BENCH_KB:-8192}
+LOOPS=${QEMU_BENCH_LOOPS:-10}
 SHAPE=${1:-two-phb-ddw64k}
 die() { echo "qemu-bench: $*" >&2; exit 1; }
 for q in "$SWIFT" "$STOCK"; do [ -x "$q" ] || die "no QEMU binary $q (make qemu)"; done
@@ -38,7 +37,7 @@ one() {  # one SIDE BINARY N: prints "SIDE workload_s rss_kib save_s"
     r=$W/$1-$3; mkdir -p "$r"
     shape_setup "$SHAPE" "$r"
     shape_boot "$r"
-    append="console=hvc0 quiet iommu.kb=$BENCH_KB iommu.loops=$LOOPS iommu.hold=1 iommu.md5=$DISK_MD5"
+    append="console=hvc0 quiet iommu.kb=$KB iommu.loops=$LOOPS iommu.hold=1 iommu.md5=$DISK_MD5"
     set -f
     # shellcheck disable=SC2086
     set -- "$2" -M pseries -accel tcg -cpu power9 -m $RAM -smp 1 -display none -nodefaults \
@@ -68,7 +67,7 @@ one() {  # one SIDE BINARY N: prints "SIDE workload_s rss_kib save_s"
     echo "$1 $(echo "$t1 - $t0" | bc) $rss $(echo "$t3 - $t2" | bc)"
 }
 
-echo "# qemu-bench: $SHAPE, $RUNS runs each, alternating; iommu.loops=$LOOPS iommu.kb=$BENCH_KB; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# qemu-bench: $SHAPE, $RUNS runs each, alternating; iommu.loops=$LOOPS; load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# stock:    $STOCK ($("$STOCK" --version | head -n1))"
 echo "# swifttce: $SWIFT ($("$SWIFT" --version | head -n1))"
 i=0
