@@ -34,7 +34,7 @@ rm -rf "$W"; mkdir -p "$W"
 now() { date +%s.%N; }
 
 one() {  # one SIDE BINARY N: prints "SIDE workload_s rss_kib save_s"
-    r=$W/$1-$3; mkdir -p "$r"
+    side=$1; r=$W/$1-$3; mkdir -p "$r"
     shape_setup "$SHAPE" "$r"
     shape_boot "$r"
     append="console=hvc0 quiet iommu.kb=$KB iommu.loops=$LOOPS iommu.hold=1 iommu.md5=$DISK_MD5"
@@ -64,7 +64,7 @@ one() {  # one SIDE BINARY N: prints "SIDE workload_s rss_kib save_s"
     python3 "$TOOLS/monitor.py" "$r/monitor.sock" quit > /dev/null
     wait $pid || die "QEMU failed (see $r/qemu.stdout)"
     why=$(shape_data_check "$r" "$r/console.log") || die "$SHAPE: $why (see $r/console.log)"
-    echo "$1 $(echo "$t1 - $t0" | bc) $rss $(echo "$t3 - $t2" | bc)"
+    echo "$side $(echo "$t1 - $t0" | bc) $rss $(echo "$t3 - $t2" | bc)"
 }
 
 echo "# qemu-bench: $SHAPE, $RUNS runs each, alternating; iommu.loops=$LOOPS; load $(cut -d' ' -f1-3 /proc/loadavg)"
