@@ -70,7 +70,8 @@ nudges() {
 
 task_checkpatch() {
     r=$CK/results/$1; : > "$r"
-    for p in qemu/*.patch; do
+    for p in qemu/[0-9]*.patch; do
+        [ "$(basename "$p")" = 0000-cover-letter.patch ] && continue
         "$SRC/scripts/checkpatch.pl" --no-color "$p" > "$CK/checkpatch.log" 2>&1
         result "$r" $? "checkpatch.pl: $(basename "$p")" "$CK/checkpatch.log"
     done

@@ -17,6 +17,8 @@
 #     and creates a DDW, cannot record it (of_add_property: -EEXIST), removes
 #     it and, since it removed the default window, calls
 #     ibm,reset-pe-dma-windows (ddw_reset): QEMU re-enables the default window.
+# run-guest.sh migrates after step 2 (both DDWs made); migrate-chain.sh at
+# each of the iommu.loops passes that follow step 3 (see there why after).
 # The remove/add by hand is what drmgr does on the kernel side (rpadlpar_io
 # remove_slot/add_slot, ofdt remove_node/add_node) without the DRC RTAS calls,
 # so that the re-added node keeps the boot tree's phandle (a node drmgr adds
@@ -97,15 +99,10 @@ phb_add; kmsg; io "step 1"
 echo "IOMMU-STEP 2: ibm,ddw-applicable removed, DLPAR remove + add"
 strip_ddw_applicable
 phb_remove; phb_add; kmsg; io "step 2"
-# the host stops the machine while these passes run (the guest busy: QEMU
-# 7.2 under TCG may not resume a guest stopped asleep), migrates it and lets
-# it go on (run-guest.sh; migrate-chain.sh migrates at each "loop N" line,
-# in the iommu.spin seconds that follow it)
+# run-guest.sh stops the machine here (in the pass that follows, the guest
+# busy), saves it with both DDWs made and lets it go on
 echo "IOMMU-MIGRATE-NOW"
-i=0
-while [ $i -lt "$IO_LOOPS" ]; do
-    i=$((i + 1)); echo "IOMMU-WORKLOAD: loop $i"; io_spin; io "step 2, pass $i" now; io_tick
-done
+io_spin; io "step 2, saved" now; io_tick
 echo "IOMMU-STEP 3: ibm,ddw-applicable removed, drivers out, DLPAR remove + add with a linux,direct64-ddr-window-info property"
 strip_ddw_applicable
 rmmod virtio_blk; rmmod virtio_pci
@@ -114,6 +111,15 @@ head -c 24 /dev/zero > /tmp/ddwprop
 phb_add linux,direct64-ddr-window-info /tmp/ddwprop
 insmod /mod/virtio_pci.ko; insmod /mod/virtio_blk.ko
 kmsg 12; io "step 3"
+# migrate-chain.sh migrates at each "loop N" line, in the iommu.spin seconds
+# that follow it (the guest busy: QEMU 7.2 under TCG may not resume a guest
+# stopped asleep). These passes come after step 3: a guest that a QEMU 7.2
+# process loaded under TCG hangs in step 3's driver unload, its decrementer
+# far below 0 and no timer interrupt, stock to stock too.
+i=0
+while [ $i -lt "$IO_LOOPS" ]; do
+    i=$((i + 1)); echo "IOMMU-WORKLOAD: loop $i"; io_spin; io "after step 3, pass $i" now; io_tick
+done
 echo "IOMMU-DMESG: begin"; dmesg | grep -v -E 'rpaphp|registered$'; echo "IOMMU-DMESG: end"
 io_verdict
 echo "IOMMU-WORKLOAD: done"

@@ -10,6 +10,10 @@
 #   QEMU_BUILD_DIR     the build directory (default $QEMU_OUT/build)
 #   QEMU_NINJA_TARGETS what to build (default qemu-system-ppc64; empty: all,
 #                      QEMU's unit and qtest binaries too)
+#   QEMU_SWIFTTCE_PKGCONFIG  where swifttce-host-static.pc is (default this
+#                      repository's build/lib/pkgconfig; an installed
+#                      SwiftTCE: PREFIX/lib/pkgconfig). Configure runs
+#                      again when the .pc file changes too.
 set -eu
 OUT=${QEMU_OUT:-build/qemu}
 ROOT=$(pwd)
@@ -19,8 +23,8 @@ OPT=${QEMU_SWIFTTCE_OPT:-enabled}
 TARGETS=${QEMU_NINJA_TARGETS-qemu-system-ppc64}
 die() { echo "qemu-build: $*" >&2; exit 1; }
 [ -f "$SRC/configure" ] || die "no QEMU source in $SRC: run tools/qemu/qemu-source.sh"
-PC=$ROOT/build/lib/pkgconfig
-[ -f "$PC/swifttce-host-static.pc" ] || die "no $PC/swifttce-host-static.pc: run make first"
+PC=${QEMU_SWIFTTCE_PKGCONFIG:-$ROOT/build/lib/pkgconfig}
+[ -f "$PC/swifttce-host-static.pc" ] || die "no $PC/swifttce-host-static.pc: run make first (or make install)"
 
 DEBVER=$(dpkg-parsechangelog -l "$SRC/debian/changelog" -S Version)
 set -- --target-list=ppc64-softmmu --without-default-features --enable-tcg \
@@ -37,9 +41,19 @@ else
     echo "qemu-build: note: the tree has no swifttce option (series without its first patch?): building stock QEMU"
 fi
 
+# What QEMU's build runs must not need Swift: the toolchain's directories
+# leave PATH (any that holds swift or swiftc), and the check says so.
+NOSWIFT=$(printf '%s\n' "$PATH" | tr ':' '\n' | while read -r d; do
+    if [ -n "$d" ] && [ ! -x "$d/swiftc" ] && [ ! -x "$d/swift" ]; then printf '%s:' "$d"; fi; done)
+PATH=${NOSWIFT%:}
+export PATH
+! command -v swiftc >/dev/null 2>&1 || die "swiftc still on PATH ($PATH)"
+echo "qemu-build: SwiftTCE from $PC, no Swift toolchain on PATH ($PATH)"
+
 mkdir -p "$B"
 B=$(realpath "$B")
-ARGS=$(printf '%s\n' "PKG_CONFIG_PATH=$PC" "$@")
+# (the .pc file's text too: meson reads it only when it configures)
+ARGS=$(printf '%s\n' "PKG_CONFIG_PATH=$PC" "$@"; cat "$PC/swifttce-host-static.pc")
 if [ ! -f "$B/build.ninja" ] || [ "$ARGS" != "$(cat "$B/swifttce-configure.args" 2>/dev/null)" ]; then
     echo "qemu-build: configure $*"
     rm -f "$B/swifttce-configure.args"

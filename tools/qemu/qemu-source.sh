@@ -52,8 +52,10 @@ g rev-parse -q --verify pristine >/dev/null || die "$SRC has no 'pristine' tag: 
 [ -z "$(g status --porcelain --untracked-files=no)" ] ||
     die "$SRC has uncommitted changes: commit them and export them into $SERIES_DIR/ (git format-patch), or drop them (git -C $SRC reset --hard)"
 
-# patch-ids: the series' files, in order, and the commits pristine..HEAD
-PATCHES=$(ls "$SERIES_DIR"/*.patch 2>/dev/null | LC_ALL=C sort || true)
+# patch-ids: the series' files, in order (not the cover letter, which has no
+# diff), and the commits pristine..HEAD
+PATCHES=$(ls "$SERIES_DIR"/*.patch 2>/dev/null | grep -v '/0000-cover-letter\.patch$' |
+          LC_ALL=C sort || true)
 series_ids=""
 for p in $PATCHES; do
     id=$(git patch-id --verbatim < "$p" | cut -d' ' -f1)
