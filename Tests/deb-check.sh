@@ -21,7 +21,7 @@ set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 cd "$root" || exit 1
-HOST_EXAMPLE=${HOST_EXAMPLE:-meson-glue/example-host}
+HOST_EXAMPLE=${HOST_EXAMPLE:-examples/host-emulator}
 STANDALONE_EXAMPLE=${STANDALONE_EXAMPLE:-meson-glue/example}
 EXAMPLE_PKGS=${EXAMPLE_PKGS-}
 # We may run under make: its jobserver is not for our own make.

@@ -144,6 +144,10 @@ static int check_exports(const char *path, int *defined, int *extra,
                 }
                 continue;
             }
+            /* The export map's version node: the linker's absolute symbol. */
+            if (syms[j].st_shndx == SHN_ABS && strcmp(name, "SWIFTTCE_0.3") == 0) {
+                continue;
+            }
             (*defined)++;
             if (!in_contract(name)) {
                 (*extra)++;
@@ -176,6 +180,30 @@ static int find_swift_libs(struct dl_phdr_info *info, size_t size, void *data)
         }
     }
     return 0;
+}
+
+/* ---- The version a dlopen user checks first ------------------------------ */
+
+/*
+ * swifttce_standalone_version: what was loaded says the header's
+ * SWIFTTCE_VERSION, by value and from a static string (the same pointer
+ * twice); it is in version node SWIFTTCE_0.3, as dlvsym asks.
+ */
+static void check_version(void *lib)
+{
+    typedef const char *(*version_fn)(void);
+    version_fn version = (version_fn)dlsym(lib, "swifttce_standalone_version");
+    version_fn versioned = (version_fn)dlvsym(lib, "swifttce_standalone_version",
+                                              "SWIFTTCE_0.3");
+    const char *v = version ? version() : NULL;
+
+    tap(v != NULL && strcmp(v, SWIFTTCE_VERSION) == 0 && version() == v,
+        "swifttce_standalone_version() is the header's SWIFTTCE_VERSION %s (%s)",
+        SWIFTTCE_VERSION, v ? v : "(missing)");
+    tap(versioned != NULL && versioned == version,
+        "dlvsym finds it in version node SWIFTTCE_0.3");
+    tap(dlsym(lib, "swifttce_version") == NULL,
+        "host mode's swifttce_version is not exported here");
 }
 
 /* ---- Driving a table through dlsym -------------------------------------- */
@@ -399,6 +427,7 @@ static int run_child(const char *so_path, const char *hidden)
     }
     tap(missing == 0, "dlsym finds all %zu contract symbols (%d missing)",
         CONTRACT_LEN, missing);
+    check_version(lib);
 
     if (check_exports(so_path, &defined, &extra, &swift_imports) < 0) {
         tap(0, "read the dynamic symbol table of %s", so_path);

@@ -35,6 +35,7 @@ typedef struct FakeIOMMU {
     uint64_t translate_count;
     uint64_t mapped_count;      /* results with perm != IOMMU_NONE */
     hwaddr last_addr;
+    hwaddr first_addr;          /* the first translate's address expected */
     uint64_t stride;            /* expected step between translates, or 0 */
     bool stride_ok;
     bool flag_ok;               /* every translate had IOMMU_NONE */
@@ -85,7 +86,7 @@ static IOMMUTLBEntry fake_translate(IOMMUMemoryRegion *iommu, hwaddr addr,
     IOMMUTLBEntry e = fake_entry(fake, addr, iommu_idx);
 
     if (fake->translate_count == 0) {
-        fake->stride_ok = addr == 0;
+        fake->stride_ok = addr == fake->first_addr;
     } else if (fake->stride && addr != fake->last_addr + fake->stride) {
         fake->stride_ok = false;
     }
@@ -186,6 +187,7 @@ static void fake_reset_counters(FakeIOMMU *fake)
     fake->translate_count = 0;
     fake->mapped_count = 0;
     fake->last_addr = 0;
+    fake->first_addr = 0;
     fake->stride_ok = true;
     fake->flag_ok = true;
     fake->last_idx = -1;
@@ -378,6 +380,13 @@ typedef struct ReplayCase {
     int iommu_idx;
 } ReplayCase;
 
+/*
+ * The generic walk (no replay hook) translates the granules whose address
+ * is in the notifier's [start, end] and below the region's size, and
+ * passes on what is mapped, unfiltered by type. QEMU 7.2 walks the whole
+ * region (its notifier filter drops the rest); a change after 7.2 walks
+ * the notifier's range only, which SwiftTCE follows.
+ */
 static void test_replay_generic_matches_loop(void)
 {
     static const ReplayCase cases[] = {
@@ -392,13 +401,23 @@ static void test_replay_generic_matches_loop(void)
         { &fake_ops_hooks, 1ULL << 21, (1ULL << 21) * 10, 3 },
         { &fake_ops_hooks, 1ULL << 24, 1ULL << 34, 0 },
     };
+    /* Notifier ranges: everything, a narrow one, one past most regions. */
+    static const hwaddr ranges[][2] = {
+        { 0, HWADDR_MAX },
+        { 0x5000, 0x5fff },
+        { 0x3001, 0x40000 },
+        { 1ULL << 33, HWADDR_MAX },
+    };
 
-    for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
-        const ReplayCase *rc = &cases[c];
+    for (size_t c = 0; c < G_N_ELEMENTS(cases) * G_N_ELEMENTS(ranges); c++) {
+        const ReplayCase *rc = &cases[c / G_N_ELEMENTS(ranges)];
+        hwaddr start = ranges[c % G_N_ELEMENTS(ranges)][0];
+        hwaddr end = ranges[c % G_N_ELEMENTS(ranges)][1];
         FakeIOMMU fake;
         Recorder rec;
         GArray *expected = g_array_new(FALSE, TRUE, sizeof(IOMMUTLBEntry));
-        uint64_t gran, steps, outside = 0;
+        uint64_t gran, steps, all = 0;
+        hwaddr first = 0, last = 0;
         Error *err = NULL;
 
         fake_init(&fake, rc->ops, rc->size);
@@ -408,23 +427,27 @@ static void test_replay_generic_matches_loop(void)
         g_assert_cmphex(gran, ==, rc->ops->get_min_page_size ? rc->min_page
                                                               : 4096);
 
-        /* The explicit loop: every granule, perm != NONE only. */
+        /* The explicit loop: every granule in range, perm != NONE only. */
         steps = 0;
         for (hwaddr addr = 0; addr < rc->size; addr += gran) {
-            IOMMUTLBEntry e = rc->ops->translate(&fake.mr, addr, IOMMU_NONE,
-                                                 rc->iommu_idx);
+            IOMMUTLBEntry e;
+
+            all++;
+            if (addr < start || addr > end) {
+                continue;
+            }
+            e = rc->ops->translate(&fake.mr, addr, IOMMU_NONE, rc->iommu_idx);
+            first = steps ? first : addr;
+            last = addr;
             steps++;
             if (e.perm != IOMMU_NONE) {
                 g_array_append_val(expected, e);
             }
         }
-        g_assert_cmpuint(steps, ==, (rc->size + gran - 1) / gran);
+        g_assert_cmpuint(all, ==, (rc->size + gran - 1) / gran);
 
-        /*
-         * A narrow MAP-only notifier: the generic walk must not filter by
-         * range or type, so it gets everything the loop found.
-         */
-        recorder_init(&rec, IOMMU_NOTIFIER_MAP, 0x5000, 0x5fff, rc->iommu_idx);
+        /* A MAP-only notifier: the walk does not filter by type. */
+        recorder_init(&rec, IOMMU_NOTIFIER_MAP, start, end, rc->iommu_idx);
         if (rc->iommu_idx != 0) {
             g_assert_cmpint(memory_region_register_iommu_notifier(
                                 &fake.mr, &rec.n, &err), ==, 0);
@@ -432,31 +455,25 @@ static void test_replay_generic_matches_loop(void)
         }
         fake_reset_counters(&fake);
         fake.stride = gran;
+        fake.first_addr = first;
         memory_region_iommu_replay(&fake.mr, &rec.n);
 
         g_test_message("case %zu: granule 0x%" PRIx64 ", size 0x%" PRIx64
-                       ": %u of %" PRIu64 " granules mapped", c, gran,
-                       rc->size, expected->len, steps);
+                       ", range [0x%" PRIx64 ", 0x%" PRIx64 "]: %u of %"
+                       PRIu64 " granules in range mapped, %" PRIu64 " in all",
+                       c, gran, rc->size, start, end, expected->len, steps,
+                       all);
         assert_tlb_entries_eq(rec.entries, expected);
         g_assert_cmpuint(fake.translate_count, ==, steps);
         g_assert_true(fake.stride_ok);
         g_assert_true(fake.flag_ok);
         if (steps) {
             g_assert_cmpint(fake.last_idx, ==, rc->iommu_idx);
-            g_assert_cmphex(fake.last_addr, ==, (steps - 1) * gran);
+            g_assert_cmphex(fake.last_addr, ==, last);
         }
-        for (guint i = 0; i < rec.entries->len; i++) {
-            IOMMUTLBEntry *e = recorder_entry(&rec, i);
-
-            g_assert_cmpint(e->perm, !=, IOMMU_NONE);
-            if (e->iova < 0x5000 || e->iova > 0x5fff) {
-                outside++;
-            }
-        }
-        if (rc->size >= 64 * 4096) {
-            /* the case really tested the absence of filtering */
-            g_assert_cmpuint(outside, >, 0);
-            g_assert_cmpuint(expected->len, <, steps);
+        if (start == 0x5000 && rc->size >= 64 * 4096) {
+            /* the case really walked less than the region */
+            g_assert_cmpuint(steps, <, all);
         }
 
         memory_region_unregister_iommu_notifier(&fake.mr, &rec.n);

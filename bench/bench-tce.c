@@ -523,6 +523,161 @@ DEFINE_TRANSLATE(host_translate_seq, BaseRegion, &host_small_table.iommu, SEQ_AD
 DEFINE_PUT(host_put_pairs, host_h_put_tce, PAIRS_INDEX, PAIRS_TCE)
 DEFINE_REPLAY(host_replay, base_iommu_replay, base_replayer)
 
+/* ---- Host mode: a 2^20-entry H_STUFF_TCE, per entry against ranged ---- */
+
+/*
+ * Two host-mode tables of 2^21 entries of 64 KiB pages, each with one
+ * notifier over the whole window (the callback that sums two fields): one
+ * host notifies per entry (notify, as QEMU's put_tce_emu), the other takes
+ * runs (notify_range) and tells each notifier of its part in aligned
+ * power-of-two blocks, as a QEMU host does (Tests/host/spapr-iommu.c). A
+ * stuff of a mapping is still one event a page for the second (one TCE,
+ * many iovas: no block is one mapping); its clear is one event.
+ */
+#define STUFF_ENTRIES   (1u << 20)
+#define STUFF_SHIFT     16
+
+static HostTable stuff_per_entry, stuff_ranged;
+static BaseNotifier stuff_listener_a, stuff_listener_b;
+
+static void host_notify_range(void *host_table, const SwiftTCEMapping *first,
+                              uint64_t count, uint64_t stride)
+{
+    BaseRegion *mr = &((HostTable *)host_table)->iommu;
+    uint64_t page = first->addr_mask + 1;
+    unsigned shift = __builtin_ctzll(page);
+    bool unmap = first->perm == 0;
+    bool blocks = unmap || stride == page;
+    IOMMUNotifierFlag type = unmap ? IOMMU_NOTIFIER_UNMAP : IOMMU_NOTIFIER_MAP;
+    BaseNotifier *n;
+
+    for (n = mr->notifiers; n; n = n->next) {
+        uint64_t k, last;
+
+        if (n->iommu_idx != 0 || !(n->notifier_flags & type) ||
+            n->end < first->iova) {
+            continue;
+        }
+        k = n->start <= first->iova ? 0 : (n->start - first->iova) >> shift;
+        last = count - 1;
+        if ((n->end - first->iova) >> shift < last) {
+            last = (n->end - first->iova) >> shift;
+        }
+        while (k <= last) {
+            SwiftTCEMapping m = *first;
+            uint64_t pages = 1;
+            IOMMUTLBEntry e;
+
+            m.iova = first->iova + k * page;
+            m.translated_addr = first->translated_addr + k * stride;
+            if (blocks) {
+                unsigned align = m.iova ? __builtin_ctzll(m.iova) : 64;
+                unsigned fits = 63 - __builtin_clzll(last - k + 1);
+
+                if (!unmap && m.translated_addr &&
+                    (unsigned)__builtin_ctzll(m.translated_addr) < align) {
+                    align = __builtin_ctzll(m.translated_addr);
+                }
+                align = align > shift ? align - shift : 0;
+                pages = 1ULL << (align < fits ? align : fits);
+            }
+            m.addr_mask = (page << __builtin_ctzll(pages)) - 1;
+            if (unmap && pages > 1) {
+                m.translated_addr = 0;
+            }
+            e = host_entry(&m);
+            n->notify(n, &e);
+            k += pages;
+        }
+    }
+}
+
+static const SwiftTCEHostOps host_ops_ranged = {
+    .size = sizeof(SwiftTCEHostOps),
+    .notify = host_notify,
+    .notify_range = host_notify_range,
+};
+
+static bool stuff_table_init(HostTable *t, uint32_t liobn, const SwiftTCEHostOps *ops,
+                             BaseNotifier *listener)
+{
+    t->iommu.ops = &host_region_ops;
+    t->iommu.size = (uint64_t)2 * STUFF_ENTRIES << STUFF_SHIFT;
+    t->liobn = liobn;
+    t->engine = swifttce_table_new(ops, t);
+    *listener = (BaseNotifier){ base_notify, IOMMU_NOTIFIER_IOTLB_EVENTS, 0,
+                                t->iommu.size - 1, 0, NULL };
+    base_register_notifier(&t->iommu, listener);
+    return t->engine &&
+           swifttce_table_enable(t->engine, STUFF_SHIFT, 0, 2 * STUFF_ENTRIES, NULL) == 0;
+}
+
+/* Map 2^20 entries with one TCE, then clear them: both timed. */
+static uint64_t host_stuff_map_clear(void *arg)
+{
+    HostTable *t = arg;
+    uint64_t t0 = now_ns();
+
+    sink += swifttce_stuff_tce(t->engine, 0, 0x12340003, STUFF_ENTRIES);
+    sink += swifttce_stuff_tce(t->engine, 0, 0, STUFF_ENTRIES);
+    return now_ns() - t0;
+}
+
+/*
+ * A window being removed: 1024 entries mapped here and there (untimed),
+ * then the guest's clear of all 2^20 (timed). Per entry, the host hears of
+ * every entry; ranged, of one block, and the engine clears what was mapped.
+ */
+#define STUFF_SCATTERED 1024
+
+static uint64_t host_stuff_clear(void *arg)
+{
+    HostTable *t = arg;
+    uint64_t t0;
+    unsigned i;
+
+    for (i = 0; i < STUFF_SCATTERED; i++) {
+        sink += swifttce_put_tce(t->engine,
+                                 (uint64_t)(rnd() & (STUFF_ENTRIES - 1)) << STUFF_SHIFT,
+                                 0x12340003);
+    }
+    t0 = now_ns();
+    sink += swifttce_stuff_tce(t->engine, 0, 0, STUFF_ENTRIES);
+    return now_ns() - t0;
+}
+
+/*
+ * The standalone library's counterpart: two tables like the above, one
+ * with a QEMU notifier (an event per entry), one with the same notifier
+ * asking for ranges (SWIFTTCE_IOMMU_NOTIFIER_RANGES).
+ */
+static SpaprTceTable *stuff_std_per_entry, *stuff_std_ranged;
+static IOMMUNotifier stuff_std_listener_a, stuff_std_listener_b;
+
+static bool stuff_std_init(SpaprTceTable **t, uint32_t liobn, uint32_t flags,
+                           IOMMUNotifier *listener)
+{
+    uint64_t size = (uint64_t)2 * STUFF_ENTRIES << STUFF_SHIFT;
+
+    *t = spapr_tce_new_table(NULL, liobn, NULL);
+    if (!*t || spapr_tce_table_enable(*t, STUFF_SHIFT, 0, 2 * STUFF_ENTRIES, NULL)) {
+        return false;
+    }
+    iommu_notifier_init(listener, our_notify, (IOMMUNotifierFlag)flags, 0, size - 1, 0);
+    return memory_region_register_iommu_notifier(spapr_tce_get_iommu_mr(*t), listener,
+                                                 NULL) == 0;
+}
+
+static uint64_t std_stuff_map_clear(void *arg)
+{
+    uint32_t liobn = (uint32_t)(uintptr_t)arg;
+    uint64_t t0 = now_ns();
+
+    sink += spapr_h_stuff_tce(liobn, 0, 0x12340003, STUFF_ENTRIES);
+    sink += spapr_h_stuff_tce(liobn, 0, 0, STUFF_ENTRIES);
+    return now_ns() - t0;
+}
+
 /* ---- The sweep: a guest's DMA allocator over a long life --------------- */
 
 /*
@@ -823,7 +978,7 @@ typedef struct {
     const char *note;
 } Figure;
 
-static Figure figs[40];
+static Figure figs[48];
 static int nfigs;
 
 static void add2(const char *name, const char *what, double ours, double base,
@@ -1105,6 +1260,46 @@ int main(void)
                      runs, &ours, &base);
         add("host_put_tce", "host mode: H_PUT_TCE, map+unmap pairs, random", ours,
             base, 1.3, RATIO, "the host's LIOBN list, then swifttce_put_tce");
+    }
+    if (wanted("host_stuff_1m_ranged") || wanted("host_stuff_clear_1m_ranged")) {
+        if (!stuff_table_init(&stuff_per_entry, 0x80000010u, &host_ops, &stuff_listener_a) ||
+            !stuff_table_init(&stuff_ranged, 0x80000011u, &host_ops_ranged,
+                              &stuff_listener_b)) {
+            fprintf(stderr, "bench-tce: setting up the stuff tables failed\n");
+            return 1;
+        }
+    }
+    if (wanted("host_stuff_1m_ranged")) {
+        measure_pair(host_stuff_map_clear, &stuff_ranged, 2.0 * STUFF_ENTRIES,
+                     host_stuff_map_clear, &stuff_per_entry, 2.0 * STUFF_ENTRIES,
+                     runs, &ours, &base);
+        add("host_stuff_1m_ranged", "host mode: H_STUFF_TCE 2^20 map+clear, 1 notifier",
+            ours, base, 0.9, RATIO,
+            "ns an entry; ours: notify_range in blocks, base: the engine per entry");
+    }
+    if (wanted("host_stuff_clear_1m_ranged")) {
+        measure_pair(host_stuff_clear, &stuff_ranged, STUFF_ENTRIES,
+                     host_stuff_clear, &stuff_per_entry, STUFF_ENTRIES,
+                     runs, &ours, &base);
+        add("host_stuff_clear_1m_ranged", "host mode: clear 2^20, 1024 mapped, 1 notifier",
+            ours, base, 0.2, RATIO,
+            "ns an entry; ranged: one event, the engine's cost what was mapped");
+    }
+    if (wanted("stuff_1m_ranged")) {
+        if (!stuff_std_init(&stuff_std_per_entry, 0x80000012u, IOMMU_NOTIFIER_IOTLB_EVENTS,
+                            &stuff_std_listener_a) ||
+            !stuff_std_init(&stuff_std_ranged, 0x80000013u,
+                            IOMMU_NOTIFIER_IOTLB_EVENTS | SWIFTTCE_IOMMU_NOTIFIER_RANGES,
+                            &stuff_std_listener_b)) {
+            fprintf(stderr, "bench-tce: setting up the stuff tables failed\n");
+            return 1;
+        }
+        measure_pair(std_stuff_map_clear, (void *)(uintptr_t)0x80000013u, 2.0 * STUFF_ENTRIES,
+                     std_stuff_map_clear, (void *)(uintptr_t)0x80000012u, 2.0 * STUFF_ENTRIES,
+                     runs, &ours, &base);
+        add("stuff_1m_ranged", "H_STUFF_TCE 2^20 map+clear, ranged notifier",
+            ours, base, 1.0, RATIO,
+            "ns an entry; base: the same with a per-entry (QEMU) notifier");
     }
     if (wanted("put_tce_indirect_512")) {
         measure_pair(our_indirect, NULL, INDIRECT_OPS, base_indirect, NULL, INDIRECT_OPS,

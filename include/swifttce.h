@@ -20,4 +20,21 @@
 #include "swifttce/spapr_tce.h"
 #include "swifttce/spapr_vio.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The version of libswifttce.so that was loaded (SWIFTTCE_VERSION as it was
+ * built; a static string), for a caller that compares it with the header's
+ * SWIFTTCE_VERSION. Its own name, not host mode's swifttce_version: the two
+ * shared objects each carry an engine and may be loaded into one process,
+ * and each name must reach the library it asks about.
+ */
+const char *swifttce_standalone_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
 #endif /* SWIFTTCE_H */

@@ -13,7 +13,7 @@
 DEB_BUILD_OPTIONS ?= nocheck
 # The example programs check-deb builds against the installed packages: every
 # .c file of each directory (and, when it has a meson.build, with meson too).
-DEB_HOST_EXAMPLE       ?= meson-glue/example-host
+DEB_HOST_EXAMPLE       ?= examples/host-emulator
 DEB_STANDALONE_EXAMPLE ?= meson-glue/example
 
 .PHONY: deb deb-deps check-deb

@@ -17,7 +17,7 @@
 
 HOST_HARNESS_SRCS := $(filter-out Tests/host/test-% Tests/host/decoy.c,$(wildcard Tests/host/*.c))
 HOST_TEST_SRCS    := $(wildcard Tests/host/test-*.c)
-HOST_TEST_HDRS    := Tests/host/host-test.h Tests/util/iommu-record.h
+HOST_TEST_HDRS    := Tests/host/host-test.h Tests/util/iommu-record.h Tests/util/block-mirror.h
 HOST_HARNESS_HDRS := $(filter-out $(HOST_TEST_HDRS),$(wildcard Tests/host/*.h))
 # QEMU's handler types: not every hypercall or RTAS handler uses every one
 # of its arguments.

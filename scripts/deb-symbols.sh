@@ -1,6 +1,7 @@
 #!/bin/sh
 # Prints debian/libswifttce0.symbols for the shared objects in build/lib:
-# each soname's exported symbols (nm -D, defined and global), sorted. A
+# each soname's exported symbols (nm -D, defined and global) with their
+# version node, sorted. A
 # symbol the current file lists keeps its version there (the first release
 # that had it); a new one gets the Makefile's SWIFTTCE_VERSION. Run
 #   make && scripts/deb-symbols.sh >debian/libswifttce0.symbols.new &&
@@ -24,8 +25,17 @@ for lib in libswifttce-host libswifttce; do
     fi
     echo "$lib.so.$major $package #MINVER#"
     echo "* Build-Depends-Package: libswifttce-dev"
-    # Upper-case types only: the lower-case ones in .dynsym are local.
-    nm -D --defined-only "$so" | awk '$2 ~ /^[A-Z]$/ { print $3 }' | LC_ALL=C sort -u |
+    # Upper-case types only: the lower-case ones in .dynsym are local. nm
+    # names each with its version node (name@@SWIFTTCE_0.3, the default
+    # version; the node's own absolute symbol has none): the symbols file
+    # says name@NODE, as dpkg-gensymbols does, and the node itself as
+    # NODE@NODE.
+    nm -D --with-symbol-versions --defined-only "$so" |
+        awk '$2 ~ /^[A-Z]$/ && $3 ~ /@/ {
+                 sub(/@@/, "@", $3); print $3
+                 # dpkg-gensymbols lists each version node too, as NODE@NODE.
+                 node = $3; sub(/.*@/, "", node); print node "@" node
+             }' | LC_ALL=C sort -u |
         awk -v version="$version" -v lib="$lib.so.$major" -v current="$current" '
             BEGIN {
                 # The versions the current file gives this soname'"'"'s symbols.
@@ -35,10 +45,9 @@ for lib in libswifttce-host libswifttce; do
                         in_lib = (f[1] == lib)
                     } else if (in_lib && line ~ /^ /) {
                         split(line, f, " ")
-                        sub(/@Base$/, "", f[1])
                         known[f[1]] = f[2]
                     }
                 }
             }
-            { print " " $1 "@Base " ($1 in known ? known[$1] : version) }'
+            { print " " $1 " " ($1 in known ? known[$1] : version) }'
 done

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Installs what the C side needs (GLib, pixman, zlib, meson, ninja, pkg-config) when
-# it is missing; `ensure-deps.sh deb` adds what make deb and make check-deb
+# Installs what the C side needs (GLib, pixman, zlib, meson, ninja, pkg-config,
+# abigail-tools) when it is missing; `ensure-deps.sh deb` adds what make deb and make check-deb
 # need (dpkg-buildpackage, debhelper, lintian). Runs as root with apt-get;
 # otherwise says what to install.
 set -u
@@ -16,6 +16,8 @@ pkg-config --exists pixman-1 2>/dev/null || missing="$missing libpixman-1-dev"
 pkg-config --exists zlib 2>/dev/null || missing="$missing zlib1g-dev"
 command -v meson >/dev/null 2>&1 || missing="$missing meson"
 command -v ninja >/dev/null 2>&1 || missing="$missing ninja-build"
+# libabigail's abidw and abidiff, for the ABI check (mk/abi.mk).
+command -v abidiff >/dev/null 2>&1 || missing="$missing abigail-tools"
 [ -z "$missing" ] && exit 0
 
 echo "ensure-deps: installing:$missing"

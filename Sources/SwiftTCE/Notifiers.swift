@@ -123,7 +123,15 @@ func forEachNotifier(_ mr: Region, _ body: (Notifier) -> Void) {
 /// NULL or the caller's Error ** (the C contract).
 @safe private func updateNotifierFlags(_ mr: Region, _ errp: ErrorOut?) -> Int32 {
     var union: UInt32 = 0
-    forEachNotifier(mr) { union |= $0.flags }
+    var ranged = false
+    // SwiftTCE's own bit is no QEMU flag: the hook and the region's flags
+    // see QEMU's only. A TCE table reports runs while a notifier asks for
+    // them (RangedNotify.swift), else QEMU's entry at a time.
+    forEachNotifier(mr) {
+        union |= $0.flags & ~rangesFlag
+        ranged = ranged || $0.flags & rangesFlag != 0
+    }
+    SpaprTable(region: mr)?.engine.setRunReports(ranged)
     let old = mr.notifyFlags
     let new = IOMMUNotifierFlag(rawValue: union)
     guard old != new else { return 0 }
@@ -156,7 +164,7 @@ private func registrationProblem(_ mr: Region, _ n: Notifier) -> String? {
     if !n.hasNotify {
         return "the notifier has no notify function"
     }
-    if n.flags == IOMMU_NOTIFIER_NONE.rawValue {
+    if n.flags & ~rangesFlag == IOMMU_NOTIFIER_NONE.rawValue {
         return "the notifier has no flags"
     }
     if n.start > n.end {

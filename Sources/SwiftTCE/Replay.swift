@@ -13,23 +13,38 @@ public func memory_region_iommu_replay(
     }
 }
 
-/// Translates every granule of the region and passes on what is mapped.
+/// The addresses a replay for n covers: its [start, end] within a region
+/// of size bytes (UINT64_MAX: 2^64); nil when they do not meet.
+func replayRange(_ n: Notifier, size: UInt64) -> (start: UInt64, end: UInt64)? {
+    guard size != 0 else { return nil }
+    let last = size == UInt64.max ? UInt64.max : size - 1
+    let end = min(n.end, last)
+    return n.start <= end ? (n.start, end) : nil
+}
+
+/// Translates every granule whose address is in the notifier's range and
+/// passes on what is mapped. QEMU 7.2 walks the whole region (its notifier
+/// filter drops what is outside); a change after 7.2 walks the notifier's
+/// range only, which this follows.
 private func genericReplay(_ mr: Region, _ n: Notifier) {
     guard n.hasNotify else { return }
     let granularity = mr.minPageSize
-    guard granularity != 0 else { return }
-    // UINT64_MAX stands for 2^64: every address is inside, down to the last
-    // byte, and only the wraparound below ends the walk.
-    let size = mr.size
-    let wholeSpace = size == UInt64.max
-    var addr: UInt64 = 0
-    while wholeSpace || addr < size {
+    guard granularity != 0, let (start, end) = replayRange(n, size: mr.size) else { return }
+    // The first granule at or after start; none when that is past 2^64.
+    let offset = start % granularity
+    var addr = start
+    if offset != 0 {
+        let (rounded, wrapped) = start.addingReportingOverflow(granularity - offset)
+        if wrapped { return }
+        addr = rounded
+    }
+    while addr <= end {
         // SAFETY: an entry is a value; its target_as is passed on, never read.
         guard let entry = unsafe mr.translate(addr, IOMMU_NONE, n.iommuIndex) else { return }
         if unsafe entry.perm != IOMMU_NONE {  // SAFETY: as above
             n.notify(entry)
         }
-        // A region ending near 2^64 would otherwise wrap to 0 and loop forever.
+        // A range ending near 2^64 would otherwise wrap to 0 and loop forever.
         let (next, wrapped) = addr.addingReportingOverflow(granularity)
         if wrapped { break }
         addr = next

@@ -55,9 +55,12 @@ func swifttce_spapr_tce_replay(
 ) {
     guard let table = SpaprTable(region: Region(iommu)), let n = Notifier(notifier), n.hasNotify,
           !table.skippingReplay else { return }
-    // The generic walk stops at the region's size, which a caller may have
-    // set; UINT64_MAX stands for 2^64, which holds every iova.
-    table.engine.replay(limit: table.mr.size) { mapping in
+    // The notifier's range only (QEMU after 7.2; 7.2 walks the whole
+    // region and its filter drops the rest), up to the region's size,
+    // which a caller may have set; UINT64_MAX stands for 2^64, which holds
+    // every iova.
+    guard let (start, end) = replayRange(n, size: table.mr.size) else { return }
+    table.engine.replay(start: start, end: end) { mapping in
         n.notify(tlbEntry(mapping, table.targetAS))
     }
 }

@@ -189,6 +189,13 @@ private let hostOps = unsafe SwiftTCEHostOps(
         // SAFETY: errp is what this layer passed the engine: NULL or an Error **.
         setError(unsafe errp?.assumingMemoryBound(to: UnsafeMutablePointer<CError>?.self),
                  unsafe String(cString: message))  // SAFETY: as above
+    },
+    notify_range: { block, first, count, stride in
+        // SAFETY: host_table is a table's block; first the engine's, for the call.
+        guard let block = unsafe block, let first = unsafe first?.pointee else { return }
+        // SAFETY: as above.
+        let table = SpaprTable(block: Region(unsafe block.assumingMemoryBound(to: IOMMUMemoryRegion.self)))
+        notifyRun(table, Run(first: first, count: count, stride: stride))
     })
 
 /// An engine mapping as QEMU's IOMMUTLBEntry into target. @safe: target is
@@ -257,8 +264,10 @@ extension SpaprTable {
         table.initialize(unsafe SpaprTableState(liobn: liobn, owner: owner, name: name))
         // SAFETY: the table's own region, ops and name, which live as long as it.
         _ = unsafe memory_region_init_iommu(table.mr.pointer, swifttce_spapr_tce_ops(), table.mr.pointer, name, 0, nil)
-        // No notifier yet: the engine need not report writes (notify_flag_changed).
+        // No notifier yet: the engine need not report writes (notify_flag_changed),
+        // nor in runs until one asks for ranges (Notifiers.swift).
         engine.setNotify(false)
+        engine.setRunReports(false)
         if Trace.on { engine.setFastReads(false) }
         unsafe tables.add(table)  // SAFETY: the registry's contract
         return table

@@ -84,7 +84,7 @@ func hostOps(notify: (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<Sw
              readGuest: (@convention(c) (UnsafeMutableRawPointer?, UInt64, UnsafeMutableRawPointer?, Int) -> Bool)? = nil,
              deferFree: Reclaimer.DeferFree? = nil) -> SwiftTCEHostOps {
     SwiftTCEHostOps(size: MemoryLayout<SwiftTCEHostOps>.size, notify: notify, read_guest: readGuest,
-                    defer_free: deferFree, set_error: nil)
+                    defer_free: deferFree, set_error: nil, notify_range: nil)
 }
 
 extension EngineTests {

@@ -34,7 +34,8 @@ typedef struct HostMachine {
 
 /*
  * A machine of the shape "phbs=N ddw=on|off pgsz=MASK vio=LIOBN:SIZE,..."
- * (ram= is accepted and does not matter, see HOST_RAM_SIZE), after its
+ * (ram= is accepted and does not matter, see HOST_RAM_SIZE; notify=ranges
+ * has its tables notify runs in blocks, spapr_tce_notify_ranges), after its
  * reset. PHBs 0..N-1 (1 by default), then the VIO devices, as QEMU's
  * command lines in Tests/traces/ create them.
  */
@@ -44,7 +45,7 @@ static inline void host_machine_start(HostMachine *m, const char *shape)
     g_auto(GStrv) vio = NULL;
     unsigned phbs = 1, i;
     uint64_t pgsz = SPAPR_PCI_DEFAULT_PGSZ;
-    bool ddw = true;
+    bool ddw = true, ranges = false;
 
     for (i = 0; words[i]; i++) {
         const char *w = words[i];
@@ -55,12 +56,15 @@ static inline void host_machine_start(HostMachine *m, const char *shape)
             pgsz = strtoull(w + 5, NULL, 0);
         } else if (g_str_has_prefix(w, "ddw=")) {
             ddw = strcmp(w + 4, "on") == 0;
+        } else if (g_str_has_prefix(w, "notify=")) {
+            ranges = strcmp(w + 7, "ranges") == 0;
         } else if (g_str_has_prefix(w, "vio=")) {
             vio = g_strsplit(w + 4, ",", -1);
         } else if (*w && !g_str_has_prefix(w, "ram=")) {
             g_error("unknown machine key in \"%s\"", w);
         }
     }
+    spapr_tce_notify_ranges = ranges;
     spapr_machine_init(&m->spapr, HOST_RAM_SIZE);
     m->cpu.parent_obj.as = &address_space_memory;
     for (i = 0; i < phbs; i++) {

@@ -65,8 +65,10 @@ for kind in archive shared; do
         lib=$shared
         # Global binding only: a local dynamic symbol (the engine's TLS
         # record, which the object's own TLS relocation names) cannot be
-        # interposed by a host's name.
-        symbols -D --defined-only "$lib" | awk '$2 ~ /^[A-Z]$/' \
+        # interposed by a host's name. Nor can the export map's version
+        # node (an absolute symbol named SWIFTTCE_0.3, the linker's).
+        symbols -D --defined-only "$lib" |
+            awk '$2 ~ /^[A-Z]$/ && !($2 == "A" && $1 ~ /^SWIFTTCE_[0-9.]+$/)' \
             >"$tmp/$kind.defined"
         symbols -D --undefined-only "$lib" >"$tmp/$kind.undefined"
         providers="$tmp/providers"

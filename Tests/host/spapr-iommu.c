@@ -60,6 +60,69 @@ static void spapr_tce_notify(void *host_table, const SwiftTCEMapping *m)
 }
 
 /*
+ * One notifier's part of a run, as QEMU's own core delivers a large unmap:
+ * aligned power-of-two blocks, addr_mask = block size - 1, cut to the pages
+ * the notifier's [start, end] touches (QEMU asserts an event lies in its
+ * notifier's range). A block is one mapping: any run of unmaps, or of
+ * page-contiguous maps whose translated_addr is aligned as the iova; a
+ * run of one TCE's maps (H_STUFF_TCE) goes a page at a time.
+ */
+static void spapr_tce_notify_blocks(IOMMUNotifier *n, const SwiftTCEMapping *first,
+                                    uint64_t count, uint64_t stride)
+{
+    uint64_t page = first->addr_mask + 1;
+    unsigned shift = __builtin_ctzll(page);
+    bool unmap = first->perm == 0;
+    bool blocks = unmap || stride == page;
+    uint64_t k, last;
+
+    if (count == 0 || n->end < first->iova) {
+        return;
+    }
+    k = n->start <= first->iova ? 0 : (n->start - first->iova) >> shift;
+    last = MIN(count - 1, (n->end - first->iova) >> shift);
+    while (k <= last) {
+        SwiftTCEMapping m = *first;
+        uint64_t pages = 1;
+        IOMMUTLBEvent event;
+
+        m.iova = first->iova + k * page;
+        m.translated_addr = first->translated_addr + k * stride;
+        if (blocks) {
+            unsigned align = m.iova ? __builtin_ctzll(m.iova) : 64;
+            unsigned fits = 63 - __builtin_clzll(last - k + 1);
+
+            if (!unmap && m.translated_addr) {
+                align = MIN(align, (unsigned)__builtin_ctzll(m.translated_addr));
+            }
+            pages = 1ULL << MIN(MIN(align - MIN(align, shift), fits), 63);
+        }
+        m.addr_mask = (page << __builtin_ctzll(pages)) - 1;
+        if (unmap && pages > 1) {
+            m.translated_addr = 0;
+        }
+        event.type = unmap ? IOMMU_NOTIFIER_UNMAP : IOMMU_NOTIFIER_MAP;
+        event.entry = spapr_tce_entry(&m);
+        memory_region_notify_iommu_one(n, &event);
+        k += pages;
+    }
+}
+
+/* A hypercall's runs of entries, each notifier told of its part in blocks. */
+static void spapr_tce_notify_range(void *host_table, const SwiftTCEMapping *first,
+                                   uint64_t count, uint64_t stride)
+{
+    SpaprTceTable *tcet = host_table;
+    IOMMUNotifier *n;
+
+    IOMMU_NOTIFIER_FOREACH(n, &tcet->iommu) {
+        if (n->iommu_idx == 0) {
+            spapr_tce_notify_blocks(n, first, count, stride);
+        }
+    }
+}
+
+/*
  * H_PUT_TCE_INDIRECT's list, through the calling CPU's address space. QEMU
  * reads it with ldq_be_phys, which ignores errors (unassigned memory reads
  * as 0): what address_space_read gave is the list, whatever it returned.
@@ -108,6 +171,18 @@ static const SwiftTCEHostOps spapr_tce_host_ops = {
     .set_error = spapr_tce_set_error,
 };
 
+/* The same, telling notifiers of runs in blocks (spapr_tce_notify_ranges). */
+static const SwiftTCEHostOps spapr_tce_host_ops_ranged = {
+    .size = sizeof(SwiftTCEHostOps),
+    .notify = spapr_tce_notify,
+    .read_guest = spapr_tce_read_guest,
+    .defer_free = spapr_tce_defer_free,
+    .set_error = spapr_tce_set_error,
+    .notify_range = spapr_tce_notify_range,
+};
+
+bool spapr_tce_notify_ranges;
+
 /* ---- The IOMMU region's class ------------------------------------------ */
 
 /* Called from RCU critical section */
@@ -139,12 +214,23 @@ static void spapr_tce_replay_one(void *opaque, const SwiftTCEMapping *m)
 static void spapr_tce_replay(IOMMUMemoryRegion *iommu_mr, IOMMUNotifier *n)
 {
     SpaprTceTable *tcet = container_of(iommu_mr, SpaprTceTable, iommu);
+    uint64_t size;
 
     if (tcet->skipping_replay) {
         return;
     }
-    swifttce_replay(tcet->engine, memory_region_size(MEMORY_REGION(iommu_mr)),
-                    spapr_tce_replay_one, n);
+    /*
+     * The notifier's range only, up to the region's size (QEMU 7.2's walk
+     * covers the whole region and its filter drops the rest; a change
+     * after 7.2 walks the notifier's range).
+     */
+    size = memory_region_size(MEMORY_REGION(iommu_mr));
+    if (size == 0) {
+        return;
+    }
+    swifttce_replay_range(tcet->engine, n->start,
+                          MIN(n->end, size == UINT64_MAX ? UINT64_MAX : size - 1),
+                          spapr_tce_replay_one, n);
 }
 
 static uint64_t spapr_tce_get_min_page_size(IOMMUMemoryRegion *iommu)
@@ -544,7 +630,9 @@ SpaprTceTable *spapr_tce_new_table(void *owner, uint32_t liobn)
     tcet->owner = owner;
     tcet->liobn = liobn;
     tcet->fd = -1;
-    tcet->engine = swifttce_table_new(&spapr_tce_host_ops, tcet);
+    tcet->engine = swifttce_table_new(spapr_tce_notify_ranges ?
+                                      &spapr_tce_host_ops_ranged :
+                                      &spapr_tce_host_ops, tcet);
     if (!tcet->engine) {
         g_error("spapr_tce_new_table: out of memory");
     }

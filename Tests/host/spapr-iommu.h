@@ -100,6 +100,14 @@ void spapr_tce_set_need_vfio(SpaprTceTable *tcet, bool need_vfio);
 SpaprTceTable *spapr_tce_find_by_liobn(target_ulong liobn);
 MemoryRegion *spapr_tce_get_iommu(SpaprTceTable *tcet);
 
+/*
+ * Whether tables created from now on have their hypercalls' runs of
+ * entries notified in blocks (SwiftTCEHostOps.notify_range) rather than
+ * an event per entry; off by default. A host's choice, not QEMU's: the
+ * tests run both.
+ */
+extern bool spapr_tce_notify_ranges;
+
 /* SwiftTCEHostOps.defer_free on QEMU's call_rcu. */
 void spapr_tce_defer_free(void (*fn)(void *), void *arg);
 

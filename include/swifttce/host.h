@@ -67,6 +67,18 @@
 extern "C" {
 #endif
 
+/* ---- Version ---------------------------------------------------------- */
+
+/**
+ * swifttce_version: the version of the library that was loaded, for a host
+ * that links or dlopens libswifttce-host.so and compares it with the
+ * SWIFTTCE_VERSION it was built against (README "Versions and ABI")
+ *
+ * Returns: SWIFTTCE_VERSION as the library was built, e.g. "0.3.0"; a
+ * static string, never NULL, never to be freed.
+ */
+const char *swifttce_version(void);
+
 /* ---- Codes and TCE format -------------------------------------------- */
 
 /* PAPR hypercall returns (QEMU: H_SUCCESS, H_HARDWARE, H_PARAMETER). */
@@ -136,6 +148,30 @@ typedef struct SwiftTCEMapping {
  * @set_error: set_error(host_errp, msg): hands an error message to the
  *     host's error object (QEMU: error_setg(host_errp, "%s", msg)), with the
  *     host_errp the failing call got, NULL included.
+ * @notify_range: notify_range(host_table, first, count, stride): a run of
+ *     count written entries, reported at once. When set it replaces notify
+ *     for every write (notify is then never called; a H_PUT_TCE is a run of
+ *     1), and it is likewise not called while notification is off. Entry
+ *     k of the run (0 <= k < count) is *first with iova first->iova +
+ *     k * (first->addr_mask + 1) and translated_addr first->translated_addr
+ *     + k * stride (modulo 2^64); addr_mask and perm are first's. A run is
+ *     consecutive entries written by one hypercall whose raw TCEs are all
+ *     equal (stride 0: H_STUFF_TCE's whole range, or equal TCEs of a
+ *     H_PUT_TCE_INDIRECT list, zeros included) or each the previous one
+ *     plus the page size (stride = page size: page-contiguous maps, or
+ *     unmaps, with the same perm and low bits); the engine makes each run
+ *     as long as that allows (a run of 1 has stride 0). Runs come after all
+ *     of the call's writes (a callback sees the call's later runs written
+ *     too), in write order, on the writing thread, and cover exactly the
+ *     entries notify would have been called for, in the same order: a
+ *     listener that expands each run ends in the same state. A QEMU host
+ *     turns a run into events per notifier: the part in the notifier's
+ *     [start, end] (QEMU asserts an event lies inside a notifier's range),
+ *     as aligned power-of-two blocks whose addr_mask covers the block (what
+ *     QEMU's notifiers and VFIO take for an UNMAP: its size is addr_mask +
+ *     1), and per entry where a block would not be one mapping (a stride 0
+ *     run of maps). A H_STUFF_TCE clear then costs the host one call and
+ *     the engine what was mapped, whatever the range spans.
  */
 typedef struct SwiftTCEHostOps {
     size_t size;
@@ -143,6 +179,8 @@ typedef struct SwiftTCEHostOps {
     bool (*read_guest)(void *guest, uint64_t gpa, void *buf, size_t len);
     void (*defer_free)(void (*fn)(void *), void *arg);
     void (*set_error)(void *host_errp, const char *msg);
+    void (*notify_range)(void *host_table, const SwiftTCEMapping *first,
+                         uint64_t count, uint64_t stride);
 } SwiftTCEHostOps;
 
 /* ---- Tables ----------------------------------------------------------- */
@@ -539,6 +577,26 @@ void swifttce_replay(const SwiftTCETable *t, uint64_t limit,
                      void (*fn)(void *opaque, const SwiftTCEMapping *m),
                      void *opaque);
 
+/**
+ * swifttce_replay_range: swifttce_replay for a notifier's range: the
+ * entries whose iova is in [start, end] only, at the cost of what is mapped
+ * there (QEMU 7.2's generic walk translates every page of the region and
+ * its notifier filter drops what is outside; a change after 7.2 limits the
+ * walk to the notifier's range, which this follows)
+ *
+ * @t: the table (NULL: nothing)
+ * @start: the first iova (window-relative; QEMU: the notifier's start)
+ * @end: the last iova, inclusive (QEMU: the notifier's end, or the region's
+ *     size - 1 if that is less); end < start: nothing
+ * @fn: called as fn(opaque, m) for every entry with perm != 0 and iova in
+ *     [start, end], ascending iova (NULL: nothing)
+ * @opaque: passed to fn
+ */
+void swifttce_replay_range(const SwiftTCETable *t, uint64_t start,
+                           uint64_t end,
+                           void (*fn)(void *opaque, const SwiftTCEMapping *m),
+                           void *opaque);
+
 /* ---- Hypercalls ------------------------------------------------------- */
 
 /*
@@ -547,7 +605,8 @@ void swifttce_replay(const SwiftTCETable *t, uint64_t limit,
  * (ioba - bus_offset) >> page_shift must be below nb_table. They answer
  * SWIFTTCE_H_SUCCESS or SWIFTTCE_H_PARAMETER, and SWIFTTCE_H_HARDWARE only
  * when memory for a new part of the table runs out or a callback wrote to
- * its own table. Each written entry is notified once (ops->notify).
+ * its own table. Each written entry is notified once (ops->notify), or as
+ * part of one run (ops->notify_range).
  */
 
 /**
@@ -575,8 +634,9 @@ int64_t swifttce_get_tce(const SwiftTCETable *t, uint64_t ioba, uint64_t *tce);
 
 /**
  * swifttce_stuff_tce: H_STUFF_TCE, npages copies of one TCE. Stops at the
- * first error. Clearing (tce_value 0) with notification off costs what was
- * mapped, not what the range spans.
+ * first error. Clearing (tce_value 0) with notification off, or with
+ * ops->notify_range (one run), costs what was mapped, not what the range
+ * spans.
  *
  * @t: the table (NULL: H_PARAMETER)
  * @ioba: the bus address of the first page
@@ -912,6 +972,42 @@ void swifttce_rtas_reset_pe_dma_window(SwiftTCEPhb *phb, uint32_t nargs,
 size_t swifttce_table_read_entries(const SwiftTCETable *t, uint64_t first,
                                    uint64_t *tces, size_t count);
 
+/**
+ * SwiftTCEMappedEntry: one mapped entry of a sparse stream
+ *
+ * @index: the entry's index in the window
+ * @tce: its raw TCE (host byte order), never 0
+ */
+typedef struct SwiftTCEMappedEntry {
+    uint64_t index;
+    uint64_t tce;
+} SwiftTCEMappedEntry;
+
+/**
+ * swifttce_table_read_mapped: save, sparse: the mapped (non-zero) entries
+ * from index first on, ascending, as (index, TCE) pairs
+ *
+ * For a host's opt-in stream that carries only what is mapped (QEMU 7.2's
+ * own format carries every entry: swifttce_table_read_entries). Each call
+ * is one consistent look at the table (under its lock), costing what is
+ * mapped from first to the last pair it returns (plus at most as much
+ * again passed over), never what the window spans. To go on, call again
+ * with first = the last pair's index + 1; fewer than max pairs means there
+ * are no more.
+ *
+ * @t: the table
+ * @first: the least index wanted
+ * @entries: where the pairs go
+ * @max: pairs wanted at most
+ *
+ * Returns: how many pairs were written: 0 when none is mapped from first
+ * on, from first >= nb_table, for a disabled table, NULL t or entries, max
+ * 0, or from a callback of the table itself. A host's array (KVM) is
+ * scanned whole.
+ */
+size_t swifttce_table_read_mapped(const SwiftTCETable *t, uint64_t first,
+                                  SwiftTCEMappedEntry *entries, size_t max);
+
 /* A load in progress: opaque, made by swifttce_load_new. */
 typedef struct SwiftTCELoad SwiftTCELoad;
 
@@ -957,6 +1053,47 @@ SwiftTCELoad *swifttce_load_new(SwiftTCETable *t, uint32_t nb_table,
                                 void *host_errp);
 
 /**
+ * swifttce_load_new_sparse: starts loading a sparse stream into t: one
+ * that carries only the mapped entries, as (index, TCE) pairs
+ * (swifttce_load_mapped); every other entry of the nb_table is 0
+ *
+ * As swifttce_load_new's session, staged at the cost of what the stream
+ * maps (16 bytes a pair), and committed (swifttce_load_commit) with the
+ * same rules and in the same one step, except that it does not ask for
+ * nb_table entries delivered: the pairs are the whole stream, and nb_table
+ * may be anything up to 2^32 - 1 (QEMU's int count of the full format does
+ * not apply). A sparse session refuses swifttce_load_entries, and a full
+ * one swifttce_load_mapped.
+ *
+ * @t: the table (NULL: no session, no message)
+ * @nb_table: the stream's window size in entries
+ * @host_errp: passed to ops->set_error with the message of a refusal
+ *
+ * Returns: the session; NULL for NULL t, or with a message when memory
+ * runs out.
+ */
+SwiftTCELoad *swifttce_load_new_sparse(SwiftTCETable *t, uint32_t nb_table,
+                                       void *host_errp);
+
+/**
+ * swifttce_load_mapped: hands a sparse session mapped entries. A refused
+ * call stages nothing: the session stays as it was, to continue or abort.
+ *
+ * @l: the session, from swifttce_load_new_sparse (NULL: -EINVAL, no
+ *     message: no table to report through)
+ * @entries: the pairs: indexes strictly ascending, also after the pairs of
+ *     earlier calls, each below nb_table; TCEs non-zero
+ * @count: how many (0: nothing, accepted)
+ * @host_errp: passed to the table's ops->set_error with the message of a
+ *     refusal
+ *
+ * Returns: 0; -EINVAL for entries NULL with count > 0, a full session, an
+ * index out of order, repeated or past nb_table, or a zero TCE; -ENOMEM.
+ */
+int swifttce_load_mapped(SwiftTCELoad *l, const SwiftTCEMappedEntry *entries,
+                         size_t count, void *host_errp);
+
+/**
  * swifttce_load_entries: hands the session a run of entries, in order. A
  * refused call stages nothing: the session stays as it was, to continue or
  * abort.
@@ -969,7 +1106,8 @@ SwiftTCELoad *swifttce_load_new(SwiftTCETable *t, uint32_t nb_table,
  *     refusal
  *
  * Returns: 0; -EINVAL for tces NULL with count > 0, entries out of order
- * or past nb_table; -ENOMEM.
+ * or past nb_table, a sparse session (swifttce_load_new_sparse);
+ * -ENOMEM.
  */
 int swifttce_load_entries(SwiftTCELoad *l, uint64_t first,
                           const uint64_t *tces, size_t count,
@@ -996,7 +1134,8 @@ int swifttce_load_entries(SwiftTCELoad *l, uint64_t first,
  *     refusal
  *
  * Returns: 0; refused with the table untouched: -EINVAL for fewer than
- * nb_table entries delivered ("delivered N of M"), a geometry that cannot
+ * nb_table entries delivered ("delivered N of M"; a full session only: a
+ * sparse one's pairs are the whole stream), a geometry that cannot
  * be enabled (page_shift 0 or > 63: for page_shift 0 on a disabled table,
  * the message says to enable it first; a window past 2^64), from a
  * callback of the table; -ENOMEM; -ENOTSUP when the old window's storage

@@ -92,6 +92,23 @@ typedef enum {
 #define IOMMU_NOTIFIER_ALL \
     (IOMMU_NOTIFIER_IOTLB_EVENTS | IOMMU_NOTIFIER_DEVIOTLB_EVENTS)
 
+/*
+ * SwiftTCE's opt-in, outside QEMU's flag values (a notifier's flags only,
+ * never an event's type, and left out of the region's iommu_notify_flags):
+ * a notifier with it set hears of a TCE hypercall's runs of entries (see
+ * SwiftTCEHostOps.notify_range in swifttce/host.h) as one event per aligned
+ * power-of-two block, addr_mask = block size - 1, as QEMU's core delivers
+ * a large unmap, the blocks cut to the pages its [start, end] touches. A
+ * block is one mapping: an UNMAP (translated_addr 0 when it is more than
+ * a page), or page-contiguous MAPs whose translated_addr is aligned as the
+ * iova; H_STUFF_TCE's MAPs (one page, many iovas) come one page each.
+ * Without it a notifier gets QEMU's one event per entry; while a notifier
+ * with it is registered on a TCE table's region, the others' events (the
+ * same, in the same order) come once the hypercall has written all its
+ * entries rather than after each.
+ */
+#define SWIFTTCE_IOMMU_NOTIFIER_RANGES 0x10000
+
 /* An event for notifiers: a MAP or UNMAP (or DEVIOTLB_UNMAP) of entry. */
 typedef struct IOMMUTLBEvent {
     IOMMUNotifierFlag type;
@@ -181,7 +198,7 @@ int memory_region_init_iommu(IOMMUMemoryRegion *iommu_mr,
 /* The region's size (UINT64_MAX: 2^64); 0 for NULL. */
 uint64_t memory_region_size(const IOMMUMemoryRegion *iommu_mr);
 /*
- * Sets the size the generic replay walks to; notifies no one (QEMU's region
+ * Sets the size the generic replay walks below; notifies no one (QEMU's region
  * listeners are the caller's). A TCE table sets its region's size itself on
  * enable and disable. NULL is ignored.
  */
@@ -200,10 +217,14 @@ uint64_t memory_region_iommu_get_min_page_size(IOMMUMemoryRegion *iommu_mr);
 int memory_region_iommu_num_indexes(IOMMUMemoryRegion *iommu_mr);
 
 /*
- * The region's replay hook if it has one; otherwise a walk from 0 to the
- * region's size in steps of the minimum page size, translating each address
- * with IOMMU_NONE and n->iommu_idx and calling n->notify for every entry
- * whose perm is not IOMMU_NONE (no range or type filter). n need not be
+ * The region's replay hook if it has one; otherwise a walk of the addresses
+ * that are multiples of the minimum page size, in n's [start, end] and
+ * below the region's size, translating each with IOMMU_NONE and
+ * n->iommu_idx and calling n->notify for every entry whose perm is not
+ * IOMMU_NONE (no type filter). QEMU 7.2 walks from 0 to the region's size
+ * (its notifier filter drops what is outside); a change proposed after
+ * 7.2 walks the notifier's range only, as here. A TCE table's hook gives
+ * the entries whose iova is in n's range the same way. n need not be
  * registered. Runs on the calling thread; NULL region or notifier (or one
  * without notify) is ignored.
  */

@@ -156,8 +156,9 @@ void spapr_tce_set_need_vfio(SpaprTceTable *tcet, bool need_vfio);
 /*
  * While set, the replay hook returns at once, as QEMU's does
  * (ibm,create-pe-dma-window sets it around the enable of a new, empty
- * window). Otherwise replay delivers what QEMU's generic walk would, at the
- * cost of what is mapped.
+ * window). Otherwise replay delivers what the generic walk would (the
+ * entries in the notifier's [start, end], memory.h), at the cost of what is
+ * mapped there.
  */
 void spapr_tce_set_skipping_replay(SpaprTceTable *tcet, bool skipping);
 bool spapr_tce_get_skipping_replay(const SpaprTceTable *tcet);

@@ -137,6 +137,15 @@ enum {
     SWIFTTCE_MADV_NOHUGEPAGE = MADV_NOHUGEPAGE,
 };
 
+/*
+ * SWIFTTCE_VERSION as a C string with static storage: Swift imports the
+ * macro as a String, which has no lasting C pointer to hand out.
+ */
+static inline const char *swifttce_version_literal(void)
+{
+    return SWIFTTCE_VERSION;
+}
+
 /* mmap's failure value; Swift cannot import the macro's cast. */
 static inline void *swifttce_map_failed(void)
 {
@@ -185,7 +194,8 @@ _Static_assert(SWIFTTCE_AT(SwiftTCEHostOps, size, 0) &&
                SWIFTTCE_AT(SwiftTCEHostOps, read_guest, 16) &&
                SWIFTTCE_AT(SwiftTCEHostOps, defer_free, 24) &&
                SWIFTTCE_AT(SwiftTCEHostOps, set_error, 32) &&
-               sizeof(SwiftTCEHostOps) == 40,
+               SWIFTTCE_AT(SwiftTCEHostOps, notify_range, 40) &&
+               sizeof(SwiftTCEHostOps) == 48,
                "SwiftTCEHostOps: size, then the hooks in their order");
 /* PHB.create likewise; pick_free_window came last (0.3.0). */
 _Static_assert(SWIFTTCE_AT(SwiftTCEPhbOps, size, 0) &&

@@ -194,3 +194,19 @@ public func swifttce_replay(
         unsafe buffer.withMapping { unsafe fn(opaque, $0) }
     }
 }
+
+@c @implementation
+public func swifttce_replay_range(
+    _ t: UnsafePointer<SwiftTCETable>?,
+    _ start: UInt64,
+    _ end: UInt64,
+    _ fn: (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<SwiftTCEMapping>?) -> Void)?,
+    _ opaque: UnsafeMutableRawPointer?
+) {
+    // SAFETY: as swifttce_replay's.
+    guard let table = unsafe TCETable(t), let fn = unsafe fn else { return }
+    table.replay(start: start, end: end) { mapping in
+        var buffer = MappingBuffer(mapping)
+        unsafe buffer.withMapping { unsafe fn(opaque, $0) }
+    }
+}

@@ -43,6 +43,21 @@ public func swifttce_table_read_entries(
     return unsafe table.readEntries(from: first, into: UnsafeMutableBufferPointer(start: tces, count: count)) ?? 0
 }
 
+/// A new session's handle, full or sparse; nil (with a message naming
+/// function) when memory runs out.
+private func newSession(_ table: TCETable, _ nbTable: UInt32, sparse: Bool,
+                        _ errp: UnsafeMutableRawPointer?, _ function: String) -> UnsafeMutablePointer<SwiftTCELoad>? {
+    // SAFETY: fresh memory of the struct's size, the handle's from now on
+    // (load_abort frees it).
+    guard let memory = unsafe malloc(MemoryLayout<StagedLoad>.stride) else {
+        table.report(errp, "\(function): out of memory")
+        return nil
+    }
+    unsafe memory.bindMemory(to: StagedLoad.self, capacity: 1)
+        .initialize(to: StagedLoad(table: table, nbTable: nbTable, sparse: sparse))
+    return unsafe memory.assumingMemoryBound(to: SwiftTCELoad.self)
+}
+
 @c @implementation
 public func swifttce_load_new(
     _ t: UnsafeMutablePointer<SwiftTCETable>?,
@@ -51,14 +66,7 @@ public func swifttce_load_new(
 ) -> UnsafeMutablePointer<SwiftTCELoad>? {
     // SAFETY: t is swifttce_table_new's, not freed (host.h).
     guard let table = unsafe TCETable(t) else { return nil }
-    // SAFETY: fresh memory of the struct's size, the handle's from now on
-    // (load_abort frees it).
-    guard let memory = unsafe malloc(MemoryLayout<StagedLoad>.stride) else {
-        table.report(host_errp, "swifttce_load_new: out of memory")
-        return nil
-    }
-    unsafe memory.bindMemory(to: StagedLoad.self, capacity: 1).initialize(to: StagedLoad(table: table, nbTable: nb_table))
-    return unsafe memory.assumingMemoryBound(to: SwiftTCELoad.self)
+    return unsafe newSession(table, nb_table, sparse: false, host_errp, "swifttce_load_new")
 }
 
 @c @implementation
@@ -166,4 +174,53 @@ public func swifttce_table_vmstate_load(
         unsafe result?.pointee = loadResult(LoadOutcome(old: table.geometry))
         return refuse(table, host_errp, "swifttce_table_vmstate_load", error)
     }
+}
+
+// The sparse format: mapped entries as (index, TCE) pairs, for a host's
+// opt-in stream that carries only what is mapped.
+
+@c @implementation
+public func swifttce_table_read_mapped(
+    _ t: UnsafePointer<SwiftTCETable>?,
+    _ first: UInt64,
+    _ entries: UnsafeMutablePointer<SwiftTCEMappedEntry>?,
+    _ max: Int
+) -> Int {
+    // SAFETY: t is swifttce_table_new's, not freed (host.h); entries holds
+    // max pairs (host.h).
+    guard let table = unsafe TCETable(t), let entries = unsafe entries, max > 0 else { return 0 }
+    return unsafe table.readMapped(from: first, into: UnsafeMutableBufferPointer(start: entries, count: max)) ?? 0
+}
+
+@c @implementation
+public func swifttce_load_new_sparse(
+    _ t: UnsafeMutablePointer<SwiftTCETable>?,
+    _ nb_table: UInt32,
+    _ host_errp: UnsafeMutableRawPointer?
+) -> UnsafeMutablePointer<SwiftTCELoad>? {
+    // SAFETY: t is swifttce_table_new's, not freed (host.h).
+    guard let table = unsafe TCETable(t) else { return nil }
+    return unsafe newSession(table, nb_table, sparse: true, host_errp, "swifttce_load_new_sparse")
+}
+
+@c @implementation
+public func swifttce_load_mapped(
+    _ l: UnsafeMutablePointer<SwiftTCELoad>?,
+    _ entries: UnsafePointer<SwiftTCEMappedEntry>?,
+    _ count: Int,
+    _ host_errp: UnsafeMutableRawPointer?
+) -> Int32 {
+    // SAFETY: l is a session not yet consumed (host.h); entries holds
+    // count pairs (host.h).
+    guard let load = unsafe StagedLoad.from(l) else { return -EINVAL }
+    let table = unsafe load.pointee.table
+    let missing = unsafe entries == nil
+    guard count == 0 || !missing else {
+        return refuse(table, host_errp, "swifttce_load_mapped", .invalid("no entries"))
+    }
+    // SAFETY: as above: pair i < count of the caller's array.
+    guard let error = unsafe load.pointee.stageMapped(count: count, { i in
+        unsafe StagedEntry(index: entries![i].index, tce: entries![i].tce)
+    }) else { return 0 }
+    return refuse(table, host_errp, "swifttce_load_mapped", error)
 }

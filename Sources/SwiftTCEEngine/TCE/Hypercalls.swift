@@ -14,9 +14,11 @@ package typealias CallTrace = SwiftTCECallTrace
 
 extension TCETable {
     /// QEMU's put_tce_emu, under the lock: one entry written, then one
-    /// notification. ioba is masked to the page already.
+    /// notification (a run of one, for a host with notify_range). ioba is
+    /// masked to the page already. report false: the caller reports the
+    /// write itself, as part of a run.
     @inline(__always)
-    private func put(ioba: UInt64, tce: UInt64, garbage: inout Garbage) -> Int64 {
+    private func put(ioba: UInt64, tce: UInt64, garbage: inout Garbage, report: Bool = true) -> Int64 {
         let shift = UInt64(fields.pageShift.load(ordering: .relaxed))
         let index = (ioba &- fields.busOffset.load(ordering: .relaxed)) &>> shift
         guard index < UInt64(fields.nbTable.load(ordering: .relaxed)) else { return hParameter }
@@ -25,22 +27,45 @@ extension TCETable {
         guard unsafe fields.storage.unsafelyUnwrapped.store(index, tce, garbage: &garbage) else {
             return hHardware
         }
-        if fields.notifying.load(ordering: .relaxed), let notify = unsafe fields.ops.notify {
+        if report && fields.notifying.load(ordering: .relaxed) {
             let mask = ~UInt64(0) &<< shift
-            // Stored whole (MappingBuffer), so that a callee's wide loads of
-            // it are forwarded from the stores, not made to wait for them.
-            var buffer = MappingBuffer(SwiftTCEMapping(iova: (index &<< shift) & mask, tce: tce, mask: mask))
-            // SAFETY: the host's hook, given its host_table and a mapping
-            // that lives for the call, as host.h has it.
-            unsafe buffer.withMapping { unsafe notify(fields.hostTable, $0) }
+            if !fields.runReports.load(ordering: .relaxed), let notify = unsafe fields.ops.notify {
+                // Stored whole (MappingBuffer), so that a callee's wide loads of
+                // it are forwarded from the stores, not made to wait for them.
+                var buffer = MappingBuffer(SwiftTCEMapping(iova: (index &<< shift) & mask, tce: tce, mask: mask))
+                // SAFETY: the host's hook, given its host_table and a mapping
+                // that lives for the call, as host.h has it.
+                unsafe buffer.withMapping { unsafe notify(fields.hostTable, $0) }
+            } else if fields.runReports.load(ordering: .relaxed) {
+                reportRun(index: index, tce: tce, count: 1, stride: 0, shift: shift)
+            }
         }
         return hSuccess
+    }
+
+    /// Tells the host's notify_range (if any) of count entries from index,
+    /// the first holding tce (host.h's run). Under the lock.
+    private func reportRun(index: UInt64, tce: UInt64, count: UInt64, stride: UInt64, shift: UInt64) {
+        // SAFETY: the hook only compared with NULL and called below.
+        guard count > 0, let range = unsafe fields.ops.notify_range else { return }
+        let mask = ~UInt64(0) &<< shift
+        var buffer = MappingBuffer(SwiftTCEMapping(iova: (index &<< shift) & mask, tce: tce, mask: mask))
+        // SAFETY: the host's hook, given its host_table and a mapping that
+        // lives for the call, as host.h has it.
+        unsafe buffer.withMapping { unsafe range(fields.hostTable, $0, count, stride) }
+    }
+
+    /// Whether written entries go to the host as runs (notify_range set and
+    /// wanted, notification on).
+    private var reportsRuns: Bool {
+        notifying && runReports
     }
 
     /// Whether the host has a notify hook.
     private var hasNotifyHook: Bool {
         // SAFETY: the hook only compared with NULL.
-        unsafe ops.notify != nil
+        let hooked = unsafe ops.notify != nil
+        return runReports || hooked
     }
 
     /// The page mask of the current window (the lock holder's view).
@@ -86,6 +111,23 @@ extension TCETable {
             if value == 0 && !(notifying && hasNotifyHook) {
                 window.storage?.clear(from: first, count: inWindow, garbage: &garbage)
                 written = inWindow
+            } else if reportsRuns {
+                // One run: the writes, then one call (host.h's notify_range).
+                if value == 0 {
+                    window.storage?.clear(from: first, count: inWindow, garbage: &garbage)
+                    written = inWindow
+                } else {
+                    while written < inWindow {
+                        let result = put(ioba: start &+ written &* window.pageSize, tce: value,
+                                         garbage: &garbage, report: false)
+                        if result != hSuccess {
+                            status = result
+                            break
+                        }
+                        written += 1
+                    }
+                }
+                reportRun(index: first, tce: value, count: written, stride: 0, shift: UInt64(window.pageShift))
             } else {
                 while written < inWindow {
                     let result = put(ioba: start &+ written &* window.pageSize, tce: value, garbage: &garbage)
@@ -128,12 +170,19 @@ extension TCETable {
                 let start = ioba & window.pageMask
                 var status = hParameter
                 var i: UInt64 = 0
+                let runs = reportsRuns
                 while i < npages {
                     // SAFETY: i < npages, the list's initialised words.
                     trace.tce = unsafe UInt64(bigEndian: list[Int(i)])
-                    status = put(ioba: start &+ i &* window.pageSize, tce: trace.tce, garbage: &garbage)
+                    status = put(ioba: start &+ i &* window.pageSize, tce: trace.tce, garbage: &garbage,
+                                 report: !runs)
                     if status != hSuccess { break }
                     i += 1
+                }
+                if runs && i > 0 {
+                    // SAFETY: the first i words were read above.
+                    unsafe reportRuns(list: UnsafeBufferPointer(rebasing: list[0..<Int(i)]),
+                                      index: window.index(ofIOBA: start), window: window)
                 }
                 // QEMU traces the last entry written or the one before the
                 // one that failed, with the last TCE it read.
@@ -141,5 +190,33 @@ extension TCETable {
                 return status
             } ?? hHardware
         }
+    }
+
+    /// An indirect list's written entries as host.h's runs: each as long as
+    /// its TCEs stay equal (stride 0) or grow by the page (stride = page).
+    private func reportRuns(list: UnsafeBufferPointer<UInt64>, index: UInt64, window: Window) {
+        let page = window.pageSize
+        let shift = UInt64(window.pageShift)
+        var runStart = 0
+        // SAFETY: list's words, read below its count.
+        var first = unsafe UInt64(bigEndian: list[0])
+        var previous = first
+        var stride: UInt64? = nil
+        for k in 1..<max(list.count, 1) {
+            let tce = unsafe UInt64(bigEndian: list[k])
+            let step = tce &- previous
+            if (step == 0 || step == page) && (stride == nil || stride == step) {
+                stride = step
+            } else {
+                reportRun(index: index &+ UInt64(runStart), tce: first, count: UInt64(k - runStart),
+                          stride: stride ?? 0, shift: shift)
+                runStart = k
+                first = tce
+                stride = nil
+            }
+            previous = tce
+        }
+        reportRun(index: index &+ UInt64(runStart), tce: first, count: UInt64(list.count - runStart),
+                  stride: stride ?? 0, shift: shift)
     }
 }

@@ -1,3 +1,4 @@
+import CSwiftTCEHost
 import Glibc
 
 // A migration load in steps, as QEMU's vmstate core delivers a table: the
@@ -35,15 +36,20 @@ package struct StagedLoad {
     let table: TCETable
     /// The stream's mig_nb_table.
     package let nbTable: UInt32
-    /// Entries delivered so far: the next one's index.
+    /// A sparse stream: mapped entries only, as (index, TCE) pairs
+    /// (stageMapped); its commit does not ask for every entry.
+    package let sparse: Bool
+    /// Entries delivered so far: the next one's index (sparse: one past the
+    /// last index staged, the least the next pair may have).
     package private(set) var delivered: UInt64 = 0
     private var staged: UnsafeMutablePointer<StagedEntry>? = nil
     private var count = 0
     private var capacity = 0
 
-    package init(table: TCETable, nbTable: UInt32) {
+    package init(table: TCETable, nbTable: UInt32, sparse: Bool = false) {
         self.table = table
         self.nbTable = nbTable
+        self.sparse = sparse
     }
 
     /// Frees the staged entries; the load is over.
@@ -61,6 +67,9 @@ package struct StagedLoad {
     /// a load and a test.
     @inline(__always)
     package mutating func stage(first: UInt64, count: Int, _ entry: (Int) -> UInt64) -> VMStateError? {
+        guard !sparse else {
+            return .invalid("a sparse load takes mapped entries (swifttce_load_mapped), not runs")
+        }
         guard first == delivered else {
             return .invalid("entries from \(first), but \(delivered) came so far: they must come in order")
         }
@@ -77,6 +86,40 @@ package struct StagedLoad {
             }
         }
         delivered = first + UInt64(count)
+        return nil
+    }
+
+    /// Takes count (index, TCE) pairs, pair(i) the i-th: a sparse stream's
+    /// mapped entries, strictly ascending (also after the ones staged
+    /// before), each index below nbTable and each TCE non-zero. All are
+    /// checked before any is staged: on error nothing was.
+    mutating func stageMapped(count: Int, _ pair: (Int) -> StagedEntry) -> VMStateError? {
+        guard sparse else {
+            return .invalid("a full load takes every entry in order (swifttce_load_entries), not pairs")
+        }
+        var least = delivered
+        for i in 0..<max(count, 0) {
+            let e = pair(i)
+            guard e.index >= least else {
+                return .invalid("entry \(e.index) after \(least == 0 ? "none" : String(least - 1)): mapped entries must "
+                    + "come in strictly ascending order")
+            }
+            guard e.index < UInt64(nbTable) else {
+                return .invalid("entry \(e.index) is past the stream's \(nbTable) entries")
+            }
+            guard e.tce != 0 else {
+                return .invalid("entry \(e.index) is 0: a sparse stream carries mapped entries only")
+            }
+            least = e.index + 1
+        }
+        let before = self.count
+        for i in 0..<max(count, 0) {
+            guard append(pair(i)) else {
+                self.count = before
+                return .noMemory
+            }
+        }
+        delivered = least
         return nil
     }
 
@@ -102,7 +145,7 @@ package struct StagedLoad {
     /// QEMU overwrites its fields. Nothing notified. The staging stays the
     /// caller's to free.
     package func commit(geometry given: (pageShift: UInt32, busOffset: UInt64)?) -> Result<LoadOutcome, VMStateError> {
-        guard delivered == UInt64(nbTable) else {
+        guard sparse || delivered == UInt64(nbTable) else {
             let why = nbTable > UInt32(Int32.max) ? " (QEMU 7.2 counts them in an int and sends none past 2^31 - 1)" : ""
             return .failure(.invalid("the stream delivered \(delivered) of \(nbTable) entries\(why)"))
         }
@@ -174,5 +217,36 @@ extension TCETable {
             unsafe base[Int(index - first)] = tce
         }
         return n
+    }
+}
+
+extension TCETable {
+    /// The mapped (non-zero) entries from index first on, ascending, into
+    /// out as (index, TCE) pairs, up to out.count of them: how many were
+    /// written; nil from a callback of the table itself. One consistent
+    /// look, under the lock, at the cost of what is mapped: the span is
+    /// walked in chunks that double, so that a full out stops the walk
+    /// (what the last chunk held past it is passed over, not read twice).
+    @unsafe package func readMapped(from first: UInt64, into out: UnsafeMutableBufferPointer<SwiftTCEMappedEntry>) -> Int? {
+        locked { _ -> Int in
+            let window = self.window
+            let nb = UInt64(window.nbTable)
+            guard first < nb, let storage = window.storage, let base = out.baseAddress, out.count > 0 else { return 0 }
+            var written = 0
+            var from = first
+            var chunk: UInt64 = 4096
+            while from < nb && written < out.count {
+                let count = min(chunk, nb - from)
+                storage.forEachNonZero(from: from, count: count) { index, tce in
+                    guard written < out.count else { return }
+                    // SAFETY: the caller's buffer of out.count pairs, written below it.
+                    unsafe (base + written).initialize(to: SwiftTCEMappedEntry(index: index, tce: tce))
+                    written += 1
+                }
+                from += count
+                chunk = min(chunk &* 2, 1 << 40)
+            }
+            return written
+        }
     }
 }

@@ -59,6 +59,8 @@ extension TCETable {
             pooled.fields.ops = copied
             unsafe pooled.fields.hostTable = prefixBytes > 0 ? block : hostTable
             pooled.fields.notifying.store(true, ordering: .relaxed)
+            // SAFETY: the hook only compared with NULL.
+            pooled.fields.runReports.store(unsafe copied.notify_range != nil, ordering: .relaxed)
             pooled.fields.fastReads.store(true, ordering: .relaxed)
             unsafe pooled.fields.readerContext.store(nil, ordering: .relaxed)
             return pooled
@@ -86,6 +88,8 @@ extension TCETable {
         unsafe state.initialize(to: TableState(
             reclaimer: reclaimer, ops: copied,
             hostTable: prefixBytes > 0 ? block : hostTable, garbage: garbage, prefixBytes: prefixBytes))
+        // SAFETY: the hook only compared with NULL.
+        unsafe state.pointee.runReports.store(unsafe copied.notify_range != nil, ordering: .relaxed)
         return unsafe TCETable(state: state)
     }
 

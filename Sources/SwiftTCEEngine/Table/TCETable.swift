@@ -103,6 +103,19 @@ public struct TCETable: Equatable {
 
     var notifying: Bool { fields.notifying.load(ordering: .relaxed) }
 
+    /// Whether written entries go to notify_range as runs (on from create
+    /// when the host has the hook) or to notify one by one: the standalone
+    /// library turns runs on only while a notifier asks for ranges, so that
+    /// the others get QEMU's notifications exactly, when QEMU makes them.
+    /// Without the hook, always off.
+    package func setRunReports(_ on: Bool) {
+        // SAFETY: the hook only compared with NULL.
+        let hooked = unsafe ops.notify_range != nil
+        fields.runReports.store(on && hooked, ordering: .relaxed)
+    }
+
+    var runReports: Bool { fields.runReports.load(ordering: .relaxed) }
+
     /// The layer above's readerContext (nil after create): an address the
     /// engine only keeps.
     public var readerContext: UnsafeMutableRawPointer? {

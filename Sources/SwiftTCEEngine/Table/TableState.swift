@@ -44,6 +44,9 @@ struct TableState: ~Copyable {
     var hostTable: UnsafeMutableRawPointer?
     /// Whether written entries are reported (swifttce_table_set_notify).
     let notifying = Atomic<Bool>(true)
+    /// Whether they are reported as runs: the host has notify_range, and
+    /// the layer above has not asked for entries (setRunReports).
+    let runReports = Atomic<Bool>(false)
     /// Whether translate's fast path may answer (setFastReads).
     let fastReads = Atomic<Bool>(true)
     @usableFromInline let lock = TableLock()
