@@ -6,7 +6,7 @@
 #   QEMU_STOCK     the reference (default /usr/bin/qemu-system-ppc64, Debian's)
 #   QEMU_CHECKS    which checks (default all): checkpatch shapes migrate
 #                  pingpong qtest
-#   QEMU_SHAPES    the shapes of `shapes` (default all six Linux ones)
+#   QEMU_SHAPES    the shapes of `shapes` (default all seven Linux ones)
 #   QEMU_CHAINS    the shapes of `migrate` (default two-phb-ddw64k migrate
 #                  vio-bypass ddw-remove-reset)
 #   QEMU_CHECK_JOBS  guests run at once (default 2)
@@ -18,7 +18,7 @@ TOOLS=$(dirname "$0")
 SWIFT=${QEMU_SWIFTTCE:-$OUT/build/qemu-system-ppc64}
 STOCK=${QEMU_STOCK:-/usr/bin/qemu-system-ppc64}
 CHECKS=${QEMU_CHECKS:-checkpatch shapes migrate pingpong qtest}
-SHAPES=${QEMU_SHAPES:-vio-disk two-phb-ddw64k ram4g-4disk migrate migrate-16m ddw-remove-reset}
+SHAPES=${QEMU_SHAPES:-vio-disk two-phb-ddw64k ram4g-4disk migrate migrate-16m ddw-remove-reset bigwin}
 CHAINS=${QEMU_CHAINS:-two-phb-ddw64k migrate vio-bypass ddw-remove-reset}
 JOBS=${QEMU_CHECK_JOBS:-2}
 TRACE_CHECK=${TRACE_CHECK:-build/bin/tce-trace-check}
