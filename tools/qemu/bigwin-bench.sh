@@ -84,7 +84,7 @@ run() {     # run TAG QEMU PGSZ MAXMEM
         wait "$pid" || true; pid=""
         why=$(shape_data_check "$W" "$W/src.console") || die "$tag: $why (see $W)"
         iommu=$("$TOOLS/extract-vmstate.py" --sizes "$W/stream" | tee "$W/sections" |
-                awk '{ sub("bytes=", "", $3); s += $3 } END { print s }')
+                awk '{ sub("bytes=", "", $3); s += $3 } END { printf "%.0f\n", s }')
         qemu_args dst
         # shellcheck disable=SC2086
         "$q" $ARGS -append "$APPEND" -incoming "exec:cat $W/stream" > "$W/dst.stdout" 2>&1 &
@@ -102,7 +102,7 @@ run() {     # run TAG QEMU PGSZ MAXMEM
         rc=0; wait "$pid" || rc=$?; pid=""
         total="died"; down="($rc)"; dhwm="-"
         iommu="-"
-        echo "# $tag: the source QEMU died during the migration (exit status $rc: $(tail -n1 "$W/src.stdout" | cut -c1-80)), $(stat -c %s "$W/stream") bytes of stream written" >> "$BW/notes.txt"
+        echo "# $tag: the source QEMU died during the migration (exit status $rc: 128 + the signal), $(stat -c %s "$W/stream") bytes of stream written" >> "$BW/notes.txt"
         req=$(sed -n 's/.*requested=\(0x[0-9a-f]*\).*/\1/p' "$W/src.trace" | tail -n1)
         pg=$(sed -n 's/.*page size=\(0x[0-9a-f]*\).*/\1/p' "$W/src.trace" | tail -n1)
         echo "liobn=? mig_nb_table=$((req / pg)) bytes=-" > "$W/sections"
