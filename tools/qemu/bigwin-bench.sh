@@ -20,6 +20,8 @@
 #    verified at the end;
 #  - a destination of the same binary loads the stream (after the source
 #    quit: one guest at a time): "dst hwm" its VmHWM once loaded.
+#  A source that dies during the migration (stock QEMU 7.2 from 2^28
+#  entries on) is a row too: "died", its exit status, no stream figures.
 # QEMU_STOCK (default /usr/bin/qemu-system-ppc64), QEMU_SWIFTTCE (default
 # $QEMU_OUT/build/qemu-system-ppc64). Work files in $QEMU_OUT/bench-window
 # (streams removed after each run); the table on stdout and in
