@@ -14,15 +14,20 @@
 #   make check-qemu      real guests on it against Debian's stock binary (not
 #                        part of make check: needs make qemu and qemu-guest)
 #   make qemu-checkpatch QEMU's scripts/checkpatch.pl on every patch
+#   make qemu-bench-window  huge DMA windows, stock against SwiftTCE
+#                        (tools/qemu/bigwin-bench.sh: RSS, the window's
+#                        clear, remove and re-create, migration; 25 min)
 
 QEMU_OUT     := $(BUILD)/qemu
 QEMU_TOOLS   := tools/qemu
-QEMU_SHAPES  := vio-disk two-phb-ddw64k ram4g-4disk migrate ddw-remove-reset
+# The shapes make qemu-data records (not QEMU_SHAPES: that one is
+# check-qemu.sh's, and a makefile variable would override the caller's).
+QEMU_DATA_SHAPES := vio-disk two-phb-ddw64k ram4g-4disk migrate ddw-remove-reset
 QEMU_VMSTATE := Tests/vmstate
 QEMU_ENV     := QEMU_OUT=$(QEMU_OUT)
 
 .PHONY: qemu-data qemu-traces qemu-vmstate qemu-guest qemu-clean
-.PHONY: qemu check-qemu qemu-checkpatch
+.PHONY: qemu check-qemu qemu-checkpatch qemu-bench-window
 
 # QEMU_SWIFTTCE_OPT=disabled builds the tree with the option off (stock QEMU),
 # QEMU_BUILD_DIR elsewhere; QEMU_NINJA_TARGETS= (empty) builds all of it.
@@ -47,6 +52,10 @@ qemu: all $(QEMU_PREFIX_PC)
 check-qemu: $(QEMU_OUT)/kernel-package $(BUILD)/bin/tce-trace-check
 	$(QEMU_ENV) $(QEMU_TOOLS)/check-qemu.sh
 
+# QEMU_SWIFTTCE, QEMU_STOCK, QEMU_BENCH_WINDOWS: see tools/qemu/bigwin-bench.sh
+qemu-bench-window: $(QEMU_OUT)/kernel-package
+	$(QEMU_ENV) $(QEMU_TOOLS)/bigwin-bench.sh
+
 qemu-checkpatch:
 	@test -x $(QEMU_OUT)/src/scripts/checkpatch.pl || { echo "no QEMU source: make qemu"; exit 1; }
 	$(QEMU_OUT)/src/scripts/checkpatch.pl $(filter-out qemu/0000-cover-letter.patch,$(wildcard qemu/*.patch))
@@ -57,7 +66,7 @@ $(QEMU_OUT)/kernel-package:
 	$(QEMU_ENV) $(QEMU_TOOLS)/fetch-guest.sh
 
 qemu-traces: $(QEMU_OUT)/kernel-package
-	@for s in $(QEMU_SHAPES); do \
+	@for s in $(QEMU_DATA_SHAPES); do \
 	    $(QEMU_ENV) $(QEMU_TOOLS)/run-guest.sh $$s || exit 1; \
 	done
 

@@ -6,7 +6,7 @@
 #   QEMU_STOCK     the reference (default /usr/bin/qemu-system-ppc64, Debian's)
 #   QEMU_CHECKS    which checks (default all): checkpatch shapes migrate
 #                  pingpong qtest
-#   QEMU_SHAPES    the shapes of `shapes` (default all six Linux ones)
+#   QEMU_SHAPES    the shapes of `shapes` (default all seven Linux ones)
 #   QEMU_CHAINS    the shapes of `migrate` (default two-phb-ddw64k migrate
 #                  vio-bypass ddw-remove-reset)
 #   QEMU_CHECK_JOBS  guests run at once (default 2)
@@ -18,7 +18,7 @@ TOOLS=$(dirname "$0")
 SWIFT=${QEMU_SWIFTTCE:-$OUT/build/qemu-system-ppc64}
 STOCK=${QEMU_STOCK:-/usr/bin/qemu-system-ppc64}
 CHECKS=${QEMU_CHECKS:-checkpatch shapes migrate pingpong qtest}
-SHAPES=${QEMU_SHAPES:-vio-disk two-phb-ddw64k ram4g-4disk migrate migrate-16m ddw-remove-reset}
+SHAPES=${QEMU_SHAPES:-vio-disk two-phb-ddw64k ram4g-4disk migrate migrate-16m ddw-remove-reset bigwin}
 CHAINS=${QEMU_CHAINS:-two-phb-ddw64k migrate vio-bypass ddw-remove-reset}
 JOBS=${QEMU_CHECK_JOBS:-2}
 TRACE_CHECK=${TRACE_CHECK:-build/bin/tce-trace-check}
@@ -85,7 +85,11 @@ task_shape() {  # the shape on both binaries
             > "$CK/$side-$s.log" 2>&1
         result "$r" $? "$s on $side: the guest's disk workload completes, data verified" "$CK/$side-$s.log"
     done
-    if [ -f "$CK/swifttce/$s.trace" ]; then
+    if [ "$s" = bigwin ]; then
+        # its clear writes 2^26 entries; tce-trace-check stops at 2^24 by
+        # design (TCE_TRACE_MAX_PAGE_WRITES: bounded on any trace)
+        result "$r" 0 "$s on swifttce: the trace replays (tce-trace-check) # SKIP the window's clear writes 2^26 entries, the checker's bound is 2^24"
+    elif [ -f "$CK/swifttce/$s.trace" ]; then
         "$TRACE_CHECK" "$CK/swifttce/$s.trace" > "$CK/trace-check-$s.log" 2>&1
         result "$r" $? "$s on swifttce: the trace replays (tce-trace-check)" "$CK/trace-check-$s.log"
     else

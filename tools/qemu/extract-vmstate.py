@@ -2,6 +2,9 @@
 """extract-vmstate.py STREAM OUTDIR TAG [--manifest FILE]
    extract-vmstate.py --verify DIR   (check DIR/MANIFEST against the files: sizes,
                                       sha256, and a decode of every section)
+   extract-vmstate.py --sizes STREAM (each spapr_iommu section's LIOBN,
+                                      mig_nb_table and bytes; nothing written:
+                                      the stream is mapped, for streams of GiBs)
 
 Parse a QEMU 7.2 migration stream (as written by `migrate "exec:cat > STREAM"`)
 and write every `spapr_iommu` section's content (the bytes after the section
@@ -366,10 +369,27 @@ def verify(d):
     return bad
 
 
+def sizes(stream):
+    """--sizes: parse a (big) stream mapped, print "liobn=.. mig_nb_table=.. bytes=.." a section."""
+    import mmap
+    with open(stream, "rb") as f:
+        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        p = Parser(data, log=lambda m: print("extract-vmstate: " + m, file=sys.stderr))
+        p.run()
+    except StreamError as e:
+        return "extract-vmstate: %s: %s" % (stream, e)
+    for liobn, _version, body, _desc in p.found:
+        # the fields start liobn, mig_nb_table (hw/ppc/spapr_iommu.c)
+        print("liobn=0x%08x mig_nb_table=%d bytes=%d" % (liobn, struct.unpack_from(">I", body, 4)[0], len(body)))
+    return 0 if p.found else "extract-vmstate: %s: no spapr_iommu section" % stream
+
 def main():
     args = sys.argv[1:]
     if len(args) == 2 and args[0] == "--verify":
         sys.exit(1 if verify(args[1]) else 0)
+    if len(args) == 2 and args[0] == "--sizes":
+        sys.exit(sizes(args[1]))
     manifest = None
     if "--manifest" in args:
         i = args.index("--manifest"); manifest = args[i + 1]; del args[i:i + 2]

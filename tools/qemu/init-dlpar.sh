@@ -19,6 +19,10 @@
 #     ibm,reset-pe-dma-windows (ddw_reset): QEMU re-enables the default window.
 # run-guest.sh migrates after step 2 (both DDWs made); migrate-chain.sh at
 # each of the iommu.loops passes that follow step 3 (see there why after).
+# iommu.steps=1 (the bigwin shape) stops after step 1: the DDW removed (Linux
+# clears it first with one H_STUFF_TCE over the whole window) and made again,
+# then the migration mark and the passes. Step 1's remove and re-add are
+# timed with the guest's clock (IOMMU-TIME: lines, milliseconds).
 # The remove/add by hand is what drmgr does on the kernel side (rpadlpar_io
 # remove_slot/add_slot, ofdt remove_node/add_node) without the DRC RTAS calls,
 # so that the re-added node keeps the boot tree's phandle (a node drmgr adds
@@ -28,7 +32,9 @@ mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mkdir -p /var/lock /var/log /var/run /tmp
 . /guest-io.sh
 KB=1024     # iommu.kb: KiB read per disk pass (/guest-io.sh)
-for a in $(cat /proc/cmdline); do case $a in iommu.kb=*) KB=${a#*=};; esac; done
+STEPS=3     # iommu.steps: how many of the steps below
+for a in $(cat /proc/cmdline); do case $a in iommu.kb=*) KB=${a#*=};; iommu.steps=*) STEPS=${a#*=};; esac; done
+ms() { read -r up _ < /proc/uptime; echo $((${up%.*}${up#*.} * 10)); }   # /proc/uptime has 2 decimals
 for m in $(cat /mod/order); do insmod /mod/$m.ko || echo "insmod $m failed"; done
 sleep 1
 PHB="PHB 1"
@@ -94,8 +100,20 @@ for f in $NODE/*; do
 done
 io boot
 echo "IOMMU-STEP 1: DLPAR remove (drmgr) + add"
+t0=$(ms)
 drmgr -c phb -r -s "$PHB" > /tmp/drmgr.log 2>&1 || { echo "drmgr -r failed:"; cat /tmp/drmgr.log; }
-phb_add; kmsg; io "step 1"
+t1=$(ms)
+phb_add
+# the DDW is made when the re-added PHB's device probes: wait for its disk
+n=0; while [ ! -b /dev/vda ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+t2=$(ms)
+echo "IOMMU-TIME: step 1 remove $((t1 - t0)) ms, add $((t2 - t1)) ms"
+kmsg; io "step 1"
+if [ "$STEPS" = 1 ]; then
+    echo "IOMMU-MIGRATE-NOW"
+    io_spin; io "step 1, saved" now; io_tick
+fi
+[ "$STEPS" -ge 2 ] && {
 echo "IOMMU-STEP 2: ibm,ddw-applicable removed, DLPAR remove + add"
 strip_ddw_applicable
 phb_remove; phb_add; kmsg; io "step 2"
@@ -111,6 +129,7 @@ head -c 24 /dev/zero > /tmp/ddwprop
 phb_add linux,direct64-ddr-window-info /tmp/ddwprop
 insmod /mod/virtio_pci.ko; insmod /mod/virtio_blk.ko
 kmsg 12; io "step 3"
+}
 # migrate-chain.sh migrates at each "loop N" line, in the iommu.spin seconds
 # that follow it (the guest busy: QEMU 7.2 under TCG may not resume a guest
 # stopped asleep). These passes come after step 3: a guest that a QEMU 7.2

@@ -51,7 +51,7 @@ start() {   # start N QEMU [-incoming ...]: process N, its console in console.N
     set +f
     echo "$q $*" > "$W/cmdline.$n"
     if [ "$FIRMWARE" = linux ]; then
-        "$q" "$@" -append "console=hvc0 quiet iommu.kb=$KB iommu.hold=1 iommu.loops=$LOOPS iommu.spin=3 iommu.md5=$DISK_MD5" \
+        "$q" "$@" -append "console=hvc0 quiet iommu.kb=$KB iommu.hold=1 iommu.loops=$LOOPS iommu.spin=3 iommu.md5=$DISK_MD5${APPEND_EXTRA:+ $APPEND_EXTRA}" \
             > "$W/stdout.$n" 2>&1 &
     else
         "$q" "$@" > "$W/stdout.$n" 2>&1 &

@@ -72,7 +72,9 @@ def main():
             except OSError:
                 pass
             break
-        print(clean(read_prompt(s), cmd))
+        # a synchronous migrate answers when it is done: minutes for a stream
+        # of GiBs (bigwin-bench.sh's stock QEMU with a 2^29-entry window)
+        print(clean(read_prompt(s, 1800 if cmd.startswith("migrate ") else 120), cmd))
     s.close()
 
 if __name__ == "__main__":

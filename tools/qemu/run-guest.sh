@@ -31,7 +31,7 @@ shape_setup "$SHAPE" "$W"
 case $SHAPE in migrate-16m) DEST=${DEST_ARG:-Tests/vmstate/$SHAPE.trace};; *) DEST=${DEST_ARG:-Tests/traces/$SHAPE.trace};; esac
 
 shape_boot "$W"
-APPEND="console=hvc0 quiet iommu.kb=$KB iommu.hold=$HOLD iommu.md5=$DISK_MD5"
+APPEND="console=hvc0 quiet iommu.kb=$KB iommu.hold=$HOLD iommu.md5=$DISK_MD5${APPEND_EXTRA:+ $APPEND_EXTRA}"
 ARGS="-M pseries -accel tcg -cpu power9 -m $RAM -smp 1 -display none -nodefaults
       -chardev file,id=con0,path=$W/console.log -serial chardev:con0
       -monitor unix:$W/monitor.sock,server,nowait
@@ -79,7 +79,7 @@ VIO=$(tr -d '\r' < "$W/console.log" | sed -n 's/.*IOMMU-DT: [^ ]* \([0-9a-f]\{40
       while read -r h; do
           printf '0x%s:0x%x\n' "$(echo "$h" | cut -c1-8)" "$((0x$(echo "$h" | cut -c25-40)))"
       done | sort -u | paste -sd, -)
-KEYS="ram=$RAM"
+KEYS="ram=${RAM%%,*}"     # (bigwin: "4G,slots=...,maxmem=...": the boot RAM; the command line below has the rest)
 [ -n "$MACHINE" ] && KEYS="$KEYS $MACHINE"
 [ -n "$VIO" ] && KEYS="$KEYS vio=$VIO"
 for e in $REQUIRE_EVENTS; do

@@ -1,7 +1,8 @@
 # The machine shapes of the QEMU runs, sourced by run-guest.sh and
 # migrate-chain.sh (with OUT, TOOLS and die() set).
 #   shape_setup SHAPE W  sets MODS, RAM, KB, HOLD, MIGRATE, INIT, MACHINE,
-#                        DEVS, REQUIRE_EVENTS, MIGRATE_MARK and FIRMWARE
+#                        DEVS, REQUIRE_EVENTS, MIGRATE_MARK, APPEND_EXTRA
+#                        (more kernel arguments) and FIRMWARE
 #                        (linux: the Debian guest by -kernel; slof: no
 #                        kernel, SLOF's prompt, tools/qemu/slof-io.fs), and
 #                        makes the disks in W: 32 MiB raw images, each
@@ -31,7 +32,7 @@ shape_setup() {
     RAM=2G; KB=2048; HOLD=1; MIGRATE=0; INIT=$TOOLS/init-disks.sh; FIRMWARE=linux
     MACHINE=""      # extra machine-line keys besides ram= and vio=
     DRIVES=""; DEVS=""; DISK_MD5=""; DISK_NAMES=""; MODS=""
-    REQUIRE_EVENTS=""; MIGRATE_MARK=""
+    REQUIRE_EVENTS=""; MIGRATE_MARK=""; APPEND_EXTRA=""
     case $1 in
     vio-disk)
         MODS=$SCSI_MODS
@@ -70,6 +71,24 @@ shape_setup() {
     ddw-remove-reset)
         KB=1024
         . "$TOOLS/ddw-remove-reset.conf" ;;
+    bigwin)
+        # ddw-remove-reset's step 1 only (iommu.steps=1: the DDW removed, which
+        # Linux clears with one H_STUFF_TCE over the whole window, made again,
+        # then the migration mark) on a machine whose memory may grow to
+        # BIGWIN_MAXMEM (default 4T): Linux sizes the DDW to cover the
+        # hotplug area's end (here maxmem; order_base_2), so 4T with 64 KiB
+        # pages (BIGWIN_PGSZ, default 0x11000: 4K|64K, Linux takes 64K) is a 2^26-entry window, 4T with
+        # 4 KiB pages (0x1000) 2^30. QEMU 7.2 makes a DRC per 256 MiB LMB of
+        # the hotplug area at start, which takes it 1 min at 4T on this
+        # machine and grows faster than linearly: 4T is the practical top.
+        # -msg timestamp=on puts the time on each trace line.
+        KB=1024
+        . "$TOOLS/ddw-remove-reset.conf"
+        RAM="4G,slots=32,maxmem=${BIGWIN_MAXMEM:-4T}"
+        MACHINE="pgsz=${BIGWIN_PGSZ:-0x11000} phbs=2"
+        DEVS="-global spapr-pci-host-bridge.pgsz=${BIGWIN_PGSZ:-0x11000} -msg timestamp=on $DEVS"
+        REQUIRE_EVENTS="spapr_iommu_pci_stuff spapr_iommu_ddw_remove spapr_iommu_ddw_create"
+        APPEND_EXTRA="iommu.steps=1" ;;
     vio-bypass)
         # SLOF, not Linux: only the firmware turns a VIO table's bypass on
         # (ibm,set-tce-bypass while its vscsi disk is open; Linux 6.1 never
