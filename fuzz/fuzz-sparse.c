@@ -47,14 +47,6 @@ static const SwiftTCEHostOps ops = {
     .set_error = on_error,
 };
 
-static uint64_t xorshift(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 typedef struct State {
     uint32_t nb, shift;
     uint64_t bus;
@@ -76,7 +68,7 @@ static State state_of(uint64_t *seed)
     s.pairs = malloc(cap * sizeof(*s.pairs));
     CHECK(s.pairs, "out of memory");
     do {
-        max = 1 + xorshift(seed) % 50;
+        max = 1 + fuzz_xorshift(seed) % 50;
         if (s.count + max > cap) {
             cap = (s.count + max) * 2;
             s.pairs = realloc(s.pairs, cap * sizeof(*s.pairs));
@@ -142,10 +134,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(swifttce_table_enable(table, shift, bus, nb % 4096, NULL) == 0,
               "enable");
         for (unsigned i = 0; i < puts; i++) {
-            uint64_t index = xorshift(&seed) % (nb % 4096);
+            uint64_t index = fuzz_xorshift(&seed) % (nb % 4096);
 
             CHECK(swifttce_put_tce(table, tce_ioba_of(bus, shift, index),
-                                   xorshift(&seed)) == SWIFTTCE_H_SUCCESS,
+                                   fuzz_xorshift(&seed)) == SWIFTTCE_H_SUCCESS,
                   "put");
         }
     }

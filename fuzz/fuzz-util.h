@@ -125,6 +125,20 @@ static inline bool enable_valid(uint32_t shift, uint64_t bus, uint32_t nb)
     return bus <= UINT64_MAX - (size - 1);
 }
 
+/* ---- Seeded choices ---------------------------------------------------- */
+
+/*
+ * Marsaglia's xorshift64: the harnesses' own choices (batch sizes, which
+ * entries to map) drawn from a seed the input gives, so a crash replays.
+ */
+static inline uint64_t fuzz_xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
 /* ---- Sparse map: uint64 key -> uint64 value ----------------------------- */
 
 typedef struct SparseMap {

@@ -55,14 +55,6 @@ static const SwiftTCEHostOps ops = {
     .set_error = on_error,
 };
 
-static uint64_t xorshift(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 /* ---- The table as it is -------------------------------------------------- */
 
 typedef struct State {
@@ -264,7 +256,7 @@ static void steps(const uint8_t *b, size_t len, uint32_t liobn, int version,
         CHECK(l, "load_new");
     }
     while (done < m.sent && (len - 9) / 8 > done) {
-        size_t n = 1 + xorshift(&seed) % 600;
+        size_t n = 1 + fuzz_xorshift(&seed) % 600;
 
         n = n < m.sent - done ? n : m.sent - done;
         n = n < (len - 9) / 8 - done ? n : (len - 9) / 8 - done;
@@ -275,7 +267,7 @@ static void steps(const uint8_t *b, size_t len, uint32_t liobn, int version,
             l = swifttce_load_new(table, m.nb, &errors);
             CHECK(l, "load_new");
         }
-        if (xorshift(&seed) % 16 == 0) {
+        if (fuzz_xorshift(&seed) % 16 == 0) {
             /* out of order: refused, nothing staged */
             ret = swifttce_load_entries(l, done + 1, chunk, n, &errors);
             CHECK(ret == -EINVAL && errors == ++want_errors,
@@ -332,10 +324,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mode & 2 && enable_valid(shift, bus, nb)) {
         CHECK(swifttce_table_enable(table, shift, bus, nb, NULL) == 0, "enable");
         for (unsigned i = 0; i < puts; i++) {
-            uint64_t index = xorshift(&seed) % nb;
+            uint64_t index = fuzz_xorshift(&seed) % nb;
 
             CHECK(swifttce_put_tce(table, tce_ioba_of(bus, shift, index),
-                                   xorshift(&seed)) == SWIFTTCE_H_SUCCESS,
+                                   fuzz_xorshift(&seed)) == SWIFTTCE_H_SUCCESS,
                   "put");
         }
     }
