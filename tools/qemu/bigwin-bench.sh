@@ -3,7 +3,9 @@
 # Stock QEMU 7.2 against the SwiftTCE QEMU on the bigwin shape (shapes.sh:
 # a 4 GiB guest whose memory may grow to MAXMEM, so that Linux makes a DDW
 # covering it), one run a binary and window, the binaries alternating, then
-# a table. A WINDOW is PGSZ:MAXMEM:WHO, WHO both or swifttce (default
+# a table. A WINDOW is PGSZ:MAXMEM:WHO, WHO both, swifttce or sparse (the
+# SwiftTCE QEMU with -global spapr-tce-table.sparse-migration=on, source
+# and destination: qemu/0004's opt-in format; a row of its own) (default
 # QEMU_BENCH_WINDOWS, or "0x11000:4T:both 0x1000:2T:both 0x1000:4T:swifttce":
 # 2^26 entries of 64 KiB, 2^29 and 2^30 of 4 KiB). Each run:
 #  - boots; "rss": VmRSS once the boot DDW is made and 4 GiB mapped (the
@@ -58,9 +60,10 @@ qemu_args() {   # the shape's command line (run-guest.sh's), console and monitor
           -monitor unix:$W/$1.sock,server,nowait
           $BOOT $DRIVES $DEVS -trace spapr_iommu_* -D $W/$1.trace"
 }
-run() {     # run TAG QEMU PGSZ MAXMEM
+run() {     # run TAG QEMU PGSZ MAXMEM [QEMU ARG...]
     tag=$1; q=$2
     export BIGWIN_PGSZ=$3 BIGWIN_MAXMEM=$4
+    shift 4; extra="$*"
     W=$BW/$tag; rm -rf "$W"; mkdir -p "$W"
     # shellcheck source=/dev/null
     . "$TOOLS/shapes.sh"
@@ -69,9 +72,9 @@ run() {     # run TAG QEMU PGSZ MAXMEM
     APPEND="console=hvc0 quiet iommu.kb=$KB iommu.hold=1 iommu.md5=$DISK_MD5 $APPEND_EXTRA"
     qemu_args src
     # shellcheck disable=SC2086
-    "$q" $ARGS -append "$APPEND" > "$W/src.stdout" 2>&1 &
+    "$q" $ARGS $extra -append "$APPEND" > "$W/src.stdout" 2>&1 &
     pid=$!
-    echo "$q $ARGS -append \"$APPEND\"" | tr -s ' \n' ' ' > "$W/src.cmdline"
+    echo "$q $ARGS $extra -append \"$APPEND\"" | tr -s ' \n' ' ' > "$W/src.cmdline"
     waitcon "IOMMU-STEP 1" 1200
     rss=$(kib $pid VmRSS)
     waitcon "IOMMU-MIGRATE-NOW" 1200
@@ -89,7 +92,7 @@ run() {     # run TAG QEMU PGSZ MAXMEM
                 awk '{ sub("bytes=", "", $3); s += $3 } END { printf "%.0f\n", s }')
         qemu_args dst
         # shellcheck disable=SC2086
-        "$q" $ARGS -append "$APPEND" -incoming "exec:cat $W/stream" > "$W/dst.stdout" 2>&1 &
+        "$q" $ARGS $extra -append "$APPEND" -incoming "exec:cat $W/stream" > "$W/dst.stdout" 2>&1 &
         pid=$!
         mon dst.sock wait-incoming > "$W/incoming.log" 2>&1 || { cat "$W/incoming.log" >&2; die "$tag: the destination could not load the stream"; }
         dhwm=$(kib $pid VmHWM)
@@ -112,7 +115,8 @@ run() {     # run TAG QEMU PGSZ MAXMEM
     geo=$(sed -n 's/.*spapr_iommu_ddw_create \(.*\)/\1/p' "$W/src.trace" | tail -n1)
     "$TOOLS/ddw-times.py" "$W/src.trace" > "$W/times" || die "$tag: no remove and re-create in the trace"
     t() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" "$W/times"; }
-    entries=$(sed -n 's/.*mig_nb_table=\([0-9]*\).*/\1/p' "$W/sections" | sort -n | tail -n1)
+    # (a sparse section's window is its sparse_nb_table, the last on its line)
+    entries=$(sed -n 's/.*nb_table=\([0-9]*\).*/\1/p' "$W/sections" | sort -n | tail -n1)
     page=$(echo "$geo" | sed -n 's/.*page size=\(0x[0-9a-f]*\).*/\1/p')
     printf "$FMT" "$(awk -v n="$entries" -v p=$((page)) 'BEGIN { printf "2^%d*%dK", log(n) / log(2) + 0.5, p / 1024 }')" \
         "${tag##*/}" "$(mib "$rss")" "$(mib "$hwm")" "$(t calls)" "$(t clear_ms)" "$(t remove_ms)" \
@@ -131,6 +135,10 @@ run() {     # run TAG QEMU PGSZ MAXMEM
 } | tee "$BW/table.txt"
 for w in $WINDOWS; do
     pg=${w%%:*}; rest=${w#*:}; mm=${rest%%:*}; who=${rest#*:}
+    if [ "$who" = sparse ]; then
+        run "$pg-$mm/sparse" "$SWIFT" "$pg" "$mm" -global spapr-tce-table.sparse-migration=on
+        continue
+    fi
     if [ "$who" = both ]; then
         run "$pg-$mm/stock" "$STOCK" "$pg" "$mm"
     fi

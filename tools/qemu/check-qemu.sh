@@ -5,10 +5,15 @@
 #   QEMU_SWIFTTCE  the binary under test (default build/qemu/build/qemu-system-ppc64)
 #   QEMU_STOCK     the reference (default /usr/bin/qemu-system-ppc64, Debian's)
 #   QEMU_CHECKS    which checks (default all): checkpatch shapes migrate
-#                  pingpong qtest
+#                  sparse pingpong qtest
 #   QEMU_SHAPES    the shapes of `shapes` (default all seven Linux ones)
 #   QEMU_CHAINS    the shapes of `migrate` (default two-phb-ddw64k migrate
 #                  vio-bypass ddw-remove-reset)
+#   QEMU_SPARSE_SHAPES  the shapes of `sparse` (default two-phb-ddw64k)
+#   QEMU_SPARSE_GLOBAL  its -global (default
+#                  spapr-tce-table.sparse-migration=on; =off shows its
+#                  checks failing), SPARSE_CORRUPT its breakages (swap past;
+#                  none: a refusal check that fails)
 #   QEMU_CHECK_JOBS  guests run at once (default 2)
 # Prints TAP ("ok N - ...", "not ok N - ...", "# ..." details, "1..N") and a
 # summary line; exits 1 when anything failed. Work files: build/qemu/check.
@@ -17,9 +22,10 @@ OUT=${QEMU_OUT:-build/qemu}
 TOOLS=$(dirname "$0")
 SWIFT=${QEMU_SWIFTTCE:-$OUT/build/qemu-system-ppc64}
 STOCK=${QEMU_STOCK:-/usr/bin/qemu-system-ppc64}
-CHECKS=${QEMU_CHECKS:-checkpatch shapes migrate pingpong qtest}
+CHECKS=${QEMU_CHECKS:-checkpatch shapes migrate sparse pingpong qtest}
 SHAPES=${QEMU_SHAPES:-vio-disk two-phb-ddw64k ram4g-4disk migrate migrate-16m ddw-remove-reset bigwin}
 CHAINS=${QEMU_CHAINS:-two-phb-ddw64k migrate vio-bypass ddw-remove-reset}
+SPARSE_SHAPES=${QEMU_SPARSE_SHAPES:-two-phb-ddw64k}
 JOBS=${QEMU_CHECK_JOBS:-2}
 TRACE_CHECK=${TRACE_CHECK:-build/bin/tce-trace-check}
 SRC=$OUT/src
@@ -143,6 +149,75 @@ task_chain() {  # stock -> SwiftTCE -> SwiftTCE -> stock, then the re-saves
     rm -f "$w"/stream.* "$w"/resave.* "$w"/*.img
 }
 
+# load_only W TAG QEMU STREAM [ARG...]: process 1 of the chain in W (its
+# command line, console, monitor and trace renamed TAG) on QEMU, loading
+# STREAM, paused (-S); it is quit if the load succeeds. Prints QEMU's exit
+# status (128 + a signal's number when it died of one); its output in
+# W/stdout.TAG.
+load_only() {
+    lw=$1; ltag=$2; lq=$3; lst=$4; shift 4
+    largs=$(cut -d' ' -f2- "$lw/cmdline.1" | sed -E "s#(con|monitor|console|trace)\.1([ ,]|\$)#\1.$ltag\2#g; s# -incoming exec:cat [^ ]*##")
+    set -f
+    # shellcheck disable=SC2086
+    "$lq" $largs -S -incoming "exec:cat $lst" "$@" > "$lw/stdout.$ltag" 2>&1 &
+    lpid=$!
+    set +f
+    if python3 "$TOOLS/monitor.py" "$lw/monitor.$ltag" wait-incoming > "$lw/incoming.$ltag.log" 2>&1; then
+        echo "# loaded" >> "$lw/stdout.$ltag"
+        python3 "$TOOLS/monitor.py" "$lw/monitor.$ltag" quit > /dev/null 2>&1 || kill "$lpid"
+    elif kill -0 "$lpid" 2>/dev/null; then
+        # neither loaded nor gone in monitor.py's 10 minutes
+        echo "# still loading: killed" >> "$lw/stdout.$ltag"
+        kill "$lpid"
+    fi
+    lrc=0; wait "$lpid" || lrc=$?
+    echo "$lrc"
+}
+
+task_sparse() {  # the opt-in sparse format (qemu/0004) between SwiftTCE QEMUs
+    s=$2; r=$CK/results/$1; : > "$r"; w=$CK/sparse-$s
+    # the binary under test, every table saving sparse
+    sp=$CK/qemu-sparse
+    printf '#!/bin/sh\nexec %s -global %s "$@"\n' "$(realpath "$SWIFT")" \
+        "${QEMU_SPARSE_GLOBAL:-spapr-tce-table.sparse-migration=on}" > "$sp"
+    chmod +x "$sp"
+    # sparse -> sparse -> SwiftTCE with the property off (which reads it all
+    # the same); stream.1 re-saved stopped by SwiftTCE off (full format),
+    # that by stock twice and by SwiftTCE off again
+    RESAVE="off=$SWIFT stock:off=$STOCK stock2:off=$STOCK swifttce:off=$SWIFT" \
+        tools/qemu/migrate-chain.sh "$s" "$w" "$sp" "$sp" "$SWIFT" > "$CK/sparse-$s.log" 2>&1
+    st=$?
+    result "$r" $st "sparse $s: swifttce (sparse-migration=on) -> swifttce (on) -> swifttce (off) during I/O (the first stream is checked below), the guest finishes with its data verified$(nudges "$CK/sparse-$s.log")" "$CK/sparse-$s.log"
+    if [ $st != 0 ] || [ ! -f "$w/resave.swifttce" ]; then
+        result "$r" 1 "sparse $s: sizes, stock's bytes with the property off, refusals (the chain failed)"
+        rm -f "$w"/stream.* "$w"/resave.* "$w"/*.img
+        return
+    fi
+    python3 "$TOOLS/extract-vmstate.py" --sparse-sizes "$w/stream.1" "$w/resave.off" > "$CK/sparse-sizes-$s.log" 2>&1
+    result "$r" $? "sparse $s: each enabled window's section carries only its mapped entries (as many as the full stream's non-zero ones), <= 16 bytes each + 4 KiB: $(grep -o 'window.*' "$CK/sparse-sizes-$s.log" | paste -sd';' - | sed 's/;/; /g')" "$CK/sparse-sizes-$s.log"
+    # the property off: QEMU 7.2's bytes (resave.off: the state that came
+    # sparse, saved off; loaded and saved again by stock and by swifttce)
+    python3 "$TOOLS/vmstate-compare.py" "$SRC" "$w/resave.stock" "$w/resave.stock2" \
+        "$w/resave.swifttce" "$w/resave.off" > "$CK/sparse-vmstate-$s.log" 2>&1
+    result "$r" $? "sparse $s: the state loaded from the sparse stream, saved with the property off, has stock's spapr_iommu bytes (vmstate-compare: $(grep -c '^ok' "$CK/sparse-vmstate-$s.log") ok, $(grep -c '^not ok' "$CK/sparse-vmstate-$s.log") not ok)" "$CK/sparse-vmstate-$s.log"
+    # stock QEMU as the destination of a sparse stream
+    rc=$(load_only "$w" stock "$STOCK" "$w/stream.1" -trace vmstate_subsection_load_bad)
+    grep -q "of device 'spapr_iommu'" "$w/stdout.stock" && grep -q 'vmstate_subsection_load_bad spapr_iommu: spapr_iommu_sparse' "$w/trace.stock" && [ "$rc" = 1 ]
+    result "$r" $? "sparse $s: stock QEMU refuses the sparse stream (exit $rc, no signal): $(grep -m1 'of device' "$w/stdout.stock"); its trace: $(grep -m1 -o 'vmstate_subsection_load_bad spapr_iommu: .*' "$w/trace.stock")" "$w/stdout.stock"
+    # a SwiftTCE destination refusing a broken sparse section
+    for kind in ${SPARSE_CORRUPT:-swap past}; do
+        if ! python3 "$TOOLS/extract-vmstate.py" --sparse-corrupt "$w/stream.1" "$w/stream.$kind" "$kind" > "$w/corrupt.$kind" 2>&1; then
+            result "$r" 1 "sparse $s: swifttce refuses a sparse section broken ($kind): $(tail -n1 "$w/corrupt.$kind")"
+            continue
+        fi
+        liobn=$(sed -n 's/^liobn=0x0*\([0-9a-f]*\) .*/\1/p' "$w/corrupt.$kind")
+        rc=$(load_only "$w" "$kind" "$SWIFT" "$w/stream.$kind")
+        [ -n "$liobn" ] && grep -q "spapr_iommu 0x$liobn: spapr_iommu_sparse refused: " "$w/stdout.$kind" && [ "$rc" = 1 ]
+        result "$r" $? "sparse $s: swifttce refuses a sparse section broken ($kind: $(cat "$w/corrupt.$kind")), exit $rc, no signal: $(grep -m1 'refused' "$w/stdout.$kind")" "$w/stdout.$kind"
+    done
+    rm -f "$w"/stream.* "$w"/resave.* "$w"/*.img
+}
+
 task_pingpong() {   # ten migrations, stock and SwiftTCE in turn
     r=$CK/results/$1; : > "$r"
     chain=""
@@ -168,14 +243,15 @@ task_qtest() {  # QEMU's own suite, in the tree that was built (make qemu)
 
 # the tasks, longest first; qtest last (ninja takes both cores)
 for c in $CHECKS; do
-    case $c in checkpatch|shapes|migrate|pingpong|qtest) ;;
-    *) die "unknown check $c (checkpatch shapes migrate pingpong qtest)" ;; esac
+    case $c in checkpatch|shapes|migrate|sparse|pingpong|qtest) ;;
+    *) die "unknown check $c (checkpatch shapes migrate sparse pingpong qtest)" ;; esac
 done
 want() { case " $CHECKS " in *" $1 "*) return 0;; esac; return 1; }
 TASKS=()
 want checkpatch && TASKS+=("checkpatch")
 want pingpong && TASKS+=("pingpong")
 if want migrate; then for s in $CHAINS; do TASKS+=("chain $s"); done; fi
+if want sparse; then for s in $SPARSE_SHAPES; do TASKS+=("sparse $s"); done; fi
 if want shapes; then for s in $SHAPES; do TASKS+=("shape $s"); done; fi
 want qtest && TASKS+=("qtest")
 

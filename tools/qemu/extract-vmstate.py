@@ -3,8 +3,16 @@
    extract-vmstate.py --verify DIR   (check DIR/MANIFEST against the files: sizes,
                                       sha256, and a decode of every section)
    extract-vmstate.py --sizes STREAM (each spapr_iommu section's LIOBN,
-                                      mig_nb_table and bytes; nothing written:
-                                      the stream is mapped, for streams of GiBs)
+                                      mig_nb_table and bytes, and a sparse
+                                      one's sparse_nb_table and nb_mapped;
+                                      nothing written: the stream is mapped,
+                                      for streams of GiBs)
+   extract-vmstate.py --sparse-sizes SPARSE FULL (the sparse sections'
+                                      sizes against the same state's full
+                                      stream; see sparse_sizes)
+   extract-vmstate.py --sparse-corrupt STREAM OUT swap|past|none
+                                     (OUT: STREAM with a spapr_iommu_sparse
+                                      subsection broken; see sparse_corrupt)
 
 Parse a QEMU 7.2 migration stream (as written by `migrate "exec:cat > STREAM"`)
 and write every `spapr_iommu` section's content (the bytes after the section
@@ -21,7 +29,9 @@ by record; FULL sections of devices, parsed with the JSON description the
 stream ends with: field sizes, array lengths, structs and subsections), each
 followed by its footer, then EOF and the JSON description itself.  Each
 spapr_iommu section is decoded (liobn, mig_nb_table, bypass, mig_table,
-def_win, subsection spapr_iommu_ex) and checked against its JSON description.
+def_win, subsections spapr_iommu_ex and, from a SwiftTCE QEMU with
+sparse-migration=on, spapr_iommu_sparse) and checked against its JSON
+description.
 """
 import gzip, hashlib, json, os, struct, sys
 
@@ -107,6 +117,7 @@ class Parser:
         self.ram_block = None
         self.page_size = 4096
         self.found = []             # spapr_iommu sections
+        self.found_at = []          # where each one's body starts
         self.desc_end, self.vmdesc = find_vmdesc(data)
         self.page_size = self.vmdesc.get("page_size", 4096)
         self.devices = list(self.vmdesc["devices"])
@@ -277,6 +288,7 @@ class Parser:
                 self.vmsd(desc)
                 if name == "spapr_iommu":
                     self.found.append((inst, ver, bytes(r.d[start:r.pos]), desc))
+                    self.found_at.append(start)
             else:
                 raise StreamError("iterative section %s not handled" % name)
             self.footer(sid)
@@ -312,20 +324,52 @@ def decode_iommu(liobn, version, body, desc):
     if n and sizes["mig_table"] != (8, n):
         raise StreamError("JSON mig_table %s, mig_nb_table %d" % (sizes["mig_table"], n))
     out["ex"] = None
-    if r.pos < len(body):
+    out["sparse"] = None
+    seen = []
+    while r.pos < len(body):
         if r.u8() != QEMU_VM_SUBSECTION:
             raise StreamError("bytes after the fields that are no subsection")
         name = r.idstr()
-        if name != "spapr_iommu_ex":
-            raise StreamError("subsection %s" % name)
         sv = r.be32()
-        out["ex"] = {"version": sv, "bus_offset": r.be64(), "page_shift": r.be32()}
-    if r.pos != len(body):
-        raise StreamError("%d bytes left in the section" % (len(body) - r.pos))
+        if name == "spapr_iommu_ex" and not seen:
+            out["ex"] = {"version": sv, "bus_offset": r.be64(), "page_shift": r.be32()}
+        elif name == "spapr_iommu_sparse" and "spapr_iommu_sparse" not in seen:
+            out["sparse"] = decode_sparse(r, sv, n, out)
+        else:
+            raise StreamError("subsection %s after %s" % (name, seen))
+        seen.append(name)
     subs = [s["vmsd_name"] for s in desc.get("subsections", [])]
-    if subs != (["spapr_iommu_ex"] if out["ex"] else []):
-        raise StreamError("JSON subsections %s" % subs)
+    if subs != seen:
+        raise StreamError("JSON subsections %s, decoded %s" % (subs, seen))
+    sp = [s for s in desc.get("subsections", []) if s["vmsd_name"] == "spapr_iommu_sparse"]
+    if out["sparse"] and sp and "fields" in sp[0]:
+        got = [(f["name"], f["size"]) for f in sp[0]["fields"]]
+        want = [("nb_table", 4), ("nb_mapped", 4), ("mapped", 16 * out["sparse"]["nb_mapped"])]
+        if got != want:
+            raise StreamError("JSON spapr_iommu_sparse fields %s, decoded %s" % (got, want))
     return out
+
+
+def decode_sparse(r, version, mig_nb_table, out):
+    """The opt-in spapr_iommu_sparse subsection (SwiftTCE QEMU, qemu/0004):
+    be32 nb_table, be32 nb_mapped, nb_mapped (be64 index, be64 TCE) pairs,
+    indexes strictly ascending and below nb_table, TCEs non-zero; the main
+    fields' mig_nb_table is then 0."""
+    if version != 1:
+        raise StreamError("spapr_iommu_sparse version %d" % version)
+    if mig_nb_table:
+        raise StreamError("spapr_iommu_sparse beside %d mig_table entries" % mig_nb_table)
+    nb_table = r.be32(); nb_mapped = r.be32()
+    at = r.pos
+    last = -1
+    for _ in range(nb_mapped):
+        index = r.be64(); tce = r.be64()
+        if index <= last or index >= nb_table or not tce:
+            raise StreamError("spapr_iommu_sparse pair (%d, 0x%x) after index %d, nb_table %d"
+                              % (index, tce, last, nb_table))
+        last = index
+    out["nonzero"] = nb_mapped
+    return {"version": version, "nb_table": nb_table, "nb_mapped": nb_mapped, "pairs_at": at}
 
 
 def manifest_line(name, d, body):
@@ -335,7 +379,8 @@ def manifest_line(name, d, body):
                 name, d["liobn"], d["version_id"], d["mig_nb_table"], d["bypass"],
                 d.get("def_win", "-"),
                 ("bus_offset=0x%x,page_shift=%d" % (ex["bus_offset"], ex["page_shift"])) if ex else "absent",
-                d["nonzero"], len(body), hashlib.sha256(body).hexdigest()))
+                d["nonzero"], len(body), hashlib.sha256(body).hexdigest())) + \
+        (" sparse=nb_table=%d" % d["sparse"]["nb_table"] if d["sparse"] else "")
 
 
 def verify(d):
@@ -356,8 +401,8 @@ def verify(d):
             fields.append({"name": "mig_table", "size": 8, "array_len": n})
         fields.append({"name": "def_win", "size": 1})
         desc = {"fields": fields}
-        if kv["ex"] != "absent":
-            desc["subsections"] = [{"vmsd_name": "spapr_iommu_ex"}]
+        desc["subsections"] = ([{"vmsd_name": "spapr_iommu_ex"}] if kv["ex"] != "absent" else []) + \
+            ([{"vmsd_name": "spapr_iommu_sparse"}] if "sparse" in kv else [])
         try:
             dec = decode_iommu(liobn, int(kv["version_id"]), body, desc)
         except StreamError as e:
@@ -379,10 +424,81 @@ def sizes(stream):
         p.run()
     except StreamError as e:
         return "extract-vmstate: %s: %s" % (stream, e)
-    for liobn, _version, body, _desc in p.found:
+    for liobn, version, body, desc in p.found:
         # the fields start liobn, mig_nb_table (hw/ppc/spapr_iommu.c)
-        print("liobn=0x%08x mig_nb_table=%d bytes=%d" % (liobn, struct.unpack_from(">I", body, 4)[0], len(body)))
+        n = struct.unpack_from(">I", body, 4)[0]
+        line = "liobn=0x%08x mig_nb_table=%d bytes=%d" % (liobn, n, len(body))
+        if not n and any(s["vmsd_name"] == "spapr_iommu_sparse" for s in desc.get("subsections", [])):
+            # sparse (small: decoded and checked)
+            try:
+                sp = decode_iommu(liobn, version, body, desc)["sparse"]
+            except StreamError as e:
+                return "extract-vmstate: %s: %s" % (stream, e)
+            line += " sparse_nb_table=%d nb_mapped=%d" % (sp["nb_table"], sp["nb_mapped"])
+        print(line)
     return 0 if p.found else "extract-vmstate: %s: no spapr_iommu section" % stream
+
+
+def sparse_sizes(sparse, full):
+    """--sparse-sizes: SPARSE (saved with sparse-migration=on) against FULL,
+    the same state in QEMU 7.2's format: each enabled window's section is
+    sparse (mig_nb_table 0, spapr_iommu_sparse with the window's nb_table),
+    carries as many pairs as FULL has non-zero entries, and is at most 16
+    bytes a mapped entry plus 4 KiB; a disabled one is as in FULL. A line a
+    section; 1 when any fails."""
+    secs = []
+    for stream in (sparse, full):
+        with open(stream, "rb") as f:
+            p = Parser(f.read())
+        p.run()
+        secs.append({liobn: (decode_iommu(liobn, v, b, d), len(b)) for liobn, v, b, d in p.found})
+    bad = 0
+    if sorted(secs[0]) != sorted(secs[1]):
+        print("not ok: LIOBNs %s, full stream %s" % (sorted(secs[0]), sorted(secs[1])))
+        return 1
+    for liobn in sorted(secs[0]):
+        (d, size), (fd, fsize) = secs[0][liobn], secs[1][liobn]
+        sp, n = d["sparse"], fd["mig_nb_table"]
+        if not n:
+            ok = not sp and not d["mig_nb_table"]
+            what = "disabled: no subsection"
+        else:
+            limit = 16 * fd["nonzero"] + 4096
+            ok = bool(sp) and d["mig_nb_table"] == 0 and sp["nb_table"] == n and \
+                sp["nb_mapped"] == fd["nonzero"] and size <= limit
+            what = "window %d, %s mapped pairs (full stream: %d non-zero), %d bytes <= %d (full: %d bytes)" % (
+                n, sp["nb_mapped"] if sp else "no", fd["nonzero"], size, limit, fsize)
+        print("%s liobn=0x%08x %s" % ("ok" if ok else "not ok", liobn, what))
+        bad += not ok
+    return 1 if bad else 0
+
+
+def sparse_corrupt(stream, out, kind):
+    """--sparse-corrupt: a copy of STREAM whose first spapr_iommu_sparse
+    subsection with two pairs or more is broken: "swap" its first two pairs
+    (order), "past" its last index made nb_table (out of the window), "none"
+    left as it is (to see the check that expects a refusal fail)."""
+    with open(stream, "rb") as f:
+        data = bytearray(f.read())
+    p = Parser(bytes(data))
+    p.run()
+    for (liobn, version, body, desc), start in zip(p.found, p.found_at):
+        sp = decode_iommu(liobn, version, body, desc)["sparse"]
+        if not sp or sp["nb_mapped"] < 2:
+            continue
+        at = start + sp["pairs_at"]
+        if kind == "swap":
+            data[at:at + 32] = data[at + 16:at + 32] + data[at:at + 16]
+        elif kind == "past":
+            last = at + 16 * (sp["nb_mapped"] - 1)
+            data[last:last + 8] = struct.pack(">Q", sp["nb_table"])
+        elif kind != "none":
+            return "extract-vmstate: --sparse-corrupt: kind %s (swap, past, none)" % kind
+        with open(out, "wb") as f:
+            f.write(data)
+        print("liobn=0x%08x nb_table=%d nb_mapped=%d %s" % (liobn, sp["nb_table"], sp["nb_mapped"], kind))
+        return 0
+    return "extract-vmstate: %s: no spapr_iommu_sparse subsection with two pairs" % stream
 
 def main():
     args = sys.argv[1:]
@@ -390,6 +506,10 @@ def main():
         sys.exit(1 if verify(args[1]) else 0)
     if len(args) == 2 and args[0] == "--sizes":
         sys.exit(sizes(args[1]))
+    if len(args) == 3 and args[0] == "--sparse-sizes":
+        sys.exit(sparse_sizes(*args[1:]))
+    if len(args) == 4 and args[0] == "--sparse-corrupt":
+        sys.exit(sparse_corrupt(*args[1:]))
     manifest = None
     if "--manifest" in args:
         i = args.index("--manifest"); manifest = args[i + 1]; del args[i:i + 2]

@@ -158,15 +158,17 @@ echo "migrate-chain: $SHAPE: $HOPS hops, data verified ($(( $(date +%s) - t0 )) 
 
 # RESAVE="TAG=QEMU ...": each QEMU loads stream.1 again and, leaving the
 # machine stopped, saves it to WORKDIR/resave.TAG: the same state saved by
-# different binaries (make check-qemu compares them)
+# different binaries (make check-qemu compares them). TAG:FROM=QEMU loads
+# resave.FROM (an earlier one) instead of stream.1.
 for r in ${RESAVE:-}; do
-    tag=${r%%=*}; q=${r#*=}
-    start "r-$tag" "$q" -incoming "exec:cat $W/stream.1"
-    mon wait-incoming > "$W/incoming.r-$tag.log" 2>&1 || die "re-save $tag: $q could not load stream.1 (see $W/stdout.r-$tag)"
+    tag=${r%%=*}; q=${r#*=}; from=stream.1
+    case $tag in *:*) from=resave.${tag#*:}; tag=${tag%%:*} ;; esac
+    start "r-$tag" "$q" -incoming "exec:cat $W/$from"
+    mon wait-incoming > "$W/incoming.r-$tag.log" 2>&1 || die "re-save $tag: $q could not load $from (see $W/stdout.r-$tag)"
     mon "migrate \"exec:cat > $W/resave.$tag\"" wait-migration > "$W/migrate.r-$tag.log" ||
         die "re-save $tag: $q could not save (see $W/migrate.r-$tag.log)"
     mon quit > /dev/null || true
     wait "$pid" || true
     pid=""
-    echo "migrate-chain: $SHAPE: stream.1 re-saved by $q as resave.$tag"
+    echo "migrate-chain: $SHAPE: $from re-saved by $q as resave.$tag"
 done
