@@ -5,7 +5,10 @@
 #   QEMU_SWIFTTCE  the binary under test (default build/qemu/build/qemu-system-ppc64)
 #   QEMU_STOCK     the reference (default /usr/bin/qemu-system-ppc64, Debian's)
 #   QEMU_CHECKS    which checks (default all): checkpatch shapes migrate
-#                  sparse pingpong qtest
+#                  sparse pingpong replay qtest
+#   QEMU_OFF       the series' tree built with the option off, for replay
+#                  (default build/qemu/build-off/qemu-system-ppc64; skipped
+#                  when missing)
 #   QEMU_SHAPES    the shapes of `shapes` (default all seven Linux ones)
 #   QEMU_CHAINS    the shapes of `migrate` (default two-phb-ddw64k migrate
 #                  vio-bypass ddw-remove-reset)
@@ -22,7 +25,8 @@ OUT=${QEMU_OUT:-build/qemu}
 TOOLS=$(dirname "$0")
 SWIFT=${QEMU_SWIFTTCE:-$OUT/build/qemu-system-ppc64}
 STOCK=${QEMU_STOCK:-/usr/bin/qemu-system-ppc64}
-CHECKS=${QEMU_CHECKS:-checkpatch shapes migrate sparse pingpong qtest}
+OFF=${QEMU_OFF:-$OUT/build-off/qemu-system-ppc64}
+CHECKS=${QEMU_CHECKS:-checkpatch shapes migrate sparse pingpong replay qtest}
 SHAPES=${QEMU_SHAPES:-vio-disk two-phb-ddw64k ram4g-4disk migrate migrate-16m ddw-remove-reset bigwin}
 CHAINS=${QEMU_CHAINS:-two-phb-ddw64k migrate vio-bypass ddw-remove-reset}
 SPARSE_SHAPES=${QEMU_SPARSE_SHAPES:-two-phb-ddw64k}
@@ -241,10 +245,41 @@ task_qtest() {  # QEMU's own suite, in the tree that was built (make qemu)
     result "$r" $st "qtest-ppc64 (meson test in $OUT/build): $summary" "$CK/qtest.log"
 }
 
+# The series' qtest spapr-tce-replay-test (patch 0006) on the binary under
+# test, and on the same tree built with the option off (stock QEMU's walk of
+# the same window) when there is one: correctness is TAP, the replay's
+# times are "#" lines and their ratio, never an assertion.
+task_replay() {
+    r=$CK/results/$1; : > "$r"
+    b=$(realpath "$OUT/build")
+    t=tests/qtest/spapr-tce-replay-test
+    ninja -C "$b" $t > "$CK/replay-build.log" 2>&1 || { result "$r" 1 "replay: $t builds" "$CK/replay-build.log"; return; }
+    for who in swifttce off; do
+        q=$SWIFT; [ $who = off ] && q=$OFF
+        if [ ! -x "$q" ]; then
+            printf '#	%s
+' "replay: no option-off build $q (QEMU_SWIFTTCE_OPT=disabled QEMU_BUILD_DIR=build/qemu/build-off make qemu): SwiftTCE's times only" >> "$r"
+            continue
+        fi
+        QTEST_QEMU_BINARY=$q "$b/$t" --tap > "$CK/replay-$who.log" 2>&1
+        st=$?
+        grep -q '^not ok' "$CK/replay-$who.log" && st=1
+        [ "$(grep -c '^ok ' "$CK/replay-$who.log")" = 2 ] || st=1
+        result "$r" $st "replay: spapr-tce-replay-test on $who ($q): a populated 2^26-entry window replayed whole and in ranges, as the table says; ranged notifications expand to QEMU's per-entry ones" "$CK/replay-$who.log"
+        grep -E '^# replay ' "$CK/replay-$who.log" | sed "s/^# replay /#\treplay on $who: /" >> "$r"
+    done
+    # the whole window's replay, SwiftTCE against the option off
+    ns() { sed -nE "s/^# replay $1: ([0-9]+) ns.*/\1/p" "$CK/replay-$2.log" 2>/dev/null; }
+    a=$(ns whole-window swifttce); o=$(ns whole-window off)
+    [ -n "$a" ] && [ -n "$o" ] && [ "$a" -gt 0 ] &&
+        printf '#	%s
+' "replay of the whole window: SwiftTCE $a ns, option off $o ns: $(awk -v a="$a" -v o="$o" 'BEGIN { printf "%.0f", o / a }') times faster" >> "$r"
+}
+
 # the tasks, longest first; qtest last (ninja takes both cores)
 for c in $CHECKS; do
-    case $c in checkpatch|shapes|migrate|sparse|pingpong|qtest) ;;
-    *) die "unknown check $c (checkpatch shapes migrate sparse pingpong qtest)" ;; esac
+    case $c in checkpatch|shapes|migrate|sparse|pingpong|replay|qtest) ;;
+    *) die "unknown check $c (checkpatch shapes migrate sparse pingpong replay qtest)" ;; esac
 done
 want() { case " $CHECKS " in *" $1 "*) return 0;; esac; return 1; }
 TASKS=()
@@ -253,6 +288,7 @@ want pingpong && TASKS+=("pingpong")
 if want migrate; then for s in $CHAINS; do TASKS+=("chain $s"); done; fi
 if want sparse; then for s in $SPARSE_SHAPES; do TASKS+=("sparse $s"); done; fi
 if want shapes; then for s in $SHAPES; do TASKS+=("shape $s"); done; fi
+want replay && TASKS+=("replay")
 want qtest && TASKS+=("qtest")
 
 i=0
@@ -263,7 +299,8 @@ for t in "${TASKS[@]}"; do
     kind=$1; arg=${2:-}
     # a free slot first
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
-    [ "$kind" = qtest ] && wait
+    # ninja in the build tree, and replay's times: alone
+    case $kind in qtest|replay) wait ;; esac
     echo "# check-qemu: $(date +%T) start $t"
     ( t1=$(date +%s); "task_$kind" "$name" "$arg"; echo "# check-qemu: $(date +%T) $t done in $(( $(date +%s) - t1 )) s" ) &
 done
