@@ -14,9 +14,11 @@
 #   make check-qemu      real guests on it against Debian's stock binary (not
 #                        part of make check: needs make qemu and qemu-guest)
 #   make qemu-checkpatch QEMU's scripts/checkpatch.pl on every patch
-#   make qemu-bench-window  huge DMA windows, stock against SwiftTCE
+#   make qemu-bench      huge DMA windows, stock against SwiftTCE, one table
 #                        (tools/qemu/bigwin-bench.sh: RSS, the window's
-#                        clear, remove and re-create, migration; 25 min)
+#                        clear, remove and re-add, migration; 15 min)
+#   make qemu-bench-io   the guest's disk I/O on two PHBs' DDWs, stock
+#                        against SwiftTCE (tools/qemu/io-bench.sh)
 
 QEMU_OUT     := $(BUILD)/qemu
 QEMU_TOOLS   := tools/qemu
@@ -27,7 +29,7 @@ QEMU_VMSTATE := Tests/vmstate
 QEMU_ENV     := QEMU_OUT=$(QEMU_OUT)
 
 .PHONY: qemu-data qemu-traces qemu-vmstate qemu-guest qemu-clean
-.PHONY: qemu check-qemu qemu-checkpatch qemu-bench-window
+.PHONY: qemu check-qemu qemu-checkpatch qemu-bench qemu-bench-io
 
 # QEMU_SWIFTTCE_OPT=disabled builds the tree with the option off (stock QEMU),
 # QEMU_BUILD_DIR elsewhere; QEMU_NINJA_TARGETS= (empty) builds all of it.
@@ -52,9 +54,15 @@ qemu: all $(QEMU_PREFIX_PC)
 check-qemu: $(QEMU_OUT)/kernel-package $(BUILD)/bin/tce-trace-check
 	$(QEMU_ENV) $(QEMU_TOOLS)/check-qemu.sh
 
-# QEMU_SWIFTTCE, QEMU_STOCK, QEMU_BENCH_WINDOWS: see tools/qemu/bigwin-bench.sh
-qemu-bench-window: $(QEMU_OUT)/kernel-package
+# QEMU_SWIFTTCE, QEMU_STOCK, BIGWIN_PGSZ, BIGWIN_MAXMEM, QEMU_BENCH_RUNS:
+# see tools/qemu/bigwin-bench.sh
+qemu-bench: $(QEMU_OUT)/kernel-package
 	$(QEMU_ENV) $(QEMU_TOOLS)/bigwin-bench.sh
+
+# QEMU_SWIFTTCE, QEMU_STOCK, QEMU_BENCH_RUNS, QEMU_BENCH_LOOPS, QEMU_BENCH_SHAPE
+# (default two-phb-ddw64k): see tools/qemu/io-bench.sh
+qemu-bench-io: $(QEMU_OUT)/kernel-package
+	$(QEMU_ENV) $(QEMU_TOOLS)/io-bench.sh $(QEMU_BENCH_SHAPE)
 
 qemu-checkpatch:
 	@test -x $(QEMU_OUT)/src/scripts/checkpatch.pl || { echo "no QEMU source: make qemu"; exit 1; }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# qemu-bench.sh [SHAPE]: end to end, stock QEMU against the SwiftTCE one in
+# io-bench.sh [SHAPE]   (make qemu-bench-io): end to end, stock QEMU against the SwiftTCE one in
 # one run. Boots the guest of one machine shape (tools/qemu/shapes.sh,
 # default two-phb-ddw64k) on each binary in turn, QEMU_BENCH_RUNS times
 # each (default 5), alternating, without tracing, and measures:
@@ -24,7 +24,7 @@ STOCK=${QEMU_STOCK:-/usr/bin/qemu-system-ppc64}
 RUNS=${QEMU_BENCH_RUNS:-5}
 LOOPS=${QEMU_BENCH_LOOPS:-10}
 SHAPE=${1:-two-phb-ddw64k}
-die() { echo "qemu-bench: $*" >&2; exit 1; }
+die() { echo "io-bench: $*" >&2; exit 1; }
 for q in "$SWIFT" "$STOCK"; do [ -x "$q" ] || die "no QEMU binary $q (make qemu)"; done
 case $SHAPE in migrate*|vio-bypass|ddw-remove-reset) die "$SHAPE: a shape that only does disk I/O, please";; esac
 
@@ -67,7 +67,7 @@ one() {  # one SIDE BINARY N: prints "SIDE workload_s rss_kib save_s"
     echo "$side $(echo "$t1 - $t0" | bc) $rss $(echo "$t3 - $t2" | bc)"
 }
 
-echo "# qemu-bench: $SHAPE, $RUNS runs each, alternating; iommu.loops=$LOOPS; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# io-bench: $SHAPE, $RUNS runs each, alternating; iommu.loops=$LOOPS; load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# stock:    $STOCK ($("$STOCK" --version | head -n1))"
 echo "# swifttce: $SWIFT ($("$SWIFT" --version | head -n1))"
 i=0
