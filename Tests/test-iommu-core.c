@@ -384,8 +384,9 @@ typedef struct ReplayCase {
  * The generic walk (no replay hook) translates the granules whose address
  * is in the notifier's [start, end] and below the region's size, and
  * passes on what is mapped, unfiltered by type. QEMU 7.2 walks the whole
- * region (its notifier filter drops the rest); a change after 7.2 walks
- * the notifier's range only, which SwiftTCE follows.
+ * region and notifies every mapped entry, in the notifier's range or not;
+ * a change after 7.2 walks the notifier's range only, which SwiftTCE
+ * follows.
  */
 static void test_replay_generic_matches_loop(void)
 {

@@ -23,9 +23,9 @@ func replayRange(_ n: Notifier, size: UInt64) -> (start: UInt64, end: UInt64)? {
 }
 
 /// Translates every granule whose address is in the notifier's range and
-/// passes on what is mapped. QEMU 7.2 walks the whole region (its notifier
-/// filter drops what is outside); a change after 7.2 walks the notifier's
-/// range only, which this follows.
+/// passes on what is mapped. QEMU 7.2 walks the whole region and notifies
+/// every mapped entry, in the notifier's range or not; a change after 7.2
+/// walks the notifier's range only, which this follows.
 private func genericReplay(_ mr: Region, _ n: Notifier) {
     guard n.hasNotify else { return }
     let granularity = mr.minPageSize

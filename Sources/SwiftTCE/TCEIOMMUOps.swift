@@ -56,7 +56,7 @@ func swifttce_spapr_tce_replay(
     guard let table = SpaprTable(region: Region(iommu)), let n = Notifier(notifier), n.hasNotify,
           !table.skippingReplay else { return }
     // The notifier's range only (QEMU after 7.2; 7.2 walks the whole
-    // region and its filter drops the rest), up to the region's size,
+    // region and notifies what lies outside too), up to the region's size,
     // which a caller may have set; UINT64_MAX stands for 2^64, which holds
     // every iova.
     guard let (start, end) = replayRange(n, size: table.mr.size) else { return }

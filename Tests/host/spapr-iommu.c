@@ -221,7 +221,7 @@ static void spapr_tce_replay(IOMMUMemoryRegion *iommu_mr, IOMMUNotifier *n)
     }
     /*
      * The notifier's range only, up to the region's size (QEMU 7.2's walk
-     * covers the whole region and its filter drops the rest; a change
+     * covers the whole region and notifies what lies outside too; a change
      * after 7.2 walks the notifier's range).
      */
     size = memory_region_size(MEMORY_REGION(iommu_mr));

@@ -580,8 +580,8 @@ void swifttce_replay(const SwiftTCETable *t, uint64_t limit,
 /**
  * swifttce_replay_range: swifttce_replay for a notifier's range: the
  * entries whose iova is in [start, end] only, at the cost of what is mapped
- * there (QEMU 7.2's generic walk translates every page of the region and
- * its notifier filter drops what is outside; a change after 7.2 limits the
+ * there (QEMU 7.2's walk translates every page of the region and notifies
+ * every mapped entry, in the range or not; a change after 7.2 limits the
  * walk to the notifier's range, which this follows)
  *
  * @t: the table (NULL: nothing)

@@ -222,7 +222,7 @@ int memory_region_iommu_num_indexes(IOMMUMemoryRegion *iommu_mr);
  * below the region's size, translating each with IOMMU_NONE and
  * n->iommu_idx and calling n->notify for every entry whose perm is not
  * IOMMU_NONE (no type filter). QEMU 7.2 walks from 0 to the region's size
- * (its notifier filter drops what is outside); a change proposed after
+ * (notifying mapped entries outside n's range too); a change proposed after
  * 7.2 walks the notifier's range only, as here. A TCE table's hook gives
  * the entries whose iova is in n's range the same way. n need not be
  * registered. Runs on the calling thread; NULL region or notifier (or one
