@@ -26,7 +26,8 @@ TOOLS=$(dirname "$0")
 SWIFT=${QEMU_SWIFTTCE:-$OUT/build/qemu-system-ppc64}
 STOCK=${QEMU_STOCK:-/usr/bin/qemu-system-ppc64}
 OFF=${QEMU_OFF:-$OUT/build-off/qemu-system-ppc64}
-CHECKS=${QEMU_CHECKS:-checkpatch shapes migrate sparse pingpong replay qtest}
+ALL_CHECKS="checkpatch shapes migrate sparse pingpong replay qtest"
+CHECKS=${QEMU_CHECKS:-$ALL_CHECKS}
 SHAPES=${QEMU_SHAPES:-vio-disk two-phb-ddw64k ram4g-4disk migrate migrate-16m ddw-remove-reset bigwin}
 CHAINS=${QEMU_CHAINS:-two-phb-ddw64k migrate vio-bypass ddw-remove-reset}
 SPARSE_SHAPES=${QEMU_SPARSE_SHAPES:-two-phb-ddw64k}
@@ -260,8 +261,7 @@ task_replay() {
     for who in swifttce off; do
         q=$SWIFT; [ $who = off ] && q=$OFF
         if [ ! -x "$q" ]; then
-            printf '#	%s
-' "replay: no option-off build $q (QEMU_SWIFTTCE_OPT=disabled QEMU_BUILD_DIR=build/qemu/build-off make qemu): SwiftTCE's times only" >> "$r"
+            printf '#\t%s\n' "replay: no option-off build $q (QEMU_SWIFTTCE_OPT=disabled QEMU_BUILD_DIR=build/qemu/build-off make qemu): SwiftTCE's times only" >> "$r"
             continue
         fi
         QTEST_QEMU_BINARY=$q "$b/$t" --tap > "$CK/replay-$who.log" 2>&1
@@ -275,14 +275,13 @@ task_replay() {
     ns() { sed -nE "s/^# replay $1: ([0-9]+) ns.*/\1/p" "$CK/replay-$2.log" 2>/dev/null; }
     a=$(ns whole-window swifttce); o=$(ns whole-window off)
     [ -n "$a" ] && [ -n "$o" ] && [ "$a" -gt 0 ] &&
-        printf '#	%s
-' "replay of the whole window: SwiftTCE $a ns, option off $o ns: $(awk -v a="$a" -v o="$o" 'BEGIN { printf "%.0f", o / a }') times faster" >> "$r"
+        printf '#\t%s\n' "replay of the whole window: SwiftTCE $a ns, option off $o ns: $(awk -v a="$a" -v o="$o" 'BEGIN { printf "%.0f", o / a }') times faster" >> "$r"
 }
 
 # the tasks, longest first; qtest last (ninja takes both cores)
 for c in $CHECKS; do
-    case $c in checkpatch|shapes|migrate|sparse|pingpong|replay|qtest) ;;
-    *) die "unknown check $c (checkpatch shapes migrate sparse pingpong replay qtest)" ;; esac
+    case " $ALL_CHECKS " in *" $c "*) ;;
+    *) die "unknown check $c ($ALL_CHECKS)" ;; esac
 done
 want() { case " $CHECKS " in *" $1 "*) return 0;; esac; return 1; }
 TASKS=()
